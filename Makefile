@@ -1,0 +1,68 @@
+# Chợ OCOP — `make run` starts everything on SQLite with an embedded broker; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+INSTALLED      := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.installed-test
+CHROMIUM       := /usr/bin/chromium
+
+.PHONY: run install migrate test test-unit test-integration test-browser lint bench translations messages clean worker
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+install: $(INSTALLED) translations
+
+translations: $(INSTALLED)
+	@$(BIN)/pybabel compile -d translations -f 2>/dev/null || $(BIN)/pybabel compile -d translations -f
+
+messages: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
+
+migrate: install
+	$(BIN)/ocop migrate
+
+run: migrate
+	$(BIN)/ocop seed-demo --if-empty
+	@PORT=$(PORT) bash scripts/run.sh
+
+worker: install
+	$(BIN)/celery -A integrations.worker worker -B --loglevel=info
+
+$(TEST_INSTALLED): $(INSTALLED) pyproject.toml
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests…"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libzbar0 >/dev/null
+
+test-deps: $(TEST_INSTALLED) translations $(CHROMIUM)
+	@test -e /usr/lib/x86_64-linux-gnu/libzbar.so.0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null)
+
+test: test-deps
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: test-deps
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: test-deps
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-browser: test-deps
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+lint: $(TEST_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check -q .
+
+bench: test-deps
+	$(BIN)/python -m tests.perf.run_all
+
+clean:
+	rm -rf $(VENV) instance/ocop.sqlite* instance/broker instance/celery-results.sqlite

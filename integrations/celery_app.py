@@ -1,0 +1,62 @@
+"""The one Celery app: embedded filesystem broker by default, Redis or RabbitMQ in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def _broker_options(broker_url: str) -> dict:
+    """The filesystem transport needs its folders; other brokers need nothing extra."""
+    if not broker_url.startswith("filesystem://"):
+        return {}
+    folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
+    for sub in ("queue", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app bound to this Flask app (tasks run inside an app context)."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    broker_url = app.config["CELERY_BROKER_URL"]
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url="filesystem://" if broker_url.startswith("filesystem://") else broker_url,
+        broker_transport_options=_broker_options(broker_url),
+        result_backend=app.config["CELERY_RESULT_BACKEND"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        result_expires=7 * 24 * 3600,
+        timezone="Asia/Ho_Chi_Minh",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        task_default_retry_delay=5,
+        include=[
+            "marketplace.tasks",
+            "catalog.tasks",
+            "orders.tasks",
+            "traceability.tasks",
+            "integrations.tasks",
+        ],
+    )
+    celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,40 @@
+"""Chợ OCOP: the app factory."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, build_config
+
+DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Flask app; every domain package registers itself through its `init_app`."""
+    config = build_config(overrides)
+    app = Flask(
+        __name__,
+        instance_path=config["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import extensions, i18n, security
+    from .database import init_database
+
+    init_database(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    extensions.api.init_app(app)
+    for dotted in DOMAIN_PACKAGES:
+        import_module(dotted).init_app(app)
+    from integrations.celery_app import init_celery
+
+    init_celery(app)
+    return app

@@ -1,0 +1,132 @@
+"""JSON API root: tokens and administrative units. Other packages add their own blueprints under /api/v1."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from . import services
+from .apiauth import api_user, bearer_token, token_required
+from .errors import NotFound
+from .extensions import db, limiter
+from .models import Province
+from .units import search_communes
+
+blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Xác thực và đơn vị hành chính")
+
+
+class ErrorDetail(ma.Schema):
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+
+
+class ApiErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorDetail, required=True)
+
+
+class TokenRequest(ma.Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024))
+    name = ma.fields.String(load_default="api", validate=ma.validate.Length(max=80))
+
+
+class TokenResponse(ma.Schema):
+    token = ma.fields.String(required=True)
+    token_type = ma.fields.String()
+    user = ma.fields.Dict()
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String()
+    full_name = ma.fields.String()
+    role = ma.fields.String()
+    cooperative = ma.fields.Dict(allow_none=True)
+    commune_code = ma.fields.Integer(allow_none=True)
+
+
+class ProvinceSchema(ma.Schema):
+    code = ma.fields.Integer()
+    name = ma.fields.String()
+    slug = ma.fields.String()
+
+
+class CommuneSchema(ma.Schema):
+    code = ma.fields.Integer()
+    name = ma.fields.String()
+    province_code = ma.fields.Integer()
+
+
+class CommuneQuery(ma.Schema):
+    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
+
+
+def user_summary(user) -> dict:
+    cooperative = user.cooperative
+    return {
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": str(user.role),
+        "cooperative": {"id": cooperative.id, "slug": cooperative.slug, "name": cooperative.name}
+        if cooperative
+        else None,
+        "commune_code": user.commune_code,
+    }
+
+
+@blp.route("/auth/token")
+class TokenResource(MethodView):
+    decorators = [limiter.limit("10 per minute;60 per hour", methods=["POST"])]
+
+    @blp.arguments(TokenRequest)
+    @blp.response(201, TokenResponse)
+    @blp.alt_response(401, schema=ApiErrorSchema, description="Sai e-mail hoặc mật khẩu")
+    @blp.alt_response(429, schema=ApiErrorSchema, description="Quá nhiều lần thử")
+    def post(self, body):
+        """Đổi e-mail và mật khẩu lấy mã truy cập (Bearer)."""
+        user = services.authenticate(body["email"], body["password"])
+        token = services.issue_api_token(user, body["name"])
+        db.session.commit()
+        return {"token": token, "token_type": "Bearer", "user": user_summary(user)}
+
+    @blp.response(204)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @token_required()
+    def delete(self):
+        """Thu hồi mã truy cập đang dùng."""
+        services.revoke_token(bearer_token())
+        db.session.commit()
+
+
+@blp.route("/me")
+class MeResource(MethodView):
+    @blp.response(200, MeSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @token_required()
+    def get(self):
+        """Tài khoản của mã truy cập."""
+        return user_summary(api_user())
+
+
+@blp.route("/provinces")
+class ProvincesResource(MethodView):
+    @blp.response(200, ProvinceSchema(many=True))
+    def get(self):
+        """34 tỉnh, thành phố (sau sắp xếp năm 2025)."""
+        return db.session.scalars(select(Province).order_by(Province.name_folded)).all()
+
+
+@blp.route("/provinces/<int:code>/communes")
+class CommunesResource(MethodView):
+    @blp.arguments(CommuneQuery, location="query")
+    @blp.response(200, CommuneSchema(many=True))
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, args, code: int):
+        """Xã, phường, đặc khu của một tỉnh; `q` lọc theo tên, không cần dấu."""
+        if db.session.get(Province, code) is None:
+            raise NotFound(_("Không tìm thấy tỉnh/thành phố."))
+        return search_communes(db.session, code, args["q"], limit=600)

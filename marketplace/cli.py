@@ -1,0 +1,98 @@
+"""The `ocop` command line (also `flask --app marketplace`)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from .extensions import db
+from .models import CoopRole, Role
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(load_units_command)
+    app.cli.add_command(migrate_command)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Apply every Alembic migration (alembic upgrade heads)."""
+    from .migrate import upgrade
+
+    upgrade()
+    click.echo("Cơ sở dữ liệu đã được cập nhật.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the Vietnamese demo data (accounts, cooperatives, products…); running it twice adds nothing."""
+    from .demo import database_is_empty, seed
+
+    if if_empty and not database_is_empty():
+        click.echo("Đã có dữ liệu, bỏ qua dữ liệu mẫu.")
+        return
+    summary = seed()
+    db.session.commit()
+    for name, count in summary.items():
+        click.echo(f"  {name}: {count}")
+    click.echo("Đã nạp dữ liệu mẫu. Mật khẩu các tài khoản mẫu: demo12345")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.BUYER.value, show_default=True)
+@click.option("--name", "full_name", default="")
+@click.option("--cooperative", "cooperative_slug", help="Slug of the cooperative (role cooperative).")
+@click.option("--owner", is_flag=True, help="Make the member an owner of the cooperative.")
+@click.option("--commune", "commune_code", type=int, help="Commune code (role commune_staff).")
+def create_user_command(email, password, role, full_name, cooperative_slug, owner, commune_code) -> None:
+    """Create an account of any role."""
+    from sqlalchemy import select
+
+    from .errors import DomainError
+    from .models import Cooperative
+    from .services import create_user
+
+    cooperative = None
+    if cooperative_slug:
+        cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == cooperative_slug))
+        if cooperative is None:
+            raise click.ClickException(f"Không tìm thấy hợp tác xã '{cooperative_slug}'.")
+    try:
+        user = create_user(
+            email,
+            password,
+            Role(role),
+            full_name,
+            cooperative=cooperative,
+            coop_role=CoopRole.OWNER if owner else CoopRole.STAFF,
+            commune_code=commune_code,
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
+
+
+@click.command("load-units")
+def load_units_command() -> None:
+    """Load or refresh the 34 provinces and 3,321 communes, and the NAPAS bank list."""
+    from .banks import load_banks
+    from .units import _commune_rows, load_units
+
+    with click.progressbar(length=len(_commune_rows()), label="Đơn vị hành chính") as bar:
+        provinces, communes = load_units(db.session, progress=bar.update)
+    load_banks(db.session)
+    db.session.commit()
+    click.echo(f"{provinces} tỉnh/thành phố, {communes} xã/phường/đặc khu.")
+
+
+def main() -> None:
+    from . import create_app
+
+    FlaskGroup(create_app=lambda: create_app(), help="Chợ OCOP — công cụ dòng lệnh.")(prog_name="ocop")

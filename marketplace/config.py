@@ -1,0 +1,99 @@
+"""Settings from environment variables (a `.env` file is read when present)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/secret_key."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _sqlalchemy_url(raw: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and route them through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def build_config(overrides: dict | None = None) -> dict:
+    """Everything the app reads, as one dict; tests pass overrides."""
+    load_dotenv(PROJECT_ROOT / ".env")
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH") or _env("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    database_url = _sqlalchemy_url(_env("DATABASE_URL") or f"sqlite:///{instance / 'ocop.sqlite'}")
+    media_root = Path(_env("MEDIA_ROOT") or instance / "media")
+    redis_url = _env("REDIS_URL")
+    config = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "CELERY_BROKER_URL": _env("CELERY_BROKER_URL") or f"filesystem://{instance / 'broker'}",
+        "CELERY_RESULT_BACKEND": _env("CELERY_RESULT_BACKEND") or f"db+sqlite:///{instance / 'celery-results.sqlite'}",
+        "SEARCH_BACKEND": _env("SEARCH_BACKEND", "sql"),
+        "MEILISEARCH_URL": _env("MEILISEARCH_URL"),
+        "MEILISEARCH_API_KEY": _env("MEILISEARCH_API_KEY"),
+        "MEDIA_ROOT": str(media_root),
+        "MAIL_DIR": str(instance / "mail"),
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": int(_env("SMTP_PORT", "587")),
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") == "1",
+        "MAIL_FROM": _env("MAIL_FROM", "Chợ OCOP <no-reply@ocop.local>"),
+        "BANK_WEBHOOK_API_KEY": _env("BANK_WEBHOOK_API_KEY", "demo-bank-key"),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
+        "ORDER_PAYMENT_TTL_HOURS": int(_env("ORDER_PAYMENT_TTL_HOURS", "24")),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "REDIS_URL": redis_url,
+        "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024))),
+        "SESSION_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "1") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env("SESSION_COOKIE_SECURE", "1") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
+        "API_TITLE": "Chợ OCOP API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "SEND_FILE_MAX_AGE_DEFAULT": 86400,
+        "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
+    return config

@@ -1,0 +1,72 @@
+"""Engine set-up (SQLite WAL and foreign keys), and work queued to run after a commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+_AFTER_COMMIT_KEY = "ocop_after_commit"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# SQLite: requests that may write take the write lock at BEGIN, so a read-then-write never fails to upgrade.
+sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def configure_engine(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so writers queue instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_begin_immediate.get() else "BEGIN")
+
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    @app.before_request
+    def _choose_begin_mode() -> None:
+        from flask import request
+
+        sqlite_begin_immediate.set(request.method not in SAFE_METHODS)
+
+
+def after_commit(callback: Callable[[], object], session: Session | None = None) -> None:
+    """Run `callback` once the current transaction commits; drop it if the transaction rolls back."""
+    session = session or db.session()
+    session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous) -> None:
+    session.info.pop(_AFTER_COMMIT_KEY, None)

@@ -1,0 +1,258 @@
+"""Accounts, roles, administrative units, cooperatives, banks, API tokens, audit log, notices and outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .text import utcnow
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
+    """Store a StrEnum by its value as VARCHAR with a CHECK constraint (portable, readable)."""
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    BUYER = "buyer"
+    COOPERATIVE = "cooperative"
+    COMMUNE_STAFF = "commune_staff"
+    ADMIN = "admin"
+
+
+class CoopRole(enum.StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+class DivisionType(enum.StrEnum):
+    XA = "xa"
+    PHUONG = "phuong"
+    DAC_KHU = "dac_khu"
+
+
+class Province(db.Model):
+    __tablename__ = "provinces"
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    is_city: Mapped[bool] = mapped_column(Boolean, default=False)
+    name_folded: Mapped[str] = mapped_column(String(100))
+    communes: Mapped[list[Commune]] = relationship(back_populates="province", order_by="Commune.name")
+
+
+class Commune(db.Model):
+    __tablename__ = "communes"
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    division_type: Mapped[DivisionType] = mapped_column(str_enum(DivisionType, "division_type"))
+    name_folded: Mapped[str] = mapped_column(String(120), index=True)
+    province: Mapped[Province] = relationship(back_populates="communes")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name}, {self.province.name}"
+
+
+class Bank(db.Model):
+    """NAPAS bank list used for VietQR transfers, keyed by BIN."""
+
+    __tablename__ = "banks"
+    bin: Mapped[str] = mapped_column(String(6), primary_key=True)
+    short_name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(160))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CooperativeKind(enum.StrEnum):
+    HTX = "htx"
+    TO_HOP_TAC = "to_hop_tac"
+    HO_SAN_XUAT = "ho_san_xuat"
+    DOANH_NGHIEP = "doanh_nghiep"
+
+
+class Cooperative(db.Model):
+    __tablename__ = "cooperatives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[CooperativeKind] = mapped_column(
+        str_enum(CooperativeKind, "cooperative_kind"), default=CooperativeKind.HTX
+    )
+    commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    description: Mapped[str] = mapped_column(Text, default="")
+    logo_path: Mapped[str | None] = mapped_column(String(300))
+    bank_bin: Mapped[str | None] = mapped_column(ForeignKey("banks.bin"))
+    account_no: Mapped[str | None] = mapped_column(String(19))
+    account_holder: Mapped[str | None] = mapped_column(String(120))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    shipping_flat_vnd: Mapped[int] = mapped_column(BigInteger, default=30000)
+    shipping_per_kg_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    commune: Mapped[Commune] = relationship()
+    bank: Mapped[Bank | None] = relationship()
+    members: Mapped[list[User]] = relationship(back_populates="cooperative", foreign_keys="User.cooperative_id")
+
+    __table_args__ = (
+        CheckConstraint("shipping_flat_vnd >= 0", name="shipping_flat_nonneg"),
+        CheckConstraint("shipping_per_kg_vnd >= 0", name="shipping_per_kg_nonneg"),
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("(role = 'cooperative') = (cooperative_id IS NOT NULL)", name="cooperative_member_has_coop"),
+        CheckConstraint("(role = 'commune_staff') = (commune_code IS NOT NULL)", name="staff_has_commune"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.BUYER)
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    cooperative_role: Mapped[CoopRole | None] = mapped_column(str_enum(CoopRole, "coop_role"))
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    cooperative: Mapped[Cooperative | None] = relationship(back_populates="members", foreign_keys=[cooperative_id])
+    commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_code])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_commune_staff(self) -> bool:
+        return self.role == Role.COMMUNE_STAFF
+
+    @property
+    def is_cooperative_member(self) -> bool:
+        return self.role == Role.COOPERATIVE
+
+    @property
+    def is_cooperative_owner(self) -> bool:
+        return self.role == Role.COOPERATIVE and self.cooperative_role == CoopRole.OWNER
+
+
+class ApiToken(db.Model):
+    """Bearer token; only its SHA-256 is stored, so a leaked table reveals no usable token."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="api")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user: Mapped[User] = relationship()
+
+
+class Invitation(db.Model):
+    """An owner's e-mail invitation for a new member of a cooperative."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cooperative: Mapped[Cooperative] = relationship()
+
+
+class AuditLog(db.Model):
+    """Who did what, when: moderation, payments matched by hand, role changes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(40))
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[User | None] = relationship()
+
+
+class Notice(db.Model):
+    """An in-app notice for one user."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(db.Model):
+    """An e-mail written in the same transaction as the change that caused it, sent after commit."""
+
+    __tablename__ = "outbox_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

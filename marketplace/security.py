@@ -1,0 +1,119 @@
+"""Security headers (a CSP with no inline script and no third-party origin) and error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+STRIPE_CSP = CSP.replace("script-src 'self'", "script-src 'self' https://js.stripe.com").replace(
+    "frame-ancestors", "frame-src https://js.stripe.com https://hooks.stripe.com; frame-ancestors"
+)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def error_messages() -> dict[int, str]:
+    return {
+        400: _("Yêu cầu không hợp lệ."),
+        401: _("Bạn cần đăng nhập."),
+        403: _("Bạn không có quyền truy cập trang này."),
+        404: _("Không tìm thấy trang bạn cần."),
+        405: _("Phương thức không được hỗ trợ."),
+        409: _("Yêu cầu xung đột với dữ liệu hiện có."),
+        413: _("Tệp hoặc dữ liệu gửi lên quá lớn."),
+        415: _("Định dạng dữ liệu không được hỗ trợ."),
+        422: _("Dữ liệu không hợp lệ."),
+        429: _("Bạn thao tác quá nhanh. Vui lòng thử lại sau ít phút."),
+        500: _("Đã có lỗi xảy ra. Chúng tôi đang khắc phục, vui lòng thử lại sau."),
+    }
+
+
+def wants_json() -> bool:
+    """JSON errors for the API and webhooks, and for clients that ask for JSON."""
+    path = request.path
+    if path.startswith(("/api/", "/webhooks/")):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_error(status: int, code: str | None = None, message: str | None = None, **extra) -> Response:
+    body = {
+        "error": {
+            "code": code or ERROR_CODES.get(status, "error"),
+            "message": message or error_messages().get(status, ""),
+        }
+    }
+    body["error"].update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    description = getattr(error, "ocop_message", None)
+    if wants_json():
+        data = getattr(error, "data", None) or {}
+        extra = {"fields": data["messages"]} if "messages" in data else {}
+        code = getattr(error, "ocop_code", None)
+        return json_error(status, code, description or error_messages().get(status), **extra)
+    message = description or error_messages().get(status, "")
+    response = render_template("errors/error.html", status=status, message=message)
+    return response, status, getattr(error, "get_headers", lambda: [])() if status == 405 else {}
+
+
+def _handle_csrf_error(error: CSRFError):
+    message = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+def _handle_unexpected(error: Exception):
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return json_error(500)
+    return render_template("errors/error.html", status=500, message=error_messages()[500]), 500
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.after_request(_security_headers)

@@ -1,0 +1,423 @@
+"""Accounts, roles, cooperatives and API tokens: every rule and state change for the marketplace core."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from .extensions import db
+from .mail import queue_mail
+from .models import (
+    ApiToken,
+    AuditLog,
+    Commune,
+    Cooperative,
+    CoopRole,
+    Invitation,
+    Notice,
+    Role,
+    User,
+)
+from .text import nfc, normalise_phone, slugify, utcnow
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+RESET_MAX_AGE_SECONDS = 2 * 3600
+INVITATION_DAYS = 7
+# Verified against when the e-mail is unknown, so a login costs the same whether or not the account exists.
+_DUMMY_HASH = _hasher.hash("ocop-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationFailed(_("Địa chỉ e-mail không hợp lệ."), fields={"email": [str(error)]}) from error
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH),
+            fields={"password": [_("Mật khẩu quá ngắn.")]},
+        )
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def record_audit(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object,
+    commune_code: int | None = None,
+    **details: object,
+) -> AuditLog:
+    entry = AuditLog(
+        actor_id=actor.id if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        commune_code=commune_code,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def notify(user: User, kind: str, message: str, link: str | None = None) -> Notice:
+    notice = Notice(user_id=user.id, kind=kind, message=message, link=link)
+    db.session.add(notice)
+    return notice
+
+
+def notify_cooperative(
+    cooperative_id: int, kind: str, message: str, link: str | None = None, mail_subject: str | None = None
+) -> None:
+    """An in-app notice to every member of a cooperative, plus an e-mail when a subject is given."""
+    members = db.session.scalars(select(User).where(User.cooperative_id == cooperative_id, User.active))
+    for member in members:
+        notify(member, kind, message, link)
+        if mail_subject:
+            queue_mail(member.email, mail_subject, message + (f"\n\n{link}" if link else ""))
+
+
+def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User:
+    email = normalise_email(email)
+    check_password_strength(password)
+    if find_user_by_email(email):
+        raise Conflict(_("E-mail này đã được đăng ký. Hãy đăng nhập hoặc lấy lại mật khẩu."), code="email_taken")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name=nfc(full_name) or "",
+        phone=normalise_phone(phone or "") if phone else None,
+        role=Role.BUYER,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with this e-mail and password; one message for every failure."""
+    user = find_user_by_email(email or "")
+    failure = DomainError(_("E-mail hoặc mật khẩu không đúng."), code="invalid_credentials", status=401)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        raise failure from None
+    if user is None or not user.active:
+        raise failure
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: Role,
+    full_name: str = "",
+    *,
+    cooperative: Cooperative | None = None,
+    coop_role: CoopRole | None = None,
+    commune_code: int | None = None,
+    actor: User | None = None,
+) -> User:
+    """Any role, as admin or the CLI does it; the role's link (cooperative or commune) must be given."""
+    email = normalise_email(email)
+    check_password_strength(password)
+    if find_user_by_email(email):
+        raise Conflict(_("E-mail này đã được đăng ký."), code="email_taken")
+    if role == Role.COOPERATIVE and cooperative is None:
+        raise ValidationFailed(_("Thành viên hợp tác xã cần thuộc một hợp tác xã."))
+    if role == Role.COMMUNE_STAFF and (commune_code is None or db.session.get(Commune, commune_code) is None):
+        raise ValidationFailed(_("Cán bộ xã cần được gán một xã có thật."))
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name=nfc(full_name) or "",
+        role=role,
+        cooperative_id=cooperative.id if role == Role.COOPERATIVE and cooperative else None,
+        cooperative_role=(coop_role or CoopRole.STAFF) if role == Role.COOPERATIVE else None,
+        commune_code=commune_code if role == Role.COMMUNE_STAFF else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(actor, "user.created", "user", user.id, commune_code=commune_code, role=str(role), email=email)
+    return user
+
+
+def change_role(actor: User, user: User, role: Role, *, commune_code: int | None = None) -> None:
+    if not actor.is_admin:
+        raise Forbidden(_("Chỉ quản trị viên được đổi vai trò."))
+    before = str(user.role)
+    user.role = role
+    user.commune_code = commune_code if role == Role.COMMUNE_STAFF else None
+    if role != Role.COOPERATIVE:
+        user.cooperative_id, user.cooperative_role = None, None
+    db.session.flush()
+    record_audit(actor, "user.role_changed", "user", user.id, commune_code=commune_code, before=before, after=str(role))
+
+
+# --- password reset -------------------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a used reset link stops working."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str, reset_url_for) -> None:
+    """Mail a reset link when the account exists; say nothing either way (no account enumeration)."""
+    user = find_user_by_email(email or "")
+    if user is None or not user.active:
+        return
+    token = _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
+    queue_mail(
+        user.email,
+        _("Đặt lại mật khẩu Chợ OCOP"),
+        _(
+            "Chào %(name)s,\n\nBấm vào liên kết sau để đặt lại mật khẩu (hiệu lực 2 giờ):\n%(url)s\n\n"
+            "Nếu bạn không yêu cầu, hãy bỏ qua thư này.",
+            name=user.full_name or user.email,
+            url=reset_url_for(token),
+        ),
+    )
+
+
+def reset_password(token: str, new_password: str) -> User:
+    invalid = DomainError(_("Liên kết đặt lại mật khẩu không hợp lệ hoặc đã hết hạn."), code="invalid_token")
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE_SECONDS)
+    except (BadSignature, SignatureExpired):
+        raise invalid from None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or _password_fingerprint(user) != data.get("fp"):
+        raise invalid
+    check_password_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    revoke_all_tokens(user)
+    return user
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, name: str = "api") -> str:
+    """A new bearer token; only its hash is stored."""
+    token = "ocop_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), name=name[:80]))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(token: str) -> bool:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True
+
+
+def revoke_all_tokens(user: User) -> None:
+    for row in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = utcnow()
+
+
+# --- cooperatives ---------------------------------------------------------------------------------
+
+
+def unique_slug(model, base: str, column_name: str = "slug") -> str:
+    """`base`, or `base-2`, `base-3`… — the first free one for this model."""
+    base = slugify(base)[:120] or "muc"
+    column = getattr(model, column_name)
+    taken = set(db.session.scalars(select(column).where(column.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def create_cooperative(
+    name: str,
+    commune_code: int,
+    *,
+    address: str = "",
+    phone: str = "",
+    description: str = "",
+    bank_bin: str | None = None,
+    account_no: str | None = None,
+    account_holder: str | None = None,
+    slug: str | None = None,
+    owner: User | None = None,
+) -> Cooperative:
+    name = nfc(name) or ""
+    if not name:
+        raise ValidationFailed(_("Tên hợp tác xã không được để trống."), fields={"name": [_("Bắt buộc.")]})
+    if db.session.get(Commune, commune_code) is None:
+        raise ValidationFailed(_("Xã không tồn tại."), fields={"commune": [_("Không tìm thấy xã.")]})
+    cooperative = Cooperative(
+        name=name,
+        slug=slug or unique_slug(Cooperative, name),
+        commune_code=commune_code,
+        address=nfc(address) or "",
+        phone=normalise_phone(phone) or (phone or ""),
+        description=nfc(description) or "",
+    )
+    db.session.add(cooperative)
+    set_bank_account(cooperative, bank_bin, account_no, account_holder)
+    db.session.flush()
+    if owner is not None:
+        owner.role, owner.cooperative_id, owner.cooperative_role = Role.COOPERATIVE, cooperative.id, CoopRole.OWNER
+    return cooperative
+
+
+def set_bank_account(
+    cooperative: Cooperative, bank_bin: str | None, account_no: str | None, account_holder: str | None
+) -> None:
+    """Bank for VietQR: a NAPAS BIN from our list, a 6–19 digit account number, the holder's name."""
+    from .models import Bank
+
+    if not bank_bin and not account_no:
+        return
+    if not bank_bin or db.session.get(Bank, bank_bin) is None:
+        raise ValidationFailed(
+            _("Ngân hàng không có trong danh sách NAPAS."), fields={"bank_bin": [_("Không hợp lệ.")]}
+        )
+    digits = (account_no or "").replace(" ", "")
+    if not digits.isdigit() or not 6 <= len(digits) <= 19:
+        raise ValidationFailed(_("Số tài khoản gồm 6–19 chữ số."), fields={"account_no": [_("Không hợp lệ.")]})
+    cooperative.bank_bin, cooperative.account_no = bank_bin, digits
+    cooperative.account_holder = (nfc(account_holder) or cooperative.name).upper()
+
+
+def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
+    from .permissions import ensure_staff_of_commune
+
+    ensure_staff_of_commune(actor, cooperative.commune_code)
+    cooperative.verified = verified
+    cooperative.verified_at = utcnow() if verified else None
+    cooperative.verified_by_id = actor.id if verified else None
+    record_audit(
+        actor,
+        "cooperative.verified" if verified else "cooperative.unverified",
+        "cooperative",
+        cooperative.id,
+        commune_code=cooperative.commune_code,
+    )
+
+
+def invite_member(owner: User, email: str, accept_url_for) -> Invitation:
+    if not owner.is_cooperative_owner:
+        raise Forbidden(_("Chỉ chủ hợp tác xã được mời thành viên."))
+    email = normalise_email(email)
+    token = secrets.token_urlsafe(24)
+    invitation = Invitation(
+        cooperative_id=owner.cooperative_id,
+        email=email,
+        token_hash=_token_digest(token),
+        invited_by_id=owner.id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_mail(
+        email,
+        _("Lời mời tham gia %(coop)s trên Chợ OCOP", coop=owner.cooperative.name),
+        _(
+            "%(owner)s mời bạn quản lý gian hàng %(coop)s. Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
+            owner=owner.full_name or owner.email,
+            coop=owner.cooperative.name,
+            url=accept_url_for(token),
+        ),
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation:
+    from .text import as_utc
+
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_digest(token)))
+    if invitation is None or invitation.accepted_at or as_utc(invitation.expires_at) < utcnow():
+        raise NotFound(_("Lời mời không hợp lệ hoặc đã hết hạn."), code="invalid_invitation")
+    return invitation
+
+
+def accept_invitation(token: str, password: str, full_name: str) -> User:
+    """Create the member's account, or attach an existing buyer account, to the inviting cooperative."""
+    invitation = find_invitation(token)
+    user = find_user_by_email(invitation.email)
+    if user is None:
+        check_password_strength(password)
+        user = User(email=invitation.email, password_hash=hash_password(password), full_name=nfc(full_name) or "")
+        db.session.add(user)
+    elif user.role not in (Role.BUYER, Role.COOPERATIVE) or (
+        user.cooperative_id not in (None, invitation.cooperative_id)
+    ):
+        raise Conflict(_("Tài khoản này đã thuộc một tổ chức khác."), code="already_member")
+    user.role, user.cooperative_id, user.cooperative_role = Role.COOPERATIVE, invitation.cooperative_id, CoopRole.STAFF
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    record_audit(user, "cooperative.member_joined", "cooperative", invitation.cooperative_id)
+    return user
+
+
+def update_cooperative_profile(actor: User, cooperative: Cooperative, data: dict) -> None:
+    """Owner edits name, contact, description, bank account and shipping fee."""
+    if not (actor.is_admin or (actor.is_cooperative_owner and actor.cooperative_id == cooperative.id)):
+        raise Forbidden(_("Chỉ chủ hợp tác xã được sửa thông tin này."))
+    name = nfc(data.get("name")) or ""
+    if not name:
+        raise ValidationFailed(_("Tên hợp tác xã không được để trống."))
+    cooperative.name = name
+    cooperative.address = nfc(data.get("address")) or ""
+    phone = data.get("phone") or ""
+    cooperative.phone = normalise_phone(phone) or phone
+    cooperative.description = nfc(data.get("description")) or ""
+    fee = str(data.get("shipping_flat_vnd") or "").replace(".", "").replace(" ", "")
+    if fee:
+        if not fee.isdigit() or int(fee) > 10_000_000:
+            raise ValidationFailed(_("Phí giao hàng phải là số đồng từ 0 đến 10.000.000."))
+        cooperative.shipping_flat_vnd = int(fee)
+    set_bank_account(
+        cooperative, data.get("bank_bin") or None, data.get("account_no") or None, data.get("account_holder")
+    )
+    db.session.flush()

@@ -1,0 +1,108 @@
+"""Vietnamese text, money and time helpers shared by every package (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+NBSP = "\u00a0"
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(value: str | None) -> str | None:
+    """Normalise text to NFC and trim it; None stays None."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def fold(value: str) -> str:
+    """Fold Vietnamese for search: đ→d, strip diacritics, lower-case, single spaces."""
+    value = value.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def slugify(value: str) -> str:
+    """`Mật ong bạc hà Mèo Vạc` → `mat-ong-bac-ha-meo-vac`."""
+    return _SLUG_STRIP.sub("-", fold(value)).strip("-")
+
+
+def ascii_upper(value: str) -> str:
+    """Accent-free upper-case ASCII for bank transfer content."""
+    return re.sub(r"[^A-Z0-9 ]", "", fold(value).upper())
+
+
+def format_vnd(amount: int | None) -> str:
+    """125000 → '125.000 ₫' (dot thousands, no-break space before ₫)."""
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(int(amount)):,}".replace(",", ".") + f"{NBSP}₫"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Treat naive datetimes (SQLite returns them) as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(VN_TZ)
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, in Vietnam time for datetimes."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """HH:MM dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M %d/%m/%Y")
+
+
+_MOBILE = re.compile(r"^(?:\+?84|0)(\d{9})$")
+KNOWN_MOBILE_PREFIXES = ("3", "5", "7", "8", "9")
+
+
+def normalise_phone(value: str) -> str | None:
+    """Return a Vietnamese mobile number as 0xxxxxxxxx, or None when it is not one."""
+    digits = re.sub(r"[\s.\-()]", "", value or "")
+    match = _MOBILE.match(digits)
+    if not match:
+        return None
+    return "0" + match.group(1)
+
+
+def phone_has_known_prefix(phone: str) -> bool:
+    return len(phone) == 10 and phone[1] in KNOWN_MOBILE_PREFIXES
+
+
+_VI_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_VI_RANK = {ch: i for i, ch in enumerate(_VI_ALPHABET)}
+_VOWEL_SHAPES = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+
+
+def vietnamese_sort_key(value: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts Ă/Â after A, Đ after D, Ư after U, then orders by tone."""
+    key = []
+    for ch in value.lower():
+        parts = unicodedata.normalize("NFD", ch)
+        letter = unicodedata.normalize("NFC", parts[0] + "".join(c for c in parts[1:] if c in _VOWEL_SHAPES))
+        tone = "".join(c for c in parts[1:] if c not in _VOWEL_SHAPES)
+        key.append((_VI_RANK.get(letter, 100 + ord(letter[0])), tone))
+    return tuple(key)

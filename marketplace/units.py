@@ -1,0 +1,86 @@
+"""Administrative units after the 2025 reform (34 provinces, 3,321 communes) from `vietnam-provinces`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from vietnam_provinces import Province as VNProvince
+from vietnam_provinces import Ward as VNWard
+
+from .models import Commune, DivisionType, Province
+from .text import fold, nfc, slugify
+
+_DIVISION = {"xã": DivisionType.XA, "phường": DivisionType.PHUONG, "đặc khu": DivisionType.DAC_KHU}
+
+
+def _province_rows() -> list[dict]:
+    rows = []
+    for p in VNProvince.iter_all():
+        name = nfc(p.name)
+        rows.append(
+            {
+                "code": int(p.code),
+                "name": name,
+                "slug": slugify(name.removeprefix("Thành phố ")),
+                "is_city": "THANH_PHO" in p.division_type.name,
+                "name_folded": fold(name),
+            }
+        )
+    return rows
+
+
+def _commune_rows() -> list[dict]:
+    rows = []
+    for w in VNWard.iter_all():
+        name = nfc(w.name)
+        rows.append(
+            {
+                "code": int(w.code),
+                "province_code": int(w.province_code),
+                "name": name,
+                "slug": f"{slugify(name)}-{int(w.code)}",
+                "division_type": _DIVISION[w.division_type.value],
+                "name_folded": fold(name),
+            }
+        )
+    return rows
+
+
+def load_units(session: Session, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Insert or update every province and commune; safe to run again. Returns (provinces, communes)."""
+    provinces, communes = _province_rows(), _commune_rows()
+    existing_p = {p.code: p for p in session.scalars(select(Province))}
+    for row in provinces:
+        _upsert(session, Province, existing_p.get(row["code"]), row)
+    session.flush()
+    existing_c = {c.code: c for c in session.scalars(select(Commune))}
+    for i, row in enumerate(communes, 1):
+        _upsert(session, Commune, existing_c.get(row["code"]), row)
+        if progress and i % 500 == 0:
+            progress(500)
+    session.flush()
+    return len(provinces), len(communes)
+
+
+def _upsert(session: Session, model, current, row: dict) -> None:
+    if current is None:
+        session.add(model(**row))
+        return
+    for key, value in row.items():
+        setattr(current, key, value)
+
+
+def units_loaded(session: Session) -> bool:
+    return (session.scalar(select(func.count()).select_from(Commune)) or 0) > 0
+
+
+def search_communes(session: Session, province_code: int | None, query: str = "", limit: int = 50) -> list[Commune]:
+    """Communes of a province whose folded name contains the folded query (`muong lat` finds Mường Lát)."""
+    stmt = select(Commune)
+    if province_code:
+        stmt = stmt.where(Commune.province_code == province_code)
+    if query:
+        stmt = stmt.where(Commune.name_folded.contains(fold(query)))
+    return list(session.scalars(stmt.order_by(Commune.name_folded).limit(limit)))

@@ -1,0 +1,241 @@
+"""HTML pages of the marketplace core: sign-in, accounts, cooperative settings, members, commune staff."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from . import services
+from .errors import DomainError
+from .extensions import db, limiter
+from .forms import (
+    AcceptInvitationForm,
+    CooperativeForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    StaffForm,
+)
+from .models import Bank, Notice, Province, Role, User
+from .permissions import require_roles
+from .units import search_communes
+from .urls import safe_next_url
+
+bp = Blueprint("main", __name__)
+LOGIN_LIMIT = "5 per minute;30 per hour"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            session["locale"] = user.locale
+            _merge_guest_state(user)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
+    return render_template("marketplace/login.html", form=form), 200 if request.method == "GET" else 400
+
+
+def _merge_guest_state(user: User) -> None:
+    """Hooks for other packages (the cart merges at login) run through this signal-like registry."""
+    from .hooks import run_login_hooks
+
+    run_login_hooks(user)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_buyer(form.email.data, form.password.data, form.full_name.data, form.phone.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Chào mừng bạn đến Chợ OCOP!"), "success")
+            return redirect(url_for("catalog.home"))
+    return render_template("marketplace/register.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data, lambda token: url_for("main.reset_password", token=token, _external=True)
+        )
+        db.session.commit()
+        flash(_("Nếu e-mail có trong hệ thống, chúng tôi đã gửi liên kết đặt lại mật khẩu."), "info")
+        return redirect(url_for("main.login"))
+    return render_template("marketplace/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã đổi mật khẩu. Mời bạn đăng nhập."), "success")
+            return redirect(url_for("main.login"))
+    return render_template("marketplace/reset.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.find_invitation(token)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.password.data or "", form.full_name.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Bạn đã tham gia %(coop)s.", coop=invitation.cooperative.name), "success")
+            return redirect(url_for("main.cooperative_settings"))
+    return render_template("marketplace/invite.html", form=form, invitation=invitation)
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in ("vi", "en"):
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("catalog.home"))
+
+
+@bp.get("/account/")
+@login_required
+def account():
+    notices = db.session.scalars(
+        select(Notice).where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc()).limit(30)
+    ).all()
+    return render_template("marketplace/account.html", notices=notices)
+
+
+@bp.route("/cooperative/settings", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE)
+def cooperative_settings():
+    cooperative = current_user.cooperative
+    form = CooperativeForm(obj=cooperative)
+    form.bank_bin.choices = [("", _("— Chọn ngân hàng —"))] + [
+        (b.bin, f"{b.short_name} ({b.bin})")
+        for b in db.session.scalars(select(Bank).where(Bank.active).order_by(Bank.short_name))
+    ]
+    if form.validate_on_submit():
+        if not current_user.is_cooperative_owner:
+            flash(_("Chỉ chủ hợp tác xã được sửa thông tin này."), "error")
+            return render_template("marketplace/cooperative_settings.html", form=form, cooperative=cooperative), 403
+        try:
+            services.update_cooperative_profile(current_user, cooperative, form.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu thông tin hợp tác xã."), "success")
+            return redirect(url_for("main.cooperative_settings"))
+    return render_template("marketplace/cooperative_settings.html", form=form, cooperative=cooperative)
+
+
+@bp.route("/cooperative/members", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE)
+def cooperative_members():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_member(
+                current_user,
+                form.email.data,
+                lambda token: url_for("main.accept_invitation", token=token, _external=True),
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã gửi lời mời tới %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("main.cooperative_members"))
+    return render_template("marketplace/members.html", form=form, cooperative=current_user.cooperative)
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@require_roles(Role.ADMIN)
+def admin_staff():
+    form = StaffForm()
+    province_code = request.values.get("province", type=int)
+    form.province.choices = [
+        (str(p.code), p.name) for p in db.session.scalars(select(Province).order_by(Province.name))
+    ]
+    form.commune.choices = [(str(c.code), c.name) for c in search_communes(db.session, province_code, limit=500)]
+    if request.method == "POST" and request.form.get("action") == "pick":
+        return render_template("marketplace/admin_staff.html", form=form, staff=_staff_list())
+    if form.validate_on_submit():
+        try:
+            services.create_user(
+                form.email.data,
+                form.password.data,
+                Role.COMMUNE_STAFF,
+                form.full_name.data,
+                commune_code=int(form.commune.data or 0),
+                actor=current_user,
+            )
+        except (DomainError, ValueError) as error:
+            db.session.rollback()
+            flash(getattr(error, "message", _("Xã không hợp lệ.")), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản cán bộ xã."), "success")
+            return redirect(url_for("main.admin_staff"))
+    return render_template("marketplace/admin_staff.html", form=form, staff=_staff_list())
+
+
+def _staff_list() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.COMMUNE_STAFF).order_by(User.email)))
+
+
+@bp.get("/units/communes")
+def communes_picker():
+    """Communes of a province for the picker: JSON for the script, a page without JavaScript."""
+    province_code = request.args.get("province", type=int)
+    communes = search_communes(db.session, province_code, request.args.get("q", ""), limit=600)
+    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+        return jsonify([{"code": c.code, "name": c.name} for c in communes])
+    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
+    return render_template(
+        "marketplace/communes.html",
+        communes=communes,
+        provinces=provinces,
+        province_code=province_code,
+        q=request.args.get("q", ""),
+    )

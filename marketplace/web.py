@@ -1,0 +1,68 @@
+"""Registers the marketplace core with the app: login, blueprints, media, API spec, CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, send_from_directory
+from flask_babel import lazy_gettext as _l
+
+from . import errors
+from .extensions import api, csrf, db, login_manager
+from .models import User
+
+
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "main.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+
+
+def _register_media(app: Flask) -> None:
+    @app.get("/media/<path:filename>")
+    def media(filename: str):
+        """Uploaded files; send_from_directory refuses any path outside MEDIA_ROOT (404)."""
+        response = send_from_directory(app.config["MEDIA_ROOT"], filename, max_age=30 * 86400)
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+        return response
+
+
+def add_account_link(app: Flask, endpoint: str, label) -> None:
+    """Packages add their pages to the account menu (shown only when the endpoint exists)."""
+    app.extensions.setdefault("ocop_account_links", []).append((endpoint, label))
+
+
+def _template_globals(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict:
+        return {"url_rules": app.view_functions, "account_links": app.extensions.get("ocop_account_links", [])}
+
+
+def register_api_blueprint(blueprint) -> None:
+    """API blueprints use bearer tokens, never cookies, so they are exempt from CSRF."""
+    csrf.exempt(blueprint)
+    api.register_blueprint(blueprint)
+
+
+def _register_security_scheme() -> None:
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def init_app(app: Flask) -> None:
+    from . import api as api_module
+    from . import views
+    from .cli import register_cli
+
+    _register_login(app)
+    errors.init_app(app)
+    _register_media(app)
+    _template_globals(app)
+    app.register_blueprint(views.bp)
+    register_api_blueprint(api_module.blp)
+    _register_security_scheme()
+    register_cli(app)

@@ -1,0 +1,8 @@
+"""Cart, checkout, stock reservation, orders and payment gateways."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this package's blueprints and CLI commands with the app."""
+    from . import models  # noqa: F401 — tables known to Alembic and the app

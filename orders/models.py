@@ -1,0 +1,1 @@
+"""Models for orders (cart, checkout, orders, payments)."""

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Start gunicorn and a Celery worker (with beat) on the embedded broker; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p instance
+trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
+.venv/bin/celery -A integrations.worker worker -B --loglevel=warning --concurrency=2 \
+  --schedule instance/celerybeat-schedule &
+echo "Chợ OCOP: http://127.0.0.1:${PORT:-5000}  (Ctrl-C để dừng)"
+.venv/bin/gunicorn --workers "${WEB_WORKERS:-2}" --bind "127.0.0.1:${PORT:-5000}" --access-logfile - \
+  --graceful-timeout 5 'marketplace:create_app()' &
+wait -n

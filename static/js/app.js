@@ -1,0 +1,92 @@
+/* Progressive enhancement only: every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  /* Province → commune picker: reload communes for the chosen province, filter them by typing. */
+  function initPicker(root) {
+    var province = root.querySelector("[data-province]");
+    var commune = root.querySelector("[data-commune]");
+    var filter = root.querySelector("[data-commune-filter]");
+    if (!province || !commune) return;
+    var all = [];
+    function fold(s) {
+      return s.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    }
+    function render(items) {
+      var keep = commune.value;
+      commune.length = 1;
+      items.forEach(function (c) {
+        var o = new Option(c.name, c.code);
+        if (String(c.code) === keep) o.selected = true;
+        commune.add(o);
+      });
+    }
+    function snapshot() {
+      all = Array.prototype.slice.call(commune.options, 1).map(function (o) { return { code: o.value, name: o.text }; });
+    }
+    snapshot();
+    province.addEventListener("change", function () {
+      if (!province.value) { all = []; render(all); return; }
+      fetch("/units/communes?format=json&province=" + encodeURIComponent(province.value), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (items) { all = items; render(items); });
+    });
+    if (filter) {
+      filter.addEventListener("input", function () {
+        var q = fold(filter.value.trim());
+        render(all.filter(function (c) { return fold(c.name).indexOf(q) !== -1; }));
+      });
+    }
+  }
+  document.querySelectorAll("[data-unit-picker]").forEach(initPicker);
+
+  /* Drafts: forms with data-draft keep what was typed in localStorage until the server accepts them. */
+  function draftKey(form) { return "ocop-draft:" + form.getAttribute("data-draft"); }
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && el.type !== "file" && el.type !== "password" &&
+        el.type !== "submit" && !el.hasAttribute("data-draft-skip");
+    });
+  }
+  function saveDraft(form) {
+    var data = {};
+    fields(form).forEach(function (el) {
+      data[el.name] = (el.type === "checkbox" || el.type === "radio") ? el.checked : el.value;
+    });
+    try { localStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), data: data })); } catch (e) { /* storage full */ }
+  }
+  function restoreDraft(form) {
+    var raw = localStorage.getItem(draftKey(form));
+    if (!raw) return;
+    var saved = JSON.parse(raw).data || {};
+    var restored = false;
+    fields(form).forEach(function (el) {
+      if (!(el.name in saved)) return;
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = saved[el.name]; }
+      else if (!el.value || el.hasAttribute("data-draft-prefer")) { el.value = saved[el.name]; restored = true; }
+    });
+    if (restored) {
+      var note = document.createElement("p");
+      note.className = "flash info";
+      note.textContent = form.getAttribute("data-draft-restored") || "Đã khôi phục bản nháp chưa gửi.";
+      form.insertBefore(note, form.firstChild);
+    }
+  }
+  document.querySelectorAll("[data-draft-clear]").forEach(function (el) {
+    try { localStorage.removeItem("ocop-draft:" + el.getAttribute("data-draft-clear")); } catch (e) { /* ignore */ }
+  });
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    restoreDraft(form);
+    form.addEventListener("input", function () { saveDraft(form); });
+    form.addEventListener("change", function () { saveDraft(form); });
+  });
+
+  /* A submit button is disabled after the first click so a double tap sends one request. */
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]:not([formnovalidate])");
+      if (button) { setTimeout(function () { button.disabled = true; }, 0); setTimeout(function () { button.disabled = false; }, 8000); }
+    });
+  });
+})();

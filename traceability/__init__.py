@@ -1,0 +1,8 @@
+"""Batches, supply-chain events, label serials, QR label sheets and public scan pages."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this package's blueprints and CLI commands with the app."""
+    from . import models  # noqa: F401 — tables known to Alembic and the app

@@ -1,0 +1,1 @@
+"""Models for traceability (batches, events, labels, scans)."""

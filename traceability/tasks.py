@@ -1,0 +1,1 @@
+"""Background work for traceability (Celery tasks)."""
