@@ -7,6 +7,14 @@ from alembic.config import Config
 
 from .config import PROJECT_ROOT
 
+# Tables that are not SQLAlchemy models: FTS5 search tables and their shadows, kombu/celery tables.
+IGNORED_PREFIXES = ("search_", "kombu_", "celery_")
+
+
+def include_name(name, type_, _parent_names) -> bool:
+    """Alembic filter: leave tables that no model owns alone."""
+    return not (type_ == "table" and name and name.startswith(IGNORED_PREFIXES))
+
 
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))

@@ -7,13 +7,7 @@ from sqlalchemy import create_engine, pool
 
 from marketplace import create_app
 from marketplace.extensions import db
-
-# Tables that are not SQLAlchemy models: FTS5 shadow tables, kombu/celery tables.
-IGNORED_PREFIXES = ("search_", "kombu_", "celery_")
-
-
-def include_name(name, type_, _parent_names) -> bool:
-    return not (type_ == "table" and name and name.startswith(IGNORED_PREFIXES))
+from marketplace.migrate import include_name
 
 
 def _url() -> str:
