@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
@@ -30,6 +32,13 @@ class ProductStatus(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     ARCHIVED = "archived"
+
+
+class RevisionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
 
 
 class CertificationLevel(enum.StrEnum):
@@ -77,6 +86,7 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     cooperative: Mapped[Cooperative] = relationship()
     category: Mapped[Category | None] = relationship()
@@ -84,11 +94,23 @@ class Product(db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
     )
+    revisions: Mapped[list[ProductRevision]] = relationship(
+        back_populates="product", order_by="ProductRevision.id", cascade="all, delete-orphan"
+    )
     certificate: Mapped[OcopCertificate | None] = relationship(back_populates="product", uselist=False)
 
     @property
     def commune(self) -> Commune:
         return self.origin_commune or self.cooperative.commune
+
+    @property
+    def public_images(self) -> list[ProductImage]:
+        """Photos buyers see: not those still waiting in a revision."""
+        return [image for image in self.images if image.revision_id is None]
+
+    @property
+    def pending_revision(self) -> ProductRevision | None:
+        return next((r for r in self.revisions if r.status == RevisionStatus.PENDING), None)
 
 
 class OcopCertificate(db.Model):
@@ -101,7 +123,11 @@ class OcopCertificate(db.Model):
     level: Mapped[CertificationLevel] = mapped_column(str_enum(CertificationLevel, "certification_level"))
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
+    expiry_warned_on: Mapped[date | None] = mapped_column(Date)
     product: Mapped[Product] = relationship(back_populates="certificate")
+
+    def valid_on(self, day: date) -> bool:
+        return self.issued_on <= day <= self.expires_on
 
 
 class ProductImage(db.Model):
@@ -114,5 +140,86 @@ class ProductImage(db.Model):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     variants_ready: Mapped[bool] = mapped_column(default=False)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("product_revisions.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class ProductRevision(db.Model):
+    """Changes to a published product's content, reviewed separately while the published version stays up."""
+
+    __tablename__ = "product_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RevisionStatus] = mapped_column(
+        str_enum(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING, index=True
+    )
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    product: Mapped[Product] = relationship(back_populates="revisions")
+    images: Mapped[list[ProductImage]] = relationship(order_by="ProductImage.position", viewonly=True)
+
+
+class ProductStatusChange(db.Model):
+    """History row written by every status transition (who, when, from, to, why)."""
+
+    __tablename__ = "product_status_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReasonText(db.Model):
+    """A reusable rejection reason; commune_code None means shared by every commune."""
+
+    __tablename__ = "reason_texts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProductSearchDoc(db.Model):
+    """Denormalised, folded search document of a published product (filters and facets come from here)."""
+
+    __tablename__ = "product_search_docs"
+    __table_args__ = (
+        Index(
+            "ix_product_search_docs_document",
+            "document",
+            postgresql_using="gin",
+            postgresql_ops={"document": "gin_trgm_ops"},
+        ),
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    category_root_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    province_code: Mapped[int] = mapped_column(Integer, index=True)
+    commune_code: Mapped[int] = mapped_column(Integer, index=True)
+    stars: Mapped[int] = mapped_column(Integer, default=0)
+    price_vnd: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SearchTerm(db.Model):
+    """Vocabulary of folded words in the index, used to correct one typo."""
+
+    __tablename__ = "product_search_terms"
+    __table_args__ = (
+        Index("ix_product_search_terms_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
+    )
+    word: Mapped[str] = mapped_column(String(60), primary_key=True)
+    length: Mapped[int] = mapped_column(Integer, index=True)

@@ -66,3 +66,4 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api_module.blp)
     _register_security_scheme()
     register_cli(app)
+    __import__("marketplace.moderation").moderation.init_app(app)

@@ -1,0 +1,299 @@
+"""Product API under /api/v1 (DESIGN.md): listing and search, categories, create, photos, review."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from marketplace.api import ApiErrorSchema
+from marketplace.apiauth import api_user, token_required
+from marketplace.errors import NotFound, ValidationFailed
+from marketplace.extensions import db
+from marketplace.models import Province, Role
+
+from . import services
+from .images import media_url, original_path, read_upload
+from .models import Category, Product, ProductStatus
+from .queries import get_managed_product
+from .search import SearchQuery, get_backend
+from .search.documents import product_loader, valid_stars
+from .validation import find_category
+from .views import load_products
+
+blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Sản phẩm và danh mục")
+
+
+class ProductQuery(ma.Schema):
+    q = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    province = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100))
+    commune = ma.fields.Integer(load_default=None)
+    category = ma.fields.String(load_default=None, validate=ma.validate.Length(max=120))
+    ocop_stars = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=3, max=5))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1000))
+    per_page = ma.fields.Integer(load_default=24, validate=ma.validate.Range(min=1, max=100))
+
+
+class CooperativeRef(ma.Schema):
+    slug = ma.fields.String()
+    name = ma.fields.String()
+
+
+class ProductItem(ma.Schema):
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    price_vnd = ma.fields.Integer()
+    unit = ma.fields.String()
+    stock = ma.fields.Integer()
+    ocop_stars = ma.fields.Integer(allow_none=True)
+    cooperative = ma.fields.Nested(CooperativeRef)
+    commune = ma.fields.String()
+    province = ma.fields.String()
+    url = ma.fields.String()
+
+
+class ProductDetail(ProductItem):
+    status = ma.fields.String()
+    description = ma.fields.String()
+    category = ma.fields.Dict(allow_none=True)
+    images = ma.fields.List(ma.fields.String())
+    weight_g = ma.fields.Integer()
+    gtin = ma.fields.String(allow_none=True)
+    certificate = ma.fields.Dict(allow_none=True)
+    rejection_reason = ma.fields.String(allow_none=True)
+    pending_revision = ma.fields.Boolean()
+
+
+class ProductPage(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ProductItem))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.Integer()
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    parent_id = ma.fields.Integer(allow_none=True)
+
+
+class ProductCreate(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    name = ma.fields.String(required=True)
+    description = ma.fields.String(load_default="")
+    price_vnd = ma.fields.Raw(required=True)
+    unit = ma.fields.String(load_default="kg")
+    stock = ma.fields.Raw(load_default=0)
+    category = ma.fields.Raw(load_default=None)
+    weight_g = ma.fields.Raw(load_default=0)
+    shelf_life_days = ma.fields.Raw(load_default=None)
+    gtin = ma.fields.String(load_default=None, allow_none=True)
+
+
+class RejectBody(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(max=1000))
+
+
+class ImageCreated(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+
+
+def item(product: Product) -> dict:
+    commune = product.commune
+    return {
+        "id": product.id,
+        "slug": product.slug,
+        "name": product.name,
+        "price_vnd": product.price_vnd,
+        "unit": product.unit,
+        "stock": product.stock,
+        "ocop_stars": valid_stars(product) or None,
+        "cooperative": {"slug": product.cooperative.slug, "name": product.cooperative.name},
+        "commune": commune.name,
+        "province": commune.province.name,
+        "url": current_app.config["PUBLIC_BASE_URL"] + url_for("catalog.product", slug=product.slug),
+    }
+
+
+def detail(product: Product) -> dict:
+    data = item(product)
+    images = product.public_images if product.status == ProductStatus.PUBLISHED else product.images
+    data.update(
+        status=str(product.status),
+        description=product.description,
+        category={"id": product.category.id, "slug": product.category.slug, "name": product.category.name}
+        if product.category
+        else None,
+        images=[media_url(original_path(product.id, i.stem)) for i in images],
+        weight_g=product.weight_g,
+        gtin=product.gtin,
+        certificate=services.certificate_data(product),
+        rejection_reason=product.rejection_reason,
+        pending_revision=product.pending_revision is not None,
+    )
+    return data
+
+
+def _province_code(value: str | None) -> int | None:
+    if not value:
+        return None
+    if value.isdigit():
+        return int(value)
+    code = db.session.scalar(select(Province.code).where(Province.slug == value))
+    if code is None:
+        raise NotFound(_("Không có tỉnh/thành phố này."))
+    return code
+
+
+def _visible(product_id: int) -> Product:
+    """Published products for everyone; others only for their cooperative, their commune's staff, admin."""
+    product = db.session.scalar(product_loader().where(Product.id == product_id))
+    if product is None:
+        raise NotFound(_("Không tìm thấy sản phẩm."))
+    if product.status == ProductStatus.PUBLISHED:
+        return product
+    user = api_user()
+    allowed = user is not None and (
+        user.role == Role.ADMIN
+        or (user.role == Role.COOPERATIVE and user.cooperative_id == product.cooperative_id)
+        or (user.role == Role.COMMUNE_STAFF and user.commune_code == product.cooperative.commune_code)
+    )
+    if not allowed:
+        raise NotFound(_("Không tìm thấy sản phẩm."))
+    return product
+
+
+@blp.route("/products")
+class ProductsResource(MethodView):
+    @blp.arguments(ProductQuery, location="query")
+    @blp.response(200, ProductPage)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, args):
+        """Sản phẩm đang bán; `q` tìm không cần dấu, chịu một lỗi gõ."""
+        category = find_category(args["category"]) if args["category"] else None
+        if args["category"] and category is None:
+            raise NotFound(_("Không có danh mục này."))
+        query = SearchQuery(
+            text=args["q"],
+            category_id=category.id if category else None,
+            province_code=_province_code(args["province"]),
+            commune_code=args["commune"],
+            stars=args["ocop_stars"],
+            page=args["page"],
+            per_page=args["per_page"],
+            facets=False,
+        )
+        result = get_backend().search(query)
+        return {"items": [item(p) for p in load_products(result.ids)], "total": result.total, "page": args["page"]}
+
+    @blp.arguments(ProductCreate)
+    @blp.response(201, ProductDetail)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    @token_required(Role.COOPERATIVE)
+    def post(self, body):
+        """Tạo sản phẩm nháp cho hợp tác xã của mã truy cập (`Idempotency-Key` chống tạo trùng)."""
+        user = api_user()
+        token = (request.headers.get("Idempotency-Key") or "")[:64] or None
+        product = services.product_for_token(user, token) or services.create_product(
+            user, user.cooperative, body, client_token=token
+        )
+        db.session.commit()
+        return detail(product)
+
+
+@blp.route("/products/<int:product_id>")
+class ProductResource(MethodView):
+    @blp.response(200, ProductDetail)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    def get(self, product_id: int):
+        """Một sản phẩm (bản nháp chỉ hợp tác xã, cán bộ xã của nó và quản trị thấy)."""
+        return detail(_visible(product_id))
+
+
+@blp.route("/products/<int:product_id>/images")
+class ProductImagesResource(MethodView):
+    @blp.response(201, ImageCreated)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    @blp.doc(
+        requestBody={
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": {"image": {"type": "string", "format": "binary"}}}
+                }
+            }
+        }
+    )
+    @token_required(Role.COOPERATIVE)
+    def post(self, product_id: int):
+        """Thêm một ảnh (trường `image`); ảnh được kiểm tra, xoay đúng chiều và xoá siêu dữ liệu."""
+        product = get_managed_product(api_user(), product_id)
+        upload = request.files.get("image")
+        if upload is None:
+            raise ValidationFailed(_("Cần gửi ảnh trong trường “image”."), fields={"image": [_("Bắt buộc.")]})
+        image = services.add_image(api_user(), product, read_upload(upload.stream))
+        db.session.commit()
+        return {"id": image.id, "url": media_url(original_path(product.id, image.stem))}
+
+
+def _action(product_id: int, verb) -> dict:
+    product = db.session.scalar(product_loader().where(Product.id == product_id))
+    if product is None:
+        raise NotFound(_("Không tìm thấy sản phẩm."))
+    verb(product)
+    db.session.commit()
+    return detail(product)
+
+
+@blp.route("/products/<int:product_id>/submit")
+class SubmitResource(MethodView):
+    @blp.response(200, ProductDetail)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    @token_required(Role.COOPERATIVE)
+    def post(self, product_id: int):
+        """Gửi sản phẩm cho xã duyệt (cần ít nhất một ảnh và danh mục)."""
+        product = get_managed_product(api_user(), product_id)
+        return _action(product.id, lambda p: services.submit_product(api_user(), p))
+
+
+@blp.route("/products/<int:product_id>/approve")
+class ApproveResource(MethodView):
+    @blp.response(200, ProductDetail)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
+    @token_required(Role.COMMUNE_STAFF, Role.ADMIN)
+    def post(self, product_id: int):
+        """Duyệt sản phẩm (cán bộ của xã có hợp tác xã đó)."""
+        return _action(product_id, lambda p: services.approve_product(api_user(), p))
+
+
+@blp.route("/products/<int:product_id>/reject")
+class RejectResource(MethodView):
+    @blp.arguments(RejectBody)
+    @blp.response(200, ProductDetail)
+    @blp.alt_response(403, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
+    @token_required(Role.COMMUNE_STAFF, Role.ADMIN)
+    def post(self, body, product_id: int):
+        """Từ chối sản phẩm, kèm lý do."""
+        return _action(product_id, lambda p: services.reject_product(api_user(), p, body["reason"]))
+
+
+@blp.route("/categories")
+class CategoriesResource(MethodView):
+    @blp.response(200, CategorySchema(many=True))
+    def get(self):
+        """Sáu nhóm sản phẩm OCOP và danh mục con."""
+        return db.session.scalars(select(Category).order_by(Category.parent_id.nulls_first(), Category.position)).all()

@@ -1,0 +1,323 @@
+"""Excel template, import (with a per-row, per-column report) and export of a cooperative's products."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
+
+from marketplace.errors import ValidationFailed
+from marketplace.extensions import db
+from marketplace.models import Cooperative, User
+from marketplace.services import record_audit
+from marketplace.text import fold, slugify
+
+from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
+from .validation import UNITS, parse_product
+
+MAX_ROWS = 20_000
+# (field key, Vietnamese header, example value, column width)
+COLUMNS = (
+    ("name", "Tên sản phẩm", "Nấm mèo khô Vạn Sơn túi 500 g", 36),
+    ("category", "Danh mục", "Nông sản sơ chế: nấm, hạt, đồ khô", 34),
+    ("unit", "Đơn vị", "gói", 10),
+    ("price_vnd", "Giá (đồng)", 125000, 14),
+    ("stock", "Tồn kho", 50, 10),
+    ("weight_g", "Khối lượng (g)", 500, 14),
+    ("shelf_life_days", "Hạn dùng (ngày)", 365, 14),
+    ("gtin", "Mã GTIN", "", 16),
+    ("description", "Mô tả", "Nấm mèo trồng trên mùn cưa, sấy lạnh.", 40),
+    ("ocop_stars", "Số sao OCOP", 4, 12),
+    ("certificate_no", "Số quyết định OCOP", "1234/QĐ-UBND", 20),
+    ("certificate_level", "Cấp công nhận", "tinh", 14),
+    ("certificate_issued_on", "Ngày công nhận", "15/03/2024", 16),
+    ("certificate_expires_on", "Ngày hết hạn", "", 14),
+)
+HEADER_TO_KEY = {fold(header): key for key, header, _example, _width in COLUMNS}
+FIELD_COLUMN = {key: index + 1 for index, (key, *_rest) in enumerate(COLUMNS)}
+FIELD_COLUMN["category_id"] = FIELD_COLUMN["category"]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    header: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self, limit: int = 200) -> dict:
+        return {
+            "created": self.created,
+            "skipped": self.skipped,
+            "errors": [e.__dict__ for e in self.errors[:limit]],
+            "error_count": len(self.errors),
+        }
+
+
+def _categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.parent_id.nulls_first(), Category.position)))
+
+
+def template_workbook() -> bytes:
+    """Headers in Vietnamese, one example row, drop-down lists for category, unit, stars and level."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sản phẩm"
+    lists = book.create_sheet("Danh sách")
+    categories = [c.name for c in _categories()]
+    for i, name in enumerate(categories, 1):
+        lists.cell(i, 1, name)
+    for i, unit in enumerate(UNITS, 1):
+        lists.cell(i, 2, unit)
+    for i, level in enumerate(CertificationLevel, 1):
+        lists.cell(i, 3, level.value)
+    lists.sheet_state = "hidden"
+    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F6F43")
+    for col, (_key, header, example, width) in enumerate(COLUMNS, 1):
+        cell = sheet.cell(1, col, header)
+        cell.font, cell.fill = bold, fill
+        sheet.cell(2, col, example)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = "A2"
+    _validation(sheet, FIELD_COLUMN["category"], f"='Danh sách'!$A$1:$A${max(len(categories), 1)}")
+    _validation(sheet, FIELD_COLUMN["unit"], f"='Danh sách'!$B$1:$B${len(UNITS)}")
+    _validation(sheet, FIELD_COLUMN["ocop_stars"], '"3,4,5"')
+    _validation(sheet, FIELD_COLUMN["certificate_level"], f"='Danh sách'!$C$1:$C${len(CertificationLevel)}")
+    return _save(book)
+
+
+def _validation(sheet, column: int, formula: str) -> None:
+    letter = get_column_letter(column)
+    rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
+    rule.error = _("Hãy chọn một giá trị trong danh sách.")
+    sheet.add_data_validation(rule)
+    rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict]]:
+    """(row number, {field: value}) for every non-empty row; headers matched without accents."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for a file that is not a workbook
+        raise ValidationFailed(_("Tệp không phải bảng tính Excel (.xlsx)."), code="invalid_workbook") from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    keys = [HEADER_TO_KEY.get(fold(str(h or ""))) for h in header]
+    if "name" not in keys or "price_vnd" not in keys:
+        raise ValidationFailed(_("Không thấy cột “Tên sản phẩm” và “Giá (đồng)”. Hãy dùng tệp mẫu."), code="bad_header")
+    out = []
+    for number, values in enumerate(rows, 2):
+        if number > MAX_ROWS + 1:
+            raise ValidationFailed(_("Tối đa %(n)d dòng mỗi lần nhập.", n=MAX_ROWS), code="too_many_rows")
+        if not any(v not in (None, "") for v in values):
+            continue
+        out.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+    book.close()
+    return out
+
+
+class _Categories:
+    """Category lookup by id, slug or name (accents optional), cached for the whole import."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, int] = {}
+        for c in _categories():
+            for key in (str(c.id), c.slug, fold(c.name)):
+                self.by_key[key] = c.id
+
+    def resolve(self, value) -> str | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        found = self.by_key.get(text) or self.by_key.get(fold(text))
+        return str(found) if found else text
+
+
+def _unique_slugs(names: list[str]) -> list[str]:
+    bases = [slugify(n)[:120] or "san-pham" for n in names]
+    taken: set[str] = set()
+    unique = sorted(set(bases))
+    for start in range(0, len(unique), 500):
+        taken |= set(db.session.scalars(select(Product.slug).where(Product.slug.in_(unique[start : start + 500]))))
+    out = []
+    for base in bases:
+        slug = base
+        while slug in taken:
+            slug = f"{base}-{secrets.token_hex(2)}"
+        taken.add(slug)
+        out.append(slug)
+    return out
+
+
+def import_workbook(
+    actor: User | None,
+    cooperative: Cooperative,
+    rows: list[tuple[int, dict]],
+    *,
+    valid_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate every row; add them all as drafts, or none when any row is wrong (unless valid_only)."""
+    report, good = ImportReport(), []
+    categories = _Categories()
+    headers = {key: header for key, header, _e, _w in COLUMNS}
+    for number, values in rows:
+        values = dict(values)
+        values["category"] = categories.resolve(values.get("category"))
+        try:
+            good.append(parse_product(values, category_ids=categories.by_key))
+        except ValidationFailed as error:
+            report.skipped += 1
+            for key, message in error.extra.get("fields", {}).items():
+                column = "category" if key == "category_id" else key
+                report.errors.append(
+                    RowError(number, get_column_letter(FIELD_COLUMN.get(column, 1)), headers.get(column, key), message)
+                )
+        if progress and number % 100 == 0:
+            progress(100)
+    if progress:
+        progress(len(rows) % 100)
+    if report.errors and not valid_only:
+        report.created = 0
+        return report
+    _insert(cooperative, good)
+    report.created = len(good)
+    record_audit(
+        actor,
+        "product.imported",
+        "cooperative",
+        cooperative.id,
+        commune_code=cooperative.commune_code,
+        created=len(good),
+        skipped=report.skipped,
+    )
+    db.session.flush()
+    return report
+
+
+def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
+    slugs = _unique_slugs([f["name"] for f in fields_list])
+    products = []
+    for fields, slug in zip(fields_list, slugs, strict=True):
+        certificate = fields.pop("certificate", None)
+        product = Product(
+            cooperative_id=cooperative.id,
+            slug=slug,
+            name_folded=fold(fields["name"]),
+            status=ProductStatus.DRAFT,
+            **fields,
+        )
+        products.append((product, certificate))
+    db.session.add_all([p for p, _c in products])
+    db.session.flush()
+    certificates = [
+        OcopCertificate(
+            product_id=p.id,
+            stars=c["stars"],
+            certificate_no=c["certificate_no"],
+            level=CertificationLevel(c["level"]),
+            issued_on=date.fromisoformat(c["issued_on"]),
+            expires_on=date.fromisoformat(c["expires_on"]),
+        )
+        for p, c in products
+        if c
+    ]
+    db.session.add_all(certificates)
+    db.session.flush()
+
+
+def export_workbook(cooperative: Cooperative) -> bytes:
+    """The cooperative's products in the template's columns, plus status and link."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sản phẩm"
+    sheet.append([header for _k, header, _e, _w in COLUMNS] + ["Trạng thái", "Đường dẫn"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    products = db.session.scalars(
+        select(Product).where(Product.cooperative_id == cooperative.id).order_by(Product.id)
+    ).all()
+    for p in products:
+        c = p.certificate
+        sheet.append(
+            [
+                p.name,
+                p.category.name if p.category else "",
+                p.unit,
+                p.price_vnd,
+                p.stock,
+                p.weight_g,
+                p.shelf_life_days,
+                p.gtin or "",
+                p.description,
+                c.stars if c else None,
+                c.certificate_no if c else "",
+                str(c.level) if c else "",
+                c.issued_on.strftime("%d/%m/%Y") if c else "",
+                c.expires_on.strftime("%d/%m/%Y") if c else "",
+                str(p.status),
+                f"/p/{p.slug}",
+            ]
+        )
+    for col, (_k, _h, _e, width) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    return _save(book)
+
+
+def run_import_job(job_id: str) -> None:
+    """Celery side of a big import started from the web page."""
+    from pathlib import Path
+
+    from integrations.jobs import fail_job, finish_job, mark_running, progress_reporter
+    from integrations.models import Job
+
+    job = db.session.get(Job, job_id)
+    if job is None or job.done:
+        return
+    path = Path(job.params["path"])
+    try:
+        rows = read_rows(path.read_bytes())
+        mark_running(job_id, total=len(rows))
+        cooperative = db.session.get(Cooperative, job.cooperative_id)
+        actor = db.session.get(User, job.owner_id) if job.owner_id else None
+        report = import_workbook(
+            actor,
+            cooperative,
+            rows,
+            valid_only=job.params.get("valid_only", False),
+            progress=progress_reporter(job_id, len(rows), every=500),
+        )
+    except ValidationFailed as error:
+        db.session.rollback()
+        fail_job(job_id, error.message)
+        return
+    if report.errors and not job.params.get("valid_only"):
+        db.session.rollback()
+        finish_job(job_id, report.as_dict(), _("Có %(n)d lỗi, chưa nhập sản phẩm nào.", n=len(report.errors)))
+    else:
+        db.session.commit()
+        finish_job(job_id, report.as_dict(), _("Đã nhập %(n)d sản phẩm.", n=report.created))
+    path.unlink(missing_ok=True)

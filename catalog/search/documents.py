@@ -1,0 +1,99 @@
+"""Search documents built from products: folded text plus the fields used to filter and count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.extensions import db
+from marketplace.models import Commune, Cooperative
+from marketplace.text import fold
+
+from ..models import Product, ProductStatus
+
+DESCRIPTION_CHARS = 600
+
+
+def product_loader():
+    return select(Product).options(
+        selectinload(Product.cooperative).selectinload(Cooperative.commune).selectinload(Commune.province),
+        selectinload(Product.origin_commune).selectinload(Commune.province),
+        selectinload(Product.category),
+        selectinload(Product.certificate),
+    )
+
+
+def valid_stars(product: Product, today: date | None = None) -> int:
+    certificate = product.certificate
+    if certificate is None or not certificate.valid_on(today or date.today()):
+        return 0
+    return certificate.stars
+
+
+def document_for(product: Product) -> dict:
+    """What the index keeps for one published product."""
+    commune = product.commune
+    category = product.category
+    parts = [
+        product.name,
+        category.name if category else "",
+        category.parent.name if category and category.parent else "",
+        product.cooperative.name,
+        commune.name,
+        commune.province.name,
+        (product.description or "")[:DESCRIPTION_CHARS],
+    ]
+    return {
+        "product_id": product.id,
+        "cooperative_id": product.cooperative_id,
+        "name": fold(product.name),
+        "display_name": product.name,
+        "document": " ".join(fold(p) for p in parts if p),
+        "category_id": product.category_id,
+        "category_root_id": (category.parent_id or category.id) if category else None,
+        "province_code": commune.province_code,
+        "commune_code": commune.code,
+        "stars": valid_stars(product),
+        "price_vnd": product.price_vnd,
+        "published_at": product.published_at,
+    }
+
+
+def published_products(batch: int = 1000):
+    """Every published product, in id order, in batches (for reindexing)."""
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            product_loader()
+            .where(Product.status == ProductStatus.PUBLISHED, Product.id > last_id)
+            .order_by(Product.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1].id
+
+
+def reindex(progress=None, batch: int = 1000) -> int:
+    """Empty the index and add every published product again; returns how many were indexed."""
+    from . import get_backend
+
+    backend = get_backend()
+    backend.clear()
+    count = 0
+    for rows in published_products(batch):
+        backend.index([document_for(p) for p in rows])
+        count += len(rows)
+        if progress:
+            progress(len(rows))
+        db.session.expunge_all()
+    return count
+
+
+def published_count() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).where(Product.status == ProductStatus.PUBLISHED)) or 0

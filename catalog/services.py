@@ -1,0 +1,564 @@
+"""Every catalog rule and state change: the status workflow, revisions, photos, certificates, index sync.
+
+Status moves live in ALLOWED and go through `transition()`, which writes the history row, the audit entry,
+tells the cooperative, and keeps the search index in step. Services flush; the request or task commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.database import after_commit
+from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from marketplace.extensions import db
+from marketplace.mail import enqueue_task
+from marketplace.models import Cooperative, User
+from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
+from marketplace.services import notify_cooperative, record_audit, unique_slug
+from marketplace.text import fold, nfc, utcnow
+
+from . import images as photos
+from .models import (
+    CertificationLevel,
+    OcopCertificate,
+    Product,
+    ProductImage,
+    ProductRevision,
+    ProductStatus,
+    ProductStatusChange,
+    RevisionStatus,
+)
+from .validation import parse_product
+
+S = ProductStatus
+ALLOWED: dict[ProductStatus, frozenset[ProductStatus]] = {
+    S.DRAFT: frozenset({S.PENDING_REVIEW, S.ARCHIVED}),
+    S.PENDING_REVIEW: frozenset({S.PUBLISHED, S.REJECTED, S.DRAFT}),
+    S.PUBLISHED: frozenset({S.ARCHIVED}),
+    S.REJECTED: frozenset({S.PENDING_REVIEW, S.DRAFT, S.ARCHIVED}),
+    S.ARCHIVED: frozenset({S.DRAFT}),
+}
+REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate")
+IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days", "gtin")
+MAX_IMAGES = 8
+EXPIRY_WARNING_DAYS = 60
+SYNC_TASK = "catalog.sync_search"
+VARIANTS_TASK = "catalog.make_image_variants"
+
+
+def status_label(status: ProductStatus) -> str:
+    return {
+        S.DRAFT: _("Bản nháp"),
+        S.PENDING_REVIEW: _("Chờ xã duyệt"),
+        S.PUBLISHED: _("Đang bán"),
+        S.REJECTED: _("Bị từ chối"),
+        S.ARCHIVED: _("Đã lưu trữ"),
+    }[status]
+
+
+def can_move(current: ProductStatus, target: ProductStatus) -> bool:
+    return target in ALLOWED[current]
+
+
+def transition(product: Product, target: ProductStatus, actor: User | None, reason: str | None = None) -> None:
+    """The one way a product changes status."""
+    if not can_move(product.status, target):
+        raise Conflict(
+            _(
+                "Không thể chuyển sản phẩm từ “%(a)s” sang “%(b)s”.",
+                a=status_label(product.status),
+                b=status_label(target),
+            ),
+            code="invalid_transition",
+        )
+    before = product.status
+    product.status = target
+    product.rejection_reason = reason if target == S.REJECTED else None
+    if target == S.PUBLISHED and product.published_at is None:
+        product.published_at = utcnow()
+    db.session.add(
+        ProductStatusChange(
+            product_id=product.id,
+            from_status=str(before),
+            to_status=str(target),
+            actor_id=actor.id if actor else None,
+            reason=reason,
+        )
+    )
+    record_audit(
+        actor,
+        f"product.{target}",
+        "product",
+        product.id,
+        commune_code=product.cooperative.commune_code,
+        before=str(before),
+        reason=reason,
+    )
+    db.session.flush()
+    sync_search(product)
+
+
+# --- search index ---------------------------------------------------------------------------------
+
+
+def sync_search(product: Product) -> None:
+    """Published products are (re)indexed, any other status removed; SQL in this transaction, others after commit."""
+    from .search import get_backend
+    from .search.documents import document_for
+
+    backend = get_backend()
+    if not backend.transactional:
+        enqueue_task(SYNC_TASK, product.id)
+        return
+    db.session.flush()
+    db.session.expire(product, ["category", "certificate", "origin_commune", "cooperative"])
+    if product.status == S.PUBLISHED:
+        backend.index([document_for(product)])
+    else:
+        backend.remove([product.id])
+
+
+# --- create and edit ------------------------------------------------------------------------------
+
+
+def _apply(product: Product, fields: dict) -> None:
+    for key, value in fields.items():
+        if key == "certificate":
+            set_certificate(product, value)
+        else:
+            setattr(product, key, value)
+    if "name" in fields:
+        product.name_folded = fold(product.name)
+
+
+def set_certificate(product: Product, data: dict | None) -> None:
+    """Replace (or remove) the OCOP certificate; `data` is what validation.parse_certificate returns."""
+    current = db.session.scalar(select(OcopCertificate).where(OcopCertificate.product_id == product.id))
+    if data is None:
+        if current is not None:
+            db.session.delete(current)
+        return
+    current = current or OcopCertificate(product_id=product.id)
+    current.stars = data["stars"]
+    current.certificate_no = data["certificate_no"]
+    current.level = CertificationLevel(data["level"])
+    current.issued_on = date.fromisoformat(data["issued_on"])
+    current.expires_on = date.fromisoformat(data["expires_on"])
+    current.expiry_warned_on = None
+    db.session.add(current)
+    db.session.flush()
+    db.session.expire(product, ["certificate"])
+
+
+def certificate_data(product: Product) -> dict | None:
+    c = product.certificate
+    if c is None:
+        return None
+    return {
+        "stars": c.stars,
+        "certificate_no": c.certificate_no,
+        "level": str(c.level),
+        "issued_on": c.issued_on.isoformat(),
+        "expires_on": c.expires_on.isoformat(),
+    }
+
+
+def current_values(product: Product) -> dict:
+    values = {key: getattr(product, key) for key in REVIEWED_FIELDS if key != "certificate"}
+    values["certificate"] = certificate_data(product)
+    return values
+
+
+def create_product(actor: User, cooperative: Cooperative, data: dict, client_token: str | None = None) -> Product:
+    """A new draft; a repeated submit carrying the same client token returns the first product."""
+    ensure_member_of(actor, cooperative.id)
+    if client_token:
+        existing = db.session.scalar(select(Product).where(Product.client_token == client_token))
+        if existing is not None:
+            if existing.cooperative_id != cooperative.id:
+                raise Conflict(_("Mã gửi biểu mẫu đã được dùng."), code="token_reused")
+            return existing
+    fields = parse_product(data)
+    product = Product(
+        cooperative_id=cooperative.id,
+        slug=unique_slug(Product, fields["name"]),
+        name_folded=fold(fields["name"]),
+        status=S.DRAFT,
+        client_token=(client_token or None) and client_token[:64],
+    )
+    certificate = fields.pop("certificate", None)
+    for key, value in fields.items():
+        setattr(product, key, value)
+    db.session.add(product)
+    db.session.flush()
+    set_certificate(product, certificate)
+    record_audit(actor, "product.created", "product", product.id, commune_code=cooperative.commune_code)
+    return product
+
+
+def product_for_token(actor: User, client_token: str | None) -> Product | None:
+    """The product an earlier submit with this token created (only the actor's own cooperative's)."""
+    if not client_token:
+        return None
+    product = db.session.scalar(select(Product).where(Product.client_token == client_token[:64]))
+    return product if product is not None and product.cooperative_id == actor.cooperative_id else None
+
+
+def update_product(actor: User, product: Product, data: dict) -> ProductRevision | None:
+    """Drafts change in place. On a published product price, stock and the like change at once, while
+    name, description, category, origin and certificate wait in a revision for the commune's review."""
+    ensure_member_of(actor, product.cooperative_id)
+    fields = parse_product(data, partial=True)
+    immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
+    reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
+    _apply(product, immediate)
+    if product.status != S.PUBLISHED:
+        _apply(product, reviewed)
+        db.session.flush()
+        return None
+    published = current_values(product)
+    changed = {k: v for k, v in reviewed.items() if published.get(k) != v}
+    revision = None
+    if changed:
+        revision = pending_revision_for(actor, product)
+        revision.changes = {**revision.changes, **changed}
+        revision.updated_at = utcnow()
+    db.session.flush()
+    if immediate:
+        record_audit(
+            actor,
+            "product.updated",
+            "product",
+            product.id,
+            commune_code=product.cooperative.commune_code,
+            fields=sorted(immediate),
+        )
+        sync_search(product)
+    return revision
+
+
+def pending_revision_for(actor: User, product: Product) -> ProductRevision:
+    revision = product.pending_revision
+    if revision is None:
+        revision = ProductRevision(product_id=product.id, changes={}, created_by_id=actor.id)
+        db.session.add(revision)
+        db.session.flush()
+        db.session.expire(product, ["revisions"])
+        record_audit(
+            actor,
+            "revision.created",
+            "product",
+            product.id,
+            commune_code=product.cooperative.commune_code,
+            revision_id=revision.id,
+        )
+    return revision
+
+
+def set_price_stock(actor: User, product: Product, price_vnd: int | None = None, stock: int | None = None) -> None:
+    data = {k: v for k, v in (("price_vnd", price_vnd), ("stock", stock)) if v is not None}
+    update_product(actor, product, data)
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+
+def photo_count(product: Product) -> int:
+    revision = product.pending_revision
+    removed = set(revision.changes.get("remove_image_ids", [])) if revision else set()
+    return len([i for i in product.images if i.id not in removed])
+
+
+def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
+    """Check and store one photo; on a published product it waits in the revision until approved."""
+    ensure_member_of(actor, product.cooperative_id)
+    if product.status == S.ARCHIVED:
+        raise Conflict(_("Sản phẩm đã lưu trữ, không thêm ảnh được."))
+    if photo_count(product) >= MAX_IMAGES:
+        raise ValidationFailed(_("Mỗi sản phẩm có tối đa %(n)d ảnh.", n=MAX_IMAGES), code="too_many_images")
+    picture = photos.clean_image(data)
+    revision = pending_revision_for(actor, product) if product.status == S.PUBLISHED else None
+    position = (
+        db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id)) or 0
+    ) + 1
+    stem = photos.new_stem()
+    image = ProductImage(
+        product_id=product.id,
+        position=position,
+        stem=stem,
+        width=picture.width,
+        height=picture.height,
+        revision_id=revision.id if revision else None,
+    )
+    db.session.add(image)
+    db.session.flush()
+    photos.save_original(picture, product.id, stem)
+    _delete_files_on_rollback(product.id, stem)
+    if revision is not None:
+        revision.changes = {**revision.changes, "images_added": [*revision.changes.get("images_added", []), image.id]}
+    db.session.expire(product, ["images"])
+    enqueue_task(VARIANTS_TASK, image.id)
+    return image
+
+
+def _delete_files_on_rollback(product_id: int, stem: str) -> None:
+    """A photo written to disk must not outlive a transaction that rolled back."""
+    from sqlalchemy import event
+
+    state = {"committed": False}
+    after_commit(lambda: state.update(committed=True))
+
+    def _cleanup(_session, _previous) -> None:
+        if not state["committed"]:
+            photos.delete_files(product_id, stem)
+
+    event.listen(db.session(), "after_soft_rollback", _cleanup, once=True)
+
+
+def remove_image(actor: User, image: ProductImage) -> None:
+    product = image.product
+    ensure_member_of(actor, product.cooperative_id)
+    if product.status == S.PUBLISHED and image.revision_id is None:
+        if len(product.public_images) - len(_pending_removals(product)) <= 1:
+            raise ValidationFailed(_("Sản phẩm đang bán cần ít nhất một ảnh."))
+        revision = pending_revision_for(actor, product)
+        revision.changes = {**revision.changes, "remove_image_ids": sorted({*_pending_removals(product), image.id})}
+        return
+    stem, product_id = image.stem, product.id
+    db.session.delete(image)
+    db.session.flush()
+    db.session.expire(product, ["images"])
+    after_commit(lambda: photos.delete_files(product_id, stem))
+
+
+def _pending_removals(product: Product) -> list[int]:
+    revision = product.pending_revision
+    return list(revision.changes.get("remove_image_ids", [])) if revision else []
+
+
+# --- review workflow ------------------------------------------------------------------------------
+
+
+def public_link(endpoint: str, **values) -> str:
+    """Absolute link for mails and notices, also outside a request (tasks)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def _notify(product: Product, message: str, subject: str) -> None:
+    link = public_link("catalog.edit_product", product_id=product.id)
+    notify_cooperative(product.cooperative_id, "product_review", message, link=link, mail_subject=subject)
+
+
+def submit_product(actor: User, product: Product) -> None:
+    ensure_member_of(actor, product.cooperative_id)
+    if not product.images:
+        raise ValidationFailed(_("Cần ít nhất một ảnh sản phẩm trước khi gửi duyệt."), code="photo_required")
+    if product.category_id is None:
+        raise ValidationFailed(_("Hãy chọn danh mục trước khi gửi duyệt."), code="category_required")
+    transition(product, S.PENDING_REVIEW, actor)
+
+
+def withdraw_product(actor: User, product: Product) -> None:
+    ensure_member_of(actor, product.cooperative_id)
+    transition(product, S.DRAFT, actor)
+
+
+def archive_product(actor: User, product: Product) -> None:
+    ensure_member_of(actor, product.cooperative_id)
+    transition(product, S.ARCHIVED, actor)
+    revision = product.pending_revision
+    if revision is not None:
+        revision.status = RevisionStatus.WITHDRAWN
+
+
+def restore_product(actor: User, product: Product) -> None:
+    ensure_member_of(actor, product.cooperative_id)
+    transition(product, S.DRAFT, actor)
+
+
+def _reason(reason: str | None) -> str:
+    text = nfc(reason) or ""
+    if len(text) < 5:
+        raise ValidationFailed(_("Hãy ghi lý do từ chối (ít nhất 5 ký tự)."), code="reason_required")
+    return text[:1000]
+
+
+def approve_product(actor: User, product: Product) -> None:
+    ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    transition(product, S.PUBLISHED, actor)
+    _notify(
+        product, _("Sản phẩm “%(name)s” đã được xã duyệt và đang bán.", name=product.name), _("Sản phẩm đã được duyệt")
+    )
+
+
+def reject_product(actor: User, product: Product, reason: str | None) -> None:
+    ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    text = _reason(reason)
+    transition(product, S.REJECTED, actor, text)
+    _notify(
+        product,
+        _("Sản phẩm “%(name)s” chưa được duyệt. Lý do: %(reason)s", name=product.name, reason=text),
+        _("Sản phẩm chưa được duyệt"),
+    )
+
+
+def _decide_revision(actor: User, revision: ProductRevision) -> Product:
+    product = revision.product
+    ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    if revision.status != RevisionStatus.PENDING:
+        raise Conflict(_("Bản chỉnh sửa này đã được xử lý."), code="revision_decided")
+    revision.decided_by_id, revision.decided_at = actor.id, utcnow()
+    return product
+
+
+def approve_revision(actor: User, revision: ProductRevision) -> None:
+    """Publish the revised content: fields, added photos, removed photos."""
+    product = _decide_revision(actor, revision)
+    changes = dict(revision.changes)
+    _apply(product, {k: v for k, v in changes.items() if k in REVIEWED_FIELDS})
+    for image in list(product.images):
+        if image.revision_id == revision.id:
+            image.revision_id = None
+        elif image.id in changes.get("remove_image_ids", []):
+            stem, product_id = image.stem, product.id
+            db.session.delete(image)
+            after_commit(lambda s=stem, p=product_id: photos.delete_files(p, s))
+    revision.status = RevisionStatus.APPROVED
+    db.session.flush()
+    db.session.expire(product, ["images", "revisions"])
+    record_audit(
+        actor,
+        "revision.approved",
+        "product",
+        product.id,
+        commune_code=product.cooperative.commune_code,
+        revision_id=revision.id,
+        fields=sorted(changes),
+    )
+    sync_search(product)
+    _notify(product, _("Chỉnh sửa của “%(name)s” đã được duyệt.", name=product.name), _("Chỉnh sửa đã được duyệt"))
+
+
+def reject_revision(actor: User, revision: ProductRevision, reason: str | None) -> None:
+    product = _decide_revision(actor, revision)
+    text = _reason(reason)
+    revision.status, revision.reason = RevisionStatus.REJECTED, text
+    for image in list(product.images):
+        if image.revision_id == revision.id:
+            stem, product_id = image.stem, product.id
+            db.session.delete(image)
+            after_commit(lambda s=stem, p=product_id: photos.delete_files(p, s))
+    db.session.flush()
+    db.session.expire(product, ["images", "revisions"])
+    record_audit(
+        actor,
+        "revision.rejected",
+        "product",
+        product.id,
+        commune_code=product.cooperative.commune_code,
+        revision_id=revision.id,
+        reason=text,
+    )
+    _notify(
+        product,
+        _("Chỉnh sửa của “%(name)s” chưa được duyệt. Lý do: %(reason)s", name=product.name, reason=text),
+        _("Chỉnh sửa chưa được duyệt"),
+    )
+
+
+def diff_rows(revision: ProductRevision) -> list[tuple[str, str, str]]:
+    """(field label, published value, proposed value) for the side-by-side review."""
+    from .models import Category
+
+    product = revision.product
+    published = current_values(product)
+    labels = {
+        "name": _("Tên sản phẩm"),
+        "description": _("Mô tả"),
+        "category_id": _("Danh mục"),
+        "origin_commune_code": _("Xã xuất xứ"),
+        "certificate": _("Chứng nhận OCOP"),
+    }
+
+    def show(key: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if key == "category_id":
+            category = db.session.get(Category, value)
+            return category.name if category else str(value)
+        if key == "certificate":
+            return _(
+                "%(stars)d sao, số %(no)s, hết hạn %(exp)s",
+                stars=value["stars"],
+                no=value["certificate_no"],
+                exp=date.fromisoformat(value["expires_on"]).strftime("%d/%m/%Y"),
+            )
+        return str(value)
+
+    rows = [(labels[k], show(k, published.get(k)), show(k, v)) for k, v in revision.changes.items() if k in labels]
+    if revision.changes.get("images_added"):
+        rows.append((_("Ảnh thêm"), "—", str(len(revision.changes["images_added"]))))
+    if revision.changes.get("remove_image_ids"):
+        rows.append((_("Ảnh bỏ đi"), str(len(revision.changes["remove_image_ids"])), "—"))
+    return rows
+
+
+# --- OCOP certificates ----------------------------------------------------------------------------
+
+
+def certificate_state(product: Product, today: date | None = None) -> str | None:
+    """'valid', 'expiring' (within 60 days), 'expired', or None without a certificate."""
+    certificate = product.certificate
+    if certificate is None:
+        return None
+    today = today or date.today()
+    if certificate.expires_on < today:
+        return "expired"
+    if certificate.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+        return "expiring"
+    return "valid"
+
+
+def warn_expiring_certificates(today: date | None = None) -> int:
+    """Tell each cooperative once, 60 days ahead, that a certificate expires; reindex expired ones."""
+    today = today or date.today()
+    due = db.session.scalars(
+        select(OcopCertificate).where(
+            OcopCertificate.expires_on.between(today, today + timedelta(days=EXPIRY_WARNING_DAYS)),
+            OcopCertificate.expiry_warned_on.is_(None),
+        )
+    ).all()
+    for certificate in due:
+        product = certificate.product
+        notify_cooperative(
+            product.cooperative_id,
+            "ocop_expiring",
+            _(
+                "Chứng nhận OCOP của “%(name)s” hết hạn ngày %(day)s. Hãy gia hạn để giữ huy hiệu sao.",
+                name=product.name,
+                day=certificate.expires_on.strftime("%d/%m/%Y"),
+            ),
+            link=public_link("catalog.edit_product", product_id=product.id),
+            mail_subject=_("Chứng nhận OCOP sắp hết hạn"),
+        )
+        certificate.expiry_warned_on = today
+    expired = db.session.scalars(
+        select(Product).join(OcopCertificate).where(OcopCertificate.expires_on < today, Product.status == S.PUBLISHED)
+    ).all()
+    for product in expired:
+        sync_search(product)
+    db.session.flush()
+    return len(due)
+
+
+def ensure_reviewer(actor: User, product: Product) -> None:
+    """Raise 403 unless the actor reviews this product's commune."""
+    try:
+        ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    except DomainError:
+        raise Forbidden(_("Bạn chỉ có thể duyệt sản phẩm của xã mình.")) from None
