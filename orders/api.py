@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from marketplace.api import ApiErrorSchema
-from marketplace.apiauth import api_user, token_required
+from marketplace.apiauth import api_user, bearer_token, token_required
 from marketplace.extensions import db, limiter
 
 from . import checkout as checkout_service
@@ -130,7 +130,7 @@ def checkout_body(checkout: Checkout) -> dict:
 
 @blp.route("/checkout")
 class CheckoutResource(MethodView):
-    decorators = [limiter.limit("120 per minute", methods=["POST"])]
+    decorators = [limiter.limit("600 per minute", methods=["POST"], key_func=lambda: bearer_token() or "anonymous")]
 
     @blp.arguments(CheckoutRequest)
     @blp.response(201, CheckoutResponse)

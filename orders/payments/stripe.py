@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 import stripe as stripe_sdk
@@ -12,6 +13,7 @@ from marketplace.errors import DomainError
 from orders.models import Order
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+log = logging.getLogger(__name__)
 
 
 def enabled() -> bool:
@@ -52,12 +54,12 @@ class StripeGateway:
                     "amount": order.total_vnd,
                     "currency": "vnd",
                     "payment_method_types": ["card"],
-                    "description": f"Chợ OCOP {order.code}",
                     "metadata": {"order_id": str(order.id), "order_code": order.code},
                 },
                 options={"idempotency_key": f"ocop-order-{order.id}"},
             )
         except stripe_sdk.StripeError as error:
+            log.warning("Stripe PaymentIntent for order %s failed: %s", order.code, error)
             raise DomainError(
                 _("Chưa kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau."), code="gateway_error", status=502
             ) from error
