@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from orders.models import OrderStatus as S
 from orders.services import ALLOWED, can_move
 
@@ -12,12 +14,12 @@ def test_every_state_has_a_row():
 
 def test_prepaid_path():
     path = [S.PENDING_PAYMENT, S.PAID, S.CONFIRMED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
-    assert all(can_move(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert all(can_move(a, b) for a, b in itertools.pairwise(path))
 
 
 def test_cash_on_delivery_path():
     path = [S.AWAITING_CONFIRMATION, S.CONFIRMED, S.SHIPPED, S.DELIVERED]
-    assert all(can_move(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert all(can_move(a, b) for a, b in itertools.pairwise(path))
 
 
 def test_refund_and_terminal_states():
