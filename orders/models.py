@@ -1,1 +1,195 @@
-"""Models for orders (cart, checkout, orders, payments)."""
+"""Models for orders: cart lines, checkouts, orders and their lines, history, payments, Stripe events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Product
+from marketplace.extensions import db
+from marketplace.models import Commune, Cooperative, User, str_enum
+from marketplace.text import utcnow
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    PAID = "paid"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUND_REQUESTED = "refund_requested"
+    REFUNDED = "refunded"
+
+
+class PaymentMethod(enum.StrEnum):
+    VIETQR = "vietqr"
+    STRIPE = "stripe"
+    COD = "cod"
+
+
+class PaymentStatus(enum.StrEnum):
+    APPLIED = "applied"  # counted towards the order's paid amount
+    UNMATCHED = "unmatched"  # a transfer we could not tie to an order: waits for a person
+    LATE = "late"  # arrived after the order expired or was cancelled: refund or decide by hand
+    REFUNDED = "refunded"
+
+
+class CartItem(db.Model):
+    """A logged-in buyer's cart line (guests keep theirs in the signed session cookie)."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (
+        UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    product: Mapped[Product] = relationship()
+
+
+class Checkout(db.Model):
+    """One buyer's submit: makes one order per cooperative; the idempotency key makes retries harmless."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key", name="uq_checkouts_buyer_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("subtotal_vnd >= 0", name="subtotal_nonneg"),
+        CheckConstraint("shipping_vnd >= 0", name="shipping_nonneg"),
+        CheckConstraint("total_vnd >= 0", name="total_nonneg"),
+        CheckConstraint("paid_vnd >= 0", name="paid_nonneg"),
+        Index("ix_orders_cooperative_status", "cooperative_id", "status"),
+        Index("ix_orders_status_expires_at", "status", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus, "order_status"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "order_payment_method"))
+    subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
+    shipping_vnd: Mapped[int] = mapped_column(BigInteger)
+    total_vnd: Mapped[int] = mapped_column(BigInteger)
+    paid_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    ship_name: Mapped[str] = mapped_column(String(120))
+    ship_phone: Mapped[str] = mapped_column(String(20))
+    ship_address: Mapped[str] = mapped_column(String(300))
+    ship_commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    carrier: Mapped[str | None] = mapped_column(String(40))
+    tracking_no: Mapped[str | None] = mapped_column(String(60))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    stripe_client_secret: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    stock_released: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    checkout: Mapped[Checkout] = relationship(back_populates="orders")
+    buyer: Mapped[User] = relationship()
+    cooperative: Mapped[Cooperative] = relationship()
+    ship_commune: Mapped[Commune] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+    history: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="OrderEvent.id")
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_vnd >= 0", name="price_nonneg"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(20))
+    unit_price_vnd: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def amount_vnd(self) -> int:
+        return self.unit_price_vnd * self.quantity
+
+
+class OrderEvent(db.Model):
+    """One move of the state machine: who, when, from, to."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(60), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    order: Mapped[Order] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()
+
+
+class Payment(db.Model):
+    """Money received (or refunded) through a gateway; repeats of one provider reference are a no-op."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("gateway", "provider_reference", name="uq_payments_gateway_reference"),
+        CheckConstraint("amount_vnd >= 0", name="amount_nonneg"),
+        Index("ix_payments_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    provider_reference: Mapped[str] = mapped_column(String(100))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus, "payment_status"))
+    account_no: Mapped[str | None] = mapped_column(String(30), index=True)
+    content: Mapped[str] = mapped_column(String(500), default="")
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    order: Mapped[Order | None] = relationship(back_populates="payments")
+
+
+class StripeEvent(db.Model):
+    """Each Stripe event id once: a redelivered event changes nothing."""
+
+    __tablename__ = "stripe_events"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

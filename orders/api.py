@@ -1,0 +1,184 @@
+"""JSON API: POST /api/v1/checkout, GET /api/v1/orders/<id>, POST /api/v1/orders/<id>/cancel."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from marketplace.api import ApiErrorSchema
+from marketplace.apiauth import api_user, bearer_token, token_required
+from marketplace.extensions import db, limiter
+
+from . import checkout as checkout_service
+from . import queries, services
+from .models import Checkout, Order
+from .payments import get_gateway
+
+blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Đặt hàng và thanh toán")
+
+
+class ItemSchema(ma.Schema):
+    product_id = ma.fields.Integer(required=True)
+    quantity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=999))
+
+
+class ShippingSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(max=120))
+    phone = ma.fields.String(required=True, validate=ma.validate.Length(max=20))
+    address = ma.fields.String(required=True, validate=ma.validate.Length(max=300))
+    province = ma.fields.Raw(load_default=None)
+    commune = ma.fields.Raw(required=True)
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class CheckoutRequest(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ItemSchema), required=True, validate=ma.validate.Length(min=1, max=50))
+    payment_method = ma.fields.String(required=True, validate=ma.validate.OneOf(["vietqr", "cod", "stripe"]))
+    shipping = ma.fields.Nested(ShippingSchema, required=True)
+
+
+class OrderSummarySchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    cooperative = ma.fields.Dict()
+    total_vnd = ma.fields.Integer()
+    status = ma.fields.String()
+    payment = ma.fields.Dict()
+
+
+class CheckoutResponse(ma.Schema):
+    checkout_id = ma.fields.String()
+    orders = ma.fields.List(ma.fields.Nested(OrderSummarySchema))
+
+
+class PaymentRecordSchema(ma.Schema):
+    gateway = ma.fields.String()
+    provider_reference = ma.fields.String()
+    amount_vnd = ma.fields.Integer()
+    status = ma.fields.String()
+    at = ma.fields.DateTime()
+
+
+class OrderSchema(OrderSummarySchema):
+    created_at = ma.fields.DateTime()
+    payment_method = ma.fields.String()
+    subtotal_vnd = ma.fields.Integer()
+    shipping_vnd = ma.fields.Integer()
+    paid_vnd = ma.fields.Integer()
+    expires_at = ma.fields.DateTime(allow_none=True)
+    carrier = ma.fields.String(allow_none=True)
+    tracking_no = ma.fields.String(allow_none=True)
+    lines = ma.fields.List(ma.fields.Dict())
+    history = ma.fields.List(ma.fields.Dict())
+    payments = ma.fields.List(ma.fields.Nested(PaymentRecordSchema))
+
+
+def order_summary(order: Order) -> dict:
+    return {
+        "id": order.id,
+        "code": order.code,
+        "cooperative": {"id": order.cooperative.id, "slug": order.cooperative.slug, "name": order.cooperative.name},
+        "total_vnd": order.total_vnd,
+        "status": str(order.status),
+        "payment": get_gateway(order.payment_method).describe(order),
+    }
+
+
+def order_detail(order: Order) -> dict:
+    data = order_summary(order)
+    data.update(
+        created_at=order.created_at,
+        payment_method=str(order.payment_method),
+        subtotal_vnd=order.subtotal_vnd,
+        shipping_vnd=order.shipping_vnd,
+        paid_vnd=order.paid_vnd,
+        expires_at=order.expires_at,
+        carrier=order.carrier,
+        tracking_no=order.tracking_no,
+        lines=[
+            {
+                "product_id": ln.product_id,
+                "name": ln.product_name,
+                "quantity": ln.quantity,
+                "unit_price_vnd": ln.unit_price_vnd,
+            }
+            for ln in order.lines
+        ],
+        history=[
+            {"from": ev.from_status, "to": ev.to_status, "by": ev.actor_label, "note": ev.note, "at": ev.at.isoformat()}
+            for ev in order.history
+        ],
+        payments=[
+            {
+                "gateway": p.gateway,
+                "provider_reference": p.provider_reference,
+                "amount_vnd": p.amount_vnd,
+                "status": str(p.status),
+                "at": p.at,
+            }
+            for p in order.payments
+        ],
+    )
+    return data
+
+
+def checkout_body(checkout: Checkout) -> dict:
+    return {"checkout_id": checkout.public_id, "orders": [order_summary(o) for o in checkout.orders]}
+
+
+@blp.route("/checkout")
+class CheckoutResource(MethodView):
+    decorators = [limiter.limit("600 per minute", methods=["POST"], key_func=lambda: bearer_token() or "anonymous")]
+
+    @blp.arguments(CheckoutRequest)
+    @blp.response(201, CheckoutResponse)
+    @blp.alt_response(409, schema=ApiErrorSchema, description="insufficient_stock: không đủ hàng, không giữ gì cả")
+    @blp.alt_response(422, schema=ApiErrorSchema)
+    @blp.alt_response(401, schema=ApiErrorSchema)
+    @token_required()
+    def post(self, body):
+        """Đặt hàng: một đơn cho mỗi hợp tác xã; gửi lại với cùng `Idempotency-Key` trả về đúng lần đặt đầu."""
+        shipping = body["shipping"]
+        cleaned = checkout_service.clean_shipping(
+            shipping["name"],
+            shipping["phone"],
+            shipping["address"],
+            shipping["commune"],
+            shipping["province"],
+            shipping["note"],
+        )
+        items = checkout_service.clean_items([(i["product_id"], i["quantity"]) for i in body["items"]])
+        checkout, _created = checkout_service.place_checkout(
+            api_user(), items, body["payment_method"], cleaned, request.headers.get("Idempotency-Key", "")
+        )
+        db.session.commit()
+        checkout_service.start_payments(checkout)
+        db.session.commit()
+        return checkout_body(checkout)
+
+
+@blp.route("/orders/<int:order_id>")
+class OrderResource(MethodView):
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @token_required()
+    def get(self, order_id: int):
+        """Một đơn hàng của bạn (hoặc của hợp tác xã bạn), kèm các khoản đã trả."""
+        return order_detail(queries.visible_order(api_user(), order_id=order_id))
+
+
+@blp.route("/orders/<int:order_id>/cancel")
+class OrderCancelResource(MethodView):
+    @blp.response(200, OrderSchema)
+    @blp.alt_response(404, schema=ApiErrorSchema)
+    @blp.alt_response(409, schema=ApiErrorSchema)
+    @token_required()
+    def post(self, order_id: int):
+        """Huỷ đơn (khi còn được huỷ); hàng được trả lại kho."""
+        user = api_user()
+        order = queries.visible_order(user, order_id=order_id)
+        services.cancel_order(user, order)
+        db.session.commit()
+        return order_detail(order)

@@ -1,0 +1,53 @@
+"""Packing slip PDF (A5) with Vietnamese text in DejaVu Sans."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from marketplace.pdf import register_fonts
+from marketplace.text import format_datetime, format_vnd
+
+from .models import Order
+
+
+def packing_slip_pdf(order: Order) -> bytes:
+    regular, bold = register_fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A5)
+    pdf.setTitle(f"Phiếu giao hàng {order.code}")
+    height = A5[1]
+    y = height - 15 * mm
+
+    def line(text: str, size: int = 10, font: str = regular, gap: float = 5.5) -> None:
+        nonlocal y
+        pdf.setFont(font, size)
+        pdf.drawString(12 * mm, y, text[:95])
+        y -= gap * mm
+
+    line(f"PHIẾU GIAO HÀNG — {order.code}", 14, bold, 8)
+    line(f"Người gửi: {order.cooperative.name}", 10, bold)
+    line(f"{order.cooperative.address}, {order.cooperative.commune.full_name}")
+    line(f"Điện thoại: {order.cooperative.phone}", gap=8)
+    line(f"Người nhận: {order.ship_name} — {order.ship_phone}", 10, bold)
+    line(f"{order.ship_address}, {order.ship_commune.full_name}", gap=8)
+    line(f"Ngày đặt: {format_datetime(order.created_at)}")
+    for item in order.lines:
+        line(f"• {item.product_name} × {item.quantity} {item.unit} — {format_vnd(item.amount_vnd)}")
+    y -= 2 * mm
+    line(f"Phí giao hàng: {format_vnd(order.shipping_vnd)}")
+    line(f"Tổng cộng: {format_vnd(order.total_vnd)}", 11, bold)
+    due = order.total_vnd - order.paid_vnd
+    line(
+        f"Thu hộ khi giao (COD): {format_vnd(max(due, 0))}" if order.payment_method == "cod" else "Đã thanh toán trước"
+    )
+    if order.note:
+        line(f"Ghi chú: {order.note}")
+    if order.carrier:
+        line(f"Vận chuyển: {order.carrier} {order.tracking_no or ''}")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,64 @@
+"""Read scopes: every order lookup starts here, so someone else's order is a 404."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+
+from marketplace.errors import NotFound
+from marketplace.extensions import db
+from marketplace.models import Role, User
+
+from .models import Order, Payment, PaymentStatus
+
+
+def orders_of_buyer(user: User) -> Select[tuple[Order]]:
+    return select(Order).where(Order.buyer_id == user.id)
+
+
+def orders_managed_by(user: User) -> Select[tuple[Order]]:
+    if user.role == Role.ADMIN:
+        return select(Order)
+    if user.role == Role.COOPERATIVE:
+        return select(Order).where(Order.cooperative_id == user.cooperative_id)
+    return select(Order).where(False)
+
+
+def orders_visible_to(user: User) -> Select[tuple[Order]]:
+    """Buyer's own orders plus the ones the user sells (or all for admin)."""
+    if user.role == Role.ADMIN:
+        return select(Order)
+    if user.role == Role.COOPERATIVE:
+        return select(Order).where((Order.buyer_id == user.id) | (Order.cooperative_id == user.cooperative_id))
+    return orders_of_buyer(user)
+
+
+def _one(query: Select[tuple[Order]]) -> Order:
+    order = db.session.scalar(query)
+    if order is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    return order
+
+
+def buyer_order(user: User, code: str) -> Order:
+    return _one(orders_of_buyer(user).where(Order.code == code.upper()))
+
+
+def managed_order(user: User, code: str) -> Order:
+    return _one(orders_managed_by(user).where(Order.code == code.upper()))
+
+
+def visible_order(user: User, *, code: str | None = None, order_id: int | None = None) -> Order:
+    query = orders_visible_to(user)
+    query = query.where(Order.code == code.upper()) if code else query.where(Order.id == order_id)
+    return _one(query)
+
+
+def unmatched_transfers_for(user: User) -> Select[tuple[Payment]]:
+    """Transfers waiting for a person: the cooperative sees those into its own account, admin sees all."""
+    query = select(Payment).where(Payment.status == PaymentStatus.UNMATCHED).order_by(Payment.at.desc())
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.COOPERATIVE and user.cooperative and user.cooperative.account_no:
+        return query.where(Payment.account_no == user.cooperative.account_no)
+    return query.where(False)
