@@ -1,10 +1,23 @@
 """Sales channels, product feeds, outbound webhooks and the Celery app."""
 
+import os
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints and CLI commands with the app."""
-    from . import models, views  # noqa: F401 — tables known to Alembic and the app
+    """Register this package's blueprints, CLI commands, change hooks and settings with the app."""
+    from marketplace.web import add_account_link
 
+    from . import changes, models, views  # noqa: F401 — tables known to Alembic, hooks installed
+    from .cli import feeds_command, sync_command
+
+    app.config.setdefault("WEBHOOK_RETRY_BASE_SECONDS", float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30")))
+    app.config.setdefault("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
+    app.config.setdefault("WEBHOOK_ALLOW_HTTP", os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1")
     app.register_blueprint(views.bp)
+    app.cli.add_command(sync_command)
+    app.cli.add_command(feeds_command)
+    add_account_link(app, "integrations.jobs", _l("Công việc nền"))
+    add_account_link(app, "integrations.channels", _l("Kênh bán hàng"))

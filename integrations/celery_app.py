@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask
 
+# Periodic work, by task name (beat sends names, so no package imports another's tasks).
+BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {"task": "orders.expire_unpaid_orders", "schedule": timedelta(minutes=5)},
+    "sweep-outbox-mail": {"task": "integrations.sweep_outbox", "schedule": timedelta(minutes=2)},
+    "sweep-webhooks": {"task": "integrations.sweep_webhooks", "schedule": timedelta(minutes=1)},
+    "rebuild-feeds": {"task": "integrations.rebuild_feeds", "schedule": timedelta(minutes=15)},
+    "rebuild-feeds-daily": {
+        "task": "integrations.rebuild_feeds",
+        "schedule": timedelta(hours=24),
+        "kwargs": {"force": True},
+    },
+    "reconcile-channels": {"task": "integrations.reconcile_channels", "schedule": timedelta(hours=1)},
+}
+
 
 def _broker_options(broker_url: str) -> dict:
     """The filesystem transport needs its folders; other brokers need nothing extra."""
     if not broker_url.startswith("filesystem://"):
-        return {}
+        # Redis re-delivers a message a dead worker had taken once this many seconds have passed.
+        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
     folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
     for sub in ("queue", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -48,6 +65,9 @@ def init_celery(app: Flask) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         task_default_retry_delay=5,
+        task_default_queue=os.environ.get("CELERY_QUEUE", "celery"),
+        beat_schedule=BEAT_SCHEDULE,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         include=[
             "marketplace.tasks",
             "catalog.tasks",

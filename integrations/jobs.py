@@ -6,16 +6,18 @@ task's main work is still running.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import Select, or_, select, update
 
+from marketplace.database import sqlite_begin_immediate
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.mail import enqueue_task
-from marketplace.models import Role, User
+from marketplace.models import Cooperative, Role, User
 from marketplace.text import utcnow
 
 from .models import Job, JobStatus
@@ -89,13 +91,60 @@ def fail_job(job_id: str, error: str) -> None:
 
 
 def job_visible_to(user: User, job_id: str) -> Job:
-    """The job if this user started it, belongs to its cooperative, or is admin; otherwise 404."""
-    job = db.session.get(Job, job_id)
-    allowed = job is not None and (
-        user.role == Role.ADMIN
-        or job.owner_id == user.id
-        or (job.cooperative_id is not None and job.cooperative_id == user.cooperative_id)
-    )
-    if not allowed:
+    """The job if `jobs_visible_to(user)` includes it; otherwise 404."""
+    job = db.session.scalar(jobs_visible_to(user).where(Job.id == job_id))
+    if job is None:
         raise NotFound(_("Không tìm thấy công việc này."))
     return job
+
+
+def jobs_visible_to(user: User) -> Select[tuple[Job]]:
+    """Jobs a user may watch: their own and their cooperative's; their commune's cooperatives' for commune
+    staff; all for admin. Newest first."""
+    query = select(Job).order_by(Job.created_at.desc())
+    if user.role == Role.ADMIN:
+        return query
+    own = Job.owner_id == user.id
+    if user.role == Role.COOPERATIVE:
+        return query.where(or_(own, Job.cooperative_id == user.cooperative_id))
+    if user.role == Role.COMMUNE_STAFF:
+        in_commune = select(Cooperative.id).where(Cooperative.commune_code == user.commune_code)
+        return query.where(or_(own, Job.cooperative_id.in_(in_commune)))
+    return query.where(own)
+
+
+def run_job(job_id: str, work: Callable[[Job], tuple[dict[str, Any], str]]) -> bool:
+    """Run `work(job)` for a queued or interrupted job, once: a finished job is left alone (a redelivered task
+    is harmless). `work` returns (result, message); an exception fails the job and is re-raised.
+
+    Progress is written on its own connection, so on SQLite the task's session reads without taking the write
+    lock; `work` wraps its database writes in `write_phase()`, after the last progress report."""
+    token = sqlite_begin_immediate.set(False)
+    try:
+        job = db.session.get(Job, job_id)
+        if job is None or job.done:
+            return False
+        db.session.commit()
+        mark_running(job_id)
+        try:
+            result, message = work(job)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            fail_job(job_id, getattr(error, "message", None) or str(error) or error.__class__.__name__)
+            raise
+        finish_job(job_id, result, message)
+        return True
+    finally:
+        sqlite_begin_immediate.reset(token)
+
+
+@contextmanager
+def write_phase() -> Iterator[None]:
+    """End the session's read transaction and take the write lock for the writes that follow (SQLite)."""
+    db.session.commit()
+    token = sqlite_begin_immediate.set(True)
+    try:
+        yield
+    finally:
+        sqlite_begin_immediate.reset(token)

@@ -1,0 +1,150 @@
+"""Notice product changes wherever they happen (forms, API, imports, checkout's stock UPDATE) and, in the same
+transaction, mark channel listings out of sync and write webhook deliveries; after commit, refresh the feeds.
+
+Two hooks cover the ways SQLAlchemy writes a product: `before_flush` for changed Product objects (and their
+photos and OCOP certificate), `do_orm_execute` for ORM-enabled bulk `update(Product)` statements.
+Code that changes products with raw SQL calls `product_changed(ids, fields)` itself; the hourly
+`reconcile` sweep catches anything else by comparing content hashes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
+from marketplace.database import after_commit
+
+WATCHED = {
+    "price_vnd": "price",
+    "stock": "stock",
+    "name": "content",
+    "description": "content",
+    "unit": "content",
+    "weight_g": "content",
+    "category_id": "content",
+    "gtin": "content",
+    "shelf_life_days": "content",
+    "origin_commune_code": "content",
+    "status": "status",
+}
+FEED_TASK = "integrations.rebuild_feeds"
+_FEED_KEY = "ocop_feeds_dirty"
+
+
+def _changed_fields(product: Product) -> set[str]:
+    state = inspect(product)
+    return {label for attr, label in WATCHED.items() if state.attrs[attr].history.has_changes()}
+
+
+def _collect(session: Session) -> tuple[dict[int, set[str]], list[Product]]:
+    changes: dict[int, set[str]] = {}
+    published: list[Product] = []
+    for obj in session.dirty:
+        if isinstance(obj, Product) and session.is_modified(obj, include_collections=False):
+            fields = _changed_fields(obj)
+            if fields:
+                changes.setdefault(obj.id, set()).update(fields)
+                if "status" in fields and obj.status == ProductStatus.PUBLISHED:
+                    published.append(obj)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ProductImage | OcopCertificate):
+            product_id = obj.product_id or getattr(obj.product, "id", None)
+            if product_id:
+                changes.setdefault(product_id, set()).add("images" if isinstance(obj, ProductImage) else "ocop")
+    for obj in session.new:
+        if isinstance(obj, Product) and obj.status == ProductStatus.PUBLISHED:
+            _mark_feeds_dirty(session)
+    return changes, published
+
+
+def product_changed(session: Session, changes: dict[int, set[str]], published: list[Product] = ()) -> None:
+    """Mark listings out of sync, emit webhooks and schedule a feed rebuild for these product changes."""
+    from .listings import mark_products_changed
+    from .webhooks import emit
+
+    if not changes:
+        return
+    mark_products_changed(session, changes)
+    _emit_product_events(session, changes, published, emit)
+    _mark_feeds_dirty(session)
+
+
+def _emit_product_events(session: Session, changes: dict[int, set[str]], published, emit) -> None:
+    published_ids = {p.id for p in published}
+    rows = session.execute(
+        select(Product.id, Product.cooperative_id, Product.slug, Product.name, Product.price_vnd, Product.stock)
+        .where(Product.id.in_(list(changes)), Product.status == ProductStatus.PUBLISHED)
+        .execution_options(ocop_skip_change_hook=True)
+    ).all()
+    for row in rows:
+        payload: dict[str, Any] = {
+            "product_id": row.id,
+            "cooperative_id": row.cooperative_id,
+            "slug": row.slug,
+            "name": row.name,
+            "price_vnd": row.price_vnd,
+            "stock": row.stock,
+            "changed": sorted(changes[row.id]),
+        }
+        if row.id in published_ids:
+            emit("product.published", payload)
+        elif changes[row.id] - {"stock"}:
+            emit("product.updated", payload)
+        if "stock" in changes[row.id]:
+            emit("stock.changed", payload)
+
+
+def _mark_feeds_dirty(session: Session) -> None:
+    if session.info.get(_FEED_KEY) or not has_app_context():
+        return
+    session.info[_FEED_KEY] = True
+    app = current_app._get_current_object()
+
+    def _send() -> None:
+        try:
+            app.extensions["celery"].send_task(FEED_TASK)
+        except Exception:  # feeds also rebuild on the next request when stale; never fail the caller
+            app.logger.exception("could not enqueue the feed rebuild")
+
+    after_commit(_send, session)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    changes, published = _collect(session)
+    product_changed(session, changes, published)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _reset(session: Session, *_args) -> None:
+    session.info.pop(_FEED_KEY, None)
+
+
+def _bulk_update_fields(statement) -> set[str]:
+    values = getattr(statement, "_values", None) or {}
+    names = {getattr(key, "key", key) for key in values}
+    return {WATCHED[name] for name in names if name in WATCHED}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_update(state: ORMExecuteState):
+    """`session.execute(update(Product)...)`: find the rows first, run the UPDATE, then record the change."""
+    if not state.is_update or state.execution_options.get("ocop_skip_change_hook"):
+        return None
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_ is not Product:
+        return None
+    fields = _bulk_update_fields(state.statement)
+    if not fields:
+        return None
+    where = state.statement.whereclause
+    query = select(Product.id).execution_options(ocop_skip_change_hook=True)
+    ids = list(state.session.scalars(query.where(where) if where is not None else query))
+    result = state.invoke_statement()
+    product_changed(state.session, {pid: set(fields) for pid in ids})
+    return result

@@ -1,0 +1,119 @@
+"""Product feeds built from every published product, cached on disk and rebuilt when products change.
+
+A feed file is valid for one *fingerprint* of the catalogue (product count, newest change, photos and
+certificates): a request that finds the fingerprint moved rebuilds it, so a stale feed is never served even
+when the after-commit rebuild task has not run yet. ETag is the content hash; Last-Modified the time the
+content last changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from catalog.models import OcopCertificate, Product, ProductImage
+from marketplace.extensions import db
+from marketplace.models import Cooperative
+from marketplace.text import utcnow
+
+from .channels import Capability, channels_with, get_channel
+from .listings import category_map, external_category
+from .product_data import facts_for, media_index, published_products
+
+FEEDS = {"google.xml": "google", "facebook.csv": "facebook"}
+
+
+@dataclass
+class Feed:
+    path: Path
+    etag: str
+    last_modified: datetime
+    content_type: str
+    count: int
+
+
+def feed_dir() -> Path:
+    folder = Path(current_app.config["INSTANCE_PATH"]) / "feeds"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def fingerprint() -> str:
+    """Changes whenever a product, photo, certificate or cooperative is added, changed or removed."""
+    parts = [
+        db.session.execute(select(func.count(Product.id), func.max(Product.updated_at))).one(),
+        db.session.execute(select(func.count(ProductImage.id), func.max(ProductImage.id))).one(),
+        db.session.execute(select(func.count(OcopCertificate.id), func.max(OcopCertificate.id))).one(),
+        db.session.execute(select(func.count(Cooperative.id))).one(),
+    ]
+    return hashlib.sha256(repr([tuple(map(str, p)) for p in parts]).encode()).hexdigest()[:32]
+
+
+def _meta_path(channel_id: str) -> Path:
+    return feed_dir() / f"{channel_id}.json"
+
+
+def _read_meta(channel_id: str) -> dict | None:
+    try:
+        return json.loads(_meta_path(channel_id).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def build_feed(channel_id: str, print_fp: str | None = None) -> Feed:
+    """Render the feed, write it atomically, and keep Last-Modified when the content did not change."""
+    channel = get_channel(channel_id)
+    print_fp = print_fp or fingerprint()
+    mapping = category_map(channel_id)
+    media = media_index()
+    products = published_products()
+    content = channel.render((facts_for(p, media), external_category(channel, mapping, p)) for p in products)
+    etag = hashlib.sha256(content).hexdigest()[:32]
+    previous = _read_meta(channel_id)
+    modified = previous["last_modified"] if previous and previous["etag"] == etag else utcnow().isoformat()
+    target = feed_dir() / channel.filename
+    _atomic_write(target, content)
+    meta = {"etag": etag, "last_modified": modified, "fingerprint": print_fp, "count": len(products)}
+    _atomic_write(_meta_path(channel_id), json.dumps(meta).encode())
+    return _feed(channel, target, meta)
+
+
+def _atomic_write(target: Path, content: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+
+
+def _feed(channel, path: Path, meta: dict) -> Feed:
+    return Feed(path, meta["etag"], datetime.fromisoformat(meta["last_modified"]), channel.content_type, meta["count"])
+
+
+def current_feed(channel_id: str) -> Feed:
+    """The cached feed when it matches the catalogue as it is now, else a fresh one."""
+    channel = get_channel(channel_id)
+    print_fp = fingerprint()
+    meta = _read_meta(channel_id)
+    path = feed_dir() / channel.filename
+    if meta and meta.get("fingerprint") == print_fp and path.exists():
+        return _feed(channel, path, meta)
+    return build_feed(channel_id, print_fp)
+
+
+def rebuild_all(force: bool = False) -> dict[str, int]:
+    """Every feed channel; without `force`, only feeds whose fingerprint moved."""
+    print_fp = fingerprint()
+    counts = {}
+    for channel in channels_with(Capability.FEED):
+        meta = _read_meta(channel.id)
+        if force or not meta or meta.get("fingerprint") != print_fp:
+            counts[channel.id] = build_feed(channel.id, print_fp).count
+        else:
+            counts[channel.id] = meta["count"]
+    return counts

@@ -1,0 +1,193 @@
+"""What every channel needs to know about a product, computed once: links, photos, OCOP facts, parcel size."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from catalog.models import Category, Product, ProductStatus
+from marketplace.extensions import db
+from marketplace.models import Commune, Cooperative
+
+PLACEHOLDER_IMAGE = "/static/img/ocop-product.png"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+DAYS_TO_SHIP = 2
+
+
+def sku(product_id: int) -> str:
+    """Our stable seller SKU; platforms echo it back in their exports, which is how we match rows."""
+    return f"OCOP-{product_id}"
+
+
+def product_id_from_sku(value: object) -> int | None:
+    match = re.fullmatch(r"\s*OCOP-(\d+)\s*", str(value or ""), re.IGNORECASE)
+    return int(match.group(1)) if match else None
+
+
+class MediaIndex:
+    """Every file under MEDIA_ROOT, sorted, so a photo's files are found by its stem in O(log n)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        names = []
+        if root.exists():
+            for folder, _dirs, files in os.walk(root):
+                for name in files:
+                    if name.lower().endswith(IMAGE_SUFFIXES):
+                        names.append((name, Path(folder) / name))
+        names.sort()
+        self._names = [n for n, _p in names]
+        self._paths = [p for _n, p in names]
+
+    def files_for(self, stem: str) -> list[Path]:
+        start = bisect.bisect_left(self._names, stem)
+        found = []
+        for i in range(start, len(self._names)):
+            if not self._names[i].startswith(stem):
+                break
+            found.append(self._paths[i])
+        return found
+
+    def best(self, stem: str) -> Path | None:
+        """The largest file of a photo (the original or its biggest variant)."""
+        files = self.files_for(stem)
+        return max(files, key=lambda p: p.stat().st_size) if files else None
+
+    def url(self, path: Path) -> str:
+        return "/media/" + path.relative_to(self.root).as_posix()
+
+
+def media_index() -> MediaIndex:
+    return MediaIndex(Path(current_app.config["MEDIA_ROOT"]))
+
+
+def parcel_size_cm(weight_g: int) -> tuple[int, int, int]:
+    """A parcel size that fits the weight (L, W, H); the seller can correct it in the sheet before upload."""
+    if weight_g <= 500:
+        return 20, 15, 10
+    if weight_g <= 2000:
+        return 30, 20, 15
+    if weight_g <= 5000:
+        return 40, 30, 20
+    return 50, 40, 30
+
+
+def packed_weight_g(weight_g: int) -> int:
+    """Weight with packaging: the net weight plus a tenth, at least 50 g."""
+    return weight_g + max(50, weight_g // 10)
+
+
+def category_path(category: Category | None) -> list[str]:
+    names: list[str] = []
+    while category is not None and len(names) < 6:
+        names.insert(0, category.name)
+        category = category.parent
+    return names
+
+
+@dataclass
+class ProductFacts:
+    id: int
+    sku: str
+    name: str
+    description: str
+    price_vnd: int
+    stock: int
+    unit: str
+    weight_g: int
+    packed_weight_g: int
+    size_cm: tuple[int, int, int]
+    days_to_ship: int
+    category_id: int | None
+    category_path: list[str]
+    link: str
+    trace_url: str
+    image_urls: list[str]
+    image_files: list[str] = field(default_factory=list)
+    gtin: str | None = None
+    ocop_stars: int | None = None
+    ocop_decision: str = ""
+    ocop_expires_on: date | None = None
+    shelf_life_days: int | None = None
+    producer: str = ""
+    producer_address: str = ""
+    province: str = ""
+    commune: str = ""
+    published: bool = True
+
+    def content_hash(self) -> str:
+        """Fingerprint of what a listing shows; a different hash means the platform copy is out of date."""
+        data = asdict(self)
+        data.pop("image_files")
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _absolute(url: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + url
+
+
+def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
+    coop = product.cooperative
+    commune = product.commune
+    images = [media.best(image.stem) for image in product.images]
+    files = [p for p in images if p is not None]
+    cert = product.certificate
+    link = _absolute(f"/p/{product.slug}")
+    published = product.status == ProductStatus.PUBLISHED
+    return ProductFacts(
+        id=product.id,
+        sku=sku(product.id),
+        name=product.name,
+        description=(product.description or "").strip() or f"{product.name} — {coop.name}",
+        price_vnd=product.price_vnd,
+        stock=product.stock if published else 0,
+        unit=product.unit,
+        weight_g=product.weight_g,
+        packed_weight_g=packed_weight_g(product.weight_g),
+        size_cm=parcel_size_cm(packed_weight_g(product.weight_g)),
+        days_to_ship=DAYS_TO_SHIP,
+        category_id=product.category_id,
+        category_path=category_path(product.category),
+        link=link,
+        trace_url=link + "#nguon-goc",
+        image_urls=[_absolute(media.url(p)) for p in files] or [_absolute(PLACEHOLDER_IMAGE)],
+        image_files=[str(p) for p in files],
+        gtin=product.gtin,
+        ocop_stars=cert.stars if cert else None,
+        ocop_decision=cert.certificate_no if cert else "",
+        ocop_expires_on=cert.expires_on if cert else None,
+        shelf_life_days=product.shelf_life_days,
+        producer=coop.name,
+        producer_address=coop.address,
+        province=commune.province.name,
+        commune=commune.name,
+        published=published,
+    )
+
+
+def products_query() -> Select[tuple[Product]]:
+    """Products with everything a channel row needs, loaded in a handful of queries."""
+    return select(Product).options(
+        selectinload(Product.images),
+        selectinload(Product.certificate),
+        selectinload(Product.category).selectinload(Category.parent),
+        selectinload(Product.cooperative).selectinload(Cooperative.commune).selectinload(Commune.province),
+        selectinload(Product.origin_commune).selectinload(Commune.province),
+    )
+
+
+def published_products(cooperative_ids: list[int] | None = None) -> list[Product]:
+    query = products_query().where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
+    if cooperative_ids is not None:
+        query = query.where(Product.cooperative_id.in_(cooperative_ids))
+    return list(db.session.scalars(query))
