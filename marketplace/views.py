@@ -125,14 +125,15 @@ def accept_invitation(token: str):
     return render_template("marketplace/invite.html", form=form, invitation=invitation)
 
 
-@bp.post("/lang/<code>")
+@bp.get("/lang/<code>")
 def set_language(code: str):
+    """Switch the display language (a preference only, so a plain link; no data changes)."""
     if code in ("vi", "en"):
         session["locale"] = code
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(safe_next_url(request.form.get("next")) or url_for("catalog.home"))
+    return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
 
 
 @bp.get("/account/")

@@ -21,7 +21,7 @@ def _register_login(app: Flask) -> None:
     login_manager.login_view = "main.login"
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
 
 

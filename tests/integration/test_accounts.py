@@ -197,5 +197,12 @@ def test_error_pages_are_vietnamese(client):
 
 
 def test_english_can_be_chosen(client):
-    client.form_post("/lang/en", {"next": "/login"})
+    assert client.get("/lang/en?next=/login").headers["Location"] == "/login"
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_anonymous_pages_set_no_cookie(client):
+    """Pages without forms stay cacheable: no session cookie for anonymous visitors."""
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers.getlist("Set-Cookie") == []
