@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -61,9 +62,18 @@ def _int_between(low: int, high: int) -> Callable[[str], str]:
 class SettingSpec:
     key: str
     label: object
-    default: str
+    fallback: str | Callable[[], str]
     clean: Callable[[str], str]
     hint: object = ""
+
+    @property
+    def default(self) -> str:
+        return self.fallback() if callable(self.fallback) else self.fallback
+
+
+def _trace_threshold() -> str:
+    """Until admin sets one, the threshold the scan pages are configured with (`TRACE_SCAN_WARNING_AFTER`)."""
+    return str(current_app.config.get("TRACE_SCAN_WARNING_AFTER", 5))
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -73,7 +83,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "scan_warning_threshold",
         _l("Ngưỡng cảnh báo hàng giả (số lần quét)"),
-        "5",
+        _trace_threshold,
         _int_between(2, 1000),
         _l("Một mã được quét nhiều hơn số lần này sẽ hiện cảnh báo mạnh hơn trên trang quét."),
     ),
