@@ -87,12 +87,6 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _int_between(2, 1000),
         _l("Một mã được quét nhiều hơn số lần này sẽ hiện cảnh báo mạnh hơn trên trang quét."),
     ),
-    SettingSpec(
-        "certificate_warning_days",
-        _l("Báo trước khi chứng nhận OCOP hết hạn (ngày)"),
-        "90",
-        _int_between(7, 365),
-    ),
 )
 SPECS = {spec.key: spec for spec in SETTINGS}
 

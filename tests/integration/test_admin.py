@@ -122,7 +122,6 @@ def test_site_settings_are_validated_saved_and_audited(client, admin):
             "support_phone": "0912 345 678",
             "support_email": "hotro@example.vn",
             "scan_warning_threshold": "8",
-            "certificate_warning_days": "90",
         },
     )
     assert good.status_code == 302
