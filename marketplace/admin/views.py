@@ -41,7 +41,7 @@ def admin_links() -> list[tuple[str, str]]:
         ("admin.communes", _("Xã và cán bộ xã")),
         ("main.admin_staff", _("Tạo tài khoản cán bộ xã")),
         ("admin.cooperatives", _("Xác minh hợp tác xã")),
-        ("admin.categories", _("Danh mục sản phẩm")),
+        ("catalog.admin_categories", _("Danh mục sản phẩm")),
         ("admin.banks", _("Ngân hàng (VietQR)")),
         ("admin.channels", _("Kênh bán hàng")),
         ("admin.settings", _("Cài đặt trang")),
@@ -98,22 +98,6 @@ def verify_cooperative(cooperative_id: int):
     message = _("Đã xác minh %(name)s.") if verified else _("Đã bỏ xác minh %(name)s.")
     flash(message % {"name": cooperative.name}, "success")
     return redirect(url_for("admin.cooperatives", status=request.form.get("status", "waiting")))
-
-
-@bp.get("/categories")
-def categories():
-    from catalog.models import Category
-
-    roots = db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.name)
-    ).all()
-    edit_endpoint = next(
-        (e for e in ("catalog.admin_categories", "catalog.categories_admin") if e in current_app.view_functions),
-        None,
-    )
-    return render_template(
-        "marketplace/admin/categories.html", links=admin_links(), roots=roots, edit_endpoint=edit_endpoint
-    )
 
 
 @bp.route("/banks", methods=["GET", "POST"])

@@ -19,7 +19,6 @@ ADMIN_PAGES = [
     "/admin/communes",
     "/admin/communes?province=38",
     "/admin/cooperatives",
-    "/admin/categories",
     "/admin/banks",
     "/admin/banks/970436",
     "/admin/settings",
