@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask, send_from_directory
 from flask_babel import lazy_gettext as _l
 
@@ -66,4 +68,6 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api_module.blp)
     _register_security_scheme()
     register_cli(app)
-    __import__("marketplace.moderation").moderation.init_app(app)
+    import_module("marketplace.moderation").init_app(app)
+    import_module("marketplace.workspace").init_app(app)
+    import_module("marketplace.admin").init_app(app)

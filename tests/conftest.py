@@ -137,6 +137,7 @@ def wipe_tables(app: Flask) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # foreign_keys=OFF is a no-op inside BEGIN
             virtual = [
                 r[0]
                 for r in conn.execute(

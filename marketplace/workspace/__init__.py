@@ -1,0 +1,11 @@
+"""Commune workspace: the dashboard with charts, cooperative verification and the province report."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import views
+
+    app.register_blueprint(views.bp)

@@ -1,0 +1,298 @@
+"""Small server-side SVG charts (bar, horizontal bar, line, donut): pure functions, no I/O, no script.
+
+Every chart is an `<svg role="img">` with `<title>` and `<desc>` for screen readers, draws with presentation
+attributes only (the CSP forbids `style=`), escapes every label, and uses a 360-unit-wide viewBox so that it
+reads on a 360 px phone at 100 % width. The page shows the same numbers as a table beside each chart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+# The palette of static/css/app.css.
+GREEN = "#1f6f43"
+GREEN_DARK = "#15502f"
+GOLD = "#b7791f"
+WARN = "#b3261e"
+MUTED = "#5c6b63"
+LINE = "#d8e0db"
+INK = "#1d2521"
+SERIES_COLOURS = (GREEN, GOLD, MUTED, WARN, GREEN_DARK, LINE)
+
+WIDTH = 360
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Arial, sans-serif"
+LABEL_LIMIT = 44
+
+
+@dataclass(frozen=True)
+class Point:
+    """One labelled value of a chart."""
+
+    label: str
+    value: int
+
+
+Formatter = Callable[[int], str]
+
+
+def group_digits(value: int) -> str:
+    """1234567 → '1.234.567' (Vietnamese thousands separator)."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(int(value)):,}".replace(",", ".")
+
+
+def compact_number(value: int) -> str:
+    """Short axis labels in Vietnamese units: 1.500 → '1,5 N', 2.000.000 → '2 tr', 3.000.000.000 → '3 tỷ'."""
+    for size, unit in ((1_000_000_000, "tỷ"), (1_000_000, "tr"), (1_000, "N")):
+        if abs(value) >= size:
+            shown = f"{value / size:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+            return f"{shown} {unit}"
+    return str(int(value))
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (the top of the value axis)."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        candidate = step * magnitude
+        if candidate >= value:
+            return math.ceil(candidate)
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def shorten(label: str, limit: int = LABEL_LIMIT) -> str:
+    """Cut a long label with an ellipsis; the full text stays in the element's <title>."""
+    label = " ".join(str(label).split())
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _chart_id(kind: str, title: str, points: Sequence[Point]) -> str:
+    digest = hashlib.sha256(f"{kind}|{title}|{[(p.label, p.value) for p in points]}".encode()).hexdigest()
+    return f"chart-{kind}-{digest[:10]}"
+
+
+def _open(kind: str, title: str, desc: str, points: Sequence[Point], height: int) -> list[str]:
+    ident = _chart_id(kind, title, points)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{kind}" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
+        f'font-family="{FONT}" font-size="12" fill="{INK}">',
+        f'<title id="{ident}-t">{escape(title)}</title>',
+        f'<desc id="{ident}-d">{escape(desc)}</desc>',
+    ]
+
+
+def _close(parts: list[str]) -> Markup:
+    """Finish the SVG; every text and attribute inside was escaped where it was added."""
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 — labels pass through escape() above
+
+
+def _empty(kind: str, title: str, desc: str, empty_text: str) -> Markup:
+    parts = _open(kind, title, desc, (), 60)
+    parts.append(f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="59" rx="8" fill="none" stroke="{LINE}"/>')
+    parts.append(f'<text x="{WIDTH / 2}" y="35" text-anchor="middle" fill="{MUTED}">{escape(empty_text)}</text>')
+    return _close(parts)
+
+
+def _is_empty(points: Sequence[Point]) -> bool:
+    return not points or all(p.value == 0 for p in points)
+
+
+def describe(points: Sequence[Point], fmt: Formatter = group_digits) -> str:
+    """A one-sentence text alternative listing every value: 'T1: 3; T2: 5'."""
+    return "; ".join(f"{shorten(p.label, 60)}: {fmt(p.value)}" for p in points)
+
+
+def _label_every(count: int, room: float, label_width: float = 34) -> int:
+    """Show every n-th category label so labels never overlap."""
+    fits = max(1, int(room // label_width))
+    return max(1, math.ceil(count / fits))
+
+
+def _value_axis(parts: list[str], top: int, left: int, plot_h: int, axis_max: int, tick_fmt: Formatter) -> None:
+    for i in range(5):
+        value = axis_max * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(f'<line x1="{left}" x2="{WIDTH - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-width="1"/>')
+        parts.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="{MUTED}">'
+            f"{escape(tick_fmt(round(value)))}</text>"
+        )
+
+
+def bar_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    desc: str | None = None,
+    value_format: Formatter = group_digits,
+    tick_format: Formatter = compact_number,
+    empty_text: str = "—",
+    colour: str = GREEN,
+) -> Markup:
+    """Vertical bars over categories in order (months, days); values must be ≥ 0."""
+    desc = desc if desc is not None else describe(points, value_format)
+    if _is_empty(points):
+        return _empty("bar", title, desc, empty_text)
+    height, top, left, bottom = 220, 12, 48, 34
+    plot_w, plot_h = WIDTH - left - 6, height - top - bottom
+    axis_max = nice_ceiling(max(p.value for p in points))
+    parts = _open("bar", title, desc, points, height)
+    _value_axis(parts, top, left, plot_h, axis_max, tick_format)
+    slot = plot_w / len(points)
+    bar_w = max(2.0, slot * 0.7)
+    every = _label_every(len(points), plot_w)
+    for i, point in enumerate(points):
+        bar_h = plot_h * max(point.value, 0) / axis_max
+        x = left + slot * i + (slot - bar_w) / 2
+        y = top + plot_h - bar_h
+        parts.append(
+            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" rx="2" fill="{colour}"/></g>'
+        )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="10">'
+                f"{escape(shorten(point.label, 8))}</text>"
+            )
+    return _close(parts)
+
+
+def hbar_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    desc: str | None = None,
+    value_format: Formatter = group_digits,
+    empty_text: str = "—",
+    colour: str = GREEN,
+) -> Markup:
+    """Horizontal bars, one row per item (cooperatives, products): the label sits above its bar."""
+    desc = desc if desc is not None else describe(points, value_format)
+    if _is_empty(points):
+        return _empty("hbar", title, desc, empty_text)
+    row_h, left, right = 38, 4, 4
+    height = row_h * len(points) + 6
+    top_value = max(p.value for p in points) or 1
+    parts = _open("hbar", title, desc, points, height)
+    room = WIDTH - left - right
+    for i, point in enumerate(points):
+        y = 4 + row_h * i
+        bar_w = max(2.0, room * 0.72 * max(point.value, 0) / top_value)
+        parts.append(
+            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
+            f'<text x="{left}" y="{y + 12}">{escape(shorten(point.label))}</text>'
+            f'<rect x="{left}" y="{y + 17}" width="{bar_w:.1f}" height="14" rx="2" fill="{colour}"/>'
+            f'<text x="{left + bar_w + 4:.1f}" y="{y + 29}" font-size="11" fill="{MUTED}">'
+            f"{escape(value_format(point.value))}</text></g>"
+        )
+    return _close(parts)
+
+
+def line_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    desc: str | None = None,
+    value_format: Formatter = group_digits,
+    tick_format: Formatter = compact_number,
+    empty_text: str = "—",
+    colour: str = GREEN,
+) -> Markup:
+    """A line over ordered categories (days), with a light area under it and markers when few points."""
+    desc = desc if desc is not None else describe(points, value_format)
+    if _is_empty(points):
+        return _empty("line", title, desc, empty_text)
+    height, top, left, bottom = 200, 12, 48, 30
+    plot_w, plot_h = WIDTH - left - 10, height - top - bottom
+    axis_max = nice_ceiling(max(p.value for p in points))
+    parts = _open("line", title, desc, points, height)
+    _value_axis(parts, top, left, plot_h, axis_max, tick_format)
+    step = plot_w / max(1, len(points) - 1)
+    coords = [
+        (left + (step * i if len(points) > 1 else plot_w / 2), top + plot_h - plot_h * max(p.value, 0) / axis_max)
+        for i, p in enumerate(points)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    base = top + plot_h
+    area = f"{coords[0][0]:.1f},{base} {line} {coords[-1][0]:.1f},{base}"
+    parts.append(f'<polygon points="{area}" fill="{colour}" fill-opacity="0.12"/>')
+    parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>')
+    markers = len(points) <= 45
+    for (x, y), point in zip(coords, points, strict=True):
+        radius = 3 if markers else 0.01
+        parts.append(
+            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/></g>'
+        )
+    for i in sorted({0, len(points) // 2, len(points) - 1}):
+        anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 > 0 else "middle"
+        parts.append(
+            f'<text x="{coords[i][0]:.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" font-size="10">'
+            f"{escape(shorten(points[i].label, 12))}</text>"
+        )
+    return _close(parts)
+
+
+def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:
+    """An SVG arc path from angle `start` to `end` (fractions of a full turn, clockwise from 12 o'clock)."""
+    if end - start >= 0.9999:
+        return (
+            f"M {cx:.2f} {cy - r:.2f} A {r} {r} 0 1 1 {cx - 0.01:.2f} {cy - r:.2f} "
+            f"A {r} {r} 0 1 1 {cx:.2f} {cy - r:.2f}"
+        )
+    a0, a1 = 2 * math.pi * start, 2 * math.pi * end
+    x0, y0 = cx + r * math.sin(a0), cy - r * math.cos(a0)
+    x1, y1 = cx + r * math.sin(a1), cy - r * math.cos(a1)
+    large = 1 if end - start > 0.5 else 0
+    return f"M {x0:.2f} {y0:.2f} A {r} {r} 0 {large} 1 {x1:.2f} {y1:.2f}"
+
+
+def donut_chart(
+    points: Sequence[Point],
+    *,
+    title: str,
+    desc: str | None = None,
+    value_format: Formatter = group_digits,
+    empty_text: str = "—",
+    colours: Sequence[str] = SERIES_COLOURS,
+) -> Markup:
+    """Shares of a whole (products by status) as a ring, with a legend beside it."""
+    desc = desc if desc is not None else describe(points, value_format)
+    if _is_empty(points):
+        return _empty("donut", title, desc, empty_text)
+    shown = [p for p in points if p.value > 0]
+    total = sum(p.value for p in shown)
+    height = max(150, 24 * len(shown) + 20)
+    cx, cy, r = 72, height / 2, 52
+    parts = _open("donut", title, desc, points, height)
+    start = 0.0
+    for i, point in enumerate(shown):
+        end = start + point.value / total
+        parts.append(
+            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
+            f'<path d="{_arc(cx, cy, r, start, end)}" fill="none" stroke="{colours[i % len(colours)]}" '
+            f'stroke-width="26"/></g>'
+        )
+        start = end
+    parts.append(
+        f'<text x="{cx}" y="{cy + 6:.1f}" text-anchor="middle" font-size="18" font-weight="700">'
+        f"{escape(value_format(total))}</text>"
+    )
+    legend_top = cy - 24 * len(shown) / 2
+    for i, point in enumerate(shown):
+        y = legend_top + 24 * i
+        parts.append(
+            f'<rect x="150" y="{y + 4:.1f}" width="12" height="12" rx="2" fill="{colours[i % len(colours)]}"/>'
+            f'<text x="168" y="{y + 15:.1f}">{escape(shorten(point.label, 20))}: '
+            f"{escape(value_format(point.value))}</text>"
+        )
+    return _close(parts)

@@ -1,0 +1,134 @@
+"""The dashboard's figures: each is a chart (inline SVG) plus the same numbers as a table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from catalog.models import ProductStatus
+from marketplace.text import format_vnd
+
+from . import charts, stats
+from .charts import Point, group_digits
+from .scope import Period, Scope
+
+
+@dataclass
+class Figure:
+    """A chart and its table; `key` names it for tests and anchors."""
+
+    key: str
+    title: str
+    chart: Markup
+    headers: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    total: list[str] = field(default_factory=list)
+
+
+def status_labels() -> dict[ProductStatus, str]:
+    return {
+        ProductStatus.PUBLISHED: _("Đang bán"),
+        ProductStatus.PENDING_REVIEW: _("Chờ duyệt"),
+        ProductStatus.DRAFT: _("Bản nháp"),
+        ProductStatus.REJECTED: _("Bị từ chối"),
+        ProductStatus.ARCHIVED: _("Đã lưu trữ"),
+    }
+
+
+def month_label(month: str) -> str:
+    """'2026-03' → '03/2026'."""
+    year, number = month.split("-")
+    return f"{number}/{year}"
+
+
+def day_label(day: str) -> str:
+    """'2026-03-09' → '09/03'."""
+    _year, month, number = day.split("-")
+    return f"{number}/{month}"
+
+
+def empty_text() -> str:
+    return _("Chưa có dữ liệu trong khoảng thời gian này")
+
+
+def cooperatives_figure(scope: Scope) -> Figure:
+    counts = stats.cooperative_counts(scope)
+    points = [Point(_("Đã xác minh"), counts.verified), Point(_("Chưa xác minh"), counts.unverified)]
+    title = _("Hợp tác xã")
+    return Figure(
+        "cooperatives",
+        title,
+        charts.donut_chart(points, title=title, empty_text=_("Chưa có hợp tác xã")),
+        [_("Trạng thái"), _("Số hợp tác xã")],
+        [[p.label, group_digits(p.value)] for p in points],
+        total=[_("Tổng"), group_digits(counts.total)],
+    )
+
+
+def products_figure(scope: Scope) -> Figure:
+    counts = stats.product_status_counts(scope)
+    labels = status_labels()
+    points = [Point(labels[status], counts[status]) for status in labels]
+    title = _("Sản phẩm theo trạng thái")
+    return Figure(
+        "products",
+        title,
+        charts.donut_chart(points, title=title, empty_text=_("Chưa có sản phẩm")),
+        [_("Trạng thái"), _("Số sản phẩm")],
+        [[p.label, group_digits(p.value)] for p in points],
+        total=[_("Tổng"), group_digits(sum(counts.values()))],
+    )
+
+
+def ocop_figure(scope: Scope, today: date) -> Figure:
+    counts = stats.ocop_star_counts(scope, today)
+    points = [Point(_("%(n)d sao", n=stars), counts[stars]) for stars in (3, 4, 5)]
+    title = _("Sản phẩm OCOP còn hiệu lực theo số sao")
+    return Figure(
+        "ocop",
+        title,
+        charts.bar_chart(points, title=title, empty_text=_("Chưa có sản phẩm OCOP"), colour=charts.GOLD),
+        [_("Hạng"), _("Số sản phẩm")],
+        [[p.label, group_digits(p.value)] for p in points],
+        total=[_("Tổng"), group_digits(sum(counts.values()))],
+    )
+
+
+def catalogue_figures(scope: Scope, today: date) -> list[Figure]:
+    return [cooperatives_figure(scope), products_figure(scope), ocop_figure(scope, today)]
+
+
+def vnd(value: int) -> str:
+    return format_vnd(value)
+
+
+def dashboard_figures(scope: Scope, period: Period, today: date) -> list[Figure]:
+    """Every figure of the dashboard, in reading order."""
+    return catalogue_figures(scope, today)
+
+
+def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str, int, bool]]:
+    """The headline numbers: (label, value, is money)."""
+    cooperatives = stats.cooperative_counts(scope)
+    products = stats.product_status_counts(scope)
+    ocop = stats.ocop_star_counts(scope, today)
+    return [
+        (_("Hợp tác xã"), cooperatives.total, False),
+        (_("Hợp tác xã đã xác minh"), cooperatives.verified, False),
+        (_("Sản phẩm đang bán"), products[ProductStatus.PUBLISHED], False),
+        (_("Sản phẩm chờ duyệt"), products[ProductStatus.PENDING_REVIEW], False),
+        (_("Sản phẩm OCOP còn hiệu lực"), sum(ocop.values()), False),
+        (_("Chứng nhận OCOP hết hạn trong 90 ngày"), len(stats.expiring_certificates(scope, today)), False),
+    ]
+
+
+def summary(scope: Scope, period: Period, today: date) -> list[tuple[str, str]]:
+    """The headline numbers formatted for the page."""
+    return [
+        (label, vnd(value) if money else group_digits(value))
+        for label, value, money in summary_values(scope, period, today)
+    ]
