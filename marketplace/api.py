@@ -19,8 +19,12 @@ blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Xác th
 
 
 class ErrorDetail(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # errors may carry details, e.g. the lines that are out of stock
+
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
+    fields = ma.fields.Dict(metadata={"description": "Lỗi theo từng trường (422)"})
 
 
 class ApiErrorSchema(ma.Schema):

@@ -27,6 +27,12 @@ def api_user() -> User | None:
     return g.api_user
 
 
+def _document_bearer_auth(view: Callable) -> None:
+    """Mark the operation as needing a bearer token in the OpenAPI document (flask-smorest's `_apidoc`)."""
+    apidoc = view.__dict__.setdefault("_apidoc", {})
+    apidoc.setdefault("manual_doc", {})["security"] = [{"bearerAuth": []}]
+
+
 def token_required(*roles: Role) -> Callable:
     """API decorator: 401 without a valid token, 403 when the role does not fit."""
 
@@ -43,6 +49,7 @@ def token_required(*roles: Role) -> Callable:
             g.current_api_user = user
             return view(*args, **kwargs)
 
+        _document_bearer_auth(wrapped)
         return wrapped
 
     return decorator

@@ -31,6 +31,13 @@ class OcopApi(Api):
     def _register_error_handlers(self) -> None:
         return None
 
+    def _register_responses(self) -> None:
+        """Document the error body the site really sends (`{"error": {code, message}}`) for every status."""
+        from .api import ApiErrorSchema
+
+        self.ERROR_SCHEMA = ApiErrorSchema
+        super()._register_responses()
+
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()

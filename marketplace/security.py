@@ -80,7 +80,10 @@ def _handle_http_exception(error: HTTPException):
         data = getattr(error, "data", None) or {}
         extra = {"fields": data["messages"]} if "messages" in data else {}
         code = getattr(error, "ocop_code", None)
-        return json_error(status, code, description or error_messages().get(status), **extra)
+        response = json_error(status, code, description or error_messages().get(status), **extra)
+        if status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
     message = description or error_messages().get(status, "")
     response = render_template("errors/error.html", status=status, message=message)
     return response, status, getattr(error, "get_headers", lambda: [])() if status == 405 else {}

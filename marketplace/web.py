@@ -6,6 +6,8 @@ from importlib import import_module
 
 from flask import Flask, send_from_directory
 from flask_babel import lazy_gettext as _l
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import IntegerConverter
 
 from . import errors
 from .extensions import api, csrf, db, login_manager
@@ -14,6 +16,19 @@ from .models import User
 
 def _load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids and codes live in 32-bit columns, so a bigger number is simply not found (404)
+    instead of overflowing the database driver (500)."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = None, max: int = 2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
+    api.register_converter(DatabaseIntConverter, integerconverter2paramschema)
 
 
 def _register_login(app: Flask) -> None:
@@ -60,6 +75,7 @@ def init_app(app: Flask) -> None:
     from . import views
     from .cli import register_cli
 
+    _register_converters(app)
     _register_login(app)
     errors.init_app(app)
     _register_media(app)
