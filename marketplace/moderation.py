@@ -21,7 +21,9 @@ def _reasons() -> list:
 
     query = select(ReasonText).order_by(ReasonText.text)
     if current_user.role == Role.COMMUNE_STAFF:
-        query = query.where(or_(ReasonText.commune_code.is_(None), ReasonText.commune_code == current_user.commune_code))
+        query = query.where(
+            or_(ReasonText.commune_code.is_(None), ReasonText.commune_code == current_user.commune_code)
+        )
     return list(db.session.scalars(query))
 
 
@@ -91,8 +93,12 @@ def decide_product(product_id: int, decision: str):
         flash(error.message, "error")
         return redirect(url_for("moderation.product", product_id=product_id))
     db.session.commit()
-    flash(_("Đã duyệt “%(name)s”.", name=found.name) if decision == "approve"
-          else _("Đã từ chối “%(name)s”.", name=found.name), "success")
+    flash(
+        _("Đã duyệt “%(name)s”.", name=found.name)
+        if decision == "approve"
+        else _("Đã từ chối “%(name)s”.", name=found.name),
+        "success",
+    )
     return redirect(url_for("moderation.queue"))
 
 
