@@ -1,1 +1,189 @@
-"""Models for traceability (batches, events, labels, scans)."""
+"""Models for traceability: batches (lô), append-only supply-chain events, label serials, label runs, scans.
+
+Traceability is insert-only: a correction is a new event that points at the one it corrects. Each event stores
+the SHA-256 of its canonical JSON, which includes the previous event's hash, so altering a stored row breaks
+the chain. Public codes (batch codes, label serials) are random, never database ids.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Product
+from marketplace.extensions import db
+from marketplace.models import Commune, Cooperative, User, str_enum
+from marketplace.text import utcnow
+
+
+class Stage(enum.StrEnum):
+    """Production and business stages (DESIGN.md API values); Vietnamese names live in services."""
+
+    PLANTING = "planting"
+    CARE = "care"
+    HARVEST = "harvest"
+    PROCESSING = "processing"
+    PACKING = "packing"
+    STORAGE = "storage"
+    SHIPPING = "shipping"
+    SALE = "sale"
+
+
+class Batch(db.Model):
+    """A lot (lô) of one product: what a label points at."""
+
+    __tablename__ = "batches"
+    __table_args__ = (
+        UniqueConstraint("product_id", "lot", name="uq_batches_product_lot"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    lot: Mapped[str] = mapped_column(String(20))
+    harvested_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    unit: Mapped[str] = mapped_column(String(20), default="kg")
+    inputs: Mapped[str] = mapped_column(Text, default="")
+    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    standards: Mapped[str] = mapped_column(String(300), default="")
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    product: Mapped[Product] = relationship()
+    cooperative: Mapped[Cooperative] = relationship()
+    events: Mapped[list[TraceEvent]] = relationship(back_populates="batch", order_by="TraceEvent.seq")
+    photos: Mapped[list[TracePhoto]] = relationship(
+        back_populates="batch", order_by="TracePhoto.id", primaryjoin="Batch.id == TracePhoto.batch_id"
+    )
+
+
+class TraceEvent(db.Model):
+    """One supply-chain step of a batch (EPCIS 2.0 ObjectEvent); never updated, never deleted."""
+
+    __tablename__ = "trace_events"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "seq", name="uq_trace_events_batch_seq"),
+        CheckConstraint("withholding_days IS NULL OR withholding_days >= 0", name="withholding_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[Stage] = mapped_column(str_enum(Stage, "trace_stage"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    input_name: Mapped[str] = mapped_column(String(200), default="")
+    withholding_days: Mapped[int | None] = mapped_column(Integer)
+    corrects_event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"))
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    batch: Mapped[Batch] = relationship(back_populates="events")
+    commune: Mapped[Commune | None] = relationship()
+    actor: Mapped[User | None] = relationship()
+    photos: Mapped[list[TracePhoto]] = relationship(back_populates="event", order_by="TracePhoto.id")
+
+
+class TracePhoto(db.Model):
+    """A re-encoded photo of a batch or of one of its events (stored like product photos, by stem)."""
+
+    __tablename__ = "trace_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"), index=True)
+    stem: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    batch: Mapped[Batch] = relationship(back_populates="photos", foreign_keys=[batch_id])
+    event: Mapped[TraceEvent | None] = relationship(back_populates="photos")
+
+
+class LabelRun(db.Model):
+    """One request for N labels of a batch, and the PDF made for it."""
+
+    __tablename__ = "label_runs"
+    __table_args__ = (CheckConstraint("count > 0", name="count_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    with_pin: Mapped[bool] = mapped_column(default=False)
+    pdf_path: Mapped[str | None] = mapped_column(String(300))
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    batch: Mapped[Batch] = relationship()
+
+
+class Label(db.Model):
+    """One printed unit label: a random serial (Crockford base32 with a check character)."""
+
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(16), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(128))
+    scan_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    batch: Mapped[Batch] = relationship()
+
+
+class Scan(db.Model):
+    """One opening of a label's scan page (insert-only; the dashboard counts these)."""
+
+    __tablename__ = "scans"
+    __table_args__ = (Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    via: Mapped[str] = mapped_column(String(10), default="qr")
+    client_hash: Mapped[str] = mapped_column(String(16), default="")
+
+
+class CounterfeitReport(db.Model):
+    """A consumer's report of a label that is unknown or looks copied."""
+
+    __tablename__ = "counterfeit_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40))
+    label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"), index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
