@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import cache
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
 
@@ -70,3 +73,31 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, _previous) -> None:
     session.info.pop(_AFTER_COMMIT_KEY, None)
+
+
+@cache
+def _aware_datetime_keys(model: type) -> tuple[str, ...]:
+    """Attribute names of a model's `DateTime(timezone=True)` columns."""
+    return tuple(
+        attr.key
+        for attr in inspect(model).column_attrs
+        if isinstance(attr.columns[0].type, DateTime) and attr.columns[0].type.timezone
+    )
+
+
+def _make_datetimes_aware(target: object) -> None:
+    """SQLite hands timezone-aware columns back naive; they were stored in UTC, so say so."""
+    for key in _aware_datetime_keys(type(target)):
+        value = target.__dict__.get(key)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            set_committed_value(target, key, value.replace(tzinfo=UTC))
+
+
+@event.listens_for(db.Model, "load", propagate=True)
+def _aware_on_load(target: object, _context) -> None:
+    _make_datetimes_aware(target)
+
+
+@event.listens_for(db.Model, "refresh", propagate=True)
+def _aware_on_refresh(target: object, _context, _attrs) -> None:
+    _make_datetimes_aware(target)
