@@ -30,12 +30,13 @@ def _broker_options(broker_url: str) -> dict:
         # Redis re-delivers a message a dead worker had taken once this many seconds have passed.
         return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
     folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 

@@ -49,13 +49,13 @@ def test_wrong_password_is_refused_in_vietnamese(page, shot):
 
 def test_language_switch_and_back(page, shot):
     page.goto("/login")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.url.endswith("/login"), "the switch keeps the reader on the same page"
     shot(page, "english")
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_role("link", name="Tiếng Việt").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(page.get_by_role("heading", level=1)).to_have_text("Đặc sản OCOP từ các xã, mua tận gốc")
     shot(page, "vietnamese")
