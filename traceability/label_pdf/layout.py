@@ -108,7 +108,9 @@ def _check_non_negative(layout: LabelLayout) -> None:
 def _check_offset(layout: LabelLayout) -> None:
     for name in ("offset_x_mm", "offset_y_mm"):
         if abs(getattr(layout, name)) > MAX_OFFSET_MM:
-            _fail(name, _("Độ lệch căn chỉnh máy in phải trong khoảng −%(max)s đến %(max)s mm.", max=_mm(MAX_OFFSET_MM)))
+            _fail(
+                name, _("Độ lệch căn chỉnh máy in phải trong khoảng −%(max)s đến %(max)s mm.", max=_mm(MAX_OFFSET_MM))
+            )
 
 
 def _check_fits_page(layout: LabelLayout) -> None:
@@ -145,12 +147,30 @@ def _check_label_size(layout: LabelLayout) -> None:
 
 
 PRESETS: dict[str, LabelLayout] = {
-    "a4-3x8": LabelLayout(*A4, rows=8, cols=3, label_width_mm=70, label_height_mm=37, margin_top_mm=0.5,
-                          preset="a4-3x8"),
-    "a4-4x10": LabelLayout(*A4, rows=10, cols=4, label_width_mm=48.5, label_height_mm=25.4, margin_top_mm=21.5,
-                           margin_left_mm=8, preset="a4-4x10"),
-    "a4-5x13": LabelLayout(*A4, rows=13, cols=5, label_width_mm=38.1, label_height_mm=21.2, margin_top_mm=10.7,
-                           margin_left_mm=4.75, gap_x_mm=2.5, preset="a4-5x13"),
+    "a4-3x8": LabelLayout(
+        *A4, rows=8, cols=3, label_width_mm=70, label_height_mm=37, margin_top_mm=0.5, preset="a4-3x8"
+    ),
+    "a4-4x10": LabelLayout(
+        *A4,
+        rows=10,
+        cols=4,
+        label_width_mm=48.5,
+        label_height_mm=25.4,
+        margin_top_mm=21.5,
+        margin_left_mm=8,
+        preset="a4-4x10",
+    ),
+    "a4-5x13": LabelLayout(
+        *A4,
+        rows=13,
+        cols=5,
+        label_width_mm=38.1,
+        label_height_mm=21.2,
+        margin_top_mm=10.7,
+        margin_left_mm=4.75,
+        gap_x_mm=2.5,
+        preset="a4-5x13",
+    ),
     "roll-50x30": LabelLayout(50, 30, rows=1, cols=1, label_width_mm=50, label_height_mm=30, preset="roll-50x30"),
 }
 DEFAULT_PRESET = "a4-3x8"
