@@ -6,8 +6,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this package's blueprints and CLI commands with the app."""
     from . import models  # noqa: F401 — tables known to Alembic and the app
+    from .cli import register as register_label_cli  # labels (issue 6): `ocop labels`
+    from .label_views import bp as labels_bp  # labels (issue 6): /cooperative/batches/<code>/labels
 
-    from . import cli, label_views  # labels (issue 6): label-run pages and `ocop labels`
-
-    app.register_blueprint(label_views.bp)  # labels
-    cli.register(app)  # labels
+    app.register_blueprint(labels_bp)  # labels
+    register_label_cli(app)  # labels

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from marketplace.errors import DomainError
@@ -25,6 +26,7 @@ from .models import Batch
 @click.option("--pin", is_flag=True, help="Print a scratch PIN on each label (stored hashed).")
 @click.option("--offset-x", type=float, default=0.0, help="Printer calibration, mm to the right.")
 @click.option("--offset-y", type=float, default=0.0, help="Printer calibration, mm down.")
+@with_appcontext
 def labels_command(code: str, count: int, out: Path, preset: str, pin: bool, offset_x: float, offset_y: float) -> None:
     """Issue COUNT new labels for a batch and write their QR label sheet; nothing is saved if the PDF fails."""
     batch = db.session.scalar(select(Batch).where(Batch.code == code))

@@ -8,7 +8,7 @@ lines at all (so no hairlines), QR modules are at least 0.33 mm (the layout refu
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,13 +18,16 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from reportlab import rl_config
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from marketplace.errors import ValidationFailed
 from marketplace.pdf import register_fonts
 
 from ..serials import grouped
-from .layout import CODE_LINE_MM, COLUMN_GAP_MM, MIN_MODULE_MM, PADDING_MM, LabelLayout
+from .layout import COLUMN_GAP_MM, MIN_MODULE_MM, PADDING_MM, LabelLayout
 from .qr import QrEncoder
 from .text import date_vn, fit_text
 
@@ -82,13 +85,60 @@ def _binary_streams() -> Iterator[None]:
         rl_config.useA85 = saved
 
 
+class StreamingCanvas(Canvas):
+    """A canvas that compresses each page's content as the page is finished, so a long run holds
+    compressed pages (≈ 0.25 KB a label) rather than their text until the file is saved."""
+
+    def showPage(self) -> None:
+        super().showPage()
+        page = self._doc.Pages.pages[-1]
+        if page.stream:
+            content = zlib.compress(page.stream.encode("utf-8"))
+            page.Contents = PDFStream(PDFDictionary({"Filter": PDFName("FlateDecode")}), content)
+            page.stream = None
+
+
+class _TextOps:
+    """Text operators for one embedded TrueType font, written directly: each character is registered with the
+    document's font subsets once (as reportlab's own text objects do), then lines cost a dictionary lookup."""
+
+    def __init__(self, font_name: str, doc: object) -> None:
+        self.font = pdfmetrics.getFont(font_name)
+        self.name = font_name
+        self.doc = doc
+        self.chars: dict[str, tuple[str, bytes]] = {}
+
+    def width(self, text: str, size: float) -> float:
+        return stringWidth(text, self.name, size)
+
+    def show(self, text: str, size: float, x: float, y: float) -> str:
+        """`BT … ET` drawing `text` with its baseline starting at (x, y)."""
+        ops = [f"BT {x:.3f} {y:.3f} Td"]
+        current, chunk = "", bytearray()
+        for char in text:
+            entry = self.chars.get(char)
+            if entry is None:
+                ((subset, code),) = self.font.splitString(char, self.doc)
+                entry = self.chars[char] = (self.font.getSubsetInternalName(subset, self.doc), code)
+            font, code = entry
+            if font != current and chunk:
+                ops.append(f"{current} {size:.2f} Tf <{chunk.hex()}> Tj")
+                chunk = bytearray()
+            current = font
+            chunk += code
+        if chunk:
+            ops.append(f"{current} {size:.2f} Tf <{chunk.hex()}> Tj")
+        ops.append("ET")
+        return " ".join(ops)
+
+
 class SheetWriter:
     """Draws labels onto pages of `layout`, one after the other."""
 
     def __init__(self, out: str | Path | BinaryIO, layout: LabelLayout) -> None:
         self.layout = layout
         self.fonts = register_fonts()
-        self.canvas = Canvas(
+        self.canvas = StreamingCanvas(
             str(out) if isinstance(out, Path) else out,
             pagesize=(layout.page_width_mm * mm, layout.page_height_mm * mm),
             pageCompression=1,
@@ -97,6 +147,9 @@ class SheetWriter:
         self.canvas.setTitle(_("Tem truy xuất nguồn gốc"))
         self.canvas.setCreator("Chợ OCOP")
         self.qr = QrEncoder()
+        self.regular, self.bold = (_TextOps(name, self.canvas._doc) for name in self.fonts)
+        self.forms_on_page: set[str] = set()
+        self.checked_sizes: set[int] = set()
         self.forms: dict[tuple, str] = {}
         self.on_page = 0
         self.pages = 0
@@ -108,6 +161,7 @@ class SheetWriter:
         if self.on_page == layout.per_page:
             self.canvas.showPage()
             self.on_page = 0
+            self.forms_on_page.clear()
         if self.on_page == 0:
             self.pages += 1
             self.canvas.setFillGray(0)
@@ -116,36 +170,42 @@ class SheetWriter:
         y = (layout.page_height_mm - top_mm - layout.label_height_mm) * mm
         form = self._shared_form(content)
         canvas = self.canvas
-        canvas.saveState()
-        canvas.translate(x, y)
-        canvas.doForm(form)
-        self._draw_qr(content.url)
-        self._draw_code(content)
-        canvas.restoreState()
+        canvas.addLiteral(f"q 1 0 0 1 {x:.3f} {y:.3f} cm")
+        if form in self.forms_on_page:
+            canvas.addLiteral(f"/FormXob.{form} Do")
+        else:
+            canvas.doForm(form)
+            self.forms_on_page.add(form)
+        canvas.addLiteral(self._qr_ops(content.url) + self._code_ops(content) + " Q")
         self.on_page += 1
 
-    def _draw_qr(self, url: str) -> None:
+    def _qr_ops(self, url: str) -> str:
+        """The QR as a 1-bit inline image (ASCII hex inside the Flate-compressed page stream)."""
         run = self.qr.run_for(url)
-        if self.qr_side / run.size < MIN_MODULE_MM * mm:
-            message = _("Mã QR quá nhỏ trên tem này: hãy chọn tem lớn hơn.")
-            raise ValidationFailed(message, fields={"preset": [message]})
-        pad = PADDING_MM * mm
-        top = self.layout.label_height_mm * mm - pad
-        self.canvas.addLiteral(
-            f"q {self.qr_side:.3f} 0 0 {self.qr_side:.3f} {pad:.3f} {top - self.qr_side:.3f} cm "
+        if run.size not in self.checked_sizes:
+            if self.qr_side / run.size < MIN_MODULE_MM * mm:
+                message = _("Mã QR quá nhỏ trên tem này: hãy chọn tem lớn hơn.")
+                raise ValidationFailed(message, fields={"preset": [message]})
+            self.checked_sizes.add(run.size)
+        side, pad = self.qr_side, PADDING_MM * mm
+        bottom = self.layout.label_height_mm * mm - pad - side
+        return (
+            f"q {side:.3f} 0 0 {side:.3f} {pad:.3f} {bottom:.3f} cm "
             f"BI /W {run.size} /H {run.size} /BPC 1 /CS /G /F /AHx ID {run.image(url).hex()}> EI Q"
         )
 
-    def _draw_code(self, content: LabelContent) -> None:
-        regular, bold = self.fonts
+    def _code_ops(self, content: LabelContent) -> str:
+        """The grouped serial centred under the QR, and the scratch PIN in the text column."""
         pad = PADDING_MM * mm
-        top = self.layout.label_height_mm * mm - pad
-        self.canvas.setFont(regular, CODE_SIZE_PT)
-        baseline = top - self.qr_side - CODE_SIZE_PT * 0.95
-        self.canvas.drawCentredString(pad + self.qr_side / 2, baseline, grouped(content.serial))
+        code = grouped(content.serial)
+        width = self.regular.width(code, 1)
+        size = min(CODE_SIZE_PT, self.qr_side / width)
+        baseline = self.layout.label_height_mm * mm - pad - self.qr_side - CODE_SIZE_PT * 0.95
+        ops = " " + self.regular.show(code, size, pad + (self.qr_side - width * size) / 2, baseline)
         if content.pin:
-            self.canvas.setFont(bold, CODE_SIZE_PT + 1)
-            self.canvas.drawString(self._text_left(), pad + 1, _("PIN: %(pin)s", pin=content.pin))
+            pin = _("PIN: %(pin)s", pin=content.pin)
+            ops += " " + self.bold.show(pin, CODE_SIZE_PT + 1, self._text_left(), pad + 1)
+        return ops
 
     def _text_left(self) -> float:
         return (PADDING_MM + COLUMN_GAP_MM) * mm + self.qr_side
@@ -154,7 +214,7 @@ class SheetWriter:
         key = content.shared_key()
         name = self.forms.get(key)
         if name is None:
-            name = "L" + hashlib.sha1(repr(key).encode()).hexdigest()[:12]
+            name = f"Label{len(self.forms) + 1}"
             self._make_form(name, content)
             self.forms[key] = name
         return name
