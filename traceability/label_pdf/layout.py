@@ -3,6 +3,7 @@ printer calibration offset. Pure: no database, no PDF."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -143,7 +144,9 @@ def _check_label_size(layout: LabelLayout) -> None:
         module=_mm(MIN_MODULE_MM),
     )
     if layout.qr_side_mm() < MIN_MODULE_MM * MAX_QR_MODULES or layout.text_box_mm()[0] < MIN_TEXT_WIDTH_MM:
-        _fail("rows" if layout.label_height_mm < layout.label_width_mm / 2 else "cols", too_small)
+        inner_w = layout.label_width_mm - 2 * PADDING_MM
+        height_bound = layout.label_height_mm - 2 * PADDING_MM - CODE_LINE_MM < inner_w * 0.5
+        _fail("rows" if height_bound else "cols", too_small)
 
 
 PRESETS: dict[str, LabelLayout] = {
@@ -174,6 +177,11 @@ PRESETS: dict[str, LabelLayout] = {
     "roll-50x30": LabelLayout(50, 30, rows=1, cols=1, label_width_mm=50, label_height_mm=30, preset="roll-50x30"),
 }
 DEFAULT_PRESET = "a4-3x8"
+
+
+def _floor_micron(value: float) -> float:
+    """Round a computed size down to 0.001 mm, so a filled row never ends past the page."""
+    return math.floor(value * 1000) / 1000
 
 
 def preset_layout(name: str, offset_x_mm: float = 0.0, offset_y_mm: float = 0.0) -> LabelLayout:
@@ -208,8 +216,8 @@ def custom_layout(
         *A4,
         rows=rows,
         cols=cols,
-        label_width_mm=round(label_width_mm, 3),
-        label_height_mm=round(label_height_mm, 3),
+        label_width_mm=_floor_micron(label_width_mm),
+        label_height_mm=_floor_micron(label_height_mm),
         margin_top_mm=margin_top_mm,
         margin_left_mm=margin_left_mm,
         gap_x_mm=gap_x_mm,

@@ -76,7 +76,7 @@ def _single(text: str, font: str, size: float, width: float) -> tuple[str, float
     natural = stringWidth(text, font, size)
     if natural <= width:
         return text, size
-    shrunk = max(MIN_SIZE_PT, size * width / natural)
+    shrunk = max(MIN_SIZE_PT, size * width / natural * 0.999)
     if stringWidth(text, font, shrunk) <= width:
         return text, shrunk
     return truncate(wrap(text, font, shrunk, width), 1, font, shrunk, width)[0], shrunk
@@ -107,18 +107,20 @@ def fit_text(
     height: float,
 ) -> list[TextLine]:
     """Lines for the product name (bold), the cooperative and one-line facts, at the largest size that fits
-    `width` × `height` points; at the minimum size the name and cooperative are cut with an ellipsis."""
+    `width` × `height` points; no line is smaller than MIN_SIZE_PT, so at the minimum the name and the
+    cooperative are cut with an ellipsis (and facts that still do not fit are left off)."""
     regular, bold = fonts
     size = MAX_SIZE_PT
     while True:
         small = size * SMALL
         name_lines = wrap(name, bold, size, width)
         coop_lines = wrap(cooperative, regular, small, width)
-        at_minimum = size - STEP_PT < MIN_SIZE_PT
+        at_minimum = (size - STEP_PT) * SMALL < MIN_SIZE_PT
         if at_minimum:
             name_lines = truncate(name_lines, NAME_LINES - 1, bold, size, width)
             coop_lines = truncate(coop_lines, 1, regular, small, width)
-        if len(name_lines) <= NAME_LINES and len(coop_lines) <= COOPERATIVE_LINES:
+        facts_fit = all(stringWidth(fact, regular, small) <= width for fact in facts)
+        if len(name_lines) <= NAME_LINES and len(coop_lines) <= COOPERATIVE_LINES and (facts_fit or at_minimum):
             lines = _block([(name_lines, bold, size), (coop_lines, regular, small)], facts, regular, size, width)
             if at_minimum:
                 return _drop_below(lines, height)
