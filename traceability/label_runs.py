@@ -23,7 +23,7 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.permissions import cooperatives_managed_by
 
-from .label_pdf import DEFAULT_PRESET, PRESETS, LabelContent, LabelLayout, custom_layout, preset_layout, render_labels
+from .label_pdf import DEFAULT_PRESET, LabelContent, LabelLayout, custom_layout, preset_layout, render_labels
 from .labels import MAX_LABELS_PER_RUN, IssuedLabel, issue_labels, label_url
 from .models import Batch, Label, LabelRun
 
@@ -204,6 +204,3 @@ def render_job(job) -> tuple[dict[str, Any], str]:
         db.session.flush()
     result = {"run_id": run_id, "labels": count, "pages": pages, "download_url": download_path(batch, run)}
     return result, _("Đã tạo %(n)s tem trên %(p)s trang.", n=count, p=pages)
-
-
-__all__ = ["CUSTOM", "DEFAULT_PRESET", "PRESETS", "RENDER_TASK", "render_job", "request_run"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,8 +15,9 @@ from marketplace.models import Role
 from marketplace.permissions import require_roles
 
 from . import label_tasks  # noqa: F401 — registers the Celery task wherever the app is built
-from .label_pdf import DEFAULT_PRESET, PRESETS
+from .label_pdf import DEFAULT_PRESET
 from .label_runs import CUSTOM, batch_for_manager, count_from_form, layout_from_form, request_run, run_of, runs_of
+from .models import Batch
 
 bp = Blueprint("labels", __name__)
 MAX_RUNS_SHOWN = 50
@@ -27,7 +31,8 @@ PRESET_NAMES = {
 DEFAULT_FORM = {"count": "24", "preset": DEFAULT_PRESET, "rows": "8", "cols": "3"}
 
 
-def _page(batch, form, errors=None, status=200):
+def _page(batch: Batch, form: Mapping[str, Any], errors: dict | None = None, status: int = 200):
+    """The label-run form (with the values sent and any errors) above the batch's earlier runs."""
     runs = db.session.scalars(runs_of(batch).limit(MAX_RUNS_SHOWN)).all()
     body = render_template(
         "traceability/labels/new_run.html",
@@ -36,7 +41,6 @@ def _page(batch, form, errors=None, status=200):
         errors=errors or {},
         presets=PRESET_NAMES,
         runs=runs,
-        preset_names={**PRESET_NAMES, **{name: name for name in PRESETS if name not in PRESET_NAMES}},
     )
     return body, status
 

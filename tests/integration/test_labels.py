@@ -200,6 +200,15 @@ def test_bad_count_or_layout_is_refused_with_a_message(app, client, form, messag
     assert db.session.scalar(select(func.count()).select_from(Label)) == 0
 
 
+def test_the_form_needs_its_csrf_token(app, client):
+    owner = make_user(Role.COOPERATIVE)
+    code = make_batch(owner.cooperative).code
+    db.session.commit()
+    login(client, owner)
+    assert client.post(f"/cooperative/batches/{code}/labels", data={"count": "24"}).status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
 def test_a_custom_grid_fills_an_a4_page(app, client):
     owner = make_user(Role.COOPERATIVE)
     batch = make_batch(owner.cooperative)
