@@ -1,8 +1,40 @@
 """Batches, supply-chain events, label serials, QR label sheets and public scan pages."""
 
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from marketplace.text import format_date, format_datetime
+
+
+def _isodate_vn(value: str | None) -> str:
+    """An ISO date string (as kept in the scan page's cached data) as dd/mm/yyyy."""
+    return format_date(date.fromisoformat(value)) if value else ""
+
+
+def _isotime_vn(value: str | None) -> str:
+    return format_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def _configure(app: Flask) -> None:
+    app.config.setdefault("TRACE_SCAN_WARNING_AFTER", int(os.environ.get("TRACE_SCAN_WARNING_AFTER", "5")))
+    app.config.setdefault("TRACE_SCAN_CACHE_SECONDS", float(os.environ.get("TRACE_SCAN_CACHE_SECONDS", "60")))
 
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints and CLI commands with the app."""
-    from . import models  # noqa: F401 — tables known to Alembic and the app
+    """Register this package's blueprints, API, demo data and account link with the app."""
+    from marketplace.demo import register_seeder
+    from marketplace.web import add_account_link, register_api_blueprint
+
+    from . import api, demo, manage, models, views  # noqa: F401 — manage adds its routes to views.bp
+
+    _configure(app)
+    app.register_blueprint(views.bp)
+    register_api_blueprint(api.blp)
+    register_seeder("traceability", demo.seed_traceability, order=30)
+    add_account_link(app, "traceability.batches", _l("Lô hàng và truy xuất nguồn gốc"))
+    app.jinja_env.filters.update(isodate_vn=_isodate_vn, isotime_vn=_isotime_vn)
