@@ -15,7 +15,7 @@ from marketplace.extensions import db, limiter
 from marketplace.security import wants_json
 
 from . import scanpage, services
-from .serials import grouped, normalise
+from .serials import normalise
 
 bp = Blueprint("traceability", __name__)
 NO_STORE = "private, no-store"
@@ -44,27 +44,18 @@ def _page(hit: scanpage.ScanHit) -> Response:
     view = scanpage.batch_view(hit.batch_id, hit.head)
     if wants_json():
         return _no_store(jsonify(scanpage.scan_json(hit, view)))
-    body = render_template(
-        "traceability/scan.html",
-        hit=hit,
-        grouped=grouped(hit.serial),
-        d=view.data,
-        part=view.fragment,
-        threshold=scanpage.warning_threshold(),
-    )
-    return _no_store(Response(body, mimetype="text/html"))
+    return _no_store(Response(scanpage.render_page(hit, view), mimetype="text/html"))
 
 
 def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str) -> Response:
     hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
     if hit is None:
-        db.session.rollback()
         return not_genuine(serial)
-    db.session.commit()
     return _page(hit)
 
 
 @bp.get("/t/<text>")
+@limiter.exempt
 def scan(text: str):
     serial = normalise(text)
     if serial is None:
@@ -73,6 +64,7 @@ def scan(text: str):
 
 
 @bp.get("/01/<gtin>/10/<lot>/21/<text>")
+@limiter.exempt
 def digital_link(gtin: str, lot: str, text: str):
     """GS1 Digital Link: the GTIN's check digit and the lot must match the label's batch, or it is not ours."""
     serial = normalise(text)
