@@ -16,26 +16,22 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, select, update
-from sqlalchemy.orm import selectinload
 
 from catalog.models import Product
 from marketplace.extensions import db
-from marketplace.text import as_utc, format_datetime, to_local, utcnow
+from marketplace.text import as_utc, format_datetime, utcnow
 
-from . import photos
-from .labels import gtin14
 from .models import Batch, Label, Scan, TraceEvent
+from .scandata import batch_data, iso, load_batch
 from .serials import grouped
-from .services import verify_chain
-from .stages import stage_name
 
 _labels = Label.__table__
 _batches = Batch.__table__
@@ -236,117 +232,6 @@ def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) 
     return None if row is None else _hit(row, serial, read_moment)
 
 
-# --- the part of the page that does not change per scan -------------------------------------------------------
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
-    return to_local(value).isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
-
-
-def _certificate(product: Product, today: date) -> dict | None:
-    c = product.certificate
-    if c is None:
-        return None
-    return {
-        "stars": c.stars,
-        "number": c.certificate_no,
-        "level": str(c.level),
-        "issued_on": _iso(c.issued_on),
-        "expires_on": _iso(c.expires_on),
-        "valid": c.valid_on(today),
-    }
-
-
-def _product_photo(product: Product) -> str | None:
-    image = next((i for i in product.public_images), None)
-    if image is None:
-        return None
-    base = f"/media/products/{product.id}/{image.stem}"
-    return f"{base}-320.jpg" if image.variants_ready else f"{base}.jpg"
-
-
-def _event_data(event: TraceEvent) -> dict:
-    commune = event.commune
-    return {
-        "seq": event.seq,
-        "stage": str(event.stage),
-        "stage_name": stage_name(event.stage),
-        "occurred_at": _iso(event.occurred_at),
-        "place": event.place,
-        "commune": commune.full_name if commune else None,
-        "latitude": event.latitude,
-        "longitude": event.longitude,
-        "note": event.note,
-        "input_name": event.input_name,
-        "withholding_days": event.withholding_days,
-        "corrects_seq": event.corrects_event_id
-        and next((e.seq for e in event.batch.events if e.id == event.corrects_event_id), None),
-        "photos": [photos.thumb_url(event.batch_id, p.stem) for p in event.photos],
-        "hash": event.hash,
-        "prev_hash": event.prev_hash,
-    }
-
-
-def batch_data(batch: Batch) -> dict:
-    """What the scan page and its JSON show about a batch (Circular 02/2024 minimum items and more)."""
-    product, cooperative = batch.product, batch.cooperative
-    today = date.today()
-    certificate = _certificate(product, today)
-    base = current_app.config["PUBLIC_BASE_URL"]
-    status = verify_chain(batch)
-    return {
-        "chain_valid": status.valid,
-        "product": {
-            "name": product.name,
-            "slug": product.slug,
-            "url": base + url_for("catalog.product", slug=product.slug),
-            "photo": _product_photo(product),
-            "gtin": product.gtin,
-            "ocop_stars": certificate["stars"] if certificate and certificate["valid"] else None,
-            "certificate": certificate,
-            "shelf_life_days": product.shelf_life_days,
-        },
-        "cooperative": {
-            "name": cooperative.name,
-            "address": cooperative.address,
-            "phone": cooperative.phone,
-            "commune": cooperative.commune.full_name,
-            "province": cooperative.commune.province.name,
-        },
-        "batch": {
-            "code": batch.code,
-            "lot": batch.lot,
-            "harvested_on": _iso(batch.harvested_on),
-            "expires_on": _iso(batch.expires_on),
-            "expired": bool(batch.expires_on and batch.expires_on < today),
-            "quantity": batch.quantity,
-            "unit": batch.unit,
-            "inputs": batch.inputs,
-            "certifications": list(batch.certifications or []),
-            "standards": batch.standards,
-            "photos": [photos.thumb_url(batch.id, p.stem) for p in batch.photos if p.event_id is None],
-        },
-        "events": [_event_data(e) for e in batch.events],
-    }
-
-
-def _load_batch(batch_id: int) -> Batch:
-    return db.session.scalar(
-        select(Batch)
-        .where(Batch.id == batch_id)
-        .options(
-            selectinload(Batch.product).selectinload(Product.certificate),
-            selectinload(Batch.product).selectinload(Product.images),
-            selectinload(Batch.cooperative),
-            selectinload(Batch.events).selectinload(TraceEvent.photos),
-            selectinload(Batch.events).selectinload(TraceEvent.commune),
-            selectinload(Batch.photos),
-        )
-    )
-
-
 STATUS_SLOT = "\x00status\x00"
 
 
@@ -365,7 +250,7 @@ def batch_view(batch_id: int, head: str) -> BatchView:
     found = cache.get(key, _ttl())
     if found is not None:
         return found
-    data = batch_data(_load_batch(batch_id))
+    data = batch_data(load_batch(batch_id))
     page = render_template("traceability/scan.html", d=data, status=Markup(STATUS_SLOT))  # noqa: S704 — constant
     before, _slot, after = page.partition(STATUS_SLOT)
     view = BatchView(data, before, after)
@@ -456,7 +341,7 @@ def scan_json(hit: ScanHit, view: BatchView) -> dict:
         "genuine": True,
         "serial": hit.serial,
         "scan_count": hit.scan_count,
-        "first_scanned_at": _iso(as_utc(hit.first_scanned_at)) if hit.first_scanned_at else None,
+        "first_scanned_at": iso(as_utc(hit.first_scanned_at)) if hit.first_scanned_at else None,
         "chain_valid": data["chain_valid"],
         "suspicious": hit.scan_count > warning_threshold(),
         "product": data["product"],
@@ -464,7 +349,3 @@ def scan_json(hit: ScanHit, view: BatchView) -> dict:
         "batch": data["batch"],
         "events": data["events"],
     }
-
-
-def gtin_for_url(gtin: str | None) -> str | None:
-    return gtin14(gtin) if gtin else None
