@@ -94,7 +94,7 @@ def batch_data(batch: Batch) -> dict:
             "name": cooperative.name,
             "address": cooperative.address,
             "phone": cooperative.phone,
-            "commune": cooperative.commune.full_name,
+            "commune": cooperative.commune.name,
             "province": cooperative.commune.province.name,
         },
         "batch": {
