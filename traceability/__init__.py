@@ -1,13 +1,44 @@
 """Batches, supply-chain events, label serials, QR label sheets and public scan pages."""
 
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from marketplace.text import format_date, format_datetime
+
+
+def _isodate_vn(value: str | None) -> str:
+    """An ISO date string (as kept in the scan page's cached data) as dd/mm/yyyy."""
+    return format_date(date.fromisoformat(value)) if value else ""
+
+
+def _isotime_vn(value: str | None) -> str:
+    return format_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def _configure(app: Flask) -> None:
+    app.config.setdefault("TRACE_SCAN_WARNING_AFTER", int(os.environ.get("TRACE_SCAN_WARNING_AFTER", "5")))
+    app.config.setdefault("TRACE_SCAN_CACHE_SECONDS", float(os.environ.get("TRACE_SCAN_CACHE_SECONDS", "60")))
 
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints and CLI commands with the app."""
-    from . import models  # noqa: F401 — tables known to Alembic and the app
-    from .cli import register as register_label_cli  # labels (issue 6): `ocop labels`
-    from .label_views import bp as labels_bp  # labels (issue 6): /cooperative/batches/<code>/labels
+    """Register this package's blueprints, API, CLI, demo data and account link with the app."""
+    from marketplace.demo import register_seeder
+    from marketplace.web import add_account_link, register_api_blueprint
 
-    app.register_blueprint(labels_bp)  # labels
-    register_label_cli(app)  # labels
+    from . import api, demo, manage, models, views  # noqa: F401 — manage adds its routes to views.bp
+    from .cli import register as register_label_cli
+    from .label_views import bp as labels_bp
+
+    _configure(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(labels_bp)
+    register_api_blueprint(api.blp)
+    register_label_cli(app)
+    register_seeder("traceability", demo.seed_traceability, order=30)
+    add_account_link(app, "traceability.batches", _l("Lô hàng và truy xuất nguồn gốc"))
+    app.jinja_env.filters.update(isodate_vn=_isodate_vn, isotime_vn=_isotime_vn)

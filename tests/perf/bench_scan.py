@@ -1,0 +1,116 @@
+"""Scan page throughput against hello-world Flask under the same gunicorn settings, in the same run.
+
+A fresh SQLite database (the embedded default) holds one cooperative, a product with a photo-less OCOP
+certificate, a batch with five events and a few labels. wrk opens the label's `/t/<serial>` page; every request
+is a real scan (counted and inserted), so the run also checks that the database recorded exactly as many scans
+as wrk received pages. Reported: requests/s, the ratio to hello-world (target ≥ 0.5) and the page's bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.perf.harness import BenchRow, ensure_wrk, gunicorn_server
+
+SECONDS = 5
+STAGES = ("planting", "care", "harvest", "processing", "packing")
+
+
+def _prepare(folder: Path) -> tuple[str, str]:
+    """Migrate and fill a SQLite database; returns its URL and a label serial."""
+    from marketplace.extensions import db
+    from marketplace.migrate import upgrade
+    from marketplace.models import Role
+    from tests.conftest import make_test_app
+    from tests.factories import make_product, make_user
+    from tests.factories_traceability import make_batch, make_labels
+
+    url = f"sqlite:///{folder / 'ocop.sqlite'}"
+    upgrade(url)
+    app = make_test_app(url, folder)
+    with app.app_context():
+        owner = make_user(Role.COOPERATIVE)
+        product = make_product(owner.cooperative, ocop_stars=4, name="Nấm mèo khô Vạn Sơn")
+        batch = make_batch(owner=owner, product=product, events=STAGES, lot="NM-BENCH")
+        serial = make_labels(batch, 4)[0].serial
+        db.session.commit()
+        db.engine.dispose()
+    return url, serial
+
+
+def _wrk(url: str, seconds: int) -> tuple[float, int]:
+    """Requests/s and the number of complete responses wrk received."""
+    output = subprocess.run(
+        [ensure_wrk(), "-t1", "-c8", f"-d{seconds}s", url], check=True, capture_output=True, text=True
+    ).stdout
+    if "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(output)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rps, int(re.search(r"(\d+) requests in", output).group(1))
+
+
+def _scan_count(db_url: str, serial: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT scan_count FROM labels WHERE serial = :s"), {"s": serial}).scalar_one()
+        rows = conn.execute(text("SELECT count(*) FROM scans")).scalar_one()
+    engine.dispose()
+    if count != rows:
+        raise RuntimeError(f"label count {count} != scan rows {rows}")
+    return count
+
+
+def _page_bytes(base: str, serial: str) -> int:
+    import urllib.request
+
+    html = urllib.request.urlopen(f"{base}/t/{serial}").read()
+    total = len(html)
+    for href in re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html):
+        total += len(urllib.request.urlopen(base + href.decode()).read())
+    return total
+
+
+def run(baseline_rps: float) -> list[BenchRow]:
+    folder = Path(tempfile.mkdtemp(prefix="ocop-bench-scan-"))
+    db_url, serial = _prepare(folder)
+    env = {
+        "DATABASE_URL": db_url,
+        "INSTANCE_PATH": str(folder),
+        "MEDIA_ROOT": str(folder / "media"),
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "DEMO_DATA": "0",
+    }
+    with gunicorn_server("marketplace:create_app()", env=env, ready_path="/.well-known/gs1resolver") as base:
+        page = f"{base}/t/{serial}"
+        size = _page_bytes(base, serial)
+        _wrk(page, 1)
+        before = _scan_count(db_url, serial)
+        rps, served = _wrk(page, SECONDS)
+        recorded = _scan_count(db_url, serial) - before
+    lost = served - recorded
+    return [
+        BenchRow(
+            "scan page /t/<serial> (records every scan)",
+            rps,
+            "req/s",
+            "≥ 0.5× hello-world",
+            rps / baseline_rps,
+            f"{recorded:,} scans recorded for {served:,} pages served",
+        ),
+        BenchRow("scan page bytes (HTML + CSS)", size, "bytes", "≤ 30,720", note="uncompressed"),
+        BenchRow("scans lost", max(lost, 0), "scans", "0", note="wrk may count a page whose scan is still in flight"),
+    ]
+
+
+if __name__ == "__main__":
+    from tests.perf.harness import baseline_rps
+
+    base_rps = baseline_rps()
+    print(f"hello-world: {base_rps:,.0f} req/s")
+    for row in run(base_rps):
+        print(row)

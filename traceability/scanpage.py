@@ -1,0 +1,351 @@
+"""The public scan page's hot path: record a scan with two Core statements, render the rest from a cache.
+
+A scan is one `UPDATE labels … RETURNING` (the count rises atomically, first/last scan times are set, and the
+hash of the batch's last event comes back in the same round trip) plus one `INSERT … SELECT` into `scans`, in
+the request's own transaction: no scan is ever lost, and nothing is read before the write (so SQLite never has
+to upgrade a read lock). Everything that does not change per scan — product, cooperative, batch, events, the
+chain verification — is built once per batch head (its last event's hash) and locale, kept for
+`TRACE_SCAN_CACHE_SECONDS`, and shared by every label of the batch; only the count and the warnings differ.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, select, update
+
+from catalog.models import Product
+from marketplace.extensions import db
+from marketplace.text import as_utc, format_datetime, utcnow
+
+from .models import Batch, Label, Scan, TraceEvent
+from .scandata import batch_data, iso, load_batch
+from .serials import grouped
+
+_labels = Label.__table__
+_batches = Batch.__table__
+_products = Product.__table__
+_events = TraceEvent.__table__
+_scans = Scan.__table__
+CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class ScanHit:
+    label_id: int
+    batch_id: int
+    serial: str
+    scan_count: int
+    first_scanned_at: datetime | None
+    head: str
+
+
+class TtlCache:
+    """A small per-process LRU with expiry (each gunicorn worker keeps its own)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, ttl: float) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found[0] > ttl:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = TtlCache()
+
+
+def _ttl() -> float:
+    return float(current_app.config.get("TRACE_SCAN_CACHE_SECONDS", 60))
+
+
+def _gtin_forms(gtin: str) -> list[str]:
+    """The ways a GTIN-14 may be stored on a product: as given, or without its leading zeros as GTIN-13/12/8."""
+    forms = [gtin]
+    for length in (13, 12, 8):
+        if gtin[: 14 - length].strip("0") == "":
+            forms.append(gtin[14 - length :])
+    return forms
+
+
+def _head_hash():
+    return (
+        select(_events.c.hash)
+        .where(_events.c.batch_id == _labels.c.batch_id)
+        .order_by(_events.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+GTIN_SLOTS = 4
+
+
+def _label_filter(gs1: bool) -> list:
+    conditions = [_labels.c.serial == bindparam("b_serial")]
+    if gs1:
+        gtins = [bindparam(f"gtin_{i}") for i in range(GTIN_SLOTS)]
+        matching = (
+            select(_batches.c.id)
+            .join(_products, _products.c.id == _batches.c.product_id)
+            .where(_batches.c.lot == bindparam("b_lot"), _products.c.gtin.in_(gtins))
+        )
+        conditions.append(_labels.c.batch_id.in_(matching))
+    return conditions
+
+
+def _statements(gs1: bool) -> tuple[Any, Any, Any]:
+    """The scan UPDATE … RETURNING, the scan INSERT … SELECT, and the read-only lookup, as Core statements."""
+    now = bindparam("now", type_=DateTime(timezone=True))
+    columns = (_labels.c.id, _labels.c.batch_id, _labels.c.scan_count, _labels.c.first_scanned_at, _head_hash())
+    count = (
+        update(_labels)
+        .where(*_label_filter(gs1))
+        .values(
+            scan_count=_labels.c.scan_count + 1,
+            first_scanned_at=func.coalesce(_labels.c.first_scanned_at, now),
+            last_scanned_at=now,
+        )
+        .returning(*columns)
+    )
+    record = insert(_scans).from_select(
+        ["label_id", "product_id", "cooperative_id", "scanned_at", "via", "client_hash"],
+        select(
+            bindparam("label_id", type_=Integer),
+            _batches.c.product_id,
+            _batches.c.cooperative_id,
+            now,
+            bindparam("via", type_=String),
+            bindparam("client_hash", type_=String),
+        ).where(_batches.c.id == bindparam("batch_id", type_=Integer)),
+    )
+    peek = select(*columns).where(*_label_filter(gs1))
+    return count, record, peek
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """A Core statement compiled once for the engine's dialect, run on the raw DB-API cursor."""
+
+    text: str
+    names: tuple[str, ...] | None
+    literals: dict[str, Any]
+
+    def args(self, params: dict[str, Any]) -> Any:
+        merged = {**self.literals, **params}
+        return tuple(merged[name] for name in self.names) if self.names is not None else merged
+
+
+@functools.cache
+def _compiled(dialect_name: str, gs1: bool) -> tuple[_Sql, _Sql, _Sql, Any, Any]:
+    dialect = db.engine.dialect
+    compiled = []
+    for statement in _statements(gs1):
+        done = statement.compile(dialect=dialect)
+        literals = {name: bind.value for name, bind in done.binds.items() if not bind.required}
+        compiled.append(_Sql(done.string, tuple(done.positiontup) if done.positional else None, literals))
+    moment = DateTime(timezone=True).dialect_impl(dialect)
+    return (*compiled, moment.bind_processor(dialect), moment.result_processor(dialect, None))
+
+
+def _params(serial: str, gtin: str | None, lot: str | None) -> dict:
+    params: dict[str, Any] = {"b_serial": serial}
+    if gtin is not None:
+        forms = _gtin_forms(gtin)
+        params.update(b_lot=lot, **{f"gtin_{i}": forms[min(i, len(forms) - 1)] for i in range(GTIN_SLOTS)})
+    return params
+
+
+def client_hash() -> str:
+    """A short fingerprint of the scanning device for spotting repeat scans (no IP address is stored)."""
+    raw = f"{current_app.config['SECRET_KEY'][:16]}|{request.remote_addr}|{request.user_agent.string[:200]}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _hit(row: Any, serial: str, read_moment: Any) -> ScanHit:
+    first = read_moment(row[3]) if read_moment and row[3] is not None else row[3]
+    return ScanHit(row[0], row[1], serial, row[2], first, row[4] or "")
+
+
+def record_scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str = "qr") -> ScanHit | None:
+    """Count one scan of a label (None when no such label, or its GTIN/lot do not match).
+
+    Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, the UPDATE … RETURNING
+    and the INSERT … SELECT compiled once from Core, COMMIT. The ORM session is never touched, so the write
+    lock is held for well under a millisecond.
+    """
+    engine = db.engine
+    count, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, gtin is not None)
+    now = utcnow()
+    stamp = write_moment(now) if write_moment else now
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute(count.text, count.args({**_params(serial, gtin, lot), "now": stamp}))
+        row = cursor.fetchone()
+        if row is not None:
+            values = {"label_id": row[0], "batch_id": row[1], "now": stamp, "via": via[:10]}
+            cursor.execute(record.text, record.args({**values, "client_hash": client_hash()}))
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+    return None if row is None else _hit(row, serial, read_moment)
+
+
+def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) -> ScanHit | None:
+    """The label without counting a scan (for `linkType` redirects)."""
+    _count, _record, peek, _write, read_moment = _compiled(db.engine.dialect.name, gtin is not None)
+    with db.engine.connect() as connection:
+        row = connection.exec_driver_sql(peek.text, peek.args(_params(serial, gtin, lot))).first()
+    return None if row is None else _hit(row, serial, read_moment)
+
+
+STATUS_SLOT = "\x00status\x00"
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """The scan page of one batch head, rendered once: the HTML before and after the per-scan status."""
+
+    data: dict
+    before: str
+    after: str
+
+
+def batch_view(batch_id: int, head: str) -> BatchView:
+    """The cached page for this batch head and locale (built and rendered on a miss)."""
+    key = (batch_id, head, str(get_locale()))
+    found = cache.get(key, _ttl())
+    if found is not None:
+        return found
+    data = batch_data(load_batch(batch_id))
+    page = render_template("traceability/scan.html", d=data, status=Markup(STATUS_SLOT))  # noqa: S704 — constant
+    before, _slot, after = page.partition(STATUS_SLOT)
+    view = BatchView(data, before, after)
+    cache.put(key, view)
+    return view
+
+
+@dataclass(frozen=True)
+class StatusTexts:
+    """The status sentences in the current locale, translated once and formatted per scan without Jinja."""
+
+    first: str
+    counted: str
+    copied: str
+    first_buyer: str
+    report: str
+    altered: str
+    label: str
+
+
+def _status_texts() -> StatusTexts:
+    key = ("status", str(get_locale()))
+    found = cache.get(key, _ttl())
+    if found is None:
+        found = StatusTexts(
+            first=_("Mã chính hãng — quét lần đầu"),
+            counted=_("Mã này đã được quét %(n)d lần, lần đầu lúc %(at)s."),
+            copied=_(
+                "Cảnh báo: mã bị quét nhiều lần bất thường, tem có thể đã bị sao chép lên hàng giả. "
+                "Hãy kiểm tra bao bì, hỏi người bán, và báo cho chúng tôi nếu nghi ngờ."
+            ),
+            first_buyer=_("Nếu bạn là người mua đầu tiên mà chưa quét lần nào, sản phẩm có thể không chính hãng."),
+            report=_("Báo nghi hàng giả"),
+            altered=_(
+                "Cảnh báo: dữ liệu đã bị thay đổi sau khi ghi. Thông tin các công đoạn của lô này không còn đáng tin."
+            ),
+            label=_("Mã tem"),
+        )
+        cache.put(key, found)
+    return found
+
+
+def status_html(hit: ScanHit, chain_valid: bool, threshold: int) -> str:
+    """The per-scan part of the page: genuine, first scan or how many times, copy and tamper warnings."""
+    texts = _status_texts()
+    parts = []
+    if hit.scan_count > 1:
+        counted = escape(texts.counted % {"n": hit.scan_count, "at": format_datetime(hit.first_scanned_at)})
+        if hit.scan_count > threshold:
+            link = escape(f"/t/report?serial={hit.serial}")
+            parts.append(
+                f'<section class="status bad" role="alert"><p>{counted}</p><p>{escape(texts.copied)}</p>'
+                f'<p><a class="btn" href="{link}">{escape(texts.report)}</a></p></section>'
+            )
+        else:
+            parts.append(
+                f'<section class="status info" role="status"><p>{counted}</p>'
+                f'<p class="mu">{escape(texts.first_buyer)}</p></section>'
+            )
+    else:
+        parts.append(f'<section class="status ok" role="status"><p>{escape(texts.first)}</p></section>')
+    if not chain_valid:
+        parts.append(f'<section class="status bad" role="alert"><p>{escape(texts.altered)}</p></section>')
+    parts.append(f'<p class="mu">{escape(texts.label)}: <span class="code">{escape(grouped(hit.serial))}</span></p>')
+    return "\n".join(parts)
+
+
+def render_page(hit: ScanHit, view: BatchView) -> str:
+    """The page for one scan: the cached HTML around a status built with plain string formatting."""
+    return view.before + status_html(hit, view.data["chain_valid"], warning_threshold()) + view.after
+
+
+def warning_threshold() -> int:
+    """The admin's scan count past which the page warns of copies (cached like the batch part)."""
+    found = cache.get("threshold", _ttl())
+    if found is None:
+        from marketplace.admin.settings import get_int_setting
+
+        found = get_int_setting("scan_warning_threshold")
+        cache.put("threshold", found)
+    return found
+
+
+def scan_json(hit: ScanHit, view: BatchView) -> dict:
+    """The DESIGN.md shape: {genuine, serial, scan_count, first_scanned_at, chain_valid, product, cooperative, …}."""
+    data = view.data
+    return {
+        "genuine": True,
+        "serial": hit.serial,
+        "scan_count": hit.scan_count,
+        "first_scanned_at": iso(as_utc(hit.first_scanned_at)) if hit.first_scanned_at else None,
+        "chain_valid": data["chain_valid"],
+        "suspicious": hit.scan_count > warning_threshold(),
+        "product": data["product"],
+        "cooperative": data["cooperative"],
+        "batch": data["batch"],
+        "events": data["events"],
+    }
