@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     from marketplace.demo import register_seeder
     from marketplace.web import add_account_link, register_api_blueprint
 
-    from . import api, demo, manage, models, views  # noqa: F401 — manage adds its routes to views.bp
+    from . import api, demo, fastlane, manage, models, views  # noqa: F401 — manage adds its routes to views.bp
     from .cli import register as register_label_cli
     from .label_views import bp as labels_bp
 
@@ -42,3 +42,4 @@ def init_app(app: Flask) -> None:
     register_seeder("traceability", demo.seed_traceability, order=30)
     add_account_link(app, "traceability.batches", _l("Lô hàng và truy xuất nguồn gốc"))
     app.jinja_env.filters.update(isodate_vn=_isodate_vn, isotime_vn=_isotime_vn)
+    fastlane.install(app)

@@ -183,9 +183,11 @@ def _params(serial: str, gtin: str | None, lot: str | None) -> dict:
     return params
 
 
-def client_hash() -> str:
+def client_hash(remote_addr: str | None = None, user_agent: str | None = None) -> str:
     """A short fingerprint of the scanning device for spotting repeat scans (no IP address is stored)."""
-    raw = f"{current_app.config['SECRET_KEY'][:16]}|{request.remote_addr}|{request.user_agent.string[:200]}"
+    if remote_addr is None:
+        remote_addr, user_agent = request.remote_addr, request.user_agent.string
+    raw = f"{current_app.config['SECRET_KEY'][:16]}|{remote_addr}|{(user_agent or '')[:200]}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -194,7 +196,9 @@ def _hit(row: Any, serial: str, read_moment: Any) -> ScanHit:
     return ScanHit(row[0], row[1], serial, row[2], first, row[4] or "")
 
 
-def record_scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str = "qr") -> ScanHit | None:
+def record_scan(
+    serial: str, *, gtin: str | None = None, lot: str | None = None, via: str = "qr", client: str | None = None
+) -> ScanHit | None:
     """Count one scan of a label (None when no such label, or its GTIN/lot do not match).
 
     Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, the UPDATE … RETURNING
@@ -214,7 +218,8 @@ def record_scan(serial: str, *, gtin: str | None = None, lot: str | None = None,
         row = cursor.fetchone()
         if row is not None:
             values = {"label_id": row[0], "batch_id": row[1], "now": stamp, "via": via[:10]}
-            cursor.execute(record.text, record.args({**values, "client_hash": client_hash()}))
+            fingerprint = client if client is not None else client_hash()
+            cursor.execute(record.text, record.args({**values, "client_hash": fingerprint}))
         connection.commit()
     except BaseException:
         connection.rollback()
@@ -271,6 +276,10 @@ class StatusTexts:
     label: str
 
 
+def cached_status_texts(locale: str) -> StatusTexts | None:
+    return cache.get(("status", locale), _ttl())
+
+
 def _status_texts() -> StatusTexts:
     key = ("status", str(get_locale()))
     found = cache.get(key, _ttl())
@@ -293,9 +302,9 @@ def _status_texts() -> StatusTexts:
     return found
 
 
-def status_html(hit: ScanHit, chain_valid: bool, threshold: int) -> str:
+def status_html(hit: ScanHit, chain_valid: bool, threshold: int, texts: StatusTexts | None = None) -> str:
     """The per-scan part of the page: genuine, first scan or how many times, copy and tamper warnings."""
-    texts = _status_texts()
+    texts = texts or _status_texts()
     parts = []
     if hit.scan_count > 1:
         counted = escape(texts.counted % {"n": hit.scan_count, "at": format_datetime(hit.first_scanned_at)})
@@ -321,6 +330,16 @@ def status_html(hit: ScanHit, chain_valid: bool, threshold: int) -> str:
 def render_page(hit: ScanHit, view: BatchView) -> str:
     """The page for one scan: the cached HTML around a status built with plain string formatting."""
     return view.before + status_html(hit, view.data["chain_valid"], warning_threshold()) + view.after
+
+
+def cached_page(hit: ScanHit, locale: str) -> str | None:
+    """The page for one scan when everything around the count is already cached for `locale`, else None."""
+    view = cache.get((hit.batch_id, hit.head, locale), _ttl())
+    texts = cached_status_texts(locale)
+    threshold = cache.get("threshold", _ttl())
+    if view is None or texts is None or threshold is None:
+        return None
+    return view.before + status_html(hit, view.data["chain_valid"], threshold, texts) + view.after
 
 
 def warning_threshold() -> int:

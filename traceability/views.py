@@ -14,7 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.security import wants_json
 
-from . import scanpage, services
+from . import fastlane, scanpage, services
 from .serials import normalise
 
 bp = Blueprint("traceability", __name__)
@@ -48,7 +48,11 @@ def _page(hit: scanpage.ScanHit) -> Response:
 
 
 def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str) -> Response:
-    hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
+    counted = request.environ.get(fastlane.HIT_KEY)
+    if counted is not None:
+        hit = None if counted == fastlane.NOT_FOUND else counted
+    else:
+        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
     if hit is None:
         return not_genuine(serial)
     return _page(hit)

@@ -178,3 +178,50 @@ def test_the_whole_page_with_its_css_stays_under_30_kb(client):
     scripts = re.findall(r"<script", html.decode())
     assert css_links and not scripts
     assert len(html) + css <= 30 * 1024, (len(html), css)
+
+
+def _count_flask_calls(app) -> list[str]:
+    """Record which requests reach Flask behind the scan fast lane."""
+    reached: list[str] = []
+    inner = app.wsgi_app.inner
+
+    def counting(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app.inner = counting
+    return reached
+
+
+def _status_free(page: str) -> str:
+    return re.sub(r'<section class="status.*?</section>', "", page, flags=re.S)
+
+
+def test_repeat_scans_take_the_fast_lane_and_count_exactly_once(app, client):
+    _batch, label = _label()
+    reached = _count_flask_calls(app)
+    first = client.get(f"/t/{label.serial}")
+    second = client.get(f"/t/{label.serial}")
+    third = client.get(f"/t/{label.serial}")
+    assert reached == [f"/t/{label.serial}"], "the first scan fills the cache through Flask, the rest skip it"
+    assert "Mã này đã được quét 3 lần" in third.get_data(as_text=True)
+    assert _status_free(second.get_data(as_text=True)) == _status_free(first.get_data(as_text=True))
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Cache-Control"):
+        assert third.headers[name] == first.headers[name]
+    assert third.mimetype == "text/html" and int(third.headers["Content-Length"]) == len(third.get_data())
+
+    scanpage.cache.clear()  # a cache miss after the lane counted: Flask renders without counting again
+    fourth = client.get(f"/t/{label.serial}").get_data(as_text=True)
+    client.get(f"/t/{label.serial}", headers={"Cookie": "session=x"})  # a cookie always goes through Flask
+    assert "Mã này đã được quét 4 lần" in fourth
+    assert db.session.scalar(select(Label.scan_count).where(Label.serial == label.serial)) == 5
+    assert db.session.scalar(select(func.count(Scan.id))) == 5
+
+
+def test_unknown_serial_in_the_fast_lane_is_the_warning_404(client):
+    from traceability.serials import new_serial
+
+    unknown = new_serial()
+    r = client.get(f"/t/{unknown}")
+    assert r.status_code == 404 and NOT_FOUND in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Scan.id))) == 0

@@ -57,8 +57,11 @@ def _scan_count(db_url: str, serial: str) -> int:
 
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT scan_count FROM labels WHERE serial = :s"), {"s": serial}).scalar_one()
-        rows = conn.execute(text("SELECT count(*) FROM scans")).scalar_one()
+        # one statement, one snapshot: requests still in flight after wrk stops cannot land between two reads
+        count, rows = conn.execute(
+            text("SELECT (SELECT scan_count FROM labels WHERE serial = :s), (SELECT count(*) FROM scans)"),
+            {"s": serial},
+        ).one()
     engine.dispose()
     if count != rows:
         raise RuntimeError(f"label count {count} != scan rows {rows}")
