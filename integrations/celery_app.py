@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -24,11 +25,13 @@ BEAT_SCHEDULE = {
 }
 
 
-def _broker_options(broker_url: str) -> dict:
-    """The filesystem transport needs its folders; other brokers need nothing extra."""
+def broker_options(broker_url: str) -> dict:
+    """Transport options: the filesystem transport needs its folders, Redis a visibility timeout."""
     if not broker_url.startswith("filesystem://"):
         # Redis re-delivers a message a dead worker had taken once this many seconds have passed.
-        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+        # CELERY_BROKER_TRANSPORT_OPTIONS (JSON) adds kombu options, e.g. a Redis `global_keyprefix`.
+        options = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+        return options | json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}")
     folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
     for sub in ("queue", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -52,7 +55,7 @@ def init_celery(app: Flask) -> Celery:
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url="filesystem://" if broker_url.startswith("filesystem://") else broker_url,
-        broker_transport_options=_broker_options(broker_url),
+        broker_transport_options=broker_options(broker_url),
         result_backend=app.config["CELERY_RESULT_BACKEND"],
         task_acks_late=True,
         task_reject_on_worker_lost=True,
