@@ -79,7 +79,9 @@ def init_celery(app: Flask) -> Celery:
             "integrations.tasks",
         ],
     )
-    celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
+    overrides = dict(app.config.get("CELERY_OVERRIDES", {}))
+    # Packages add periodic tasks through CELERY_OVERRIDES["beat_schedule"]: add them, never replace ours.
+    celery.conf.update(overrides, beat_schedule={**BEAT_SCHEDULE, **overrides.pop("beat_schedule", {})})
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

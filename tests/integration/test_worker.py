@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from integrations.celery_app import broker_options
 from tests.factories_integrations import Worker, producer, spawn_worker, wait_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -107,3 +108,22 @@ def test_rabbitmq_task_survives_a_worker_killed_mid_task(tmp_path, workers, run_
     finally:
         with producer(AMQP_URL).connection_for_write() as connection:
             connection.default_channel.queue_delete(run_id)
+
+
+def test_reliability_settings_and_beat_schedule(app, monkeypatch):
+    """Late acks, re-queue on a lost worker, one message at a time, retries with a capped exponential backoff,
+    and the periodic expiry, channel and feed work."""
+    conf = app.extensions["celery"].conf
+    assert (conf.task_acks_late, conf.task_reject_on_worker_lost, conf.worker_prefetch_multiplier) == (True, True, 1)
+    scheduled = {entry["task"] for entry in conf.beat_schedule.values()}
+    assert {"orders.expire_unpaid_orders", "integrations.reconcile_channels", "integrations.rebuild_feeds"} <= scheduled
+    celery = app.extensions["celery"]
+    celery.loader.import_default_modules()  # what the worker does at start: load every package's tasks
+    tasks = celery.tasks
+    sync = tasks["integrations.sync_channel"]
+    assert sync.retry_backoff and sync.retry_backoff_max == 300 and sync.max_retries == 5
+    mail = tasks["marketplace.send_outbox_mail"]
+    assert mail.retry_backoff and mail.retry_backoff_max == 600
+    assert broker_options(REDIS_URL) == {"visibility_timeout": 3600}
+    monkeypatch.setenv("CELERY_BROKER_TRANSPORT_OPTIONS", '{"global_keyprefix": "ocop:"}')
+    assert broker_options(REDIS_URL)["global_keyprefix"] == "ocop:"
