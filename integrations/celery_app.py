@@ -33,12 +33,13 @@ def broker_options(broker_url: str) -> dict:
         options = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
         return options | json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}")
     folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),  # exchange bindings; kombu's default is ./control
         "store_processed": False,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from catalog.models import Product, ProductStatus
@@ -95,3 +96,12 @@ def test_feeds_follow_product_changes_and_answer_conditional_gets(app, client):
     assert items[f"OCOP-{tea.id}"].findtext(f"{G}price") == "230000 VND"
     assert set(_facebook_rows(client)) == {f"OCOP-{tea.id}", f"OCOP-{draft.id}"}
     assert client.get("/feeds/other.xml").status_code == 404
+
+
+def test_ocop_feeds_rebuilds_every_feed(app):
+    _catalogue(app)
+    result = app.test_cli_runner().invoke(args=["feeds"])
+    assert result.exit_code == 0, result.output
+    assert "google: 2 sản phẩm" in result.output and "facebook: 2 sản phẩm" in result.output
+    written = (Path(app.config["INSTANCE_PATH"]) / "feeds" / "facebook.csv").read_text(encoding="utf-8")
+    assert "Chè Shan tuyết cổ thụ" in written and "Bản nháp" not in written

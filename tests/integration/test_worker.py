@@ -20,8 +20,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
 SLOW_TASK = "tests.slow_idempotent"
 
-pytestmark = pytest.mark.worker
-
 
 @pytest.fixture
 def run_id() -> str:
@@ -67,6 +65,7 @@ def _killed_mid_task_then_done_once(tmp_path: Path, workers: list[Worker], broke
     assert len(starts) >= 2 and int(starts[-1].split()[1]) != first_pid, "it ran again on the other worker"
 
 
+@pytest.mark.worker
 def test_filesystem_broker_of_make_run_runs_tasks(tmp_path, workers, run_id):
     broker_url = f"filesystem://{tmp_path / 'broker'}"
     database = f"sqlite:///{tmp_path / 'worker.sqlite'}"
@@ -81,6 +80,7 @@ def test_filesystem_broker_of_make_run_runs_tasks(tmp_path, workers, run_id):
     assert sorted(_lines(tmp_path / "effects.log")) == sorted(tokens)
 
 
+@pytest.mark.worker
 def test_redis_task_survives_a_worker_killed_mid_task(tmp_path, workers, run_id):
     prefix = f"{run_id}:"
     try:
@@ -102,6 +102,7 @@ def test_redis_task_survives_a_worker_killed_mid_task(tmp_path, workers, run_id)
             connection.delete(*keys)
 
 
+@pytest.mark.worker
 def test_rabbitmq_task_survives_a_worker_killed_mid_task(tmp_path, workers, run_id):
     try:
         _killed_mid_task_then_done_once(tmp_path, workers, AMQP_URL, run_id)
