@@ -42,7 +42,7 @@ def cart():
 
 
 @bp.post("/cart/add")
-def cart_add():
+def add_to_cart():
     try:
         product_id = int(request.form.get("product_id", ""))
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))

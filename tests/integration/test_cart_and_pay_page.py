@@ -34,6 +34,7 @@ def test_cooperative_sets_flat_and_per_kg_fees_and_the_cart_shows_them_per_coope
     refused = client.form_post("/cooperative/settings", {**form, "shipping_per_kg_vnd": "tám nghìn"})
     assert "Phí giao hàng phải là số đồng" in refused.get_data(as_text=True)
     client.form_post("/logout")
+    assert "Thêm vào giỏ" in client.get(f"/p/{rice.slug}").get_data(as_text=True)
     client.form_post("/cart/add", {"product_id": rice.id, "quantity": 9})
     cart = client.get("/cart").get_data(as_text=True)
     # three bags (bounded by stock): 135.000 ₫, 6 kg → 25.000 + 6 × 8.000 = 73.000 ₫ shipping
