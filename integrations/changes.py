@@ -15,6 +15,8 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
 from marketplace.database import after_commit
@@ -185,8 +187,31 @@ def _bulk_update(state: ORMExecuteState):
     if not fields:
         return None
     where = state.statement.whereclause
-    query = select(Product.id).execution_options(ocop_skip_change_hook=True)
-    ids = list(state.session.scalars(query.where(where) if where is not None else query))
-    result = state.invoke_statement()
+    pinned = _pinned_product_id(where)
+    if pinned is not None:  # one row by id (checkout's guarded stock UPDATE): the row count says if it changed
+        result = state.invoke_statement()
+        ids = [pinned] if result.rowcount == 1 else []
+    else:
+        query = select(Product.id).execution_options(ocop_skip_change_hook=True)
+        ids = list(state.session.scalars(query.where(where) if where is not None else query))
+        result = state.invoke_statement()
     product_changed(state.session, {pid: set(fields) for pid in ids})
     return result
+
+
+def _pinned_product_id(where) -> int | None:
+    """The id in `WHERE products.id = :id [AND …]`, else None."""
+    if where is None:
+        return None
+    clauses = where.clauses if isinstance(where, BooleanClauseList) and where.operator is operators.and_ else [where]
+    id_column = Product.__table__.c.id
+    for clause in clauses:
+        if (
+            isinstance(clause, BinaryExpression)
+            and clause.operator is operators.eq
+            and clause.left.compare(id_column)
+            and isinstance(clause.right, BindParameter)
+            and isinstance(clause.right.value, int)
+        ):
+            return clause.right.value
+    return None
