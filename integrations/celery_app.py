@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -24,11 +25,13 @@ BEAT_SCHEDULE = {
 }
 
 
-def _broker_options(broker_url: str) -> dict:
-    """The filesystem transport needs its folders; other brokers need nothing extra."""
+def broker_options(broker_url: str) -> dict:
+    """Transport options: the filesystem transport needs its folders, Redis a visibility timeout."""
     if not broker_url.startswith("filesystem://"):
         # Redis re-delivers a message a dead worker had taken once this many seconds have passed.
-        return {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+        # CELERY_BROKER_TRANSPORT_OPTIONS (JSON) adds kombu options, e.g. a Redis `global_keyprefix`.
+        options = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+        return options | json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}")
     folder = Path(broker_url[len("filesystem://") :] or "instance/broker")
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -36,7 +39,7 @@ def _broker_options(broker_url: str) -> dict:
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
-        "control_folder": str(folder / "control"),
+        "control_folder": str(folder / "control"),  # exchange bindings; kombu's default is ./control
         "store_processed": False,
     }
 
@@ -53,7 +56,7 @@ def init_celery(app: Flask) -> Celery:
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url="filesystem://" if broker_url.startswith("filesystem://") else broker_url,
-        broker_transport_options=_broker_options(broker_url),
+        broker_transport_options=broker_options(broker_url),
         result_backend=app.config["CELERY_RESULT_BACKEND"],
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -77,7 +80,9 @@ def init_celery(app: Flask) -> Celery:
             "integrations.tasks",
         ],
     )
-    celery.conf.update(app.config.get("CELERY_OVERRIDES", {}))
+    overrides = dict(app.config.get("CELERY_OVERRIDES", {}))
+    # Packages add periodic tasks through CELERY_OVERRIDES["beat_schedule"]: add them, never replace ours.
+    celery.conf.update(overrides, beat_schedule={**BEAT_SCHEDULE, **overrides.pop("beat_schedule", {})})
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

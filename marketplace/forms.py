@@ -49,6 +49,9 @@ class CooperativeForm(FlaskForm):
     account_no = StringField(_l("Số tài khoản"), validators=[Optional(), Length(max=19)])
     account_holder = StringField(_l("Chủ tài khoản"), validators=[Optional(), Length(max=120)])
     shipping_flat_vnd = StringField(_l("Phí giao hàng cố định (đồng)"), validators=[Optional(), Length(max=12)])
+    shipping_per_kg_vnd = StringField(
+        _l("Phí thêm cho mỗi kg (đồng, 0 nếu không tính theo cân nặng)"), validators=[Optional(), Length(max=12)]
+    )
 
 
 class InviteForm(FlaskForm):

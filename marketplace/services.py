@@ -400,8 +400,18 @@ def accept_invitation(token: str, password: str, full_name: str) -> User:
     return user
 
 
+def _parse_fee(raw: object) -> int | None:
+    """A shipping fee typed as `30.000` or `30000`; None when left empty."""
+    fee = str(raw or "").replace(".", "").replace(" ", "")
+    if not fee:
+        return None
+    if not fee.isdigit() or int(fee) > 10_000_000:
+        raise ValidationFailed(_("Phí giao hàng phải là số đồng từ 0 đến 10.000.000."))
+    return int(fee)
+
+
 def update_cooperative_profile(actor: User, cooperative: Cooperative, data: dict) -> None:
-    """Owner edits name, contact, description, bank account and shipping fee."""
+    """Owner edits name, contact, description, bank account and shipping fees (flat plus per started kg)."""
     if not (actor.is_admin or (actor.is_cooperative_owner and actor.cooperative_id == cooperative.id)):
         raise Forbidden(_("Chỉ chủ hợp tác xã được sửa thông tin này."))
     name = nfc(data.get("name")) or ""
@@ -412,11 +422,10 @@ def update_cooperative_profile(actor: User, cooperative: Cooperative, data: dict
     phone = data.get("phone") or ""
     cooperative.phone = normalise_phone(phone) or phone
     cooperative.description = nfc(data.get("description")) or ""
-    fee = str(data.get("shipping_flat_vnd") or "").replace(".", "").replace(" ", "")
-    if fee:
-        if not fee.isdigit() or int(fee) > 10_000_000:
-            raise ValidationFailed(_("Phí giao hàng phải là số đồng từ 0 đến 10.000.000."))
-        cooperative.shipping_flat_vnd = int(fee)
+    for name in ("shipping_flat_vnd", "shipping_per_kg_vnd"):
+        fee = _parse_fee(data.get(name))
+        if fee is not None:
+            setattr(cooperative, name, fee)
     set_bank_account(
         cooperative, data.get("bank_bin") or None, data.get("account_no") or None, data.get("account_holder")
     )

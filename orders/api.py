@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, bearer_token, token_required
 from marketplace.extensions import db, limiter
+from marketplace.text import as_utc
 
 from . import checkout as checkout_service
 from . import queries, services
@@ -89,12 +90,12 @@ def order_summary(order: Order) -> dict:
 def order_detail(order: Order) -> dict:
     data = order_summary(order)
     data.update(
-        created_at=order.created_at,
+        created_at=as_utc(order.created_at),
         payment_method=str(order.payment_method),
         subtotal_vnd=order.subtotal_vnd,
         shipping_vnd=order.shipping_vnd,
         paid_vnd=order.paid_vnd,
-        expires_at=order.expires_at,
+        expires_at=as_utc(order.expires_at) if order.expires_at else None,
         carrier=order.carrier,
         tracking_no=order.tracking_no,
         lines=[
@@ -107,7 +108,13 @@ def order_detail(order: Order) -> dict:
             for ln in order.lines
         ],
         history=[
-            {"from": ev.from_status, "to": ev.to_status, "by": ev.actor_label, "note": ev.note, "at": ev.at.isoformat()}
+            {
+                "from": ev.from_status,
+                "to": ev.to_status,
+                "by": ev.actor_label,
+                "note": ev.note,
+                "at": as_utc(ev.at).isoformat(),
+            }
             for ev in order.history
         ],
         payments=[
@@ -116,7 +123,7 @@ def order_detail(order: Order) -> dict:
                 "provider_reference": p.provider_reference,
                 "amount_vnd": p.amount_vnd,
                 "status": str(p.status),
-                "at": p.at,
+                "at": as_utc(p.at),
             }
             for p in order.payments
         ],
@@ -153,6 +160,10 @@ class CheckoutResource(MethodView):
         checkout, _created = checkout_service.place_checkout(
             api_user(), items, body["payment_method"], cleaned, request.headers.get("Idempotency-Key", "")
         )
+        if not get_gateway(checkout.payment_method).starts_remotely:
+            response = checkout_body(checkout)  # built before commit: nothing to reload afterwards
+            db.session.commit()
+            return response
         db.session.commit()
         checkout_service.start_payments(checkout)
         db.session.commit()

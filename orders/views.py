@@ -14,6 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Province
 from marketplace.security import STRIPE_CSP
+from marketplace.text import phone_has_known_prefix
 from marketplace.units import search_communes
 from marketplace.urls import safe_next_url
 
@@ -41,7 +42,7 @@ def cart():
 
 
 @bp.post("/cart/add")
-def cart_add():
+def add_to_cart():
     try:
         product_id = int(request.form.get("product_id", ""))
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
@@ -130,6 +131,8 @@ def checkout():
         return _checkout_page(form, groups, province_code, commune_code, error.status)
     cart_service.remove_products(current_user, [line.product_id for o in placed.orders for line in o.lines])
     db.session.commit()
+    if not phone_has_known_prefix(shipping.phone):  # a warning, not an error: new prefixes do appear
+        flash(_("Số %(phone)s không giống số di động thường gặp; hãy kiểm tra lại.", phone=shipping.phone), "info")
     return _after_checkout(placed)
 
 

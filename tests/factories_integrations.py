@@ -17,9 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery import Celery
 from PIL import Image
 
 from catalog.models import Product, ProductImage
+from integrations.celery_app import broker_options
 from integrations.models import ChannelListing, ListingState, WebhookSubscription
 from integrations.webhooks import EVENTS, SIGNATURE_HEADER, verify
 from marketplace.extensions import db
@@ -142,7 +144,7 @@ class Worker:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
@@ -150,13 +152,17 @@ class Worker:
 
 def start_worker(app, database_url: str, broker_url: str, queue: str, log: Path, **env) -> Worker:
     """`celery -A integrations.worker worker` in its own process group, on `queue`, with this test's database."""
+    settings = {key: app.config[key] for key in ("INSTANCE_PATH", "MEDIA_ROOT", "SECRET_KEY", "PUBLIC_BASE_URL")}
+    return spawn_worker(database_url, broker_url, queue, log, **settings, **env)
+
+
+def spawn_worker(database_url: str, broker_url: str, queue: str, log: Path, **env) -> Worker:
+    """A worker process on `queue` (its own process group, so a kill takes its pool children too)."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
-        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-        "MEDIA_ROOT": app.config["MEDIA_ROOT"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
+        "INSTANCE_PATH": str(log.parent),
+        "SECRET_KEY": "worker-test-secret",
         "CELERY_BROKER_URL": broker_url,
         "CELERY_RESULT_BACKEND": f"db+sqlite:///{log.parent / 'results.sqlite'}",
         "CELERY_QUEUE": queue,
@@ -179,3 +185,10 @@ def start_worker(app, database_url: str, broker_url: str, queue: str, log: Path,
         command, cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
     )
     return Worker(process, log)
+
+
+def producer(broker_url: str, **transport_options) -> Celery:
+    """A bare Celery client that only sends tasks by name to the worker's broker."""
+    options = {**broker_options(broker_url), **transport_options}
+    url = "filesystem://" if broker_url.startswith("filesystem://") else broker_url
+    return Celery("producer", broker=url, broker_transport_options=options, set_as_current=False)

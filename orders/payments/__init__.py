@@ -13,6 +13,7 @@ class PaymentGateway(Protocol):
 
     id: ClassVar[str]
     needs_payment_step: ClassVar[bool]
+    starts_remotely: ClassVar[bool]  # start() calls a provider, so it runs after the checkout committed
 
     def start(self, order: Order) -> None:
         """Prepare whatever the buyer needs to pay (idempotent: safe to call again)."""

@@ -10,6 +10,7 @@ from orders.models import Order
 class CashOnDelivery:
     id: ClassVar[str] = "cod"
     needs_payment_step: ClassVar[bool] = False
+    starts_remotely: ClassVar[bool] = False
 
     def start(self, order: Order) -> None:
         return None

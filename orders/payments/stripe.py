@@ -43,6 +43,7 @@ def verify_event(payload: bytes, signature: str) -> stripe_sdk.Event:
 class StripeGateway:
     id: ClassVar[str] = "stripe"
     needs_payment_step: ClassVar[bool] = True
+    starts_remotely: ClassVar[bool] = True
 
     def start(self, order: Order) -> None:
         """Create the PaymentIntent once (the idempotency key makes a retry return the same one)."""

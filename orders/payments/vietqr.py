@@ -84,6 +84,7 @@ def qr_svg(payload: str) -> bytes:
 class VietQR:
     id: ClassVar[str] = "vietqr"
     needs_payment_step: ClassVar[bool] = True
+    starts_remotely: ClassVar[bool] = False
 
     def start(self, order: Order) -> None:
         return None  # the code is computed from the order; nothing to create elsewhere

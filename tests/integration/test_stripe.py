@@ -167,3 +167,19 @@ def test_payment_page_loads_stripe_js_only_there(stripe_app, client):
     assert page.status_code == 200 and "https://js.stripe.com" in page.headers["Content-Security-Policy"]
     assert "js.stripe.com/v3" in page.get_data(as_text=True)
     assert "js.stripe.com" not in client.get("/cart").headers["Content-Security-Policy"]
+
+
+def test_a_smaller_or_foreign_payment_intent_does_not_pay(stripe_app, client, localstripe_url):
+    product = make_product(price_vnd=125_000, stock=5)
+    order, headers = _checkout(client, product.id)
+    stripe_client = _stripe(localstripe_url)
+    metadata = {"order_id": str(order["id"]), "order_code": order["code"]}
+    small = stripe_client.v1.payment_intents.create(params={"amount": 1000, "currency": "vnd", "metadata": metadata})
+    paid_small = _pay_with_card(localstripe_url, small.id)
+    body, signed = _signed(_event("payment_intent.succeeded", paid_small))
+    assert client.post("/webhooks/stripe", data=body, headers=signed).status_code == 200
+    short = {**_pay_with_card(localstripe_url, order["payment"]["payment_intent_id"]), "amount_received": 1000}
+    body, signed = _signed(_event("payment_intent.succeeded", short))
+    assert client.post("/webhooks/stripe", data=body, headers=signed).status_code == 200
+    data = client.get(f"/api/v1/orders/{order['id']}", headers=headers).get_json()
+    assert data["status"] == "pending_payment" and data["paid_vnd"] == 1000
