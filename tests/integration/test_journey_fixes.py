@@ -1,10 +1,13 @@
-"""The product page lets a buyer put the product in the cart (found by the browser journeys: it had no button)."""
+"""Gaps the browser journeys found: the product page had no add-to-cart form, and the commune dashboard's
+"open the review queue" link pointed at an endpoint that does not exist (so it was never shown)."""
 
 from __future__ import annotations
 
 import re
 
 from marketplace.extensions import db
+from marketplace.models import Role
+from tests.factories import VAN_SON, login, make_user
 from tests.factories_catalog import make_published
 
 
@@ -26,3 +29,11 @@ def test_sold_out_product_page_says_so_instead_of_offering_the_cart(client):
     db.session.commit()
     page = client.get(f"/p/{product.slug}").get_data(as_text=True)
     assert "Hết hàng" in page and "Thêm vào giỏ" not in page
+
+
+def test_commune_dashboard_links_to_the_review_queue(client):
+    staff = make_user(Role.COMMUNE_STAFF, commune_code=VAN_SON)
+    login(client, staff)
+    dashboard = client.get("/commune/").get_data(as_text=True)
+    assert '<a href="/commune/review/">Mở hàng đợi duyệt</a>' in dashboard
+    assert client.get("/commune/review/").status_code == 200
