@@ -1,5 +1,7 @@
-"""Gaps the browser journeys found: the product page had no add-to-cart form, and the commune dashboard's
-"open the review queue" link pointed at an endpoint that does not exist (so it was never shown)."""
+"""Gaps the browser journeys found: the product page had no add-to-cart form, the commune dashboard's "open the
+review queue" link named an endpoint that does not exist (so it was never shown), and the buyer's order page showed
+the carrier's internal id instead of its name. (The product form's script posting to "[object RadioNodeList]" is
+covered by the journey itself: it needs a browser.)"""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import re
 
 from marketplace.extensions import db
 from marketplace.models import Role
-from tests.factories import VAN_SON, login, make_user
+from orders import services
+from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories_catalog import make_published
+from tests.factories_orders import make_checkout
 
 
 def test_product_page_has_an_add_to_cart_form_that_works(client):
@@ -37,3 +41,16 @@ def test_commune_dashboard_links_to_the_review_queue(client):
     dashboard = client.get("/commune/").get_data(as_text=True)
     assert '<a href="/commune/review/">Mở hàng đợi duyệt</a>' in dashboard
     assert client.get("/commune/review/").status_code == 200
+
+
+def test_buyer_sees_the_carrier_by_name_once_shipped(client):
+    cooperative = make_cooperative()
+    seller = make_user(Role.COOPERATIVE, cooperative=cooperative)
+    buyer = make_user()
+    order = make_checkout(buyer, {make_product(cooperative, stock=3).id: 1}, method="cod").orders[0]
+    services.confirm_order(seller, order)
+    services.ship_order(seller, order, "viettelpost", "VTP123456")
+    db.session.commit()
+    login(client, buyer)
+    page = client.get(f"/orders/{order.code}").get_data(as_text=True)
+    assert "Vận chuyển: Viettel Post VTP123456" in page and "Đang giao" in page
