@@ -13,6 +13,7 @@ from marketplace.extensions import db, limiter
 
 from . import checkout as checkout_service
 from . import queries, services
+from .cart import MAX_ID
 from .models import Checkout, Order
 from .payments import get_gateway
 
@@ -20,8 +21,8 @@ blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Đặ
 
 
 class ItemSchema(ma.Schema):
-    product_id = ma.fields.Integer(required=True)
-    quantity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=999))
+    product_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID))
+    quantity = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=999))
 
 
 class ShippingSchema(ma.Schema):
