@@ -94,12 +94,20 @@ def ensure_wrk() -> str:
 
 
 def wrk_rps(
-    url: str, seconds: int = 5, connections: int = 8, threads: int = 1, headers: dict[str, str] | None = None
+    url: str,
+    seconds: int = 5,
+    connections: int = 8,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
 ) -> float:
-    """Requests per second that wrk sustains against one URL (non-2xx responses make it fail loudly)."""
+    """Requests per second that wrk sustains against one URL (non-2xx responses make it fail loudly);
+    `script` is a wrk Lua script, e.g. for POST bodies."""
     args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
+    if script:
+        args += ["-s", script]
     output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
     if "Non-2xx or 3xx responses" in output:
         raise RuntimeError(f"errors while loading {url}:\n{output}")
