@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
@@ -10,6 +12,7 @@ from flask_smorest import Blueprint
 from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, bearer_token, token_required
 from marketplace.extensions import db, limiter
+from marketplace.text import as_utc
 
 from . import checkout as checkout_service
 from . import queries, services
@@ -87,15 +90,20 @@ def order_summary(order: Order) -> dict:
     }
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """UTC with its offset: SQLite hands stored times back without one, which is not an RFC 3339 date-time."""
+    return as_utc(moment) if moment is not None else None
+
+
 def order_detail(order: Order) -> dict:
     data = order_summary(order)
     data.update(
-        created_at=order.created_at,
+        created_at=_aware(order.created_at),
         payment_method=str(order.payment_method),
         subtotal_vnd=order.subtotal_vnd,
         shipping_vnd=order.shipping_vnd,
         paid_vnd=order.paid_vnd,
-        expires_at=order.expires_at,
+        expires_at=_aware(order.expires_at),
         carrier=order.carrier,
         tracking_no=order.tracking_no,
         lines=[
@@ -108,7 +116,13 @@ def order_detail(order: Order) -> dict:
             for ln in order.lines
         ],
         history=[
-            {"from": ev.from_status, "to": ev.to_status, "by": ev.actor_label, "note": ev.note, "at": ev.at.isoformat()}
+            {
+                "from": ev.from_status,
+                "to": ev.to_status,
+                "by": ev.actor_label,
+                "note": ev.note,
+                "at": _aware(ev.at).isoformat(),
+            }
             for ev in order.history
         ],
         payments=[
@@ -117,7 +131,7 @@ def order_detail(order: Order) -> dict:
                 "provider_reference": p.provider_reference,
                 "amount_vnd": p.amount_vnd,
                 "status": str(p.status),
-                "at": p.at,
+                "at": _aware(p.at),
             }
             for p in order.payments
         ],

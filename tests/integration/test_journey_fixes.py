@@ -9,10 +9,10 @@ import re
 
 from marketplace.extensions import db
 from marketplace.models import Role
-from orders import services
+from orders import reconcile, services
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories_catalog import make_published
-from tests.factories_orders import make_checkout
+from tests.factories_orders import bank_notification, bearer, make_checkout
 
 
 def test_product_page_has_an_add_to_cart_form_that_works(client):
@@ -54,3 +54,15 @@ def test_buyer_sees_the_carrier_by_name_once_shipped(client):
     login(client, buyer)
     page = client.get(f"/orders/{order.code}").get_data(as_text=True)
     assert "Vận chuyển: Viettel Post VTP123456" in page and "Đang giao" in page
+
+
+def test_order_api_times_carry_their_utc_offset(client):
+    """Found by the API fuzzing: on SQLite the order's times came back without an offset (not a date-time)."""
+    cooperative = make_cooperative()
+    buyer = make_user()
+    order = make_checkout(buyer, {make_product(cooperative, stock=3).id: 1}).orders[0]
+    reconcile.record_bank_transfer(bank_notification(f"OCOP {order.code}", order.total_vnd, cooperative.account_no))
+    db.session.commit()
+    data = client.get(f"/api/v1/orders/{order.id}", headers=bearer(buyer)).get_json()
+    stamps = [data["created_at"], data["payments"][0]["at"], *(event["at"] for event in data["history"])]
+    assert data["status"] == "paid" and all(s.endswith("+00:00") for s in stamps), stamps
