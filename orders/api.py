@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
@@ -14,6 +15,7 @@ from marketplace.text import as_utc
 
 from . import checkout as checkout_service
 from . import queries, services
+from .cart import MAX_ID
 from .models import Checkout, Order
 from .payments import get_gateway
 
@@ -21,8 +23,8 @@ blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Đặ
 
 
 class ItemSchema(ma.Schema):
-    product_id = ma.fields.Integer(required=True)
-    quantity = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=999))
+    product_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID))
+    quantity = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=999))
 
 
 class ShippingSchema(ma.Schema):

@@ -19,6 +19,7 @@ from .models import CartItem
 SESSION_KEY = "cart"
 MAX_LINES = 50
 MAX_QUANTITY = 999
+MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not a product (not a driver overflow)
 
 
 @dataclass
@@ -91,7 +92,7 @@ def _write(user: User | None, product_id: int, quantity: int) -> None:
 
 
 def _published(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if 0 < product_id <= MAX_ID else None
     if product is None or product.status != ProductStatus.PUBLISHED:
         raise NotFound(_("Sản phẩm không còn được bán."))
     return product
@@ -123,6 +124,8 @@ def add_to_cart(user: User | None, product_id: int, quantity: int) -> int:
 
 
 def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
+    if not 0 < product_id <= MAX_ID:
+        raise NotFound(_("Sản phẩm không còn được bán."))
     if quantity <= 0:
         _write(user, product_id, 0)
         return 0

@@ -36,9 +36,20 @@ def _cart_owner():
 
 @bp.get("/cart")
 def cart():
+    return _cart_page()
+
+
+def _cart_page(status: int = 200):
     groups, notes = cart_service.cart_groups(cart_service.read_cart(_cart_owner()))
     total = sum(group.total_vnd for group in groups)
-    return render_template("orders/cart.html", groups=groups, notes=notes, total=total)
+    return render_template("orders/cart.html", groups=groups, notes=notes, total=total), status
+
+
+def _cart_error(error: Exception):
+    """A refused cart change: the cart page with the reason and a 4xx (nothing was changed)."""
+    db.session.rollback()
+    flash(getattr(error, "message", _("Sản phẩm không hợp lệ.")), "error")
+    return _cart_page(getattr(error, "status", 422))
 
 
 @bp.post("/cart/add")
@@ -48,9 +59,7 @@ def add_to_cart():
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
         now = cart_service.add_to_cart(_cart_owner(), product_id, quantity)
     except (ValueError, DomainError) as error:
-        db.session.rollback()
-        flash(getattr(error, "message", _("Sản phẩm không hợp lệ.")), "error")
-        return redirect(safe_next_url(request.form.get("next")) or url_for("orders.cart"))
+        return _cart_error(error)
     db.session.commit()
     flash(_("Đã thêm vào giỏ (%(n)d trong giỏ).", n=now), "success")
     return redirect(safe_next_url(request.form.get("next")) or url_for("orders.cart"))
@@ -66,9 +75,7 @@ def cart_update():
         if request.form.get("remove", "").isdigit():
             cart_service.set_quantity(owner, int(request.form["remove"]), 0)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("orders.cart"))
+        return _cart_error(error)
     db.session.commit()
     return redirect(url_for("orders.cart"))
 

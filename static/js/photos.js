@@ -63,10 +63,14 @@
     var attempt = 0;
     function send() {
       attempt += 1;
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      /* getAttribute: the form has buttons named "action", which shadow the form.action property */
+      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          if (response.redirected) { window.location.assign(response.url); return; }
-          return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+          /* Show the page fetch already followed (loading its URL again would lose the one-time flash message) */
+          return response.text().then(function (html) {
+            if (response.redirected) history.replaceState(null, "", response.url);
+            document.open(); document.write(html); document.close();
+          });
         })
         .catch(function () {
           if (attempt < 4) { setTimeout(send, 2000 * attempt); return; }

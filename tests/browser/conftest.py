@@ -181,7 +181,8 @@ def page(new_context) -> Page:
 
 @pytest.fixture
 def shot(request) -> Iterator:
-    """`shot(page, "step")` saves a full-page screenshot as artifacts/<test>/<nn>-<step>.png."""
+    """`shot(page, "step")` saves a full-page screenshot as artifacts/<test>/<nn>-<step>.png; `shot.folder` is
+    that folder, for a test's own extra images."""
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
@@ -193,6 +194,7 @@ def shot(request) -> Iterator:
         page.screenshot(path=str(path), full_page=True)
         return path
 
+    take.folder = folder
     yield take
 
 

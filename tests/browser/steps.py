@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
+from pyzbar import pyzbar
 
 from marketplace.demo import DEMO_PASSWORD
 
@@ -22,3 +26,58 @@ def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, shot=None) -> 
         shot(page, "login-form")
     page.locator("main form").get_by_role("button", name="Đăng nhập").click()
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+
+def photo_file(folder: Path, name: str = "nam-meo.jpg", size: tuple[int, int] = (2400, 1800)) -> Path:
+    """A phone-camera-sized JPEG (larger than the 1600 px the page shrinks photos to)."""
+    image = Image.new("RGB", size, (120, 80, 50))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((600, 300, 1800, 1500), fill=(60, 40, 30), outline=(250, 240, 220), width=30)
+    path = folder / name
+    image.save(path, "JPEG", quality=88)
+    return path
+
+
+def no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"{page.url} scrolls sideways on a {viewport}px phone ({width}px wide)"
+
+
+def search(page: Page, text: str) -> None:
+    """Type into the search box in the header and press its button."""
+    header_search = page.get_by_role("search")
+    header_search.get_by_role("searchbox", name="Tìm sản phẩm").fill(text)
+    header_search.get_by_role("button", name="Tìm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Kết quả cho “{text}”")
+
+
+def open_tile(page: Page, product_name: str) -> None:
+    """Open a product from a listing by its exact name."""
+    tile = page.locator("li.tile").filter(has=page.get_by_text(product_name, exact=True))
+    tile.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(product_name)
+
+
+def add_to_cart(page: Page, quantity: int = 1) -> None:
+    """On a product page: choose the quantity and put it in the cart."""
+    page.get_by_label("Số lượng").fill(str(quantity))
+    page.get_by_role("button", name="Thêm vào giỏ").click()
+    expect(page.get_by_role("status").filter(has_text="Đã thêm vào giỏ")).to_be_visible()
+
+
+def fill_shipping(page: Page, province: str, commune: str, address: str, phone: str) -> None:
+    """Checkout's delivery part; with JavaScript the commune list follows the province without a reload."""
+    page.get_by_label("Số di động").fill(phone)
+    page.get_by_label("Tỉnh/thành phố").select_option(label=province)
+    communes = page.get_by_label("Xã/phường/đặc khu")
+    expect(communes.locator("option", has_text=commune)).to_have_count(1)
+    communes.select_option(label=commune)
+    page.get_by_label("Địa chỉ (số nhà, thôn/xóm, đường)").fill(address)
+
+
+def decode_qr(image_path: Path) -> str:
+    """The text of the one QR code in a screenshot (zbar via pyzbar)."""
+    found = pyzbar.decode(Image.open(image_path))
+    assert len(found) == 1, f"expected one QR code in {image_path}, found {len(found)}"
+    return found[0].data.decode("utf-8")

@@ -94,14 +94,23 @@ def ensure_wrk() -> str:
 
 
 def wrk_rps(
-    url: str, seconds: int = 5, connections: int = 8, threads: int = 1, headers: dict[str, str] | None = None
+    url: str,
+    seconds: int = 5,
+    connections: int = 8,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+    timeout: str = "10s",
 ) -> float:
-    """Requests per second that wrk sustains against one URL (non-2xx responses make it fail loudly)."""
-    args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    """Requests per second that wrk sustains against one URL (non-2xx responses make it fail loudly);
+    `script` is a wrk Lua script, e.g. for POST bodies."""
+    args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}", "--latency"]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
+    if script:
+        args += ["-s", script]
     output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
-    if "Non-2xx or 3xx responses" in output:
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
         raise RuntimeError(f"errors while loading {url}:\n{output}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -24,7 +25,8 @@ def write_table(rows: list[BenchRow], baseline: float) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine; "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine "
+        f"(load average {os.getloadavg()[0]:.1f} at the end); "
         f"hello-world Flask baseline under the same gunicorn settings: **{baseline:,.0f} req/s**.",
         "",
         "| benchmark | value | unit | ratio to hello-world | target | note |",
