@@ -73,9 +73,9 @@ def top_products_figure(rows: list[sales.ProductSales]) -> Figure:
         "top_products",
         title,
         charts.hbar_chart(points, title=title, value_format=vnd, empty_text=empty_text(), colour=charts.GOLD),
-        [_("Sản phẩm"), _("Hợp tác xã"), _("Số lượng"), _("Doanh thu")],
-        [[r.name, r.cooperative, f"{group_digits(r.quantity)} {r.unit}", vnd(r.revenue_vnd)] for r in rows],
-        note=_("%(n)d sản phẩm có doanh thu cao nhất trong kỳ.", n=sales.TOP_LIMIT),
+        [_("Sản phẩm"), _("Số lượng"), _("Doanh thu")],
+        [[r.name, f"{group_digits(r.quantity)} {r.unit}", vnd(r.revenue_vnd)] for r in rows],
+        note=_("Tối đa %(n)d sản phẩm có doanh thu cao nhất trong kỳ.", n=sales.TOP_LIMIT),
     )
 
 
@@ -113,10 +113,10 @@ def scans_product_figure(scope: Scope, period: Period) -> Figure:
         "scans_by_product",
         title,
         charts.hbar_chart(points, title=title, empty_text=empty_text()),
-        [_("Sản phẩm"), _("Hợp tác xã"), _("Lượt quét")],
-        [[r.name, r.cooperative, group_digits(r.scans)] for r in shown],
+        [_("Sản phẩm"), _("Lượt quét")],
+        [[r.name, group_digits(r.scans)] for r in shown],
         note=top_note(len(shown), len(rows)),
-        total=[_("Tổng"), "", group_digits(sum(r.scans for r in rows))],
+        total=[_("Tổng"), group_digits(sum(r.scans for r in rows))],
     )
 
 
@@ -135,7 +135,7 @@ def channels_figure(scope: Scope) -> Figure:
         "channels",
         title,
         charts.hbar_chart(points, title=title, empty_text=_("Chưa có sản phẩm nào được đưa lên kênh bán hàng")),
-        [_("Kênh"), _("Đang bán"), _("Đang bán, cần cập nhật"), _("Đã xuất tệp, chờ đăng")],
+        [_("Kênh"), _("Đang bán"), _("Cần cập nhật"), _("Chờ đăng")],
         [
             [
                 names.get(r.channel, r.channel),
@@ -145,7 +145,10 @@ def channels_figure(scope: Scope) -> Figure:
             ]
             for r in rows
         ],
-        note=_("Biểu đồ đếm sản phẩm đang bán trên từng kênh (kể cả cần cập nhật); số hiện tại, không theo kỳ."),
+        note=_(
+            "Số hiện tại, không theo kỳ. Biểu đồ đếm sản phẩm đang bán trên từng kênh. Cần cập nhật: đang bán "
+            "nhưng thông tin đã đổi từ lần xuất trước. Chờ đăng: đã xuất tệp, chưa đăng lên sàn."
+        ),
         total=[
             _("Tổng"),
             group_digits(sum(r.listed for r in rows)),

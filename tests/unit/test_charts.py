@@ -9,6 +9,7 @@ import pytest
 
 from marketplace.workspace.charts import (
     Point,
+    axis_top,
     bar_chart,
     compact_number,
     donut_chart,
@@ -142,6 +143,14 @@ def test_default_description_lists_values():
 )
 def test_nice_ceiling(value, expected):
     assert nice_ceiling(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 4), (1, 4), (9, 12), (10, 12), (16, 16), (74, 80), (330, 400), (1_197_000, 1_200_000), (180_000, 200_000)],
+)
+def test_axis_top_has_four_whole_steps(value, expected):
+    assert axis_top(value) == expected and expected % 4 == 0 and expected >= value
 
 
 @pytest.mark.parametrize(
