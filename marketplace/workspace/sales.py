@@ -1,7 +1,8 @@
 """Orders, revenue, best sellers, label scans and channel listings for the dashboard and the report.
 
 Every figure is computed by SQL (`COUNT`, `SUM`, `GROUP BY`) over the scope's cooperatives, never by loading
-rows into Python. Months and days are Vietnam time on SQLite and PostgreSQL alike (`sqlfuncs`).
+rows into Python. Series over time are grouped by UTC hour in SQL and the hourly sums added up into Vietnam
+months or days in Python (`sqlfuncs`), the same on SQLite and PostgreSQL.
 
 Revenue is the goods value without shipping (`orders.subtotal_vnd`, or the lines' price × quantity) of orders
 that count as sold: paid, or confirmed for cash on delivery, and not cancelled, refunded or waiting for a
@@ -23,7 +24,7 @@ from orders.models import Order, OrderLine, OrderStatus
 from traceability.models import Scan
 
 from .scope import Period, Scope
-from .sqlfuncs import local_day, local_month
+from .sqlfuncs import local_bucket, utc_hour
 
 SOLD_STATES = frozenset(
     {OrderStatus.PAID, OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
@@ -97,23 +98,23 @@ def _orders_in(scope: Scope, period: Period):
 
 def sales_by_month(scope: Scope, period: Period) -> list[MonthSales]:
     """Every month of the period (zeros included): orders placed, orders sold, revenue."""
-    month = local_month(Order.created_at).label("month")
+    hour = utc_hour(Order.created_at).label("hour")
     rows = db.session.execute(
         select(
-            month,
+            hour,
             func.count(Order.id),
             func.coalesce(func.sum(case((_sold(), 1), else_=0)), 0),
             func.coalesce(func.sum(case((_sold(), Order.subtotal_vnd), else_=0)), 0),
         )
         .join(Cooperative, Cooperative.id == Order.cooperative_id)
         .where(*_orders_in(scope, period))
-        .group_by(month)
+        .group_by(hour)
     ).all()
-    found = {row[0]: row for row in rows}
-    return [
-        MonthSales(m, int(found[m][1]), int(found[m][2]), int(found[m][3])) if m in found else MonthSales(m, 0, 0, 0)
-        for m in period.months()
-    ]
+    sums = {month: [0, 0, 0] for month in period.months()}
+    for key, orders, sold, revenue in rows:
+        bucket = sums[local_bucket(key, by_month=True)]
+        bucket[0], bucket[1], bucket[2] = bucket[0] + orders, bucket[1] + sold, bucket[2] + revenue
+    return [MonthSales(month, int(o), int(s), int(r)) for month, (o, s, r) in sums.items()]
 
 
 def sales_by_cooperative(scope: Scope, period: Period, limit: int | None = None) -> list[CooperativeSales]:
@@ -173,16 +174,18 @@ def scans_by_day_or_month(scope: Scope, period: Period, by_month: bool | None = 
     """Scans per day, or per month when the period is longer than 92 days; every bucket present."""
     if by_month is None:
         by_month = scans_by_month_for(period)
-    bucket = (local_month if by_month else local_day)(Scan.scanned_at).label("bucket")
+    hour = utc_hour(Scan.scanned_at).label("hour")
     rows = db.session.execute(
-        select(bucket, func.count(Scan.id))
+        select(hour, func.count())
+        .select_from(Scan)
         .join(Cooperative, Cooperative.id == Scan.cooperative_id)
         .where(*_scans_in(scope, period))
-        .group_by(bucket)
+        .group_by(hour)
     ).all()
-    found = {key: int(n) for key, n in rows}
-    keys = period.months() if by_month else period.days()
-    return [Bucket(key, found.get(key, 0)) for key in keys]
+    counts = dict.fromkeys(period.months() if by_month else period.days(), 0)
+    for key, n in rows:
+        counts[local_bucket(key, by_month)] += int(n)
+    return [Bucket(key, n) for key, n in counts.items()]
 
 
 def scans_by_month_for(period: Period) -> bool:
@@ -191,7 +194,7 @@ def scans_by_month_for(period: Period) -> bool:
 
 def scans_by_product(scope: Scope, period: Period, limit: int | None = TOP_LIMIT) -> list[ProductScans]:
     """Products by number of scans of their labels in the period, most scanned first."""
-    count = func.count(Scan.id)
+    count = func.count()
     query = (
         select(Product.id, Product.name, Cooperative.name, count)
         .select_from(Scan)
@@ -209,7 +212,8 @@ def scans_by_product(scope: Scope, period: Period, limit: int | None = TOP_LIMIT
 def scan_total(scope: Scope, period: Period) -> int:
     return int(
         db.session.scalar(
-            select(func.count(Scan.id))
+            select(func.count())
+            .select_from(Scan)
             .join(Cooperative, Cooperative.id == Scan.cooperative_id)
             .where(*_scans_in(scope, period))
         )

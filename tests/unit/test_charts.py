@@ -19,6 +19,7 @@ from marketplace.workspace.charts import (
     nice_ceiling,
     shorten,
 )
+from marketplace.workspace.sqlfuncs import local_bucket
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [Point(f"{m:02d}/2026", v) for m, v in zip(range(1, 13), [3, 0, 7, 12, 5, 9, 1, 4, 4, 8, 2, 6], strict=True)]
@@ -166,3 +167,18 @@ def test_group_digits_and_shorten():
     assert group_digits(-5000) == "-5.000"
     assert shorten("  Nấm   mèo  ") == "Nấm mèo"
     assert shorten("a" * 50, 10) == "a" * 9 + "…"
+
+
+@pytest.mark.parametrize(
+    ("hour", "by_month", "expected"),
+    [
+        ("2026-03-09 16", False, "2026-03-09"),  # 23:00 in Vietnam
+        ("2026-03-09 17", False, "2026-03-10"),  # midnight in Vietnam
+        ("2025-12-31 17", True, "2026-01"),
+        ("2026-02-28 23", False, "2026-03-01"),
+        ("2028-02-28 17", False, "2028-02-29"),
+        ("2026-01-31 16", True, "2026-01"),
+    ],
+)
+def test_local_bucket_moves_utc_hours_into_vietnam_days_and_months(hour, by_month, expected):
+    assert local_bucket(hour, by_month) == expected
