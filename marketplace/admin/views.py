@@ -7,10 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from integrations.channels import Capability, all_channels
+from integrations.feeds import FEEDS
 from marketplace import services as core_services
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.models import Bank, Commune, Cooperative, Province, Role, User
+from marketplace.workspace.sales import channel_counts
+from marketplace.workspace.scope import Scope
 
 from . import queries, services, settings
 
@@ -188,11 +192,6 @@ def site_settings():
 @bp.get("/channels")
 def channels():
     """Every sales channel with its listings across the country and links to its category map and feed."""
-    from integrations.channels import Capability, all_channels
-    from integrations.feeds import FEEDS
-    from marketplace.workspace.sales import channel_counts
-    from marketplace.workspace.scope import Scope
-
     counts = {row.channel: row for row in channel_counts(Scope())}
     feeds = {channel_id: name for name, channel_id in FEEDS.items()}
     rows = [

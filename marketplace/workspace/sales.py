@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from catalog.models import Product
+from integrations.channels import all_channels
 from integrations.models import ChannelListing, ListingState
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative
@@ -226,8 +227,6 @@ def scan_total(scope: Scope, period: Period) -> int:
 
 def channel_counts(scope: Scope) -> list[ChannelCounts]:
     """For every registered channel: the scope's products listed, listed but out of sync, exported only."""
-    from integrations.channels import all_channels
-
     rows = db.session.execute(
         select(ChannelListing.channel, ChannelListing.state, func.count(ChannelListing.id))
         .join(Product, Product.id == ChannelListing.product_id)
@@ -238,13 +237,13 @@ def channel_counts(scope: Scope) -> list[ChannelCounts]:
     counts: dict[str, dict[str, int]] = {}
     for channel, state, n in rows:
         counts.setdefault(channel, {})[str(state)] = int(n)
-    ids = [c.id for c in all_channels()] + sorted(set(counts) - {c.id for c in all_channels()})
+    known = [c.id for c in all_channels()]
     return [
         ChannelCounts(
             channel,
-            counts.get(channel, {}).get(ListingState.LISTED, 0),
-            counts.get(channel, {}).get(ListingState.OUT_OF_SYNC, 0),
-            counts.get(channel, {}).get(ListingState.EXPORTED, 0),
+            listed=counts.get(channel, {}).get(ListingState.LISTED, 0),
+            out_of_sync=counts.get(channel, {}).get(ListingState.OUT_OF_SYNC, 0),
+            exported=counts.get(channel, {}).get(ListingState.EXPORTED, 0),
         )
-        for channel in ids
+        for channel in known + sorted(set(counts) - set(known))
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from integrations.channels import all_channels
+
 from . import charts, sales
 from .charts import Point, group_digits
 from .figures import Figure, day_label, empty_text, month_label, vnd
@@ -121,8 +123,6 @@ def scans_product_figure(scope: Scope, period: Period) -> Figure:
 
 
 def channel_names() -> dict[str, str]:
-    from integrations.channels import all_channels
-
     return {c.id: c.name for c in all_channels()}
 
 

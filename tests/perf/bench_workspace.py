@@ -162,7 +162,8 @@ def run(baseline_rps: float) -> list[BenchRow]:
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("BENCH_WORKSPACE_DB") or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         upgrade(url)
-        app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+        engine_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": engine_url, "TESTING": True})
         with app.app_context():
             commune = _fill(db, random.Random(8))
             rows = _measure(app, commune)
