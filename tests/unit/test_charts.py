@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 
@@ -178,6 +179,7 @@ def test_group_digits_and_shorten():
         ("2026-02-28 23", False, "2026-03-01"),
         ("2028-02-28 17", False, "2028-02-29"),
         ("2026-01-31 16", True, "2026-01"),
+        (datetime(2026, 1, 31, 17), True, "2026-02"),  # PostgreSQL's date_trunc gives a timestamp
     ],
 )
 def test_local_bucket_moves_utc_hours_into_vietnam_days_and_months(hour, by_month, expected):
