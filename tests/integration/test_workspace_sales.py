@@ -273,3 +273,17 @@ def test_report_orders_and_scans_sheets_match_the_database(client, sales_data):
 
     summary = {r[0]: r[1] for r in book["Tổng hợp"].iter_rows(values_only=True) if r and r[0]}
     assert summary["Doanh thu trong kỳ"] == in_db and summary["Lượt quét tem trong kỳ"] == 8
+
+
+def test_demo_commune_dashboard_has_orders_and_revenue_in_most_months(client):
+    from marketplace.demo import DEMO_PASSWORD, seed
+
+    seed()
+    db.session.commit()
+    login(client, "xa@demo.ocop.vn", DEMO_PASSWORD)
+    page = client.get("/commune/").get_data(as_text=True)
+    for key in ("orders_by_month", "revenue_by_month", "revenue_by_cooperative", "top_products"):
+        assert "Chưa có dữ liệu" not in figure(page, key).split("</svg>")[0], key
+    months_with_revenue = re.findall(r"<tr><td>\d\d/\d{4}</td><td>([^<]+)</td></tr>", figure(page, "revenue_by_month"))
+    assert len(months_with_revenue) == 12
+    assert sum(value != format_vnd(0) for value in months_with_revenue) >= 6
