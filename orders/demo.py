@@ -17,17 +17,24 @@ from .checkout import new_order_code
 from .models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentMethod, PaymentStatus
 
 BUYER = "khach@demo.ocop.vn"
-# (days ago, state, method, quantity)
-PLAN = (
-    (150, OrderStatus.COMPLETED, PaymentMethod.VIETQR, 2),
-    (120, OrderStatus.COMPLETED, PaymentMethod.COD, 1),
-    (90, OrderStatus.DELIVERED, PaymentMethod.VIETQR, 3),
-    (60, OrderStatus.COMPLETED, PaymentMethod.VIETQR, 1),
-    (30, OrderStatus.DELIVERED, PaymentMethod.COD, 2),
+HISTORY_ORDERS = 36  # one every 9 days from 340 to 25 days ago, so every month of the last year has sales
+RECENT = (
     (12, OrderStatus.PAID, PaymentMethod.VIETQR, 1),
     (5, OrderStatus.CONFIRMED, PaymentMethod.COD, 2),
+    (2, OrderStatus.AWAITING_CONFIRMATION, PaymentMethod.COD, 1),
     (0, OrderStatus.PENDING_PAYMENT, PaymentMethod.VIETQR, 1),
 )
+
+
+def _history_row(i: int) -> tuple[int, OrderStatus, PaymentMethod, int]:
+    """Older orders: mostly completed, some delivered, one in seven cancelled; one in three cash on delivery."""
+    state = OrderStatus.CANCELLED if i % 7 == 3 else OrderStatus.DELIVERED if i % 5 == 2 else OrderStatus.COMPLETED
+    method = PaymentMethod.COD if i % 3 == 1 else PaymentMethod.VIETQR
+    return 340 - 9 * i, state, method, 1 + i % 3
+
+
+# (days ago, state, method, quantity); order i goes to cooperative i mod n, so each one sells all year round
+PLAN = tuple(_history_row(i) for i in range(HISTORY_ORDERS)) + RECENT
 PAID_STATES = {OrderStatus.PAID, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 
 
@@ -37,22 +44,34 @@ def seed_demo_orders() -> dict[str, int]:
     if buyer is None or db.session.scalar(select(func.count()).select_from(Order).where(Order.buyer_id == buyer.id)):
         return {"đơn hàng mẫu": 0}
     products = db.session.scalars(
-        select(Product).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id).limit(8)
+        select(Product).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
     ).all()
     if not products:
         return {"đơn hàng mẫu": 0}
     now = utcnow()
     for index, (days_ago, state, method, quantity) in enumerate(PLAN):
-        _demo_order(buyer, products[index % len(products)], state, method, quantity, now - timedelta(days=days_ago))
+        at = now - timedelta(days=days_ago, hours=index % 9)
+        _demo_order(buyer, pick_product(products, index), state, method, quantity, at, index)
     db.session.flush()
     return {"đơn hàng mẫu": len(PLAN)}
 
 
-def _demo_order(buyer, product: Product, state: OrderStatus, method: PaymentMethod, quantity: int, at) -> None:
+def pick_product(products: list[Product], index: int) -> Product:
+    """Order `index` goes to cooperative `index mod n` (in product-id order), cycling through its products."""
+    by_cooperative: dict[int, list[Product]] = {}
+    for product in products:
+        by_cooperative.setdefault(product.cooperative_id, []).append(product)
+    own = list(by_cooperative.values())[index % len(by_cooperative)]
+    return own[(index // len(by_cooperative)) % len(own)]
+
+
+def _demo_order(
+    buyer, product: Product, state: OrderStatus, method: PaymentMethod, quantity: int, at, index: int
+) -> None:
     checkout = Checkout(
         public_id=secrets.token_hex(8),
         buyer_id=buyer.id,
-        idempotency_key=f"demo-{at:%Y%m%d}-{state}",
+        idempotency_key=f"demo-{index}",
         payment_method=method,
         created_at=at,
     )

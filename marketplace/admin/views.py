@@ -7,10 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from integrations.channels import Capability, all_channels
+from integrations.feeds import FEEDS
 from marketplace import services as core_services
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, login_manager
-from marketplace.models import Bank, Cooperative, Province
+from marketplace.models import Bank, Commune, Cooperative, Province, Role, User
+from marketplace.workspace.sales import channel_counts
+from marketplace.workspace.scope import Scope
 
 from . import queries, services, settings
 
@@ -67,6 +71,19 @@ def communes():
         rows=queries.communes_of_province(province.code, q) if province else [],
         q=q,
     )
+
+
+@bp.post("/staff/<int:user_id>/revoke")
+def revoke_staff(user_id: int):
+    """Take the commune staff role away (the account stays, as a buyer); recorded as `user.role_changed`."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != Role.COMMUNE_STAFF:
+        raise NotFound(_("Không tìm thấy cán bộ xã."))
+    commune = db.session.get(Commune, user.commune_code)
+    core_services.change_role(current_user, user, Role.BUYER, commune_code=user.commune_code)
+    db.session.commit()
+    flash(_("Đã thu hồi quyền cán bộ xã của %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.communes", province=commune.province_code if commune else None))
 
 
 @bp.get("/cooperatives")
@@ -170,6 +187,23 @@ def site_settings():
         ),
         status,
     )
+
+
+@bp.get("/channels")
+def channels():
+    """Every sales channel with its listings across the country and links to its category map and feed."""
+    counts = {row.channel: row for row in channel_counts(Scope())}
+    feeds = {channel_id: name for name, channel_id in FEEDS.items()}
+    rows = [
+        {
+            "channel": channel,
+            "counts": counts.get(channel.id),
+            "is_feed": Capability.FEED in channel.capabilities,
+            "feed": feeds.get(channel.id),
+        }
+        for channel in all_channels()
+    ]
+    return render_template("marketplace/admin/channels.html", links=admin_links(), rows=rows)
 
 
 @bp.get("/audit")

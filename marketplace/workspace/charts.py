@@ -67,6 +67,21 @@ def nice_ceiling(value: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+TICKS = 4
+TICK_STEPS = (1, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+def axis_top(value: int) -> int:
+    """The top of a value axis with four whole-number steps of a round size: 1 → 4, 10 → 12, 74 → 80."""
+    wanted = max(value, 1) / TICKS
+    magnitude = 10 ** math.floor(math.log10(wanted))
+    for step in TICK_STEPS:
+        size = step * magnitude
+        if size >= wanted and size == int(size):
+            return TICKS * int(size)
+    return TICKS * 10 * magnitude  # pragma: no cover - the loop always returns
+
+
 def shorten(label: str, limit: int = LABEL_LIMIT) -> str:
     """Cut a long label with an ellipsis; the full text stays in the element's <title>."""
     label = " ".join(str(label).split())
@@ -118,9 +133,9 @@ def _label_every(count: int, room: float, label_width: float = 34) -> int:
 
 
 def _value_axis(parts: list[str], top: int, left: int, plot_h: int, axis_max: int, tick_fmt: Formatter) -> None:
-    for i in range(5):
-        value = axis_max * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for i in range(TICKS + 1):
+        value = axis_max * i / TICKS
+        y = top + plot_h - plot_h * i / TICKS
         parts.append(f'<line x1="{left}" x2="{WIDTH - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-width="1"/>')
         parts.append(
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="{MUTED}">'
@@ -144,7 +159,7 @@ def bar_chart(
         return _empty("bar", title, desc, empty_text)
     height, top, left, bottom = 220, 12, 48, 34
     plot_w, plot_h = WIDTH - left - 6, height - top - bottom
-    axis_max = nice_ceiling(max(p.value for p in points))
+    axis_max = axis_top(max(p.value for p in points))
     parts = _open("bar", title, desc, points, height)
     _value_axis(parts, top, left, plot_h, axis_max, tick_format)
     slot = plot_w / len(points)
@@ -213,7 +228,7 @@ def line_chart(
         return _empty("line", title, desc, empty_text)
     height, top, left, bottom = 200, 12, 48, 30
     plot_w, plot_h = WIDTH - left - 10, height - top - bottom
-    axis_max = nice_ceiling(max(p.value for p in points))
+    axis_max = axis_top(max(p.value for p in points))
     parts = _open("line", title, desc, points, height)
     _value_axis(parts, top, left, plot_h, axis_max, tick_format)
     step = plot_w / max(1, len(points) - 1)

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from catalog.models import ProductStatus
 from marketplace.text import format_vnd
 
-from . import charts, stats
+from . import charts, sales, stats
 from .charts import Point, group_digits
 from .scope import Period, Scope
 
@@ -108,7 +108,9 @@ def vnd(value: int) -> str:
 
 def dashboard_figures(scope: Scope, period: Period, today: date) -> list[Figure]:
     """Every figure of the dashboard, in reading order."""
-    return catalogue_figures(scope, today)
+    from .sales_figures import activity_figures
+
+    return catalogue_figures(scope, today) + activity_figures(scope, period)
 
 
 def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str, int, bool]]:
@@ -116,7 +118,11 @@ def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str,
     cooperatives = stats.cooperative_counts(scope)
     products = stats.product_status_counts(scope)
     ocop = stats.ocop_star_counts(scope, today)
+    orders, revenue = sales.sales_totals(scope, period)
     return [
+        (_("Đơn hàng trong kỳ"), orders, False),
+        (_("Doanh thu trong kỳ"), revenue, True),
+        (_("Lượt quét tem trong kỳ"), sales.scan_total(scope, period), False),
         (_("Hợp tác xã"), cooperatives.total, False),
         (_("Hợp tác xã đã xác minh"), cooperatives.verified, False),
         (_("Sản phẩm đang bán"), products[ProductStatus.PUBLISHED], False),

@@ -84,13 +84,13 @@ def write_table(
         if column.number_format:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = column.number_format
-        sheet.column_dimensions[letter].width = _width(column, [r[index - 1] for r in rows])
+        sheet.column_dimensions[letter].width = column_width(column, [r[index - 1] for r in rows])
     sheet.freeze_panes = "A2"
     if rows:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
 
 
-def _width(column: Column, values: Sequence[Any]) -> float:
+def column_width(column: Column, values: Sequence[Any]) -> float:
     def shown(value: Any) -> int:
         if isinstance(value, date):
             return 10
@@ -226,11 +226,15 @@ def expiring_sheet(sheet: Worksheet, scope: Scope, today: date) -> None:
 
 
 def build_workbook(scope: Scope, period: Period, today: date) -> Workbook:
+    from .sales_report import orders_sheet, scans_sheet  # it builds on this module's helpers
+
     workbook = Workbook()
     summary_sheet(workbook.active, scope, period, today)
     cooperatives_sheet(workbook.create_sheet(), scope)
     products_sheet(workbook.create_sheet(), scope)
     expiring_sheet(workbook.create_sheet(), scope, today)
+    orders_sheet(workbook.create_sheet(), scope, period)
+    scans_sheet(workbook.create_sheet(), scope, period)
     workbook.properties.title = _("Báo cáo OCOP %(scope)s, %(period)s", scope=scope.label, period=period.label)
     workbook.properties.creator = "Chợ OCOP"
     return workbook

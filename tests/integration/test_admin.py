@@ -22,6 +22,7 @@ ADMIN_PAGES = [
     "/admin/banks",
     "/admin/banks/970436",
     "/admin/settings",
+    "/admin/channels",
     "/admin/audit",
 ]
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 
 from marketplace.workspace.charts import (
     Point,
+    axis_top,
     bar_chart,
     compact_number,
     donut_chart,
@@ -18,6 +20,7 @@ from marketplace.workspace.charts import (
     nice_ceiling,
     shorten,
 )
+from marketplace.workspace.sqlfuncs import local_bucket
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [Point(f"{m:02d}/2026", v) for m, v in zip(range(1, 13), [3, 0, 7, 12, 5, 9, 1, 4, 4, 8, 2, 6], strict=True)]
@@ -146,6 +149,14 @@ def test_nice_ceiling(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
+    [(0, 4), (1, 4), (9, 12), (10, 12), (16, 16), (74, 80), (330, 400), (1_197_000, 1_200_000), (180_000, 200_000)],
+)
+def test_axis_top_has_four_whole_steps(value, expected):
+    assert axis_top(value) == expected and expected % 4 == 0 and expected >= value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
     [(0, "0"), (950, "950"), (1500, "1,5 N"), (2_000_000, "2 tr"), (12_500_000, "12,5 tr"), (3 * 10**9, "3 tỷ")],
 )
 def test_compact_number(value, expected):
@@ -157,3 +168,19 @@ def test_group_digits_and_shorten():
     assert group_digits(-5000) == "-5.000"
     assert shorten("  Nấm   mèo  ") == "Nấm mèo"
     assert shorten("a" * 50, 10) == "a" * 9 + "…"
+
+
+@pytest.mark.parametrize(
+    ("hour", "by_month", "expected"),
+    [
+        ("2026-03-09 16", False, "2026-03-09"),  # 23:00 in Vietnam
+        ("2026-03-09 17", False, "2026-03-10"),  # midnight in Vietnam
+        ("2025-12-31 17", True, "2026-01"),
+        ("2026-02-28 23", False, "2026-03-01"),
+        ("2028-02-28 17", False, "2028-02-29"),
+        ("2026-01-31 16", True, "2026-01"),
+        (datetime(2026, 1, 31, 17), True, "2026-02"),  # PostgreSQL's date_trunc gives a timestamp
+    ],
+)
+def test_local_bucket_moves_utc_hours_into_vietnam_days_and_months(hour, by_month, expected):
+    assert local_bucket(hour, by_month) == expected
