@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
