@@ -84,9 +84,9 @@ def make_listed(
     **overrides,
 ) -> Product:
     """A published product indexed for search without going through review (fast set-up for search tests)."""
-    from catalog.models import Category
     from sqlalchemy import select
 
+    from catalog.models import Category
     from tests.factories import VAN_SON, make_cooperative, make_product
 
     if cooperative is None:
