@@ -247,3 +247,24 @@ def test_product_page_of_an_unpublished_product_is_404(client, status):
         services.submit_product(owner, product)
     db.session.commit()
     assert client.get(f"/p/{product.slug}").status_code == 404
+
+
+def test_listing_sorts_by_price_and_date(client):
+    make_listed("Mật ong rừng loại vừa", "mat-ong", VAN_SON, None, 200_000)
+    make_listed("Mật ong rừng loại rẻ", "mat-ong", VAN_SON, None, 90_000)
+    make_listed("Mật ong rừng loại đắt", "mat-ong", VAN_SON, None, 450_000)
+    db.session.commit()
+
+    def order(sort: str) -> list[str]:
+        page = client.get(f"/search?q=mat+ong&sort={sort}").get_data(as_text=True)
+        return [n.split("<")[0] for n in page.split("<strong>")[1:] if n.startswith("Mật ong")]
+
+    assert order("price_asc") == [
+        "Mật ong rừng loại rẻ",
+        "Mật ong rừng loại vừa",
+        "Mật ong rừng loại đắt",
+    ]
+    assert order("price_desc")[0] == "Mật ong rừng loại đắt"
+    page = client.get("/search?q=mat+ong&sort=price_asc").get_data(as_text=True)
+    assert "Giá thấp đến cao" in page and "sort=price_desc" in page
+    assert client.get("/search?q=mat+ong&sort=bogus").status_code == 200
