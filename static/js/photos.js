@@ -61,12 +61,18 @@
     var data = new FormData(form);
     if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
     var attempt = 0;
+    /* getAttribute, not form.action: the submit buttons are named "action" and would shadow the property */
+    var target = form.getAttribute("action") || window.location.href;
     function send() {
       attempt += 1;
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      fetch(target, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          if (response.redirected) { window.location.assign(response.url); return; }
-          return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+          /* show the answer as the browser would have: the page the server redirected to (with its
+             "saved" message, which that request consumed), or the form with its errors */
+          return response.text().then(function (html) {
+            if (response.redirected && window.history.replaceState) window.history.replaceState(null, "", response.url);
+            document.open(); document.write(html); document.close();
+          });
         })
         .catch(function () {
           if (attempt < 4) { setTimeout(send, 2000 * attempt); return; }
