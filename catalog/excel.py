@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,13 +14,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
-from marketplace.text import fold, slugify
+from marketplace.text import fold, slugify, utcnow
 
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
 from .validation import UNITS, parse_product
@@ -27,7 +28,7 @@ from .validation import UNITS, parse_product
 MAX_ROWS = 20_000
 # (field key, Vietnamese header, example value, column width)
 COLUMNS = (
-    ("name", "Tên sản phẩm", "Nấm mèo khô Vạn Sơn túi 500 g", 36),
+    ("name", "Tên sản phẩm", "Ví dụ: Nấm mèo khô túi 500 g (dòng này không được nhập)", 36),
     ("category", "Danh mục", "Nông sản sơ chế: nấm, hạt, đồ khô", 34),
     ("unit", "Đơn vị", "gói", 10),
     ("price_vnd", "Giá (đồng)", 125000, 14),
@@ -42,6 +43,7 @@ COLUMNS = (
     ("certificate_issued_on", "Ngày công nhận", "15/03/2024", 16),
     ("certificate_expires_on", "Ngày hết hạn", "", 14),
 )
+EXAMPLE_PREFIX = "vi du:"  # the template's example row starts so and is never imported
 HEADER_TO_KEY = {fold(header): key for key, header, _example, _width in COLUMNS}
 FIELD_COLUMN = {key: index + 1 for index, (key, *_rest) in enumerate(COLUMNS)}
 FIELD_COLUMN["category_id"] = FIELD_COLUMN["category"]
@@ -95,10 +97,10 @@ def template_workbook() -> bytes:
         sheet.cell(2, col, example)
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = "A2"
-    _validation(sheet, FIELD_COLUMN["category"], f"='Danh sách'!$A$1:$A${max(len(categories), 1)}")
-    _validation(sheet, FIELD_COLUMN["unit"], f"='Danh sách'!$B$1:$B${len(UNITS)}")
+    _validation(sheet, FIELD_COLUMN["category"], f"'Danh sách'!$A$1:$A${max(len(categories), 1)}")
+    _validation(sheet, FIELD_COLUMN["unit"], f"'Danh sách'!$B$1:$B${len(UNITS)}")
     _validation(sheet, FIELD_COLUMN["ocop_stars"], '"3,4,5"')
-    _validation(sheet, FIELD_COLUMN["certificate_level"], f"='Danh sách'!$C$1:$C${len(CertificationLevel)}")
+    _validation(sheet, FIELD_COLUMN["certificate_level"], f"'Danh sách'!$C$1:$C${len(CertificationLevel)}")
     return _save(book)
 
 
@@ -132,27 +134,33 @@ def read_rows(data: bytes) -> list[tuple[int, dict]]:
     for number, values in enumerate(rows, 2):
         if number > MAX_ROWS + 1:
             raise ValidationFailed(_("Tối đa %(n)d dòng mỗi lần nhập.", n=MAX_ROWS), code="too_many_rows")
-        if not any(v not in (None, "") for v in values):
+        row = {k: v for k, v in zip(keys, values, strict=False) if k}
+        if not any(v not in (None, "") for v in values) or fold(str(row.get("name") or "")).startswith(EXAMPLE_PREFIX):
             continue
-        out.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
+        out.append((number, row))
     book.close()
     return out
 
 
+def _loose(text: str) -> str:
+    """Folded words only: `Chè, cà phê` and `che ca phe` are the same key."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
 class _Categories:
-    """Category lookup by id, slug or name (accents optional), cached for the whole import."""
+    """Category lookup by id, slug or name (accents and punctuation optional), cached for the whole import."""
 
     def __init__(self) -> None:
         self.by_key: dict[str, int] = {}
         for c in _categories():
-            for key in (str(c.id), c.slug, fold(c.name)):
+            for key in (str(c.id), c.slug, _loose(c.name)):
                 self.by_key[key] = c.id
 
     def resolve(self, value) -> str | None:
         if value in (None, ""):
             return None
         text = str(value).strip()
-        found = self.by_key.get(text) or self.by_key.get(fold(text))
+        found = self.by_key.get(text) or self.by_key.get(_loose(text))
         return str(found) if found else text
 
 
@@ -219,34 +227,41 @@ def import_workbook(
 
 
 def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
+    """Bulk INSERTs (no per-object unit of work): thousands of rows in a few seconds."""
+    if not fields_list:
+        return
     slugs = _unique_slugs([f["name"] for f in fields_list])
-    products = []
+    now = utcnow()
+    rows, certificates = [], []
     for fields, slug in zip(fields_list, slugs, strict=True):
-        certificate = fields.pop("certificate", None)
-        product = Product(
-            cooperative_id=cooperative.id,
-            slug=slug,
-            name_folded=fold(fields["name"]),
-            status=ProductStatus.DRAFT,
-            **fields,
+        fields = dict(fields)
+        certificates.append(fields.pop("certificate", None))
+        rows.append(
+            {
+                **fields,
+                "cooperative_id": cooperative.id,
+                "slug": slug,
+                "name_folded": fold(fields["name"]),
+                "status": ProductStatus.DRAFT,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        products.append((product, certificate))
-    db.session.add_all([p for p, _c in products])
-    db.session.flush()
-    certificates = [
-        OcopCertificate(
-            product_id=p.id,
-            stars=c["stars"],
-            certificate_no=c["certificate_no"],
-            level=CertificationLevel(c["level"]),
-            issued_on=date.fromisoformat(c["issued_on"]),
-            expires_on=date.fromisoformat(c["expires_on"]),
-        )
-        for p, c in products
+    ids = db.session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True), rows).all()
+    certified = [
+        {
+            "product_id": product_id,
+            "stars": c["stars"],
+            "certificate_no": c["certificate_no"],
+            "level": CertificationLevel(c["level"]),
+            "issued_on": date.fromisoformat(c["issued_on"]),
+            "expires_on": date.fromisoformat(c["expires_on"]),
+        }
+        for product_id, c in zip(ids, certificates, strict=True)
         if c
     ]
-    db.session.add_all(certificates)
-    db.session.flush()
+    if certified:
+        db.session.execute(insert(OcopCertificate), certified)
 
 
 def export_workbook(cooperative: Cooperative) -> bytes:

@@ -25,7 +25,10 @@ def photo_sources(image: ProductImage) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     from datetime import date
 
+    from .markdown import render_description
+
     app.add_template_global(photo_sources)
+    app.add_template_filter(render_description, "description_html")
     from .services import ALLOWED
 
     app.add_template_global(date.today, "today")

@@ -113,7 +113,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def clean_description(raw: str | None) -> str:
-    """Plain text with line breaks; any HTML is stripped by nh3."""
+    """Plain text or Markdown with line breaks; any HTML tag is stripped by nh3 (rendering cleans again)."""
     text = nfc(raw) or ""
     return nh3.clean(text, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")[:5000]
 
@@ -193,7 +193,7 @@ def parse_product(data: dict, *, partial: bool = False, category_ids: dict[str, 
         gtin = str(data.get("gtin") or "").strip().replace(" ", "")
         if gtin and not gtin_is_valid(gtin):
             errors["gtin"] = _("Mã GTIN không đúng (8, 12, 13 hoặc 14 chữ số, chữ số kiểm tra sai).")
-        out["gtin"] = gtin.zfill(14) if gtin and len(gtin) in (12, 13) else (gtin or None)
+        out["gtin"] = gtin.zfill(14) if gtin else None
     if present("origin_commune_code"):
         code = data.get("origin_commune_code")
         if code not in (None, ""):

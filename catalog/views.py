@@ -16,7 +16,7 @@ from marketplace.models import Commune, Cooperative, Province
 
 from .models import Category, OcopCertificate, Product, ProductStatus
 from .queries import get_published_by_slug, published_products
-from .search import PRICE_BANDS, SearchQuery, get_backend
+from .search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from .search.documents import product_loader
 from .validation import find_category
 
@@ -59,6 +59,15 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     return names
 
 
+def sort_labels() -> dict[str, str]:
+    return {
+        "relevance": _("Phù hợp nhất"),
+        "newest": _("Mới nhất"),
+        "price_asc": _("Giá thấp đến cao"),
+        "price_desc": _("Giá cao đến thấp"),
+    }
+
+
 def price_band_labels() -> dict[str, str]:
     labels = {}
     for key, low, high in PRICE_BANDS:
@@ -81,6 +90,7 @@ def search_query_from_args(**fixed) -> SearchQuery:
         commune_code=args.get("commune", type=int),
         stars=args.get("stars", type=int),
         price_band=args.get("price") or None,
+        sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
         page=_page(),
         per_page=PER_PAGE,
     )
@@ -107,6 +117,7 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
         endpoint_args=endpoint_args,
         filters=filters,
         query=query,
+        sorts=sort_labels(),
         **context,
     )
 

@@ -17,6 +17,7 @@ PRICE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("500000-", 500_000, None),
 )
 TYPO_MIN_LENGTH = 4
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
 MAX_TERMS = 8
 
 
@@ -45,6 +46,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 24
     facets: bool = True
+    sort: str = "relevance"  # relevance | price_asc | price_desc | newest
 
     @property
     def offset(self) -> int:

@@ -103,7 +103,14 @@ class MeiliSearch:
         }
         if query.facets:
             options["facets"] = FACETS
-        if not query.text.strip():
+        sorts = {
+            "price_asc": ["price_vnd:asc"],
+            "price_desc": ["price_vnd:desc"],
+            "newest": ["published_ts:desc"],
+        }
+        if query.sort in sorts:
+            options["sort"] = sorts[query.sort]
+        elif not query.text.strip():
             options["sort"] = ["stars:desc", "published_ts:desc"]
         found = self._index().search(fold(query.text or ""), options)
         distribution = found.get("facetDistribution") or {}

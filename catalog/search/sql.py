@@ -2,12 +2,13 @@
 
 Both keep a folded document per published product in `product_search_docs` (filters and facets come
 from there), match every query word as a word prefix, correct one typo through the vocabulary, and
-rank by relevance, then OCOP stars.
+rank by relevance, then OCOP stars. One statement answers a search: the matches are computed once (a
+materialised CTE), and the page, the total and every facet count are read from them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from typing import ClassVar
 
 from sqlalchemy import bindparam, delete, text
@@ -15,11 +16,21 @@ from sqlalchemy import bindparam, delete, text
 from marketplace.extensions import db
 
 from ..models import ProductSearchDoc
-from . import PRICE_BANDS, SearchQuery, SearchResult, price_band, register_backend, terms_of
+from . import PRICE_BANDS, SearchQuery, SearchResult, register_backend, terms_of
 from .vocabulary import add_words, clear_words, corrections
 
 FACET_FIELDS = ("category_root_id", "category_id", "province_code", "commune_code", "stars")
-COLUMNS = "d.product_id, d.stars, d.category_id, d.category_root_id, d.province_code, d.commune_code, d.price_vnd"
+COLUMNS = (
+    "d.product_id, d.stars, d.category_id, d.category_root_id, d.province_code, d.commune_code, "
+    "d.price_vnd, d.published_at"
+)
+ORDERS = {
+    "relevance": "score, stars DESC, product_id DESC",
+    "price_asc": "price_vnd ASC, product_id DESC",
+    "price_desc": "price_vnd DESC, product_id DESC",
+    "newest": "published_at DESC, product_id DESC",
+    "stars": "stars DESC, published_at DESC, product_id DESC",
+}
 
 
 def _dialect() -> str:
@@ -72,20 +83,53 @@ def _fts_expression(groups: list[list[str]], column: str | None = None) -> str:
     return " AND ".join(parts)
 
 
-def _summarise(rows, query: SearchQuery) -> SearchResult:
-    """Page, total and facet counts from the ranked matches (already filtered)."""
-    facets: dict[str, Counter] = {name: Counter() for name in (*FACET_FIELDS, "price_band")}
-    ids = []
-    for row in rows:
-        ids.append(row.product_id)
-        for name in FACET_FIELDS:
-            value = getattr(row, name)
-            if value:
-                facets[name][str(value)] += 1
-        facets["price_band"][price_band(row.price_vnd)] += 1
-    page = ids[query.offset : query.offset + query.per_page]
-    shaped = {name: dict(counter.most_common()) for name, counter in facets.items()} if query.facets else {}
-    return SearchResult(ids=page, total=len(ids), facets=shaped)
+def _price_band_sql() -> str:
+    cases = " ".join(
+        f"WHEN price_vnd < {high} THEN '{key}'"  # fixed numbers from PRICE_BANDS
+        for key, _low, high in PRICE_BANDS
+        if high is not None
+    )
+    return f"CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END"
+
+
+def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str) -> str:
+    """Page (with its rank), total and facet counts from the matches, as rows (kind, value, n)."""
+    params["limit"], params["offset"] = query.per_page, query.offset
+    order = ORDERS.get(sort, ORDERS["relevance"])
+    parts = [
+        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS value, n FROM ("  # noqa: S608 — fixed fragments
+        f"SELECT product_id, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM m "
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
+        "SELECT 'total', NULL, COUNT(*) FROM m",
+    ]
+    if query.facets:
+        # field names and bands are fixed in this module; nothing typed reaches these fragments
+        parts += [
+            f"SELECT '{f}', CAST({f} AS TEXT), COUNT(*) FROM m WHERE {f} > 0 GROUP BY {f}"  # noqa: S608
+            for f in FACET_FIELDS
+        ]
+        band = _price_band_sql()
+        parts.append(f"SELECT 'price_band', {band}, COUNT(*) FROM m GROUP BY {band}")  # noqa: S608
+    return f"WITH m AS MATERIALIZED ({matches}) " + " UNION ALL ".join(parts)
+
+
+def _read(rows, query: SearchQuery) -> SearchResult:
+    page: list[tuple[int, int]] = []
+    total = 0
+    facets: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind, value, n in rows:
+        if kind == "page":
+            page.append((n, int(value)))
+        elif kind == "total":
+            total = n
+        else:
+            facets[kind][str(value)] = n
+    shaped = {}
+    if query.facets:
+        for name in (*FACET_FIELDS, "price_band"):
+            counts = facets.get(name, {})
+            shaped[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return SearchResult(ids=[pid for _n, pid in sorted(page)], total=total, facets=shaped)
 
 
 @register_backend
@@ -98,7 +142,7 @@ class SqlSearch:
             return
         ids = [doc["product_id"] for doc in documents]
         self.remove(ids)
-        columns = {c.name for c in ProductSearchDoc.__table__.columns}
+        columns = [c.name for c in ProductSearchDoc.__table__.columns]
         db.session.execute(ProductSearchDoc.__table__.insert(), [{k: d[k] for k in columns} for d in documents])
         if _dialect() == "sqlite":
             db.session.execute(
@@ -129,47 +173,47 @@ class SqlSearch:
         params: dict = {}
         where = _filters(query, params)
         groups, corrected = _expand(terms_of(query.text))
+        sort = query.sort if query.sort in ORDERS else "relevance"
         if not groups:
-            sql = f"SELECT {COLUMNS} FROM product_search_docs d"  # noqa: S608 — fixed fragments, values bound
-            sql += (" WHERE " + " AND ".join(where)) if where else ""
-            sql += " ORDER BY d.stars DESC, d.published_at DESC, d.product_id DESC"
+            matches = f"SELECT {COLUMNS}, 0 AS score FROM product_search_docs d"  # noqa: S608 — values bound
+            matches += (" WHERE " + " AND ".join(where)) if where else ""
+            sort = "stars" if sort == "relevance" else sort  # nothing typed: certified first, then newest
         elif _dialect() == "sqlite":
-            sql, params = self._sqlite_sql(groups, where, params)
+            matches = self._sqlite_matches(groups, where, params)
         else:
-            sql, params = self._postgres_sql(groups, where, params)
-        result = _summarise(db.session.execute(text(sql), params), query)
+            matches = self._postgres_matches(groups, where, params)
+        result = _read(db.session.execute(text(_answer_sql(matches, query, params, sort)), params), query)
         result.corrected = corrected
         return result
 
     @staticmethod
-    def _sqlite_sql(groups, where, params) -> tuple[str, dict]:
+    def _sqlite_matches(groups, where, params) -> str:
         params["match"] = _fts_expression(groups)
         sql = (
             f"SELECT {COLUMNS}, bm25(search_products_fts, 8.0, 1.0) AS score FROM search_products_fts "  # noqa: S608 — fixed fragments, values bound
             "JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
             "WHERE search_products_fts MATCH :match"
         )
-        sql += "".join(f" AND {c}" for c in where)
-        return sql + " ORDER BY score, d.stars DESC, d.product_id DESC", params
+        return sql + "".join(f" AND {c}" for c in where)
 
     @staticmethod
-    def _postgres_sql(groups, where, params) -> tuple[str, dict]:
+    def _postgres_matches(groups, where, params) -> str:
+        """Every word a word prefix: `LIKE '%w%'` lets the trigram index narrow, `' ' || … LIKE '% w%'` decides."""
         conditions, score = [], []
         for i, alternatives in enumerate(groups):
             doc_any, name_any = [], []
             for j, word in enumerate(alternatives):
                 key = f"t{i}_{j}"
-                params[key] = f"% {word}%"
-                doc_any.append(f"(' ' || d.document) LIKE :{key}")
+                params[key], params[key + "i"] = f"% {word}%", f"%{word}%"
+                doc_any.append(f"(d.document LIKE :{key}i AND (' ' || d.document) LIKE :{key})")
                 name_any.append(f"(' ' || d.name) LIKE :{key}")
             conditions.append("(" + " OR ".join(doc_any) + ")")
             score.append("CASE WHEN " + " OR ".join(name_any) + " THEN 2 ELSE 0 END")
         params["phrase"] = " ".join(g[0] for g in groups)
-        sql = (
-            f"SELECT {COLUMNS}, ({' + '.join(score)} + similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
+        return (
+            f"SELECT {COLUMNS}, -({' + '.join(score)} + similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM product_search_docs d WHERE " + " AND ".join(conditions + where)
         )
-        return sql + " ORDER BY score DESC, d.stars DESC, d.product_id DESC", params
 
     def suggest(self, text_: str, limit: int = 8) -> list[int]:
         return self.search(SearchQuery(text=text_, per_page=limit, facets=False)).ids

@@ -61,14 +61,16 @@
     var data = new FormData(form);
     if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
     var attempt = 0;
+    /* getAttribute, not form.action: the submit buttons are named "action" and would shadow the property */
+    var target = form.getAttribute("action") || window.location.href;
     function send() {
       attempt += 1;
-      /* getAttribute: the form has buttons named "action", which shadow the form.action property */
-      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
+      fetch(target, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          /* Show the page fetch already followed (loading its URL again would lose the one-time flash message) */
+          /* show the answer as the browser would have: the page the server redirected to (with its
+             "saved" message, which that request consumed), or the form with its errors */
           return response.text().then(function (html) {
-            if (response.redirected) history.replaceState(null, "", response.url);
+            if (response.redirected && window.history.replaceState) window.history.replaceState(null, "", response.url);
             document.open(); document.write(html); document.close();
           });
         })

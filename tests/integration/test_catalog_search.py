@@ -1,0 +1,270 @@
+"""Buyers find published products the way they type on a phone: no accents, đ as d, half words, one typo."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog import services
+from catalog.models import ProductSearchDoc, ProductStatus
+from catalog.search import SearchQuery, get_backend
+from marketplace.extensions import db
+from marketplace.models import Role
+from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, make_user
+from tests.factories_catalog import make_draft, make_listed, make_published
+
+# name, category slug, commune, OCOP stars, price
+CORPUS = [
+    ("Nấm mèo khô Vạn Sơn", "nong-san-so-che", VAN_SON, 4, 125_000),
+    ("Nấm hương rừng sấy khô", "nong-san-so-che", VAN_SON, None, 260_000),
+    ("Dưa chuột muối chua", "thuc-pham-che-bien", LIEN_SON, 3, 45_000),
+    ("Mật ong bạc hà Mèo Vạc", "mat-ong", LIEN_SON, 5, 380_000),
+    ("Chè Shan tuyết cổ thụ", "che-ca-phe", MUONG_LAT, 4, 520_000),
+    ("Đậu đỏ hữu cơ", "nong-san-so-che", VAN_SON, None, 60_000),
+    ("Rượu ngô men lá", "do-uong-co-con", MUONG_LAT, 3, 150_000),
+    ("Khăn thổ cẩm dệt tay", "det-may-theu", MUONG_LAT, None, 90_000),
+    ("Gạo nếp cái hoa vàng", "nong-san-tuoi", LIEN_SON, 4, 35_000),
+    ("Cao atiso Đà Lạt", "duoc-lieu-tuoi-kho", LIEN_SON, 3, 210_000),
+    ("Đường phèn mía", "gia-vi", VAN_SON, None, 40_000),
+    ("Bánh đa nem làng Chều", "thuc-pham-che-bien", VAN_SON, None, 30_000),
+]
+
+# query, product expected first (or None: nothing at all), note
+RELEVANCE = [
+    ("Nấm mèo", "Nấm mèo khô Vạn Sơn", "exact"),
+    ("nam meo", "Nấm mèo khô Vạn Sơn", "no accents"),
+    ("NAM MEO", "Nấm mèo khô Vạn Sơn", "upper case"),
+    ("nẤm MèO", "Nấm mèo khô Vạn Sơn", "mixed case"),
+    ("nam me", "Nấm mèo khô Vạn Sơn", "half word"),
+    ("nam meoo", "Nấm mèo khô Vạn Sơn", "one extra letter"),
+    ("nam huong", "Nấm hương rừng sấy khô", "no accents"),
+    ("nấm hưong", "Nấm hương rừng sấy khô", "half the accents"),
+    ("nam huogn", "Nấm hương rừng sấy khô", "neighbours swapped"),
+    ("dua chuot", "Dưa chuột muối chua", "đ/ư/ộ folded"),
+    ("dưa chuọt", "Dưa chuột muối chua", "wrong tone mark"),
+    ("dua chout", "Dưa chuột muối chua", "typo"),
+    ("dưa chuột", "Dưa chuột muối chua", "exact"),
+    ("mat ong", "Mật ong bạc hà Mèo Vạc", "no accents"),
+    ("mật ong bạc hà", "Mật ong bạc hà Mèo Vạc", "exact"),
+    ("meo vac", "Mật ong bạc hà Mèo Vạc", "place name inside the name"),
+    ("mat on", "Mật ong bạc hà Mèo Vạc", "half word"),
+    ("che shan tuyet", "Chè Shan tuyết cổ thụ", "no accents"),
+    ("chè shan", "Chè Shan tuyết cổ thụ", "partial"),
+    ("shan tuyte", "Chè Shan tuyết cổ thụ", "typo at the end"),
+    ("dau do", "Đậu đỏ hữu cơ", "đ → d"),
+    ("Đậu Đỏ", "Đậu đỏ hữu cơ", "capital Đ"),
+    ("dau do huu co", "Đậu đỏ hữu cơ", "all words"),
+    ("ruou ngo", "Rượu ngô men lá", "no accents"),
+    ("rượu ngo", "Rượu ngô men lá", "mixed"),
+    ("tho cam", "Khăn thổ cẩm dệt tay", "no accents"),
+    ("khan tho cam det tay", "Khăn thổ cẩm dệt tay", "whole name"),
+    ("gao nep", "Gạo nếp cái hoa vàng", "no accents"),
+    ("nep cai hoa vang", "Gạo nếp cái hoa vàng", "middle of the name"),
+    ("atiso", "Cao atiso Đà Lạt", "single word"),
+    ("atisso", "Cao atiso Đà Lạt", "one extra letter"),
+    ("da lat", "Cao atiso Đà Lạt", "Đà Lạt folded"),
+    ("duong phen", "Đường phèn mía", "đ → d"),
+    ("duong phem", "Đường phèn mía", "typo in the last word"),
+    ("banh da nem", "Bánh đa nem làng Chều", "no accents"),
+    ("muong lat ruou", "Rượu ngô men lá", "commune name plus a word"),
+    ("mat ong", "Mật ong bạc hà Mèo Vạc", "repeat query"),
+    ("xyzzy", None, "nothing like it"),
+    ("nam linh chi", None, "a draft is never found"),
+]
+
+
+def _corpus() -> dict[str, int]:
+    ids = {}
+    for name, category, commune, stars, price in CORPUS:
+        ids[name] = make_listed(name, category, commune, stars, price).id
+    owner = make_user(Role.COOPERATIVE)
+    make_draft(owner, name="Nấm linh chi đỏ")  # a draft: never found
+    db.session.commit()
+    return ids
+
+
+def _names(client, query: str, **params) -> list[str]:
+    response = client.get("/api/v1/products", query_string={"q": query, **params})
+    assert response.status_code == 200, response.get_json()
+    return [item["name"] for item in response.get_json()["items"]]
+
+
+def test_thirty_nine_vietnamese_queries_find_the_right_product(client):
+    _corpus()
+    misses = []
+    for query, expected, note in RELEVANCE:
+        names = _names(client, query)
+        if (expected is None and names) or (expected is not None and (not names or names[0] != expected)):
+            misses.append((query, note, expected, names[:3]))
+    assert misses == []
+    assert len(RELEVANCE) >= 30
+
+
+def test_search_page_finds_by_name_without_accents_and_offers_the_correction(client):
+    _corpus()
+    page = client.get("/search?q=dua+chout").get_data(as_text=True)
+    assert "Dưa chuột muối chua" in page and "Nấm mèo khô Vạn Sơn" not in page
+    assert "Đã tìm cả:" in page and "chuot" in page
+    page = client.get("/search?q=nam+meo").get_data(as_text=True)
+    assert 'name="q"' in page and "Nấm mèo khô Vạn Sơn" in page
+
+
+def test_filters_by_province_commune_category_and_stars(client):
+    _corpus()
+    # the two with "nấm" in their name first; "Đậu đỏ" matches through its category "…: nấm, hạt, đồ khô"
+    assert set(_names(client, "nam")[:2]) == {"Nấm mèo khô Vạn Sơn", "Nấm hương rừng sấy khô"}
+    assert set(_names(client, "nam", commune=VAN_SON, per_page=50)) == {
+        "Nấm mèo khô Vạn Sơn",
+        "Nấm hương rừng sấy khô",
+        "Đậu đỏ hữu cơ",
+    }
+    in_lien_son = _names(client, "", commune=LIEN_SON, per_page=50)
+    assert in_lien_son[0] == "Mật ong bạc hà Mèo Vạc"  # 5 stars first when nothing is typed
+    assert set(in_lien_son) == {
+        "Mật ong bạc hà Mèo Vạc",
+        "Cao atiso Đà Lạt",
+        "Gạo nếp cái hoa vàng",
+        "Dưa chuột muối chua",
+    }
+    assert set(_names(client, "", province="thanh-hoa", ocop_stars=4, per_page=50)) == {
+        "Nấm mèo khô Vạn Sơn",
+        "Chè Shan tuyết cổ thụ",
+    }
+    assert set(_names(client, "", category="do-uong", per_page=50)) == {"Rượu ngô men lá"}
+    thuc_pham = set(_names(client, "", category="thuc-pham", per_page=50))  # a group includes its sub-categories
+    assert {"Nấm mèo khô Vạn Sơn", "Mật ong bạc hà Mèo Vạc", "Dưa chuột muối chua"} <= thuc_pham
+    assert "Rượu ngô men lá" not in thuc_pham
+    assert _names(client, "nam", ocop_stars=5) == []
+    page = client.get("/search?q=&province=25&stars=5").get_data(as_text=True)  # Phú Thọ
+    assert "Mật ong bạc hà Mèo Vạc" in page
+
+
+def test_unknown_filters_are_a_clear_404_not_a_500(client):
+    _corpus()
+    for params in ({"province": "khong-co-tinh-nay"}, {"category": "khong-co"}):
+        response = client.get("/api/v1/products", query_string=params)
+        assert response.status_code == 404
+        assert response.get_json()["error"]["message"]
+    assert client.get("/api/v1/products?ocop_stars=7").status_code == 422
+
+
+def test_empty_query_ranks_by_stars_and_a_query_by_relevance_then_stars(client):
+    make_listed("Mật ong rừng bản A", "mat-ong", VAN_SON, 3)
+    make_listed("Mật ong rừng bản B", "mat-ong", VAN_SON, 5)
+    make_listed("Mật ong rừng bản C", "mat-ong", VAN_SON, None)
+    make_listed("Sáp ong và mật ong rừng", "mat-ong", VAN_SON, 5)
+    db.session.commit()
+    names = _names(client, "mat ong rung ban")
+    assert names == ["Mật ong rừng bản B", "Mật ong rừng bản A", "Mật ong rừng bản C"]
+    assert set(_names(client, "")[:2]) == {"Sáp ong và mật ong rừng", "Mật ong rừng bản B"}
+    assert _names(client, "")[-1] == "Mật ong rừng bản C"
+
+
+def test_facet_counts(app):
+    _corpus()
+    result = get_backend().search(SearchQuery(text=""))
+    assert result.total == len(CORPUS)
+    facets = result.facets
+    assert sum(facets["province_code"].values()) == len(CORPUS)
+    assert facets["commune_code"] == {str(VAN_SON): 5, str(LIEN_SON): 4, str(MUONG_LAT): 3}
+    assert facets["stars"] == {"4": 3, "3": 3, "5": 1}
+    assert facets["price_band"] == {
+        "0-50000": 4,
+        "50000-100000": 2,
+        "100000-200000": 2,
+        "200000-500000": 3,
+        "500000-": 1,
+    }
+    roots = facets["category_root_id"]
+    assert sum(roots.values()) == len(CORPUS)
+    tea = get_backend().search(SearchQuery(text="ruou"))
+    assert tea.total == 1 and tea.facets["commune_code"] == {str(MUONG_LAT): 1} and tea.facets["stars"] == {"3": 1}
+
+
+def test_listing_pages_show_facets_and_paginate(client):
+    for n in range(30):
+        make_listed(f"Măng khô loại {n:02d}", "nong-san-so-che", VAN_SON, None, 50_000 + n)
+    db.session.commit()
+    first = client.get("/search?q=mang+kho").get_data(as_text=True)
+    assert "30 sản phẩm" in first and first.count('class="tile"') == 24
+    assert "?q=mang+kho&amp;page=2" in first or "page=2" in first
+    second = client.get("/search?q=mang+kho&page=2").get_data(as_text=True)
+    assert second.count('class="tile"') == 6
+    assert client.get("/search?q=mang+kho&page=9").status_code == 404
+    assert "Nhóm" in first and "Giá" in first and "Xã/phường" in first
+    api = client.get("/api/v1/products?q=mang&per_page=10&page=3").get_json()
+    assert api["total"] == 30 and api["page"] == 3 and len(api["items"]) == 10
+    seen = set()
+    for page in (1, 2, 3):
+        seen |= {i["id"] for i in client.get(f"/api/v1/products?q=mang&per_page=10&page={page}").get_json()["items"]}
+    assert len(seen) == 30
+
+
+def test_autocomplete_answers_while_typing(client):
+    _corpus()
+    assert client.get("/search/suggest?q=n").get_json() == []
+    names = [s["name"] for s in client.get("/search/suggest?q=nam+m").get_json()]
+    assert names[0] == "Nấm mèo khô Vạn Sơn"
+    hit = client.get("/search/suggest?q=dua+ch").get_json()[0]
+    assert hit["name"] == "Dưa chuột muối chua" and hit["url"].startswith("/p/")
+
+
+def test_only_published_products_are_ever_found(client):
+    owner = make_user(Role.COOPERATIVE)
+    staff = make_user(Role.COMMUNE_STAFF, commune_code=owner.cooperative.commune_code)
+    pending = make_draft(owner, name="Mộc nhĩ đen chờ duyệt")
+    services.submit_product(owner, pending)
+    rejected = make_draft(owner, name="Mộc nhĩ đen bị từ chối")
+    services.submit_product(owner, rejected)
+    services.reject_product(staff, rejected, "Ảnh chưa rõ sản phẩm.")
+    live = make_published(owner, staff, name="Mộc nhĩ đen sấy lạnh")
+    db.session.commit()
+    assert _names(client, "moc nhi") == ["Mộc nhĩ đen sấy lạnh"]
+    services.archive_product(owner, live)
+    db.session.commit()
+    assert _names(client, "moc nhi") == []
+    assert "Mộc nhĩ" not in client.get("/search?q=moc+nhi").get_data(as_text=True).split("<h1>")[-1]
+    assert client.get("/search/suggest?q=moc").get_json() == []
+
+
+def test_reindex_command_rebuilds_the_index(app, client):
+    _corpus()
+    db.session.execute(ProductSearchDoc.__table__.delete())
+    db.session.commit()
+    assert _names(client, "nam meo") == []
+    result = app.test_cli_runner().invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert f"Đã lập chỉ mục {len(CORPUS)} sản phẩm." in result.output
+    db.session.commit()
+    assert _names(client, "nam meo") == ["Nấm mèo khô Vạn Sơn"]
+    assert _names(client, "dua chout") == ["Dưa chuột muối chua"]
+
+
+@pytest.mark.parametrize("status", [ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW])
+def test_product_page_of_an_unpublished_product_is_404(client, status):
+    owner = make_user(Role.COOPERATIVE)
+    product = make_draft(owner, name="Mộc nhĩ chưa duyệt")
+    if status == ProductStatus.PENDING_REVIEW:
+        services.submit_product(owner, product)
+    db.session.commit()
+    assert client.get(f"/p/{product.slug}").status_code == 404
+
+
+def test_listing_sorts_by_price_and_date(client):
+    make_listed("Mật ong rừng loại vừa", "mat-ong", VAN_SON, None, 200_000)
+    make_listed("Mật ong rừng loại rẻ", "mat-ong", VAN_SON, None, 90_000)
+    make_listed("Mật ong rừng loại đắt", "mat-ong", VAN_SON, None, 450_000)
+    db.session.commit()
+
+    def order(sort: str) -> list[str]:
+        page = client.get(f"/search?q=mat+ong&sort={sort}").get_data(as_text=True)
+        return [n.split("<")[0] for n in page.split("<strong>")[1:] if n.startswith("Mật ong")]
+
+    assert order("price_asc") == [
+        "Mật ong rừng loại rẻ",
+        "Mật ong rừng loại vừa",
+        "Mật ong rừng loại đắt",
+    ]
+    assert order("price_desc")[0] == "Mật ong rừng loại đắt"
+    page = client.get("/search?q=mat+ong&sort=price_asc").get_data(as_text=True)
+    assert "Giá thấp đến cao" in page and "sort=price_desc" in page
+    assert client.get("/search?q=mat+ong&sort=bogus").status_code == 200
