@@ -37,4 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from integrations.celery_app import init_celery
 
     init_celery(app)
+    from .pagecache import install as install_page_cache
+
+    install_page_cache(app)
     return app

@@ -92,6 +92,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "SEND_FILE_MAX_AGE_DEFAULT": 86400,
         "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
+        "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:
