@@ -113,7 +113,7 @@ def pg_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served_site(database: str = "sqlite", stock: int = 1_000_000) -> Iterator[Site]:
+def served_site(database: str = "sqlite", stock: int = 1_000_000, **extra_env: str) -> Iterator[Site]:
     """A seeded site on `database` ("sqlite" or "postgresql") served by gunicorn on loopback."""
     with tempfile.TemporaryDirectory(prefix="ocop-bench-") as folder:
         instance = Path(folder)
@@ -123,7 +123,7 @@ def served_site(database: str = "sqlite", stock: int = 1_000_000) -> Iterator[Si
             else:
                 url = f"sqlite:///{instance / 'ocop.sqlite'}"
                 upgrade(url)
-            env = site_env(instance, url)
+            env = site_env(instance, url) | extra_env
             tokens, product_ids, slugs = seed(env, stock)
             base = stack.enter_context(gunicorn_server(APP_SPEC, env=env, ready_path="/login"))
             yield Site(url=base, env=env, tokens=tokens, product_ids=product_ids, slugs=slugs)
