@@ -53,7 +53,9 @@
   });
 
   /* Retry: send the form with fetch; on a network error wait and try again (the hidden client token
-     makes a repeated create harmless). Any server answer is shown as the normal page would be. */
+     makes a repeated create harmless). Any server answer is shown as the normal page would be. After a
+     redirect the page fetch already followed is shown as it came (loading it again would lose its one-time
+     "saved" message), under the address it came from. */
   var form = input.form;
   if (!form || !window.fetch || !window.FormData) return;
   form.addEventListener("submit", function (event) {
@@ -65,8 +67,10 @@
       attempt += 1;
       fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          if (response.redirected) { window.location.assign(response.url); return; }
-          return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+          return response.text().then(function (html) {
+            if (response.redirected) window.history.replaceState(null, "", response.url);
+            document.open(); document.write(html); document.close();
+          });
         })
         .catch(function () {
           if (attempt < 4) { setTimeout(send, 2000 * attempt); return; }
