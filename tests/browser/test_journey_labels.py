@@ -69,7 +69,7 @@ def open_batch(page: Page, shot, lot: str) -> str:
 def record_stage(page: Page, shot, stage: str, note: str, photo: dict | None = None) -> None:
     """The phone screen: optional photo, a note, then one tap on the stage's big button saves it."""
     page.get_by_role("link", name="+ Ghi công đoạn").click()
-    expect(page.get_by_label("Ghi chú")).to_have_value("")  # the last stage's draft was cleared once saved
+    expect(page.get_by_label("Ghi chú")).to_have_value("")
     expect(page.get_by_text("Đã khôi phục bản nháp chưa gửi.")).to_have_count(0)
     if photo:
         page.get_by_label("📷 Chụp ảnh (không bắt buộc)").set_input_files(photo)
@@ -78,6 +78,8 @@ def record_stage(page: Page, shot, stage: str, note: str, photo: dict | None = N
     shot(page, f"stage-{STAGE_SHOTS[stage]}")
     page.get_by_role("button", name=stage, exact=True).click()
     expect(page.get_by_text(f"Đã ghi công đoạn “{stage}”.")).to_be_visible()
+    draft = "ocop-draft:" + page.locator("[data-draft-clear]").get_attribute("data-draft-clear")
+    page.wait_for_function("key => localStorage.getItem(key) === null", arg=draft, timeout=10_000)
 
 
 def record_three_stages(page: Page, shot) -> None:
@@ -90,7 +92,8 @@ def record_three_stages(page: Page, shot) -> None:
         expect(item.locator(".stage")).to_have_text(stage)
     photo = timeline.first.locator("img")
     expect(photo).to_have_count(1)
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the stage photo does not load"
+    photo.scroll_into_view_if_needed()  # the thumbnail is lazy: it loads as it nears the screen
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle(), timeout=10_000)
     expect(page.get_by_text("Chuỗi dữ liệu toàn vẹn: 3 công đoạn")).to_be_visible()
     shot(page, "timeline")
 
@@ -110,8 +113,7 @@ def print_labels(page: Page, shot, site: LiveSite, code: str) -> bytes:
     # The site under test runs no Celery worker: the task runs here, on the site's database, as a worker would.
     with app_context(site):
         assert render_labels_task.run(job_id) is True
-    page.reload()
-    expect(page.get_by_text("Hoàn thành")).to_be_visible()
+    expect(page.get_by_text("Hoàn thành")).to_be_visible(timeout=20_000)  # the page refreshes itself every 2 s
     expect(page.get_by_text("Đã tạo 24 tem trên 1 trang.")).to_be_visible()
     folder = shot(page, "job-done").parent
     with page.expect_download() as downloading:
