@@ -53,7 +53,9 @@
   });
 
   /* Retry: send the form with fetch; on a network error wait and try again (the hidden client token
-     makes a repeated create harmless). Any server answer is shown as the normal page would be. */
+     makes a repeated create harmless). Any server answer is shown as the normal page would be. After a
+     redirect the page fetch already followed is shown as it came (loading it again would lose its one-time
+     "saved" message), under the address it came from. */
   var form = input.form;
   if (!form || !window.fetch || !window.FormData) return;
   form.addEventListener("submit", function (event) {

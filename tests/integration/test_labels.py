@@ -5,18 +5,16 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import date
-from urllib.parse import urlparse
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
-from pyzbar.pyzbar import decode
 from sqlalchemy import func, select
 
 from integrations.models import Job
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import login, make_product, make_user
+from tests.qrcodes import qr_urls, serial_of
 from traceability.label_tasks import render_labels_task
 from traceability.labels import pin_matches
 from traceability.models import Batch, Label, LabelRun
@@ -44,25 +42,6 @@ def make_batch(cooperative, **overrides) -> Batch:
     db.session.add(batch)
     db.session.flush()
     return batch
-
-
-def qr_urls(pdf: bytes) -> list[list[str]]:
-    """The URL in every QR image of every page, decoded with zbar from the images embedded in the PDF."""
-    pages = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        urls = []
-        for embedded in page.images:
-            image = embedded.image.convert("L")
-            image = image.resize((image.width * 6, image.height * 6), Image.NEAREST)
-            found = decode(image)
-            assert len(found) == 1, f"{embedded.name} did not decode"
-            urls.append(found[0].data.decode())
-        pages.append(urls)
-    return pages
-
-
-def serial_of(url: str) -> str:
-    return urlparse(url).path.rsplit("/", 1)[-1]
 
 
 def batch_serials(batch_id: int) -> set[str]:
