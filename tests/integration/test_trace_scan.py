@@ -180,16 +180,22 @@ def test_the_whole_page_with_its_css_stays_under_30_kb(client):
     assert len(html) + css <= 30 * 1024, (len(html), css)
 
 
-def _count_flask_calls(app) -> list[str]:
-    """Record which requests reach Flask behind the scan fast lane."""
+@pytest.fixture
+def flask_calls(app, monkeypatch) -> list[str]:
+    """Record which requests reach Flask behind the scan fast lane (restored after the test)."""
+    from traceability.fastlane import ScanFastLane
+
+    lane = app.wsgi_app
+    while not isinstance(lane, ScanFastLane):  # other middleware (the page cache) may wrap the lane
+        lane = lane.inner
     reached: list[str] = []
-    inner = app.wsgi_app.inner
+    inner = lane.inner
 
     def counting(environ, start_response):
         reached.append(environ["PATH_INFO"])
         return inner(environ, start_response)
 
-    app.wsgi_app.inner = counting
+    monkeypatch.setattr(lane, "inner", counting)
     return reached
 
 
@@ -197,9 +203,9 @@ def _status_free(page: str) -> str:
     return re.sub(r'<section class="status.*?</section>', "", page, flags=re.S)
 
 
-def test_repeat_scans_take_the_fast_lane_and_count_exactly_once(app, client):
+def test_repeat_scans_take_the_fast_lane_and_count_exactly_once(client, flask_calls):
     _batch, label = _label()
-    reached = _count_flask_calls(app)
+    reached = flask_calls
     first = client.get(f"/t/{label.serial}")
     second = client.get(f"/t/{label.serial}")
     third = client.get(f"/t/{label.serial}")
