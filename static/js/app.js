@@ -25,19 +25,19 @@
     function snapshot() {
       all = Array.prototype.slice.call(commune.options, 1).map(function (o) { return { code: o.value, name: o.text }; });
     }
+    /* What was typed in the filter applies whenever the list changes, also when it arrives after the typing */
+    function show() {
+      var q = filter ? fold(filter.value.trim()) : "";
+      render(q ? all.filter(function (c) { return fold(c.name).indexOf(q) !== -1; }) : all);
+    }
     snapshot();
     province.addEventListener("change", function () {
-      if (!province.value) { all = []; render(all); return; }
+      if (!province.value) { all = []; show(); return; }
       fetch("/units/communes?format=json&province=" + encodeURIComponent(province.value), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
-        .then(function (items) { all = items; render(items); });
+        .then(function (items) { all = items; show(); });
     });
-    if (filter) {
-      filter.addEventListener("input", function () {
-        var q = fold(filter.value.trim());
-        render(all.filter(function (c) { return fold(c.name).indexOf(q) !== -1; }));
-      });
-    }
+    if (filter) filter.addEventListener("input", show);
   }
   document.querySelectorAll("[data-unit-picker]").forEach(initPicker);
 
