@@ -24,7 +24,7 @@ from marketplace.database import after_commit
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
-from marketplace.text import as_utc, utcnow
+from marketplace.text import utcnow
 
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -132,7 +132,7 @@ def _claim(delivery_id: int) -> tuple[str, str, bytes, str, int] | None:
     row = db.session.get(WebhookDelivery, delivery_id, with_for_update=True)
     now = utcnow()
     due = row is not None and row.status == DeliveryStatus.PENDING and row.attempts < MAX_ATTEMPTS
-    if not due or (row.next_attempt_at and as_utc(row.next_attempt_at) > now + timedelta(seconds=1)):
+    if not due or (row.next_attempt_at and row.next_attempt_at > now + timedelta(seconds=1)):
         db.session.rollback()
         return None
     row.attempts += 1

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, bearer_token, token_required
 from marketplace.extensions import db, limiter
-from marketplace.text import as_utc
 
 from . import checkout as checkout_service
 from . import queries, services
@@ -91,12 +90,12 @@ def order_summary(order: Order) -> dict:
 def order_detail(order: Order) -> dict:
     data = order_summary(order)
     data.update(
-        created_at=as_utc(order.created_at),
+        created_at=order.created_at,
         payment_method=str(order.payment_method),
         subtotal_vnd=order.subtotal_vnd,
         shipping_vnd=order.shipping_vnd,
         paid_vnd=order.paid_vnd,
-        expires_at=as_utc(order.expires_at) if order.expires_at else None,
+        expires_at=order.expires_at,
         carrier=order.carrier,
         tracking_no=order.tracking_no,
         lines=[
@@ -114,7 +113,7 @@ def order_detail(order: Order) -> dict:
                 "to": ev.to_status,
                 "by": ev.actor_label,
                 "note": ev.note,
-                "at": as_utc(ev.at).isoformat(),
+                "at": ev.at.isoformat(),
             }
             for ev in order.history
         ],
@@ -124,7 +123,7 @@ def order_detail(order: Order) -> dict:
                 "provider_reference": p.provider_reference,
                 "amount_vnd": p.amount_vnd,
                 "status": str(p.status),
-                "at": as_utc(p.at),
+                "at": p.at,
             }
             for p in order.payments
         ],
