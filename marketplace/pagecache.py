@@ -10,13 +10,12 @@ Signed-in people, forms and everything else go straight to Flask.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
+
+from .ttlcache import TtlCache
 
 CACHED_PREFIXES = ("/search", "/c/", "/tinh/", "/xa/", "/htx/", "/p/", "/api/v1/products", "/api/v1/categories")
 MAX_ENTRIES = 512
@@ -24,7 +23,7 @@ MAX_BODY_BYTES = 512 * 1024
 HIT_HEADER = ("X-Page-Cache", "hit")
 PER_REQUEST_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after")
 
-Entry = tuple[float, str, list[tuple[str, str]], bytes]
+Entry = tuple[str, list[tuple[str, str]], bytes]
 
 
 class AnonymousPageCache:
@@ -33,15 +32,13 @@ class AnonymousPageCache:
     def __init__(self, app: Flask, inner: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.inner = inner
-        self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries = TtlCache(MAX_ENTRIES)
 
     def ttl(self) -> float:
         return float(self.app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
     @staticmethod
     def key(environ: dict[str, Any]) -> tuple[str, ...] | None:
@@ -59,30 +56,16 @@ class AnonymousPageCache:
             environ.get("wsgi.url_scheme", ""),
         )
 
-    def _get(self, key: tuple[str, ...], ttl: float) -> Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or time.monotonic() - entry[0] > ttl:
-                return None
-            self._entries.move_to_end(key)
-            return entry
-
-    def _put(self, key: tuple[str, ...], entry: Entry) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
-
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         ttl = self.ttl()
         key = self.key(environ) if ttl > 0 else None
         if key is None:
             return self.inner(environ, start_response)
-        entry = self._get(key, ttl)
+        entry: Entry | None = self._entries.get(key, ttl)
         if entry is not None:
-            start_response(entry[1], [*entry[2], HIT_HEADER])
-            return [entry[3]]
+            status, headers, body = entry
+            start_response(status, [*headers, HIT_HEADER])
+            return [body]
         return self._fetch_and_keep(key, environ, start_response)
 
     def _fetch_and_keep(self, key: tuple[str, ...], environ: dict[str, Any], start_response: Callable[..., Any]):
@@ -107,7 +90,7 @@ class AnonymousPageCache:
         )
         if keep:
             kept = [(name, value) for name, value in headers if name.lower() not in PER_REQUEST_HEADERS]
-            self._put(key, (time.monotonic(), captured["status"], kept, body))
+            self._entries.put(key, (captured["status"], kept, body))
         return [body]
 
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +25,7 @@ from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, selec
 from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.text import as_utc, format_datetime, utcnow
+from marketplace.ttlcache import TtlCache
 
 from .models import Batch, Label, Scan, TraceEvent
 from .scandata import batch_data, iso, load_batch
@@ -51,35 +49,7 @@ class ScanHit:
     head: str
 
 
-class TtlCache:
-    """A small per-process LRU with expiry (each gunicorn worker keeps its own)."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, ttl: float) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or time.monotonic() - found[0] > ttl:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-cache = TtlCache()
+cache = TtlCache(CACHE_SIZE)
 
 
 def _ttl() -> float:
