@@ -64,9 +64,11 @@ def _unique_serials(count: int) -> list[str]:
     """`count` new serials that are not yet in the database (65 random bits: a clash is astronomically rare)."""
     serials: set[str] = set()
     while len(serials) < count:
-        serials.update(new_serial() for _ in range(count - len(serials)))
-        taken = set(db.session.scalars(select(Label.serial).where(Label.serial.in_(list(serials)[:_INSERT_CHUNK]))))
-        serials -= taken
+        fresh = list({new_serial() for _ in range(count - len(serials))} - serials)
+        for start in range(0, len(fresh), _INSERT_CHUNK):
+            chunk = fresh[start : start + _INSERT_CHUNK]
+            taken = set(db.session.scalars(select(Label.serial).where(Label.serial.in_(chunk))))
+            serials.update(serial for serial in chunk if serial not in taken)
     return list(serials)
 
 
