@@ -199,6 +199,27 @@ class ProductSearchDoc(db.Model):
             postgresql_using="gin",
             postgresql_ops={"document": "gin_trgm_ops"},
         ),
+        # covering: a category or province page counts every facet from the index, never the wide rows
+        Index(
+            "ix_product_search_docs_root_facets",
+            "category_root_id",
+            "category_id",
+            "province_code",
+            "commune_code",
+            "stars",
+            "price_vnd",
+            "published_at",
+        ),
+        Index(
+            "ix_product_search_docs_province_facets",
+            "province_code",
+            "commune_code",
+            "category_root_id",
+            "category_id",
+            "stars",
+            "price_vnd",
+            "published_at",
+        ),
     )
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -206,8 +227,8 @@ class ProductSearchDoc(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     document: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    category_root_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    province_code: Mapped[int] = mapped_column(Integer, index=True)
+    category_root_id: Mapped[int | None] = mapped_column(Integer)
+    province_code: Mapped[int] = mapped_column(Integer)
     commune_code: Mapped[int] = mapped_column(Integer, index=True)
     stars: Mapped[int] = mapped_column(Integer, default=0)
     price_vnd: Mapped[int] = mapped_column(BigInteger)

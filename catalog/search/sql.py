@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import ClassVar
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, select, text
 
 from marketplace.extensions import db
 
-from ..models import ProductSearchDoc
+from ..models import Category, ProductSearchDoc
 from . import PRICE_BANDS, SearchQuery, SearchResult, register_backend, terms_of
 from .vocabulary import add_words, clear_words, corrections
 
@@ -37,10 +37,17 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _is_root_category(category_id: int) -> bool:
+    """A group matches its own products and its sub-categories' (one equality, so one index serves it)."""
+    parent = db.session.scalar(select(Category.parent_id).where(Category.id == category_id))
+    return parent is None
+
+
 def _filters(query: SearchQuery, params: dict) -> list[str]:
     clauses = []
     if query.category_id:
-        clauses.append("(d.category_id = :category_id OR d.category_root_id = :category_id)")
+        column = "category_root_id" if _is_root_category(query.category_id) else "category_id"
+        clauses.append(f"d.{column} = :category_id")
         params["category_id"] = query.category_id
     for name in ("province_code", "commune_code"):
         value = getattr(query, name)
@@ -97,15 +104,16 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str) -> st
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
     parts = [
-        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS value, n FROM ("  # noqa: S608 — fixed fragments
-        f"SELECT product_id, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM m "
+        # the window numbers only the page's rows: numbering every match would sort them all twice
+        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS value, "  # noqa: S608 — fixed fragments
+        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM (SELECT * FROM m "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
         "SELECT 'total', NULL, COUNT(*) FROM m",
     ]
     if query.facets:
         # field names and bands are fixed in this module; nothing typed reaches these fragments
         parts += [
-            f"SELECT '{f}', CAST({f} AS TEXT), COUNT(*) FROM m WHERE {f} > 0 GROUP BY {f}"  # noqa: S608
+            f"SELECT '{f}', CAST({f} AS TEXT), COUNT(*) FROM m GROUP BY {f}"  # noqa: S608
             for f in FACET_FIELDS
         ]
         band = _price_band_sql()
@@ -122,7 +130,7 @@ def _read(rows, query: SearchQuery) -> SearchResult:
             page.append((n, int(value)))
         elif kind == "total":
             total = n
-        else:
+        elif value not in (None, "0"):  # no category, no valid certificate: not a facet value
             facets[kind][str(value)] = n
     shaped = {}
     if query.facets:
@@ -191,7 +199,8 @@ class SqlSearch:
         params["match"] = _fts_expression(groups)
         sql = (
             f"SELECT {COLUMNS}, bm25(search_products_fts, 8.0, 1.0) AS score FROM search_products_fts "  # noqa: S608 — fixed fragments, values bound
-            "JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
+            # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row
+            "CROSS JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
             "WHERE search_products_fts MATCH :match"
         )
         return sql + "".join(f" AND {c}" for c in where)
