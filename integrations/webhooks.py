@@ -35,6 +35,7 @@ CLAIM_SECONDS = 60  # a claimed attempt is not picked up again by the sweeper fo
 DELIVER_TASK = "integrations.deliver_webhook"
 SIGNATURE_HEADER = "X-Ocop-Signature"
 _PENDING_KEY = "ocop_pending_webhooks"
+_SUBSCRIPTIONS_KEY = "ocop_webhook_subscriptions"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -63,6 +64,28 @@ def backoff_seconds(attempt: int) -> float:
 # --- emitting ---------------------------------------------------------------------------------------------
 
 
+def _subscriptions(session: Session, cooperative_id: int | None) -> list[WebhookSubscription]:
+    """Active subscriptions for platform-wide events and this cooperative's; read once per transaction
+    (a checkout emits `stock.changed` and `order.created` for the same cooperative)."""
+    cache = session.info.setdefault(_SUBSCRIPTIONS_KEY, {})
+    if any(isinstance(obj, WebhookSubscription) for obj in (*session.new, *session.dirty)):
+        cache.clear()  # subscriptions changing in this very transaction: read them as they will be
+    if cooperative_id not in cache:
+        scope = WebhookSubscription.cooperative_id.is_(None)
+        if cooperative_id is not None:
+            scope = or_(scope, WebhookSubscription.cooperative_id == cooperative_id)
+        cache[cooperative_id] = session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active, scope)
+        ).all()
+    return cache[cooperative_id]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_subscriptions(session: Session, *_args) -> None:
+    session.info.pop(_SUBSCRIPTIONS_KEY, None)
+
+
 def emit(event_name: str, payload: dict[str, Any], cooperative_id: int | None = None) -> list[WebhookDelivery]:
     """Queue `event_name` for every active subscription that wants it (platform-wide ones, and the
     cooperative's own when `cooperative_id` or payload["cooperative_id"] is given). Sent after commit."""
@@ -70,12 +93,8 @@ def emit(event_name: str, payload: dict[str, Any], cooperative_id: int | None = 
         raise ValueError(f"unknown webhook event {event_name}")
     session = db.session()
     cooperative_id = cooperative_id if cooperative_id is not None else payload.get("cooperative_id")
-    scope = WebhookSubscription.cooperative_id.is_(None)
-    if cooperative_id is not None:
-        scope = or_(scope, WebhookSubscription.cooperative_id == cooperative_id)
-    subscriptions = session.scalars(select(WebhookSubscription).where(WebhookSubscription.active, scope)).all()
     deliveries = []
-    for subscription in subscriptions:
+    for subscription in _subscriptions(session, cooperative_id):
         if event_name not in (subscription.events or []):
             continue
         delivery = WebhookDelivery(

@@ -93,6 +93,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 86400,
         "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
+        # a burst of stock changes (checkouts) queues one feed rebuild per worker, this many seconds ahead
+        "FEED_REBUILD_DELAY_SECONDS": float(_env("FEED_REBUILD_DELAY_SECONDS", "30")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
+from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import DateTime, event, inspect
@@ -16,6 +17,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .extensions import db
 
 _AFTER_COMMIT_KEY = "ocop_after_commit"
+_ONCE_KEY = "ocop_after_commit_once"
+T = TypeVar("T", bound=Callable[[], object])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLite: requests that may write take the write lock at BEGIN, so a read-then-write never fails to upgrade.
 sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
@@ -63,9 +66,21 @@ def after_commit(callback: Callable[[], object], session: Session | None = None)
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
+def after_commit_once(key: str, factory: Callable[[], T], session: Session | None = None) -> T:
+    """The after-commit callback kept under `key` for this transaction, made by `factory` on first use
+    (for work that batches: every mail of a transaction goes out in one task)."""
+    session = session or db.session()
+    once = session.info.setdefault(_ONCE_KEY, {})
+    if key not in once:
+        once[key] = factory()
+        after_commit(once[key], session)
+    return once[key]
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])
+    session.info.pop(_ONCE_KEY, None)
     for callback in callbacks:
         callback()
 
@@ -73,6 +88,7 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, _previous) -> None:
     session.info.pop(_AFTER_COMMIT_KEY, None)
+    session.info.pop(_ONCE_KEY, None)
 
 
 @cache

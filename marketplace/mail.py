@@ -9,14 +9,16 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import inspect
 
-from .database import after_commit
+from .database import after_commit, after_commit_once
 from .extensions import db
 from .models import OutboxMail, OutboxStatus
 from .text import utcnow
 
 log = logging.getLogger(__name__)
 SEND_TASK = "marketplace.send_outbox_mail"
+BATCH_TASK = "marketplace.send_outbox_batch"
 
 
 def enqueue_task(name: str, *args, **kwargs) -> None:
@@ -32,11 +34,26 @@ def enqueue_task(name: str, *args, **kwargs) -> None:
     after_commit(_send)
 
 
+class _OutboxBatch:
+    """The mail a transaction wrote to the outbox, handed to one Celery task once it commits."""
+
+    def __init__(self) -> None:
+        self.app = current_app._get_current_object()
+        self.messages: list[OutboxMail] = []
+
+    def __call__(self) -> None:
+        ids = [inspect(message).identity[0] for message in self.messages]  # no reload of expired rows
+        try:
+            self.app.extensions["celery"].send_task(BATCH_TASK, args=(ids,))
+        except Exception:  # the broker being down must not fail the user's request; the sweeper re-sends
+            log.exception("could not enqueue outbox mail %s", ids)
+
+
 def queue_mail(to_address: str, subject: str, body: str) -> OutboxMail:
+    """Write a mail to the outbox in the caller's transaction (flushed with the rest of its rows)."""
     message = OutboxMail(to_address=to_address, subject=subject, body=body)
     db.session.add(message)
-    db.session.flush()
-    enqueue_task(SEND_TASK, message.id)
+    after_commit_once(BATCH_TASK, _OutboxBatch).messages.append(message)
     return message
 
 

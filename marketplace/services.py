@@ -29,6 +29,7 @@ from .models import (
     User,
 )
 from .text import nfc, normalise_phone, slugify, utcnow
+from .ttlcache import TtlCache
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -36,6 +37,8 @@ RESET_MAX_AGE_SECONDS = 2 * 3600
 INVITATION_DAYS = 7
 # Verified against when the e-mail is unknown, so a login costs the same whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("ocop-dummy-password")
+COMMUNE_CACHE_SECONDS = 600
+_commune_provinces = TtlCache(size=8192)
 
 
 def hash_password(password: str) -> str:
@@ -239,12 +242,24 @@ def issue_api_token(user: User, name: str = "api") -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
+    """The active user holding this unrevoked token (one query)."""
+    return db.session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None), User.active)
     )
-    if row is None or not row.user.active:
-        return None
-    return row.user
+
+
+def province_of_commune(code: int) -> int | None:
+    """The province code of a commune, None when no such commune; administrative units are reference
+    data, so each worker remembers the answers for a while."""
+    key = (str(db.engine.url), code)
+    found = _commune_provinces.get(key, COMMUNE_CACHE_SECONDS)
+    if found is None:
+        found = db.session.scalar(select(Commune.province_code).where(Commune.code == code))
+        if found is not None:
+            _commune_provinces.put(key, found)
+    return found
 
 
 def revoke_token(token: str) -> bool:

@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from .mail import SEND_TASK, deliver_outbox_mail
+from .mail import BATCH_TASK, SEND_TASK, deliver_outbox_mail
 
 
 @shared_task(
@@ -19,3 +19,15 @@ from .mail import SEND_TASK, deliver_outbox_mail
 )
 def send_outbox_mail(self, mail_id: int) -> bool:
     return deliver_outbox_mail(mail_id)
+
+
+@shared_task(name=BATCH_TASK)
+def send_outbox_batch(mail_ids: list[int]) -> int:
+    """Send one transaction's mail; a message that fails gets its own retrying task. Returns how many went."""
+    sent = 0
+    for mail_id in mail_ids:
+        try:
+            sent += deliver_outbox_mail(mail_id)
+        except (OSError, smtplib.SMTPException):
+            send_outbox_mail.apply_async(args=(mail_id,), countdown=30)
+    return sent

@@ -9,13 +9,15 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.models import Product, ProductStatus
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
-from marketplace.models import Commune, User
+from marketplace.models import User
+from marketplace.services import province_of_commune
 from marketplace.text import nfc, normalise_phone, utcnow
 
 from . import notifications, services
@@ -37,12 +39,21 @@ class Shipping:
     note: str = ""
 
 
-def new_order_code() -> str:
-    """`OC` and six random Crockford characters, e.g. `OC7K2Q9M` (about a billion possibilities)."""
+def _random_code() -> str:
+    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_order_codes(count: int) -> list[str]:
+    """`count` unused codes, each `OC` and six random Crockford characters, e.g. `OC7K2Q9M` (one query)."""
     while True:
-        code = CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
-            return code
+        codes = {_random_code() for _ in range(count)}
+        if len(codes) == count and not db.session.scalar(select(Order.id).where(Order.code.in_(codes)).limit(1)):
+            return list(codes)
+
+
+def new_order_code() -> str:
+    """One unused order code (about a billion possibilities)."""
+    return new_order_codes(1)[0]
 
 
 def clean_shipping(
@@ -58,14 +69,15 @@ def clean_shipping(
         errors["phone"] = [_("Số di động Việt Nam gồm 10 số, bắt đầu bằng 0 hoặc +84.")]
     if not address or len(address) > 300:
         errors["address"] = [_("Nhập số nhà, thôn/xóm, đường (tối đa 300 ký tự).")]
-    commune_row = db.session.get(Commune, int(commune)) if str(commune or "").isdigit() else None
-    if commune_row is None or (str(province or "").isdigit() and commune_row.province_code != int(province)):
+    commune_code = int(commune) if str(commune or "").isdigit() else None
+    province_code = province_of_commune(commune_code) if commune_code else None
+    if province_code is None or (str(province or "").isdigit() and province_code != int(province)):
         errors["commune"] = [_("Chọn xã/phường nhận hàng.")]
     if len(note) > 500:
         errors["note"] = [_("Ghi chú tối đa 500 ký tự.")]
     if errors:
         raise ValidationFailed(_("Vui lòng kiểm tra lại thông tin giao hàng."), fields=errors)
-    return Shipping(name, mobile, address, commune_row.code, note)
+    return Shipping(name, mobile, address, commune_code, note)
 
 
 def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
@@ -87,7 +99,7 @@ def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
 
 def _groups(items: dict[int, int]) -> list[CartGroup]:
     products = db.session.scalars(
-        select(Product).where(Product.id.in_(items)).options(selectinload(Product.cooperative))
+        select(Product).where(Product.id.in_(items)).options(joinedload(Product.cooperative))
     ).all()
     found = {p.id: p for p in products if p.status == ProductStatus.PUBLISHED}
     missing = sorted(set(items) - set(found))
@@ -147,13 +159,24 @@ def existing_checkout(buyer: User, key: str) -> Checkout | None:
 
 
 def _claim_key(buyer: User, key: str, method: PaymentMethod) -> Checkout | None:
-    """Insert the checkout row first: a concurrent duplicate waits on the unique key, then finds ours."""
-    checkout = Checkout(public_id=secrets.token_hex(8), buyer_id=buyer.id, idempotency_key=key, payment_method=method)
-    try:
-        with db.session.begin_nested():
-            db.session.add(checkout)
-    except IntegrityError:
-        return None
+    """Insert the checkout row first (one statement): a concurrent duplicate waits on the unique key,
+    then inserts nothing and finds ours."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Checkout)
+        .values(
+            public_id=secrets.token_hex(8),
+            buyer_id=buyer.id,
+            idempotency_key=key,
+            payment_method=method,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["buyer_id", "idempotency_key"])
+        .returning(Checkout)
+    )
+    checkout = db.session.scalar(statement)
+    if checkout is not None:
+        set_committed_value(checkout, "orders", [])  # new: no orders to load, the ones made now append here
     return checkout
 
 
@@ -161,27 +184,40 @@ def place_checkout(
     buyer: User, raw_items: dict[int, int], method: str, shipping: Shipping, key: str
 ) -> tuple[Checkout, bool]:
     """(checkout, created): a repeated key returns the first checkout and reserves nothing more."""
-    key = (key or "").strip()[:100] or secrets.token_hex(16)
-    earlier = existing_checkout(buyer, key)
-    if earlier is not None:
-        return earlier, False
+    key = (key or "").strip()[:100]
+    if key:
+        earlier = existing_checkout(buyer, key)
+        if earlier is not None:
+            return earlier, False
+    else:
+        key = secrets.token_hex(16)  # no key given: nothing earlier can hold this fresh one
     groups = _groups(raw_items)
     chosen = _check_method(method, groups)
     checkout = _claim_key(buyer, key, chosen)
     if checkout is None:
         return existing_checkout(buyer, key), False
-    reserve_stock(raw_items)
     ttl = timedelta(hours=current_app.config.get("ORDER_PAYMENT_TTL_HOURS", 24))
-    for group in groups:
-        _create_order(buyer, checkout, group, chosen, shipping, ttl)
+    orders = [
+        _new_order(buyer, checkout, group, chosen, shipping, ttl, code)
+        for group, code in zip(groups, new_order_codes(len(groups)), strict=True)
+    ]
+    db.session.add_all(orders)
+    db.session.flush()
+    for order in orders:
+        services.record_created(order, buyer)
+        notifications.order_placed(order)
+    db.session.flush()
+    # last: the product rows stay locked only from these UPDATEs to the commit, so buyers of the same
+    # product queue behind a few statements, not a whole checkout; a short line still undoes everything
+    reserve_stock(raw_items)
     return checkout, True
 
 
-def _create_order(buyer, checkout, group: CartGroup, method: PaymentMethod, shipping: Shipping, ttl) -> Order:
+def _new_order(buyer, checkout, group: CartGroup, method: PaymentMethod, shipping: Shipping, ttl, code) -> Order:
     prepaid = method != PaymentMethod.COD
     shipping_vnd = shipping_fee(group.cooperative, group.weight_g)
     order = Order(
-        code=new_order_code(),
+        code=code,
         checkout=checkout,
         buyer_id=buyer.id,
         cooperative_id=group.cooperative.id,
@@ -209,10 +245,6 @@ def _create_order(buyer, checkout, group: CartGroup, method: PaymentMethod, ship
         )
         for line in group.lines
     ]
-    db.session.add(order)
-    db.session.flush()
-    services.record_created(order, buyer)
-    notifications.order_placed(order)
     return order
 
 
