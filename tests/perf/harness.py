@@ -104,15 +104,28 @@ def wrk_rps(
 ) -> float:
     """Requests per second that wrk sustains against one URL (non-2xx responses make it fail loudly);
     `script` is a wrk Lua script, e.g. for POST bodies."""
+    output = wrk_output(url, seconds, connections, threads, headers, script, timeout)
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
+        raise RuntimeError(f"errors while loading {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def wrk_output(
+    url: str,
+    seconds: int,
+    connections: int,
+    threads: int = 1,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+    timeout: str = "10s",
+) -> str:
+    """wrk's report of loading one URL (whatever the answers were)."""
     args = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}", "--latency"]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
     if script:
         args += ["-s", script]
-    output = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
-    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
-        raise RuntimeError(f"errors while loading {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
 
 
 def baseline_rps(seconds: int = 5) -> float:
