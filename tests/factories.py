@@ -112,3 +112,18 @@ def sent_mails(app) -> list[dict[str, str]]:
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         mails.append({"to": message["To"], "subject": message["Subject"], "body": message.get_content()})
     return mails
+
+
+def queued_tasks(app, task: str) -> dict[str, str]:
+    """Arguments (as Celery's repr) of the messages for `task` waiting in the embedded (filesystem) broker,
+    by message file."""
+    import json
+    from pathlib import Path
+
+    folder = Path(app.config["CELERY_BROKER_URL"][len("filesystem://") :]) / "queue"
+    found = {}
+    for path in folder.glob("*"):
+        message = json.loads(path.read_text())
+        if message["headers"].get("task") == task:
+            found[path.name] = message["headers"]["argsrepr"]
+    return found

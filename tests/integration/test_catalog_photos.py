@@ -4,7 +4,6 @@ the picture is turned upright and stripped of metadata (GPS too), and a Celery t
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from catalog.models import Product, ProductImage, ProductStatus
 from catalog.tasks import VARIANTS_TASK, make_image_variants
 from marketplace.extensions import db
 from marketplace.models import Role
-from tests.factories import api_token, login, make_user
+from tests.factories import api_token, login, make_user, queued_tasks
 from tests.factories_catalog import bomb_png, jpeg_bytes, make_draft, make_published, png_bytes, product_data
 
 THIRTY_MB = 30 * 1024 * 1024
@@ -29,17 +28,6 @@ def _media(app) -> Path:
 def _files(app) -> list[Path]:
     folder = _media(app) / "products"
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
-
-
-def _queued(app, task: str) -> dict[str, str]:
-    """Arguments of the messages for `task` waiting in the embedded (filesystem) broker, by message file."""
-    folder = Path(app.config["CELERY_BROKER_URL"][len("filesystem://") :]) / "queue"
-    found = {}
-    for path in folder.glob("*"):
-        message = json.loads(path.read_text())
-        if message["headers"].get("task") == task:
-            found[path.name] = message["headers"]["argsrepr"]
-    return found
 
 
 def _gps_exif(orientation: int | None = None) -> Image.Exif:
@@ -135,11 +123,11 @@ def test_upload_queues_the_sizes_task_which_makes_webp_and_jpeg(app, client):
     owner = make_user(Role.COOPERATIVE)
     db.session.commit()
     login(client, owner)
-    waiting = _queued(app, VARIANTS_TASK)
+    waiting = queued_tasks(app, VARIANTS_TASK)
     response = _new_product_form(client, (io.BytesIO(jpeg_bytes(2000, 1500)), "IMG_0001.JPG"))
     assert response.status_code == 302
     image = db.session.scalar(select(ProductImage))
-    new = {k: v for k, v in _queued(app, VARIANTS_TASK).items() if k not in waiting}
+    new = {k: v for k, v in queued_tasks(app, VARIANTS_TASK).items() if k not in waiting}
     assert list(new.values()) == [f"({image.id},)"]  # sent once, after the commit
     assert image.variants_ready is False
     page_before = client.get(f"/cooperative/products/{image.product_id}").get_data(as_text=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from sqlalchemy import func, select
 
 from catalog.models import Product
 from marketplace.extensions import db
-from marketplace.models import Notice, Role
+from marketplace.models import Notice, OutboxMail, Role
 from orders.models import Checkout, Order, OrderLine
-from tests.factories import login, make_cooperative, make_product, make_user, sent_mails
+from tests.factories import login, make_cooperative, make_product, make_user, queued_tasks, sent_mails
 from tests.factories_orders import bearer, checkout_body
 
 
@@ -62,7 +63,37 @@ def test_short_line_reserves_nothing_and_names_the_product(client):
     assert error["code"] == "insufficient_stock" and "Mật ong bạc hà" in error["message"]
     assert error["product_id"] == scarce.id
     assert (_stock(plenty.id), _stock(scarce.id)) == (10, 1)
-    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    for table in (Order, Checkout, Notice, OutboxMail):  # stock is reserved last: all of it is undone
+        assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.__name__
+    scarce.stock = 5
+    db.session.commit()
+    retried = client.post("/api/v1/checkout", json=checkout_body({plenty.id: 3, scarce.id: 2}), headers=headers)
+    assert retried.status_code == 201 and (_stock(plenty.id), _stock(scarce.id)) == (7, 3)
+
+
+def test_every_mail_of_a_checkout_goes_out_in_one_task(app, client):
+    """Buyer and cooperative members of two orders: four outbox rows, one Celery message, four mails sent."""
+    from marketplace.tasks import send_outbox_batch
+
+    coops = [make_cooperative(), make_cooperative()]
+    members = [make_user(Role.COOPERATIVE, cooperative=coop) for coop in coops]
+    products = [make_product(coop, stock=5) for coop in coops]
+    buyer = make_user()
+    waiting = queued_tasks(app, "marketplace.send_outbox_batch")
+    body = checkout_body({products[0].id: 1, products[1].id: 1}, "cod")
+    response = client.post("/api/v1/checkout", json=body, headers=bearer(buyer))
+    assert response.status_code == 201
+    codes = {order["code"] for order in response.get_json()["orders"]}
+    mail_ids = sorted(db.session.scalars(select(OutboxMail.id)))
+    assert len(mail_ids) == 4
+    new = [
+        ast.literal_eval(a) for k, a in queued_tasks(app, "marketplace.send_outbox_batch").items() if k not in waiting
+    ]
+    assert len(new) == 1 and sorted(new[0][0]) == mail_ids
+    db.session.commit()  # the task runs in its own context, as on the worker
+    assert send_outbox_batch(*new[0]) == 4
+    recipients = sorted(m["to"] for m in sent_mails(app) if any(code in m["subject"] for code in codes))
+    assert recipients == sorted([buyer.email, buyer.email, *(m.email for m in members)])
 
 
 def test_idempotency_key_makes_one_checkout(client):

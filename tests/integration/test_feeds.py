@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from catalog.models import Product, ProductStatus
+from integrations.changes import FEED_TASK, feed_rebuilds
 from marketplace.extensions import db
-from tests.factories import make_cooperative, make_product
+from tests.factories import make_cooperative, make_product, make_user, queued_tasks
 from tests.factories_integrations import add_photo
+from tests.factories_orders import bearer, checkout_body
 
 G = "{http://base.google.com/ns/1.0}"
 GOOGLE_REQUIRED = ("id", "title", "description", "link", "image_link", "availability", "price", "condition")
@@ -105,3 +109,34 @@ def test_ocop_feeds_rebuilds_every_feed(app):
     assert "google: 2 sản phẩm" in result.output and "facebook: 2 sản phẩm" in result.output
     written = (Path(app.config["INSTANCE_PATH"]) / "feeds" / "facebook.csv").read_text(encoding="utf-8")
     assert "Chè Shan tuyết cổ thụ" in written and "Bản nháp" not in written
+
+
+def test_a_burst_of_sales_queues_one_feed_rebuild_per_worker(app, client):
+    """Every checkout changes stock; the first change queues a rebuild 30 s ahead, which covers the sales
+    committed before it runs, so a busy hour is not thousands of rebuilds."""
+    feed_rebuilds.queued_until = 0.0
+    honey = make_product(name="Mật ong bạc hà", stock=10)
+    headers = bearer(make_user())
+    waiting = set(queued_tasks(app, FEED_TASK))
+
+    def buy() -> None:
+        assert (
+            client.post("/api/v1/checkout", json=checkout_body({honey.id: 1}, "cod"), headers=headers).status_code
+            == 201
+        )
+
+    def new_messages() -> list[str]:
+        fresh = sorted(set(queued_tasks(app, FEED_TASK)) - waiting)
+        waiting.update(fresh)
+        return fresh
+
+    for _ in range(3):
+        buy()
+    assert len(new_messages()) == 1
+    assert db.session.get(Product, honey.id).stock == 7
+    feed_rebuilds.queued_until = 0.0  # the queued rebuild has run: the next sale queues another
+    buy()
+    (fresh,) = new_messages()
+    folder = Path(app.config["CELERY_BROKER_URL"][len("filesystem://") :]) / "queue"
+    eta = datetime.fromisoformat(json.loads((folder / fresh).read_text())["headers"]["eta"])
+    assert 20 <= (eta - datetime.now(UTC)).total_seconds() <= 31
