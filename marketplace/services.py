@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from .extensions import db
@@ -90,12 +90,20 @@ def notify(user: User, kind: str, message: str, link: str | None = None) -> Noti
     return notice
 
 
+def active_members(cooperative_id: int) -> list[User]:
+    """A cooperative's active members: the collection already loaded with it in this session (checkout loads
+    it with the products, so placing an order does not stop to query), else one query."""
+    cooperative = db.session.identity_map.get(db.session.identity_key(Cooperative, cooperative_id))
+    if cooperative is not None and "members" in inspect(cooperative).dict:
+        return [member for member in cooperative.members if member.active]
+    return list(db.session.scalars(select(User).where(User.cooperative_id == cooperative_id, User.active)))
+
+
 def notify_cooperative(
     cooperative_id: int, kind: str, message: str, link: str | None = None, mail_subject: str | None = None
 ) -> None:
     """An in-app notice to every member of a cooperative, plus an e-mail when a subject is given."""
-    members = db.session.scalars(select(User).where(User.cooperative_id == cooperative_id, User.active))
-    for member in members:
+    for member in active_members(cooperative_id):
         notify(member, kind, message, link)
         if mail_subject:
             queue_mail(member.email, mail_subject, message + (f"\n\n{link}" if link else ""))

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from catalog.models import Product, ProductStatus
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
-from marketplace.models import User
+from marketplace.models import Cooperative, User
 from marketplace.services import province_of_commune
 from marketplace.text import nfc, normalise_phone, utcnow
 
@@ -98,9 +98,14 @@ def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
 
 
 def _groups(items: dict[int, int]) -> list[CartGroup]:
-    products = db.session.scalars(
-        select(Product).where(Product.id.in_(items)).options(joinedload(Product.cooperative))
-    ).all()
+    loaded = joinedload(Product.cooperative)  # with its members: the new-order notices go to them
+    products = (
+        db.session.scalars(
+            select(Product).where(Product.id.in_(items)).options(loaded, loaded.joinedload(Cooperative.members))
+        )
+        .unique()
+        .all()
+    )
     found = {p.id: p for p in products if p.status == ProductStatus.PUBLISHED}
     missing = sorted(set(items) - set(found))
     if missing:
