@@ -10,7 +10,6 @@ Code that changes products with raw SQL calls `product_changed(ids, fields)` its
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -21,6 +20,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 
 from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
 from marketplace.database import after_commit
+from marketplace.debounce import DebouncedTask
 
 WATCHED = {
     "price_vnd": "price",
@@ -115,27 +115,8 @@ def _emit_product_events(session: Session, changes: dict[int, set[str]], publish
             emit("stock.changed", payload)
 
 
-class _FeedRebuilds:
-    """Debounces feed rebuilds per worker: the first change queues one rebuild `FEED_REBUILD_DELAY_SECONDS`
-    ahead; changes committed before it runs are left to it (it reads them) instead of queueing their own."""
-
-    def __init__(self) -> None:
-        self.queued_until = 0.0
-
-    def request(self, app) -> None:
-        delay = app.config.get("FEED_REBUILD_DELAY_SECONDS", 0)
-        now = time.monotonic()
-        if delay and now < self.queued_until:
-            return
-        self.queued_until = now + delay
-        try:
-            app.extensions["celery"].send_task(FEED_TASK, countdown=delay or None)
-        except Exception:  # feeds also rebuild on the next request when stale; never fail the caller
-            self.queued_until = 0.0
-            app.logger.exception("could not enqueue the feed rebuild")
-
-
-feed_rebuilds = _FeedRebuilds()
+# a burst of stock changes (checkouts) is one rebuild per worker per FEED_REBUILD_DELAY_SECONDS
+feed_rebuilds = DebouncedTask(FEED_TASK, "FEED_REBUILD_DELAY_SECONDS")
 
 
 def _mark_feeds_dirty(session: Session) -> None:

@@ -95,6 +95,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
         # a burst of stock changes (checkouts) queues one feed rebuild per worker, this many seconds ahead
         "FEED_REBUILD_DELAY_SECONDS": float(_env("FEED_REBUILD_DELAY_SECONDS", "30")),
+        # and one outbox drain per worker, this many seconds after the first new mail
+        "OUTBOX_DRAIN_DELAY_SECONDS": float(_env("OUTBOX_DRAIN_DELAY_SECONDS", "2")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

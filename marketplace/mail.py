@@ -6,19 +6,21 @@ import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
+from functools import partial
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import inspect
+from sqlalchemy import select
 
 from .database import after_commit, after_commit_once
+from .debounce import DebouncedTask
 from .extensions import db
 from .models import OutboxMail, OutboxStatus
 from .text import utcnow
 
 log = logging.getLogger(__name__)
 SEND_TASK = "marketplace.send_outbox_mail"
-BATCH_TASK = "marketplace.send_outbox_batch"
+DRAIN_TASK = "marketplace.drain_outbox"
 
 
 def enqueue_task(name: str, *args, **kwargs) -> None:
@@ -34,27 +36,23 @@ def enqueue_task(name: str, *args, **kwargs) -> None:
     after_commit(_send)
 
 
-class _OutboxBatch:
-    """The mail a transaction wrote to the outbox, handed to one Celery task once it commits."""
-
-    def __init__(self) -> None:
-        self.app = current_app._get_current_object()
-        self.messages: list[OutboxMail] = []
-
-    def __call__(self) -> None:
-        ids = [inspect(message).identity[0] for message in self.messages]  # no reload of expired rows
-        try:
-            self.app.extensions["celery"].send_task(BATCH_TASK, args=(ids,))
-        except Exception:  # the broker being down must not fail the user's request; the sweeper re-sends
-            log.exception("could not enqueue outbox mail %s", ids)
+# every mail of a burst of transactions goes out with one drain per worker per OUTBOX_DRAIN_DELAY_SECONDS
+outbox_drains = DebouncedTask(DRAIN_TASK, "OUTBOX_DRAIN_DELAY_SECONDS")
 
 
 def queue_mail(to_address: str, subject: str, body: str) -> OutboxMail:
-    """Write a mail to the outbox in the caller's transaction (flushed with the rest of its rows)."""
+    """Write a mail to the outbox in the caller's transaction; a drain of the outbox is queued after commit."""
     message = OutboxMail(to_address=to_address, subject=subject, body=body)
     db.session.add(message)
-    after_commit_once(BATCH_TASK, _OutboxBatch).messages.append(message)
+    app = current_app._get_current_object()
+    after_commit_once(DRAIN_TASK, lambda: partial(outbox_drains.request, app))
     return message
+
+
+def pending_mail_ids(limit: int) -> list[int]:
+    """Outbox mail never tried yet, oldest first."""
+    query = select(OutboxMail.id).where(OutboxMail.status == OutboxStatus.PENDING).order_by(OutboxMail.id)
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def _build_message(row: OutboxMail) -> EmailMessage:

@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from .mail import BATCH_TASK, SEND_TASK, deliver_outbox_mail
+from .mail import DRAIN_TASK, SEND_TASK, deliver_outbox_mail, pending_mail_ids
 
 
 @shared_task(
@@ -21,13 +21,20 @@ def send_outbox_mail(self, mail_id: int) -> bool:
     return deliver_outbox_mail(mail_id)
 
 
-@shared_task(name=BATCH_TASK)
-def send_outbox_batch(mail_ids: list[int]) -> int:
-    """Send one transaction's mail; a message that fails gets its own retrying task. Returns how many went."""
+DRAIN_BATCH = 500
+
+
+@shared_task(name=DRAIN_TASK)
+def drain_outbox() -> int:
+    """Send the mail waiting in the outbox, oldest first; a message that fails gets its own retrying task,
+    and a full batch queues the next drain at once. Returns how many were sent."""
+    ids = pending_mail_ids(DRAIN_BATCH)
     sent = 0
-    for mail_id in mail_ids:
+    for mail_id in ids:
         try:
             sent += deliver_outbox_mail(mail_id)
         except (OSError, smtplib.SMTPException):
             send_outbox_mail.apply_async(args=(mail_id,), countdown=30)
+    if len(ids) == DRAIN_BATCH:
+        drain_outbox.delay()
     return sent
