@@ -10,6 +10,7 @@ Code that changes products with raw SQL calls `product_changed(ids, fields)` its
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -19,7 +20,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
-from marketplace.database import after_commit
+from marketplace.database import after_commit_once
 from marketplace.debounce import DebouncedTask
 
 WATCHED = {
@@ -36,7 +37,6 @@ WATCHED = {
     "status": "status",
 }
 FEED_TASK = "integrations.rebuild_feeds"
-_FEED_KEY = "ocop_feeds_dirty"
 
 
 def _changed_fields(product: Product) -> set[str]:
@@ -120,11 +120,10 @@ feed_rebuilds = DebouncedTask(FEED_TASK, "FEED_REBUILD_DELAY_SECONDS")
 
 
 def _mark_feeds_dirty(session: Session) -> None:
-    if session.info.get(_FEED_KEY) or not has_app_context():
+    if not has_app_context():
         return
-    session.info[_FEED_KEY] = True
     app = current_app._get_current_object()
-    after_commit(lambda: feed_rebuilds.request(app), session)
+    after_commit_once(FEED_TASK, lambda: partial(feed_rebuilds.request, app), session)
 
 
 ORDER_EVENTS = {"paid": "order.paid", "shipped": "order.shipped"}
@@ -159,12 +158,6 @@ def _before_flush(session: Session, _context, _instances) -> None:
     changes, published = _collect(session)
     product_changed(session, changes, published)
     _order_webhooks(session)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _reset(session: Session, *_args) -> None:
-    session.info.pop(_FEED_KEY, None)
 
 
 def _bulk_update_fields(statement) -> set[str]:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from flask import Flask
 from sqlalchemy import DateTime, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -66,9 +67,15 @@ def after_commit(callback: Callable[[], object], session: Session | None = None)
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
 
 
+def dialect_insert(model: type):
+    """`INSERT` with the current database's `ON CONFLICT` clauses (PostgreSQL or SQLite)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
 def after_commit_once(key: str, factory: Callable[[], T], session: Session | None = None) -> T:
     """The after-commit callback kept under `key` for this transaction, made by `factory` on first use
-    (for work that batches: every mail of a transaction goes out in one task)."""
+    (work queued once per transaction however many rows ask for it: the outbox drain, the feed rebuild)."""
     session = session or db.session()
     once = session.info.setdefault(_ONCE_KEY, {})
     if key not in once:

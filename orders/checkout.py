@@ -9,11 +9,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.models import Product, ProductStatus
+from marketplace.database import dialect_insert
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
@@ -166,9 +166,8 @@ def existing_checkout(buyer: User, key: str) -> Checkout | None:
 def _claim_key(buyer: User, key: str, method: PaymentMethod) -> Checkout | None:
     """Insert the checkout row first (one statement): a concurrent duplicate waits on the unique key,
     then inserts nothing and finds ours."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(Checkout)
+        dialect_insert(Checkout)
         .values(
             public_id=secrets.token_hex(8),
             buyer_id=buyer.id,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace.database import dialect_insert
 from marketplace.extensions import db
 
 from ..models import SearchTerm
@@ -18,11 +18,9 @@ def add_words(documents: list[dict]) -> None:
     words = {w for doc in documents for w in doc["document"].split() if 2 <= len(w) <= 60 and w.isalnum()}
     if not words:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [{"word": w, "length": len(w)} for w in sorted(words)]
     for start in range(0, len(rows), 500):
-        db.session.execute(insert(SearchTerm).values(rows[start : start + 500]).on_conflict_do_nothing())
+        db.session.execute(dialect_insert(SearchTerm).values(rows[start : start + 500]).on_conflict_do_nothing())
 
 
 def clear_words() -> None:
