@@ -32,7 +32,7 @@ run: migrate
 	@PORT=$(PORT) bash scripts/run.sh
 
 worker: install
-	$(BIN)/celery -A integrations.worker worker -B --loglevel=info
+	$(BIN)/celery -A marketplace.worker worker -B --loglevel=info
 
 $(TEST_INSTALLED): $(INSTALLED) pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'

@@ -12,11 +12,12 @@ def init_app(app: Flask) -> None:
     from marketplace.demo import register_seeder
     from marketplace.web import add_account_link, register_api_blueprint
 
-    from . import admin, api, cli, demo, excel_views, manage, photos_view, views  # noqa: F401 — routes on views.bp
+    from . import api, cli, demo, templating, views
 
-    app.register_blueprint(views.bp)
+    for blueprint in views.BLUEPRINTS:
+        app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
-    photos_view.init_app(app)
+    templating.init_app(app)
     cli.register(app)
     register_seeder("catalog", demo.seed_catalog, order=20)
     add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"))

@@ -22,7 +22,7 @@ from .queries import get_managed_product
 from .search import SearchQuery, get_backend
 from .search.documents import product_loader, valid_stars
 from .validation import find_category
-from .views import load_products
+from .views.shop import load_products
 
 blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Sản phẩm và danh mục")
 

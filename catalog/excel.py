@@ -306,8 +306,8 @@ def run_import_job(job_id: str) -> None:
     """Celery side of a big import started from the web page."""
     from pathlib import Path
 
-    from integrations.jobs import fail_job, finish_job, mark_running, progress_reporter
-    from integrations.models import Job
+    from marketplace.jobs.models import Job
+    from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
 
     job = db.session.get(Job, job_id)
     if job is None or job.done:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from marketplace.database import after_commit
 from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from marketplace.extensions import db
-from marketplace.mail import enqueue_task
+from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
 from marketplace.services import notify_cooperative, record_audit, unique_slug

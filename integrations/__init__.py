@@ -16,8 +16,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WEBHOOK_RETRY_BASE_SECONDS", float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30")))
     app.config.setdefault("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
     app.config.setdefault("WEBHOOK_ALLOW_HTTP", os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1")
-    app.register_blueprint(views.bp)
+    for blueprint in views.BLUEPRINTS:
+        app.register_blueprint(blueprint)
     app.cli.add_command(sync_command)
     app.cli.add_command(feeds_command)
-    add_account_link(app, "integrations.jobs", _l("Công việc nền"))
     add_account_link(app, "integrations.channels", _l("Kênh bán hàng"))

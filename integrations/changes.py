@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClau
 
 from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
 from marketplace.database import after_commit_once
-from marketplace.debounce import DebouncedTask
+from marketplace.jobs.debounce import DebouncedTask
 
 WATCHED = {
     "price_vnd": "price",

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from catalog.models import Product, ProductStatus
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
+from marketplace.jobs.services import start_job
 from marketplace.models import Cooperative, Role, User
 from marketplace.permissions import cooperatives_managed_by
 
 from .channels import Capability, get_channel
-from .jobs import start_job
-from .models import ChannelListing, Job
+from .models import ChannelListing
 
 SYNC_TASK = "integrations.sync_channel"
 

@@ -4,28 +4,23 @@ that re-send what a lost message or a down broker left behind. Every task takes 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from celery import shared_task
 from flask import current_app
 from sqlalchemy import or_, select
 
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
+from marketplace.jobs.services import job_files_dir, progress_reporter, report_progress, run_job, write_phase
 from marketplace.mail import SEND_TASK
 from marketplace.models import OutboxMail, OutboxStatus
 from marketplace.text import utcnow
 
 from . import feeds, listings, webhooks
 from .channels import Capability, channels_with, get_channel
-from .jobs import progress_reporter, report_progress, run_job, write_phase
-from .models import Job
 
 OUTBOX_GRACE = timedelta(minutes=2)  # a mail younger than this is still on its first trip
 OUTBOX_MAX_ATTEMPTS = 8
-
-
-def export_dir(job_id: str) -> Path:
-    return Path(current_app.config["INSTANCE_PATH"]) / "exports" / job_id
 
 
 def _sync_work(job: Job) -> tuple[dict, str]:
@@ -42,7 +37,7 @@ def _sync_work(job: Job) -> tuple[dict, str]:
         product_ids=params.get("product_ids"),
     )
     report_progress(job_id, 0, len(products))
-    out = export_dir(job_id) / f"{channel.id}.xlsx"
+    out = job_files_dir(job_id) / f"{channel.id}.xlsx"
     result = listings.prepare_export(
         channel.id,
         out,

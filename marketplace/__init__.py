@@ -9,7 +9,7 @@ from flask import Flask
 
 from .config import PROJECT_ROOT, build_config
 
-DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations")
+DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations", "workspace")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     extensions.api.init_app(app)
     for dotted in DOMAIN_PACKAGES:
         import_module(dotted).init_app(app)
-    from integrations.celery_app import init_celery
+    from .jobs.celery_app import init_celery
 
     init_celery(app)
     from .pagecache import install as install_page_cache

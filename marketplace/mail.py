@@ -12,28 +12,15 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from .database import after_commit, after_commit_once
-from .debounce import DebouncedTask
+from .database import after_commit_once
 from .extensions import db
+from .jobs.debounce import DebouncedTask
 from .models import OutboxMail, OutboxStatus
 from .text import utcnow
 
 log = logging.getLogger(__name__)
 SEND_TASK = "marketplace.send_outbox_mail"
 DRAIN_TASK = "marketplace.drain_outbox"
-
-
-def enqueue_task(name: str, *args, **kwargs) -> None:
-    """Send a Celery task by name after the current transaction commits (tasks get ids, not objects)."""
-    celery = current_app.extensions["celery"]
-
-    def _send() -> None:
-        try:
-            celery.send_task(name, args=args, kwargs=kwargs)
-        except Exception:  # the broker being down must not fail the user's request; the sweeper retries
-            log.exception("could not enqueue %s", name)
-
-    after_commit(_send)
 
 
 # every mail of a burst of transactions goes out with one drain per worker per OUTBOX_DRAIN_DELAY_SECONDS

@@ -84,6 +84,5 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api_module.blp)
     _register_security_scheme()
     register_cli(app)
-    import_module("marketplace.moderation").init_app(app)
-    import_module("marketplace.workspace").init_app(app)
+    import_module("marketplace.jobs").init_app(app)
     import_module("marketplace.admin").init_app(app)

@@ -13,14 +13,14 @@ def init_app(app: Flask) -> None:
     from marketplace.hooks import on_login
     from marketplace.web import add_account_link, register_api_blueprint
 
-    from . import api, desk, models, views, webhooks  # noqa: F401 — desk adds its routes to views.bp
+    from . import api, models, views  # noqa: F401 — models registers the tables
     from .cart import merge_guest_cart
     from .demo import seed_demo_orders
     from .payments import load_gateways
 
     load_gateways()
-    app.register_blueprint(views.bp)
-    app.register_blueprint(webhooks.bp)
+    for blueprint in views.BLUEPRINTS:
+        app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
     on_login(merge_guest_cart)
     register_seeder("orders", seed_demo_orders, order=40)

@@ -30,13 +30,12 @@ def init_app(app: Flask) -> None:
     from marketplace.demo import register_seeder
     from marketplace.web import add_account_link, register_api_blueprint
 
-    from . import api, demo, fastlane, manage, models, views  # noqa: F401 — manage adds its routes to views.bp
+    from . import api, demo, fastlane, models, views  # noqa: F401 — models registers the tables
     from .cli import register as register_label_cli
-    from .label_views import bp as labels_bp
 
     _configure(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(labels_bp)
+    for blueprint in views.BLUEPRINTS:
+        app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
     register_label_cli(app)
     register_seeder("traceability", demo.seed_traceability, order=30)

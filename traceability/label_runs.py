@@ -106,7 +106,7 @@ def count_from_form(form: Mapping[str, Any]) -> int:
 
 def request_run(user: User, batch: Batch, count: int, layout: LabelLayout, with_pin: bool):
     """Queue the job that issues `count` labels and draws their PDF (flushes; the caller commits)."""
-    from integrations.jobs import start_job
+    from marketplace.jobs.services import start_job
 
     check_count(count)
     layout.validate()
@@ -183,7 +183,7 @@ def _issued_for_job(batch: Batch, job_id: str, count: int, with_pin: bool, layou
 
 def render_job(job) -> tuple[dict[str, Any], str]:
     """Job work for RENDER_TASK: issue the run's labels, draw the PDF with progress, make it downloadable."""
-    from integrations.jobs import progress_reporter, write_phase
+    from marketplace.jobs.services import progress_reporter, write_phase
 
     params = dict(job.params or {})
     job_id, actor_id = job.id, job.owner_id

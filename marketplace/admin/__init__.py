@@ -1,4 +1,4 @@
-"""Administration for the province: communes and staff, verification, categories, banks, channels, settings, audit."""
+"""Province administration services without pages: site settings, banks and staff accounts (pages in workspace.admin)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,4 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models, views  # noqa: F401 — models registers the site_settings table
-
-    app.register_blueprint(views.bp)
+    from . import models  # noqa: F401 — registers the site_settings table

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 class PaymentGateway(Protocol):
-    """Start a payment for an order and describe it; notifications arrive through orders.webhooks."""
+    """Start a payment for an order and describe it; notifications arrive through orders.views.webhooks."""
 
     id: ClassVar[str]
     needs_payment_step: ClassVar[bool]

@@ -128,7 +128,7 @@ def celery_worker(live_site) -> Iterator[None]:
             [
                 str(BIN / "celery"),
                 "-A",
-                "integrations.worker",
+                "marketplace.worker",
                 "worker",
                 "--pool=solo",
                 "--loglevel=info",

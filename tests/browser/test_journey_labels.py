@@ -22,9 +22,9 @@ from marketplace.extensions import db
 from tests.browser.conftest import LiveSite, app_context
 from tests.browser.steps import COOPERATIVE, log_in
 from tests.qrcodes import qr_urls, serial_of
-from traceability.label_tasks import render_labels_task
 from traceability.models import Batch, CounterfeitReport, Label
 from traceability.serials import new_serial
+from traceability.tasks import render_labels_task
 
 pytestmark = pytest.mark.browser
 

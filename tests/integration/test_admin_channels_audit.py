@@ -11,8 +11,8 @@ from marketplace.extensions import db
 from marketplace.models import Role, User
 from orders.models import OrderStatus, Payment, PaymentStatus
 from tests.factories import MUONG_LAT, VAN_SON, login, make_cooperative, make_product, make_user
-from tests.factories_orders import bank_notification, make_checkout
-from tests.factories_workspace import make_listing
+from tests.factories.orders import bank_notification, make_checkout
+from tests.factories.workspace import make_listing
 
 
 def audit_rows(page: str) -> list[str]:

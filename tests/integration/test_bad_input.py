@@ -18,8 +18,8 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative, CoopRole, Role
 from orders.models import CartItem, Order
 from tests.factories import PASSWORD, VAN_SON, login, make_cooperative, make_product, make_user
-from tests.factories_catalog import jpeg_bytes, make_draft, product_data
-from tests.factories_orders import bearer, checkout_body, make_checkout
+from tests.factories.catalog import jpeg_bytes, make_draft, product_data
+from tests.factories.orders import bearer, checkout_body, make_checkout
 
 SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 ESCAPED = "&lt;script&gt;alert("

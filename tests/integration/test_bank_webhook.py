@@ -13,7 +13,7 @@ from marketplace.text import utcnow
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from orders.tasks import expire_unpaid_orders
 from tests.factories import login, make_cooperative, make_product, make_user
-from tests.factories_orders import bank_notification, make_checkout
+from tests.factories.orders import bank_notification, make_checkout
 
 KEY = {"Authorization": "Apikey demo-bank-key"}
 

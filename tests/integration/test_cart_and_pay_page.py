@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
 from orders.models import Order
 from tests.factories import login, make_product, make_user
-from tests.factories_orders import bank_notification
+from tests.factories.orders import bank_notification
 
 from .test_checkout import _checkout_form
 

@@ -10,7 +10,7 @@ from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import LIEN_SON, api_token, make_cooperative, make_user
-from tests.factories_catalog import jpeg_bytes, make_draft, make_published
+from tests.factories.catalog import jpeg_bytes, make_draft, make_published
 
 ITEM_FIELDS = {
     "id",

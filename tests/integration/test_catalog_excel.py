@@ -13,7 +13,7 @@ from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import login, make_user
-from tests.factories_catalog import make_published
+from tests.factories.catalog import make_published
 
 HEADERS = [header for _key, header, _example, _width in COLUMNS]
 GOOD = {

@@ -16,7 +16,7 @@ from catalog.tasks import sync_search
 from marketplace.extensions import db
 from tests.conftest import make_test_app, wipe_tables
 from tests.factories import LIEN_SON, VAN_SON
-from tests.factories_catalog import make_listed
+from tests.factories.catalog import make_listed
 
 MEILISEARCH_URL = os.environ.get("MEILISEARCH_URL")
 pytestmark = pytest.mark.skipif(not MEILISEARCH_URL, reason="MEILISEARCH_URL is not set")

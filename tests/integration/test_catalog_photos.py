@@ -16,7 +16,7 @@ from catalog.tasks import VARIANTS_TASK, make_image_variants
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import api_token, login, make_user, queued_tasks
-from tests.factories_catalog import bomb_png, jpeg_bytes, make_draft, make_published, png_bytes, product_data
+from tests.factories.catalog import bomb_png, jpeg_bytes, make_draft, make_published, png_bytes, product_data
 
 THIRTY_MB = 30 * 1024 * 1024
 
@@ -226,7 +226,7 @@ def test_api_image_upload(app, client):
 def test_photo_on_a_live_product_waits_for_review(client):
     product = make_published()
     from catalog import services
-    from tests.factories_catalog import owner_of
+    from tests.factories.catalog import owner_of
 
     services.add_image(owner_of(product), product, jpeg_bytes())
     db.session.commit()

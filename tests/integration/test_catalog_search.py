@@ -10,7 +10,7 @@ from catalog.search import SearchQuery, get_backend
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, make_user
-from tests.factories_catalog import make_draft, make_listed, make_published
+from tests.factories.catalog import make_draft, make_listed, make_published
 
 # name, category slug, commune, OCOP stars, price
 CORPUS = [

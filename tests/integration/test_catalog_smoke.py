@@ -1,6 +1,6 @@
 from catalog.models import ProductStatus
 from marketplace.extensions import db
-from tests.factories_catalog import make_published
+from tests.factories.catalog import make_published
 
 
 def test_smoke(client):

@@ -22,7 +22,7 @@ from catalog.models import (
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Notice, Role
 from tests.factories import LIEN_SON, login, make_cooperative, make_user, sent_mails
-from tests.factories_catalog import jpeg_bytes, make_draft, make_published, product_data
+from tests.factories.catalog import jpeg_bytes, make_draft, make_published, product_data
 
 FORM = {
     "name": "Mật ong bạc hà Mèo Vạc",

@@ -13,12 +13,13 @@ from sqlalchemy import delete, select, update
 
 from catalog.models import Category, Product, ProductStatus
 from integrations import listings
-from integrations.models import ChannelListing, Job, JobStatus, ListingState
+from integrations.models import ChannelListing, ListingState
 from integrations.tasks import sync_channel
 from marketplace.extensions import db
+from marketplace.jobs.models import Job, JobStatus
 from marketplace.models import Role
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
-from tests.factories_integrations import add_photo, make_listing
+from tests.factories.integrations import add_photo, make_listing
 
 
 def _sheet_rows(path: Path) -> list[dict]:

@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.models import Notice, OutboxMail, Role
 from orders.models import Checkout, Order, OrderLine
 from tests.factories import login, make_cooperative, make_product, make_user, queued_tasks, sent_mails
-from tests.factories_orders import bearer, checkout_body
+from tests.factories.orders import bearer, checkout_body
 
 
 def _stock(product_id: int) -> int:

@@ -15,8 +15,8 @@ from catalog.models import Product, ProductStatus
 from integrations.changes import FEED_TASK, feed_rebuilds
 from marketplace.extensions import db
 from tests.factories import make_cooperative, make_product, make_user, queued_tasks
-from tests.factories_integrations import add_photo
-from tests.factories_orders import bearer, checkout_body
+from tests.factories.integrations import add_photo
+from tests.factories.orders import bearer, checkout_body
 
 G = "{http://base.google.com/ns/1.0}"
 GOOGLE_REQUIRED = ("id", "title", "description", "link", "image_link", "availability", "price", "condition")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from integrations.jobs import finish_job, mark_running, report_progress, start_job
 from marketplace.extensions import db
+from marketplace.jobs.services import finish_job, mark_running, report_progress, start_job
 from marketplace.models import Role
 from tests.factories import login, make_user
 

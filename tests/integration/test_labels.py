@@ -10,15 +10,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from integrations.models import Job
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
 from marketplace.models import Role
 from tests.factories import login, make_product, make_user
 from tests.qrcodes import qr_urls, serial_of
-from traceability.label_tasks import render_labels_task
 from traceability.labels import pin_matches
 from traceability.models import Batch, Label, LabelRun
 from traceability.serials import grouped
+from traceability.tasks import render_labels_task
 
 PRODUCT_NAME = "Nấm mèo rừng Mường Lống sấy khô"
 

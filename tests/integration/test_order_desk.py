@@ -14,7 +14,7 @@ from marketplace.models import Role
 from marketplace.text import utcnow
 from orders.models import Order, OrderStatus, Payment
 from tests.factories import login, make_cooperative, make_product, make_user
-from tests.factories_orders import make_checkout
+from tests.factories.orders import make_checkout
 
 
 def _cod_order(stock: int = 10):

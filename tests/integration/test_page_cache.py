@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.extensions import db
-from tests.factories_catalog import make_published
+from tests.factories.catalog import make_published
 
 HIT = "X-Page-Cache"
 

@@ -10,7 +10,7 @@ from catalog.models import Product
 from marketplace.extensions import db
 from orders.models import Order
 from tests.factories import make_product
-from tests.factories_orders import bearer, checkout_body, make_buyers
+from tests.factories.orders import bearer, checkout_body, make_buyers
 
 BUYERS = 50
 UNITS = 10

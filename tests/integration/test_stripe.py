@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from orders.models import Order, OrderStatus, Payment, PaymentStatus, StripeEvent
 from tests.factories import login, make_product, make_user
-from tests.factories_orders import bearer, checkout_body
+from tests.factories.orders import bearer, checkout_body
 
 WEBHOOK_SECRET = "whsec_test_" + "a" * 24
 API_KEY = "sk_test_ocop"

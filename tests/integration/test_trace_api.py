@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import api_token, make_product, make_user
-from tests.factories_traceability import make_batch
+from tests.factories.traceability import make_batch
 from traceability.models import Label, TraceEvent
 
 

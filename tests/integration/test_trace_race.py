@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from tests.factories import api_token
-from tests.factories_traceability import make_batch, make_labels
+from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Batch, Label, Scan
 from traceability.services import verify_chain

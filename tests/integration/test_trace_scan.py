@@ -11,7 +11,7 @@ from marketplace.admin.settings import SiteSetting
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import make_product, make_user
-from tests.factories_traceability import make_batch, make_labels
+from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import CounterfeitReport, Label, Scan
 from traceability.serials import grouped

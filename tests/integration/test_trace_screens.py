@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import login, make_product, make_user
-from tests.factories_catalog import jpeg_bytes
-from tests.factories_traceability import make_batch, make_labels
+from tests.factories.catalog import jpeg_bytes
+from tests.factories.traceability import make_batch, make_labels
 from traceability.models import Batch, TraceEvent, TracePhoto
 
 

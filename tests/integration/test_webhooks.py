@@ -19,8 +19,8 @@ from marketplace.extensions import db
 from marketplace.models import Role
 from orders import services as order_services
 from tests.factories import login, make_cooperative, make_product, make_user
-from tests.factories_integrations import make_subscription, producer, receiver, start_worker, wait_for
-from tests.factories_orders import make_checkout
+from tests.factories.integrations import make_subscription, producer, receiver, start_worker, wait_for
+from tests.factories.orders import make_checkout
 
 
 def _deliveries(event: str | None = None) -> list[WebhookDelivery]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from integrations.celery_app import broker_options
-from tests.factories_integrations import Worker, producer, spawn_worker, wait_for
+from marketplace.jobs.celery_app import broker_options
+from tests.factories.integrations import Worker, producer, spawn_worker, wait_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"

@@ -14,11 +14,11 @@ from integrations.models import ListingState
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
 from marketplace.text import format_vnd
-from marketplace.workspace.sales import SOLD_STATES
-from marketplace.workspace.scope import Period
 from orders.models import Order, OrderStatus, PaymentMethod
 from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, login, make_cooperative, make_product, make_user
-from tests.factories_workspace import make_listing, make_order, make_scans
+from tests.factories.workspace import make_listing, make_order, make_scans
+from workspace.sales import SOLD_STATES
+from workspace.scope import Period
 
 THANH_HOA = 38
 Q1 = "from=2026-01-01&to=2026-03-31"

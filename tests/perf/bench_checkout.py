@@ -26,7 +26,7 @@ from marketplace.migrate import upgrade
 from orders.models import Order, OrderLine
 from tests.conftest import _create_pg_database, _drop_pg_database, make_test_app
 from tests.factories import make_cooperative, make_product
-from tests.factories_orders import bearer, checkout_body, make_buyers
+from tests.factories.orders import bearer, checkout_body, make_buyers
 from tests.perf.harness import BenchRow, gunicorn_server, wrk_output
 
 CLIENTS = 20

@@ -26,7 +26,7 @@ def _prepare(folder: Path) -> tuple[str, str]:
     from marketplace.models import Role
     from tests.conftest import make_test_app
     from tests.factories import make_product, make_user
-    from tests.factories_traceability import make_batch, make_labels
+    from tests.factories.traceability import make_batch, make_labels
 
     url = f"sqlite:///{folder / 'ocop.sqlite'}"
     upgrade(url)

@@ -136,8 +136,8 @@ def _fill(db, rng: random.Random) -> int:
 
 
 def _measure(app, commune: int) -> list[BenchRow]:
-    from marketplace.workspace import figures, reports
-    from marketplace.workspace.scope import Scope, default_period, today_vn
+    from workspace import figures, reports
+    from workspace.scope import Scope, default_period, today_vn
 
     today = today_vn()
     period = default_period(today)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from marketplace.workspace.charts import (
+from workspace.charts import (
     Point,
     axis_top,
     bar_chart,
@@ -20,7 +20,7 @@ from marketplace.workspace.charts import (
     nice_ceiling,
     shorten,
 )
-from marketplace.workspace.sqlfuncs import local_bucket
+from workspace.sqlfuncs import local_bucket
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = [Point(f"{m:02d}/2026", v) for m, v in zip(range(1, 13), [3, 0, 7, 12, 5, 9, 1, 4, 4, 8, 2, 6], strict=True)]

@@ -1,0 +1,35 @@
+"""Template helpers of the catalogue: photo srcsets in WebP and JPEG with lazy loading, descriptions, states."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .images import WIDTHS
+from .models import ProductImage
+
+
+def photo_sources(image: ProductImage) -> dict[str, str]:
+    base = f"/media/products/{image.product_id}/{image.stem}"
+    if not image.variants_ready:
+        return {"src": base + ".jpg", "webp": "", "jpeg": ""}
+    sizes: dict[int, int] = {}
+    for width in WIDTHS:
+        sizes.setdefault(min(width, image.width), width)
+    return {
+        "src": f"{base}-800.jpg",
+        "webp": ", ".join(f"{base}-{nominal}.webp {actual}w" for actual, nominal in sizes.items()),
+        "jpeg": ", ".join(f"{base}-{nominal}.jpg {actual}w" for actual, nominal in sizes.items()),
+    }
+
+
+def init_app(app: Flask) -> None:
+    from datetime import date
+
+    from .markdown import render_description
+
+    app.add_template_global(photo_sources)
+    app.add_template_filter(render_description, "description_html")
+    from .services import ALLOWED
+
+    app.add_template_global(date.today, "today")
+    app.add_template_global(lambda status: {str(s) for s in ALLOWED[status]}, "allowed_moves")

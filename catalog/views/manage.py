@@ -1,0 +1,243 @@
+"""Cooperative pages: product list, create and edit (with photos), submit, archive, Excel in and out."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog import services
+from catalog.images import read_upload
+from catalog.models import Category, Product, ProductImage, ProductStatus, ProductStatusChange
+from catalog.queries import get_managed_product, products_managed_by
+from catalog.validation import UNITS
+from marketplace.errors import DomainError, NotFound
+from marketplace.extensions import db
+from marketplace.models import Role
+from marketplace.permissions import require_roles
+
+from .blueprint import bp
+
+PER_PAGE = 20
+FORM_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "unit",
+    "price_vnd",
+    "stock",
+    "weight_g",
+    "shelf_life_days",
+    "gtin",
+    "ocop_stars",
+    "certificate_no",
+    "certificate_level",
+    "certificate_issued_on",
+    "certificate_expires_on",
+)
+
+
+def _categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.parent_id.nulls_first(), Category.position)))
+
+
+def _form_values(product: Product | None) -> dict:
+    if product is None:
+        return {"unit": "kg", "certificate_level": "tinh"}
+    values = {
+        "name": product.name,
+        "description": product.description,
+        "category": str(product.category_id or ""),
+        "unit": product.unit,
+        "price_vnd": product.price_vnd,
+        "stock": product.stock,
+        "weight_g": product.weight_g,
+        "shelf_life_days": product.shelf_life_days or "",
+        "gtin": product.gtin or "",
+    }
+    revision = product.pending_revision
+    for key in ("name", "description"):
+        if revision and key in revision.changes:
+            values[key] = revision.changes[key]
+    if revision and "category_id" in revision.changes:
+        values["category"] = str(revision.changes["category_id"] or "")
+    certificate = (
+        revision.changes["certificate"]
+        if revision and "certificate" in revision.changes
+        else services.certificate_data(product)
+    )
+    if certificate:
+        values.update(
+            ocop_stars=certificate["stars"],
+            certificate_no=certificate["certificate_no"],
+            certificate_level=certificate["level"],
+            certificate_issued_on=certificate["issued_on"],
+            certificate_expires_on=certificate["expires_on"],
+        )
+    return values
+
+
+def _render_form(product: Product | None, values: dict, errors: dict | None = None, status: int = 200):
+    history = []
+    if product is not None:
+        history = db.session.scalars(
+            select(ProductStatusChange)
+            .where(ProductStatusChange.product_id == product.id)
+            .order_by(ProductStatusChange.id.desc())
+        ).all()
+    return (
+        render_template(
+            "catalog/product_form.html",
+            product=product,
+            values=values,
+            errors=errors or {},
+            categories=_categories(),
+            units=UNITS,
+            history=history,
+            token=secrets.token_urlsafe(24),
+            status_label=services.status_label,
+            certificate_state=services.certificate_state(product) if product else None,
+        ),
+        status,
+    )
+
+
+def _upload_photos(product: Product) -> int:
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    for storage in files:
+        services.add_image(current_user, product, read_upload(storage.stream))
+    return len(files)
+
+
+@bp.get("/cooperative/products")
+@require_roles(Role.COOPERATIVE, Role.ADMIN)
+def my_products():
+    page = max(1, request.args.get("page", 1, type=int))
+    status = request.args.get("status")
+    query = products_managed_by(current_user)
+    if status in {s.value for s in ProductStatus}:
+        query = query.where(Product.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    products = db.session.scalars(
+        query.options(selectinload(Product.images), selectinload(Product.certificate), selectinload(Product.revisions))
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "catalog/my_products.html",
+        products=products,
+        page=page,
+        pages=max(1, math.ceil(total / PER_PAGE)),
+        status=status,
+        statuses=list(ProductStatus),
+        status_label=services.status_label,
+        certificate_state=services.certificate_state,
+    )
+
+
+@bp.route("/cooperative/products/new", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE)
+def new_product():
+    if request.method == "GET":
+        return _render_form(None, _form_values(None))
+    values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+    token = request.form.get("client_token") or None
+    replay = services.product_for_token(current_user, token)
+    if replay is not None:
+        flash(_("Sản phẩm này đã được lưu trước đó."), "info")
+        return redirect(url_for("catalog.edit_product", product_id=replay.id, saved=1))
+    try:
+        product = services.create_product(current_user, current_user.cooperative, values, client_token=token)
+        _upload_photos(product)
+        if request.form.get("action") == "submit":
+            services.submit_product(current_user, product)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_form(None, values, error.extra.get("fields"), error.status)
+    db.session.commit()
+    flash(_("Đã lưu sản phẩm “%(name)s”.", name=product.name), "success")
+    return redirect(url_for("catalog.edit_product", product_id=product.id, saved=1))
+
+
+@bp.route("/cooperative/products/<int:product_id>", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE, Role.ADMIN)
+def edit_product(product_id: int):
+    product = get_managed_product(current_user, product_id)
+    if request.method == "GET":
+        return _render_form(product, _form_values(product))
+    values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+    try:
+        revision = services.update_product(current_user, product, values)
+        uploaded = _upload_photos(product)
+        if request.form.get("action") == "submit" and product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED):
+            services.submit_product(current_user, product)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_form(product, values, error.extra.get("fields"), error.status)
+    db.session.commit()
+    if revision is not None or (uploaded and product.status == ProductStatus.PUBLISHED):
+        flash(_("Đã gửi phần chỉnh sửa cho xã duyệt; bản đang bán vẫn hiển thị."), "info")
+    else:
+        flash(_("Đã lưu."), "success")
+    return redirect(url_for("catalog.edit_product", product_id=product.id, saved=1))
+
+
+@bp.post("/cooperative/products/<int:product_id>/photos")
+@require_roles(Role.COOPERATIVE)
+def upload_photos(product_id: int):
+    product = get_managed_product(current_user, product_id)
+    try:
+        count = _upload_photos(product)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_form(product, _form_values(product), error.extra.get("fields"), error.status)
+    db.session.commit()
+    flash(_("Đã thêm %(n)d ảnh.", n=count), "success")
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
+
+
+@bp.post("/cooperative/products/<int:product_id>/photos/<int:image_id>/delete")
+@require_roles(Role.COOPERATIVE)
+def delete_photo(product_id: int, image_id: int):
+    product = get_managed_product(current_user, product_id)
+    image = db.session.get(ProductImage, image_id)
+    if image is None or image.product_id != product.id:
+        raise NotFound(_("Không tìm thấy ảnh."))
+    services.remove_image(current_user, image)
+    db.session.commit()
+    flash(_("Đã bỏ ảnh."), "success")
+    return redirect(url_for("catalog.edit_product", product_id=product.id))
+
+
+ACTIONS = {
+    "submit": (services.submit_product, _l("Đã gửi sản phẩm cho xã duyệt.")),
+    "withdraw": (services.withdraw_product, _l("Đã rút lại, sản phẩm trở về bản nháp.")),
+    "archive": (services.archive_product, _l("Đã lưu trữ sản phẩm; người mua không còn thấy nó.")),
+    "restore": (services.restore_product, _l("Đã khôi phục sản phẩm thành bản nháp.")),
+}
+
+
+@bp.post("/cooperative/products/<int:product_id>/<any(submit, withdraw, archive, restore):action>")
+@require_roles(Role.COOPERATIVE)
+def product_action(product_id: int, action: str):
+    product = get_managed_product(current_user, product_id)
+    service, message = ACTIONS[action]
+    try:
+        service(current_user, product)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("catalog.edit_product", product_id=product_id)), 303
+    db.session.commit()
+    flash(str(message), "success")
+    return redirect(url_for("catalog.edit_product", product_id=product_id, saved=1))

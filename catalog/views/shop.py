@@ -1,0 +1,239 @@
+"""Public catalogue pages: home, listings (category, province, commune, cooperative), product, search."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog.models import Category, OcopCertificate, Product, ProductStatus
+from catalog.queries import get_published_by_slug, published_products
+from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
+from catalog.search.documents import product_loader
+from catalog.validation import find_category
+from marketplace.errors import NotFound
+from marketplace.extensions import db, limiter
+from marketplace.models import Commune, Cooperative, Province
+
+from .blueprint import bp
+
+PER_PAGE = 24
+
+
+def load_products(ids: list[int]) -> list[Product]:
+    """Published products with these ids, in the given order."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        product_loader()
+        .options(selectinload(Product.images))
+        .where(Product.id.in_(ids), Product.status == ProductStatus.PUBLISHED)
+    ).all()
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _page() -> int:
+    return max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+
+
+def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]:
+    """Readable names for the ids and codes in facet counts."""
+    names: dict[str, dict[str, str]] = {}
+    category_ids = {int(k) for key in ("category_root_id", "category_id") for k in facets.get(key, {})}
+    categories = db.session.scalars(select(Category).where(Category.id.in_(category_ids))).all() if category_ids else []
+    names["category"] = {str(c.id): c.name for c in categories}
+    codes = [int(k) for k in facets.get("province_code", {})]
+    names["province_code"] = {
+        str(p.code): p.name for p in db.session.scalars(select(Province).where(Province.code.in_(codes)))
+    }
+    codes = [int(k) for k in list(facets.get("commune_code", {}))[:30]]
+    names["commune_code"] = {
+        str(c.code): c.name for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
+    }
+    names["price_band"] = price_band_labels()
+    return names
+
+
+def sort_labels() -> dict[str, str]:
+    return {
+        "relevance": _("Phù hợp nhất"),
+        "newest": _("Mới nhất"),
+        "price_asc": _("Giá thấp đến cao"),
+        "price_desc": _("Giá cao đến thấp"),
+    }
+
+
+def price_band_labels() -> dict[str, str]:
+    labels = {}
+    for key, low, high in PRICE_BANDS:
+        if low == 0:
+            labels[key] = _("Dưới %(v)s", v=f"{high // 1000}.000 ₫")
+        elif high is None:
+            labels[key] = _("Từ %(v)s", v=f"{low // 1000}.000 ₫")
+        else:
+            labels[key] = f"{low // 1000}.000 – {high // 1000}.000 ₫"
+    return labels
+
+
+def search_query_from_args(**fixed) -> SearchQuery:
+    args = request.args
+    category = find_category(args.get("category")) if args.get("category") else None
+    query = SearchQuery(
+        text=(args.get("q") or "")[:200],
+        category_id=category.id if category else None,
+        province_code=args.get("province", type=int),
+        commune_code=args.get("commune", type=int),
+        stars=args.get("stars", type=int),
+        price_band=args.get("price") or None,
+        sort=args.get("sort") if args.get("sort") in SORTS else "relevance",
+        page=_page(),
+        per_page=PER_PAGE,
+    )
+    for key, value in fixed.items():
+        setattr(query, key, value)
+    return query
+
+
+def render_listing(title: str, endpoint: str, endpoint_args: dict, query: SearchQuery, **context):
+    result = get_backend().search(query)
+    pages = max(1, math.ceil(result.total / query.per_page))
+    if query.page > pages and result.total:
+        raise NotFound(_("Trang này không có."))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "catalog/listing.html",
+        title=title,
+        products=load_products(result.ids),
+        result=result,
+        names=_facet_names(result.facets),
+        page=query.page,
+        pages=pages,
+        endpoint=endpoint,
+        endpoint_args=endpoint_args,
+        filters=filters,
+        query=query,
+        sorts=sort_labels(),
+        **context,
+    )
+
+
+@bp.get("/")
+def home():
+    today = date.today()
+    featured = db.session.scalars(
+        published_products()
+        .join(OcopCertificate, OcopCertificate.product_id == Product.id)
+        .where(OcopCertificate.expires_on >= today)
+        .options(selectinload(Product.images), selectinload(Product.cooperative), selectinload(Product.certificate))
+        .order_by(OcopCertificate.stars.desc(), Product.published_at.desc())
+        .limit(8)
+    ).all()
+    products = db.session.scalars(
+        published_products()
+        .options(selectinload(Product.images), selectinload(Product.cooperative), selectinload(Product.certificate))
+        .order_by(Product.published_at.desc(), Product.id.desc())
+        .limit(12)
+    ).all()
+    provinces = db.session.execute(
+        select(Province, func.count(Product.id))
+        .join(Commune, Commune.province_code == Province.code)
+        .join(Cooperative, Cooperative.commune_code == Commune.code)
+        .join(Product, Product.cooperative_id == Cooperative.id)
+        .where(Product.status == ProductStatus.PUBLISHED)
+        .group_by(Province.code)
+        .order_by(func.count(Product.id).desc())
+    ).all()
+    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position))
+    return render_template(
+        "catalog/home.html", featured=featured, products=products, provinces=provinces, categories=list(categories)
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str):
+    found = db.session.scalar(select(Category).where(Category.slug == slug))
+    if found is None:
+        raise NotFound(_("Không có danh mục này."))
+    query = search_query_from_args(category_id=found.id)
+    return render_listing(found.name, "catalog.category", {"slug": slug}, query, category=found)
+
+
+@bp.get("/tinh/<slug>")
+def province(slug: str):
+    found = db.session.scalar(select(Province).where(Province.slug == slug))
+    if found is None:
+        raise NotFound(_("Không có tỉnh/thành phố này."))
+    query = search_query_from_args(province_code=found.code)
+    return render_listing(_("Đặc sản %(name)s", name=found.name), "catalog.province", {"slug": slug}, query)
+
+
+@bp.get("/xa/<slug>")
+def commune(slug: str):
+    found = db.session.scalar(select(Commune).where(Commune.slug == slug))
+    if found is None:
+        raise NotFound(_("Không có xã này."))
+    query = search_query_from_args(commune_code=found.code)
+    return render_listing(found.full_name, "catalog.commune", {"slug": slug}, query)
+
+
+@bp.get("/htx/<slug>")
+def storefront(slug: str):
+    cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+    if cooperative is None:
+        raise NotFound(_("Không tìm thấy hợp tác xã."))
+    query = search_query_from_args(cooperative_id=cooperative.id)
+    return render_listing(cooperative.name, "catalog.storefront", {"slug": slug}, query, cooperative=cooperative)
+
+
+@bp.get("/search")
+@limiter.limit("120 per minute")
+def search():
+    query = search_query_from_args()
+    title = _("Kết quả cho “%(q)s”", q=query.text) if query.text else _("Tất cả sản phẩm")
+    return render_listing(title, "catalog.search", {}, query, searching=True)
+
+
+@bp.get("/search/suggest")
+@limiter.limit("300 per minute")
+def suggest():
+    text = (request.args.get("q") or "").strip()[:100]
+    if len(text) < 2:
+        return jsonify([])
+    products = load_products(get_backend().suggest(text, limit=8))
+    return jsonify([{"name": p.name, "slug": p.slug, "url": url_for("catalog.product", slug=p.slug)} for p in products])
+
+
+@bp.get("/p/<slug>")
+def product(slug: str):
+    found = get_published_by_slug(slug)
+    from catalog.services import certificate_state
+
+    return render_template(
+        "catalog/product.html",
+        product=found,
+        certificate_state=certificate_state(found),
+        canonical=current_app.config["PUBLIC_BASE_URL"] + url_for("catalog.product", slug=found.slug),
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    base = current_app.config["PUBLIC_BASE_URL"]
+    rows = db.session.execute(
+        select(Product.slug, Product.updated_at).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
+    ).all()
+    categories = db.session.scalars(select(Category.slug)).all()
+    cooperatives = db.session.scalars(
+        select(Cooperative.slug).where(
+            Cooperative.id.in_(select(Product.cooperative_id).where(Product.status == ProductStatus.PUBLISHED))
+        )
+    ).all()
+    body = render_template(
+        "catalog/sitemap.xml", base=base, products=rows, categories=categories, cooperatives=cooperatives
+    )
+    return Response(body, mimetype="application/xml")

@@ -1,0 +1,26 @@
+"""The product feeds: stable URLs with conditional GET."""
+
+from __future__ import annotations
+
+from flask import abort, send_from_directory
+
+from integrations import feeds
+
+from .blueprint import bp
+
+
+@bp.get("/feeds/<name>")
+def feed(name: str):
+    """Google Merchant (google.xml) and Facebook/Zalo (facebook.csv) feeds: stable URLs, conditional GET."""
+    channel_id = feeds.FEEDS.get(name)
+    if channel_id is None:
+        abort(404)
+    current = feeds.current_feed(channel_id)
+    return send_from_directory(
+        current.path.parent,
+        current.path.name,
+        mimetype=current.content_type,
+        etag=current.etag,
+        last_modified=current.last_modified,
+        max_age=300,
+    )

@@ -1,6 +1,0 @@
-"""Entry point for `celery -A integrations.worker worker|beat`."""
-
-from marketplace import create_app
-
-flask_app = create_app()
-celery = flask_app.extensions["celery"]

@@ -1,0 +1,62 @@
+"""Job pages: one job's progress (auto-refreshing without JavaScript, JSON with `?format=json`), the list, its files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory
+from flask_login import current_user, login_required
+
+from marketplace.extensions import db
+from marketplace.text import format_datetime
+
+from .services import job_files_dir, job_visible_to, jobs_visible_to
+
+bp = Blueprint("jobs", __name__)
+JOBS_PER_PAGE = 30
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job_status(job_id: str):
+    job = job_visible_to(current_user, job_id)
+    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+        return jsonify(
+            {
+                "id": job.id,
+                "kind": job.kind,
+                "title": job.title,
+                "status": str(job.status),
+                "progress": job.progress,
+                "total": job.total,
+                "percent": job.percent,
+                "message": job.message,
+                "result": job.result,
+                "error": job.error,
+                "created_at": format_datetime(job.created_at),
+                "finished_at": format_datetime(job.finished_at),
+            }
+        )
+    response = render_template("marketplace/jobs/job.html", job=job)
+    return response, 200, ({} if job.done else {"Refresh": "2"})
+
+
+@bp.get("/jobs")
+@login_required
+def jobs():
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination = db.paginate(jobs_visible_to(current_user), page=page, per_page=JOBS_PER_PAGE, error_out=False)
+    running = any(not job.done for job in pagination.items)
+    response = render_template("marketplace/jobs/jobs.html", pagination=pagination)
+    return response, 200, ({"Refresh": "5"} if running else {})
+
+
+@bp.get("/jobs/<job_id>/files/<name>")
+@login_required
+def job_file(job_id: str, name: str):
+    """A file a job produced (an export sheet or its photo ZIP), for the people who may see the job."""
+    job = job_visible_to(current_user, job_id)
+    folder = job_files_dir(job.id)
+    if not (folder / Path(name).name).is_file():
+        abort(404)
+    return send_from_directory(folder, Path(name).name, as_attachment=True, max_age=0)

@@ -1,0 +1,117 @@
+"""Cooperative order desk: filter by state, confirm, ship, deliver, cancel, refund, packing slip, reconciliation."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Role
+from marketplace.permissions import require_roles
+from orders import queries, reconcile, services
+from orders.forms import ShipForm
+from orders.models import Order, OrderStatus
+from orders.packing_slip import packing_slip_pdf
+
+from .blueprint import bp
+
+DESK_ROLES = (Role.COOPERATIVE, Role.ADMIN)
+
+
+@bp.get("/cooperative/orders")
+@require_roles(*DESK_ROLES)
+def desk():
+    status = request.args.get("status", "")
+    query = queries.orders_managed_by(current_user).order_by(Order.created_at.desc())
+    if status in {s.value for s in OrderStatus}:
+        query = query.where(Order.status == status)
+    orders = db.session.scalars(query.limit(200)).all()
+    return render_template(
+        "orders/desk.html", orders=orders, status=status, statuses=list(OrderStatus), status_label=services.status_label
+    )
+
+
+@bp.get("/cooperative/orders/<code>")
+@require_roles(*DESK_ROLES)
+def desk_order(code: str):
+    order = queries.managed_order(current_user, code)
+    return render_template(
+        "orders/desk_order.html",
+        order=order,
+        form=ShipForm(),
+        status_label=services.status_label,
+        can_move=services.can_move,
+        OrderStatus=OrderStatus,
+        carriers=services.CARRIERS,
+    )
+
+
+ACTIONS = {
+    "confirm": lambda user, order: services.confirm_order(user, order),
+    "deliver": lambda user, order: services.mark_delivered(user, order),
+    "cancel": lambda user, order: services.cancel_order(user, order, request.form.get("reason", "")),
+    "refund": lambda user, order: services.mark_refunded(user, order, request.form.get("reason", "")),
+    "ship": lambda user, order: services.ship_order(
+        user, order, request.form.get("carrier", ""), request.form.get("tracking_no", "")
+    ),
+}
+
+
+@bp.post("/cooperative/orders/<code>/<action>")
+@require_roles(*DESK_ROLES)
+def desk_action(code: str, action: str):
+    order = queries.managed_order(current_user, code)
+    if action not in ACTIONS:
+        return redirect(url_for("orders.desk_order", code=order.code))
+    try:
+        ACTIONS[action](current_user, order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Đơn %(code)s: %(status)s.", code=order.code, status=services.status_label(order.status)), "success")
+    return redirect(url_for("orders.desk_order", code=order.code))
+
+
+@bp.get("/cooperative/orders/<code>/packing-slip.pdf")
+@require_roles(*DESK_ROLES)
+def packing_slip(code: str):
+    order = queries.managed_order(current_user, code)
+    response = make_response(packing_slip_pdf(order))
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-giao-{order.code}.pdf"'
+    return response
+
+
+@bp.route("/cooperative/reconciliation", methods=["GET", "POST"])
+@require_roles(*DESK_ROLES)
+def reconciliation():
+    """Transfers that matched no order: the cooperative (its own account) or admin ties them to an order."""
+    if request.method == "POST":
+        try:
+            payment = reconcile.match_transfer(
+                current_user, request.form.get("payment_id", type=int) or 0, request.form.get("order_code", "")
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã ghép giao dịch vào đơn %(code)s.", code=payment.order.code), "success")
+        return redirect(url_for("orders.reconciliation"))
+    transfers = db.session.scalars(queries.unmatched_transfers_for(current_user).limit(200)).all()
+    late = db.session.scalars(
+        select(Order).where(Order.id.in_(select_late_order_ids())).order_by(Order.id.desc()).limit(100)
+    ).all()
+    return render_template("orders/reconciliation.html", transfers=transfers, late=late)
+
+
+def select_late_order_ids():
+    from orders.models import Payment, PaymentStatus
+
+    scope = queries.orders_managed_by(current_user).with_only_columns(Order.id)
+    return select(Payment.order_id).where(Payment.status == PaymentStatus.LATE, Payment.order_id.in_(scope))

@@ -1,0 +1,281 @@
+"""Buyer pages: cart, checkout, payment (VietQR, Stripe), order list and detail, cancel, re-order."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.apiauth import api_user
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.models import Province
+from marketplace.security import STRIPE_CSP
+from marketplace.text import phone_has_known_prefix
+from marketplace.units import search_communes
+from marketplace.urls import safe_next_url
+from orders import cart as cart_service
+from orders import checkout as checkout_service
+from orders import queries, services
+from orders.forms import CheckoutForm
+from orders.models import Order, OrderStatus
+from orders.payments import get_gateway, vietqr
+from orders.payments import stripe as stripe_gateway
+
+from .blueprint import bp
+
+PAYMENT_REFRESH_SECONDS = 10
+
+
+def _cart_owner():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.get("/cart")
+def cart():
+    return _cart_page()
+
+
+def _cart_page(status: int = 200):
+    groups, notes = cart_service.cart_groups(cart_service.read_cart(_cart_owner()))
+    total = sum(group.total_vnd for group in groups)
+    return render_template("orders/cart.html", groups=groups, notes=notes, total=total), status
+
+
+def _cart_error(error: Exception):
+    """A refused cart change: the cart page with the reason and a 4xx (nothing was changed)."""
+    db.session.rollback()
+    flash(getattr(error, "message", _("Sản phẩm không hợp lệ.")), "error")
+    return _cart_page(getattr(error, "status", 422))
+
+
+@bp.post("/cart/add")
+def add_to_cart():
+    try:
+        product_id = int(request.form.get("product_id", ""))
+        quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
+        now = cart_service.add_to_cart(_cart_owner(), product_id, quantity)
+    except (ValueError, DomainError) as error:
+        return _cart_error(error)
+    db.session.commit()
+    flash(_("Đã thêm vào giỏ (%(n)d trong giỏ).", n=now), "success")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("orders.cart"))
+
+
+@bp.post("/cart/update")
+def cart_update():
+    owner = _cart_owner()
+    try:
+        for key, value in request.form.items():
+            if key.startswith("qty-") and key[4:].isdigit():
+                cart_service.set_quantity(owner, int(key[4:]), cart_service.parse_quantity(value, allow_zero=True))
+        if request.form.get("remove", "").isdigit():
+            cart_service.set_quantity(owner, int(request.form["remove"]), 0)
+    except DomainError as error:
+        return _cart_error(error)
+    db.session.commit()
+    return redirect(url_for("orders.cart"))
+
+
+def _checkout_page(form: CheckoutForm, groups, province_code: int | None, commune_code: int | None, status: int = 200):
+    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
+    communes = search_communes(db.session, province_code, limit=600) if province_code else []
+    total = sum(group.total_vnd for group in groups)
+    body = render_template(
+        "orders/checkout.html",
+        form=form,
+        groups=groups,
+        total=total,
+        provinces=provinces,
+        communes=communes,
+        province_code=province_code,
+        commune_code=commune_code,
+        stripe_enabled=stripe_gateway.enabled(),
+    )
+    return body, status
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    if request.method == "POST" and request.form.get("token"):
+        earlier = checkout_service.existing_checkout(current_user, request.form["token"])
+        if earlier is not None:  # a double-clicked submit: show the first checkout, place nothing new
+            return _after_checkout(earlier)
+    groups, _notes = cart_service.cart_groups(cart_service.read_cart(current_user))
+    if not groups:
+        flash(_("Giỏ hàng đang trống."), "info")
+        return redirect(url_for("orders.cart"))
+    form = CheckoutForm()
+    province_code = request.form.get("province", type=int)
+    commune_code = request.form.get("commune", type=int)
+    if request.method == "GET":
+        form.token.data = secrets.token_urlsafe(16)
+        form.name.data = current_user.full_name
+        form.phone.data = current_user.phone or ""
+        return _checkout_page(form, groups, None, None)
+    if request.form.get("action") == "pick" or not form.validate_on_submit():
+        return _checkout_page(
+            form, groups, province_code, commune_code, 200 if request.form.get("action") == "pick" else 422
+        )
+    quantities = {line.product.id: line.quantity for group in groups for line in group.lines}
+    try:
+        shipping = checkout_service.clean_shipping(
+            form.name.data, form.phone.data, form.address.data, commune_code, province_code, form.note.data
+        )
+        placed, _created = checkout_service.place_checkout(
+            current_user, quantities, form.payment_method.data, shipping, form.token.data
+        )
+    except DomainError as error:
+        db.session.rollback()
+        for name, messages in (getattr(error, "extra", {}).get("fields") or {}).items():
+            if name in form:
+                form[name].errors = list(messages)
+        flash(error.message, "error")
+        return _checkout_page(form, groups, province_code, commune_code, error.status)
+    cart_service.remove_products(current_user, [line.product_id for o in placed.orders for line in o.lines])
+    db.session.commit()
+    if not phone_has_known_prefix(shipping.phone):  # a warning, not an error: new prefixes do appear
+        flash(_("Số %(phone)s không giống số di động thường gặp; hãy kiểm tra lại.", phone=shipping.phone), "info")
+    return _after_checkout(placed)
+
+
+def _after_checkout(placed):
+    try:
+        checkout_service.start_payments(placed)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    first_unpaid = next((o for o in placed.orders if o.status == OrderStatus.PENDING_PAYMENT), None)
+    flash(_("Đã đặt %(n)d đơn hàng.", n=len(placed.orders)), "success")
+    if first_unpaid is not None:
+        return redirect(url_for("orders.pay", code=first_unpaid.code))
+    return redirect(url_for("orders.my_orders"))
+
+
+@bp.get("/orders/")
+@login_required
+def my_orders():
+    orders = db.session.scalars(
+        queries.orders_of_buyer(current_user).order_by(Order.created_at.desc()).limit(100)
+    ).all()
+    return render_template("orders/my_orders.html", orders=orders, status_label=services.status_label)
+
+
+@bp.get("/orders/<code>")
+@login_required
+def detail(code: str):
+    order = queries.buyer_order(current_user, code)
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        status_label=services.status_label,
+        services=services,
+        OrderStatus=OrderStatus,
+    )
+
+
+@bp.get("/orders/<code>/pay")
+@login_required
+def pay(code: str):
+    """VietQR code with the transfer details as text, or the Stripe card form; reloads until paid."""
+    order = queries.buyer_order(current_user, code)
+    if order.status != OrderStatus.PENDING_PAYMENT or not get_gateway(order.payment_method).needs_payment_step:
+        return redirect(url_for("orders.detail", code=order.code))
+    if order.payment_method == "stripe":
+        try:
+            get_gateway("stripe").start(order)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+    others = [o for o in order.checkout.orders if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT]
+    payment = get_gateway(order.payment_method).describe(order)
+    response = make_response(
+        render_template(
+            f"orders/pay_{order.payment_method}.html",
+            order=order,
+            payment=payment,
+            others=others,
+            refresh=PAYMENT_REFRESH_SECONDS,
+        )
+    )
+    response.headers["Refresh"] = str(PAYMENT_REFRESH_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    if order.payment_method == "stripe":
+        response.headers["Content-Security-Policy"] = STRIPE_CSP
+    return response
+
+
+@bp.get("/orders/<code>/qr.<fmt>")
+def qr_image(code: str, fmt: str):
+    """The order's VietQR as PNG or SVG, for its buyer (session or bearer token) or its cooperative."""
+    user = current_user if current_user.is_authenticated else api_user()
+    if user is None or fmt not in ("png", "svg"):
+        abort(404)
+    order = queries.visible_order(user, code=code)
+    if order.payment_method != "vietqr" or not order.cooperative.account_no:
+        abort(404)
+    payload = vietqr.payload_for(order)
+    body, mimetype = (
+        (vietqr.qr_png(payload), "image/png") if fmt == "png" else (vietqr.qr_svg(payload), "image/svg+xml")
+    )
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/orders/<code>/cancel")
+@login_required
+def cancel(code: str):
+    order = queries.buyer_order(current_user, code)
+    try:
+        services.cancel_order(current_user, order, request.form.get("reason", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Đã huỷ đơn %(code)s.", code=order.code), "success")
+    return redirect(url_for("orders.detail", code=order.code))
+
+
+@bp.post("/orders/<code>/received")
+@login_required
+def received(code: str):
+    """Buyer: shipped → delivered, or delivered → completed."""
+    order = queries.buyer_order(current_user, code)
+    try:
+        if order.status == OrderStatus.SHIPPED:
+            services.mark_delivered(current_user, order)
+        else:
+            services.complete_order(current_user, order)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("orders.detail", code=order.code))
+
+
+@bp.post("/orders/<code>/reorder")
+@login_required
+def reorder(code: str):
+    """Put the same products back in the cart (bounded by today's stock)."""
+    order = queries.buyer_order(current_user, code)
+    added = 0
+    for line in order.lines:
+        try:
+            cart_service.add_to_cart(current_user, line.product_id, line.quantity)
+            added += 1
+        except DomainError as error:
+            flash(error.message, "info")
+    db.session.commit()
+    if added:
+        flash(_("Đã thêm %(n)d sản phẩm vào giỏ.", n=added), "success")
+    return redirect(url_for("orders.cart"))

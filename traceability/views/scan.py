@@ -1,0 +1,142 @@
+"""Public scan pages: `/t/<serial>`, the GS1 Digital Link resolver, lookup by short code, counterfeit reports.
+
+Server-rendered, no JavaScript, one small stylesheet. The HTML shows a per-scan count, so it is never stored by
+shared caches (`Cache-Control: private, no-store`); the stylesheet and photos are cacheable as usual.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from catalog.validation import gtin_is_valid
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.security import wants_json
+from traceability import fastlane, scanpage, services
+from traceability.serials import normalise
+
+from .blueprint import bp
+
+NO_STORE = "private, no-store"
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = NO_STORE
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def not_genuine(serial: str, status: int = 404) -> Response:
+    """The 404 for a code we never issued (or one presented with the wrong GTIN/lot)."""
+    message = _("Không tìm thấy mã này — sản phẩm có thể không chính hãng")
+    if wants_json():
+        response = jsonify(
+            {"genuine": False, "serial": serial[:40], "error": {"code": "not_genuine", "message": message}}
+        )
+        response.status_code = status
+        return _no_store(response)
+    body = render_template("traceability/not_found.html", serial=serial[:40], message=message)
+    return _no_store(Response(body, status=status, mimetype="text/html"))
+
+
+def _page(hit: scanpage.ScanHit) -> Response:
+    view = scanpage.batch_view(hit.batch_id, hit.head)
+    if wants_json():
+        return _no_store(jsonify(scanpage.scan_json(hit, view)))
+    return _no_store(Response(scanpage.render_page(hit, view), mimetype="text/html"))
+
+
+def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str) -> Response:
+    counted = request.environ.get(fastlane.HIT_KEY)
+    if counted is not None:
+        hit = None if counted == fastlane.NOT_FOUND else counted
+    else:
+        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
+    if hit is None:
+        return not_genuine(serial)
+    return _page(hit)
+
+
+@bp.get("/t/<text>")
+@limiter.exempt
+def scan(text: str):
+    serial = normalise(text)
+    if serial is None:
+        return not_genuine(text)
+    return _scan(serial, via="code" if request.args.get("via") == "code" else "qr")
+
+
+@bp.get("/01/<gtin>/10/<lot>/21/<text>")
+@limiter.exempt
+def digital_link(gtin: str, lot: str, text: str):
+    """GS1 Digital Link: the GTIN's check digit and the lot must match the label's batch, or it is not ours."""
+    serial = normalise(text)
+    if serial is None or len(gtin) != 14 or not gtin_is_valid(gtin) or len(lot) > 20:
+        return not_genuine(text)
+    if request.args.get("linkType") in ("gs1:pip", "pip", "https://gs1.org/voc/pip"):
+        hit = scanpage.peek_label(serial, gtin=gtin, lot=lot)
+        if hit is None:
+            return not_genuine(serial)
+        view = scanpage.batch_view(hit.batch_id, hit.head)
+        return redirect(url_for("catalog.product", slug=view.data["product"]["slug"]), code=307)
+    return _scan(serial, gtin=gtin, lot=lot, via="gs1")
+
+
+@bp.get("/t")
+def lookup():
+    """Look a label up by the short code printed under its QR (typed by hand, forgiving)."""
+    code = (request.args.get("code") or "").strip()[:40]
+    error = None
+    if code:
+        serial = normalise(code)
+        if serial is not None:
+            return redirect(url_for("traceability.scan", text=serial, via="code"))
+        error = _("Mã gồm 14 ký tự chữ và số in dưới mã QR (ví dụ 7K2Q-9MXA-B3D4-EF). Hãy kiểm tra lại.")
+    body = render_template("traceability/lookup.html", code=code, error=error)
+    return Response(body, status=422 if error else 200, mimetype="text/html")
+
+
+@bp.route("/t/report", methods=["GET", "POST"])
+@limiter.limit("10 per hour; 3 per minute", methods=["POST"])
+def report():
+    """A consumer reports a code that is unknown or looks copied (rate-limited, CSRF-protected)."""
+    if request.method == "GET":
+        serial = (request.args.get("serial") or "")[:40]
+        return render_template("traceability/report.html", serial=serial)
+    form = request.form
+    try:
+        services.report_counterfeit(
+            form.get("serial", ""), form.get("place", ""), form.get("message", ""), form.get("contact", "")
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("traceability.report"))
+    db.session.commit()
+    body = render_template("traceability/reported.html")
+    return Response(body, mimetype="text/html")
+
+
+@bp.get("/.well-known/gs1resolver")
+def gs1resolver():
+    """The resolver description GS1 Digital Link clients read (which keys and link types this host answers)."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    response = jsonify(
+        {
+            "name": "Chợ OCOP",
+            "resolverRoot": base,
+            "supportedPrimaryKeys": ["01"],
+            "supportedQualifiers": {"01": ["10", "21"]},
+            "linkTypeDefaultCanBeOverridden": True,
+            "defaultLinktype": "gs1:traceability",
+            "supportedLinkType": [
+                {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "linkType": "gs1:traceability"},
+                {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "linkType": "gs1:pip"},
+            ],
+            "shortLinkPrefix": base + "/t/",
+            "contact": base,
+        }
+    )
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

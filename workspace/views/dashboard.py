@@ -1,0 +1,93 @@
+"""Commune workspace pages: the dashboard, cooperative verification and the Excel report for the province."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace import services
+from marketplace.errors import NotFound
+from marketplace.extensions import db
+from marketplace.models import Commune, Cooperative, Province, Role
+from marketplace.permissions import require_roles
+from workspace import figures, reports, stats
+from workspace.scope import Scope, parse_period, resolve_scope, today_vn
+
+bp = Blueprint("workspace", __name__, url_prefix="/commune")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _scope_and_period():
+    scope = resolve_scope(current_user, request.args.get("commune"), request.args.get("province"))
+    today = today_vn()
+    return scope, parse_period(request.args.get("from"), request.args.get("to"), today), today
+
+
+def _picker(scope: Scope) -> dict:
+    """Province and commune choices for admin (staff see only their own commune)."""
+    if not current_user.is_admin:
+        return {}
+    province_code = scope.province_code
+    if scope.commune_code is not None:
+        province_code = db.session.get(Commune, scope.commune_code).province_code
+    communes = []
+    if province_code is not None:
+        communes = db.session.scalars(
+            select(Commune).where(Commune.province_code == province_code).order_by(Commune.name)
+        ).all()
+    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
+    return {"provinces": provinces, "communes": communes, "picked_province": province_code}
+
+
+@bp.get("/")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def dashboard():
+    scope, period, today = _scope_and_period()
+    return render_template(
+        "workspace/dashboard.html",
+        scope=scope,
+        period=period,
+        figures=figures.dashboard_figures(scope, period, today),
+        review_count=stats.review_queue_count(scope),
+        waiting=stats.cooperatives_waiting(scope),
+        expiring=stats.expiring_certificates(scope, today),
+        summary=figures.summary(scope, period, today),
+        args={**scope.query_args, **period.query_args},
+        **_picker(scope),
+    )
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/verify")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def verify(cooperative_id: int):
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    if cooperative is None:
+        raise NotFound(_("Không tìm thấy hợp tác xã."))
+    verified = request.form.get("verified", "1") != "0"
+    services.verify_cooperative(current_user, cooperative, verified)
+    db.session.commit()
+    if verified:
+        flash(_("Đã xác minh %(name)s.", name=cooperative.name), "success")
+    else:
+        flash(_("Đã bỏ xác minh %(name)s.", name=cooperative.name), "info")
+    return redirect(_back_to_dashboard())
+
+
+def _back_to_dashboard() -> str:
+    args = {k: v for k, v in request.form.items() if k in ("commune", "province", "from", "to") and v}
+    return url_for("workspace.dashboard", **args)
+
+
+@bp.get("/report.xlsx")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def report():
+    scope, period, today = _scope_and_period()
+    content = reports.build_report(scope, period, today)
+    filename = f"bao-cao-ocop-{reports.scope_slug(scope)}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+    return Response(
+        content,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
