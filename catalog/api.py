@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, token_required
+from marketplace.apidoc import ApiErrorSchema
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Province, Role

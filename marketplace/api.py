@@ -10,25 +10,13 @@ from sqlalchemy import select
 
 from . import services
 from .apiauth import api_user, bearer_token, token_required
+from .apidoc import ApiErrorSchema
 from .errors import NotFound
 from .extensions import db, limiter
 from .models import Province
 from .units import search_communes
 
 blp = Blueprint("auth_api", __name__, url_prefix="/api/v1", description="Xác thực và đơn vị hành chính")
-
-
-class ErrorDetail(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE  # errors may carry details, e.g. the lines that are out of stock
-
-    code = ma.fields.String(required=True)
-    message = ma.fields.String(required=True)
-    fields = ma.fields.Dict(metadata={"description": "Lỗi theo từng trường (422)"})
-
-
-class ApiErrorSchema(ma.Schema):
-    error = ma.fields.Nested(ErrorDetail, required=True)
 
 
 class TokenRequest(ma.Schema):

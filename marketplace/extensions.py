@@ -12,6 +12,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .apidoc import ApiErrorSchema
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -33,8 +35,6 @@ class OcopApi(Api):
 
     def _register_responses(self) -> None:
         """Document the error body the site really sends (`{"error": {code, message}}`) for every status."""
-        from .api import ApiErrorSchema
-
         self.ERROR_SCHEMA = ApiErrorSchema
         super()._register_responses()
 

@@ -7,8 +7,8 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, bearer_token, token_required
+from marketplace.apidoc import ApiErrorSchema
 from marketplace.extensions import db, limiter
 
 from . import checkout as checkout_service

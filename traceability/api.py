@@ -7,8 +7,8 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from marketplace.api import ApiErrorSchema
 from marketplace.apiauth import api_user, token_required
+from marketplace.apidoc import ApiErrorSchema
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.text import utcnow
