@@ -7,7 +7,7 @@ INSTALLED      := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 CHROMIUM       := /usr/bin/chromium
 
-.PHONY: run install migrate test test-unit test-integration test-browser lint bench translations messages clean worker
+.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libzbar0 >/dev/null
 
 test-deps: $(TEST_INSTALLED) translations $(CHROMIUM)
-	@test -e /usr/lib/x86_64-linux-gnu/libzbar.so.0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null)
+	@PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p | grep -q libzbar.so.0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null)
 
 test: test-deps
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -60,6 +60,7 @@ test-browser: test-deps
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check -q .
+	$(BIN)/lint-imports
 
 bench: test-deps
 	$(BIN)/python -m tests.perf.run_all
