@@ -60,7 +60,6 @@ test-browser: test-deps
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check -q .
-	$(BIN)/lint-imports
 
 bench: test-deps
 	$(BIN)/python -m tests.perf.run_all
