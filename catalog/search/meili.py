@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import meilisearch
 from flask import current_app
 
-from . import SearchQuery, SearchResult, price_band, register_backend
+from marketplace.text import fold
+
+from .base import SearchQuery, SearchResult, price_band
 
 INDEX = "products"
 SETTINGS = {
@@ -28,9 +31,7 @@ SETTINGS = {
 FACETS = ["category_root_id", "category_id", "province_code", "commune_code", "stars", "price_band"]
 
 
-def _client():
-    import meilisearch
-
+def _client() -> meilisearch.Client:
     url = current_app.config.get("MEILISEARCH_URL")
     if not url:
         raise RuntimeError("MEILISEARCH_URL is not set")
@@ -59,7 +60,6 @@ def _filter(query: SearchQuery) -> list[str]:
     return clauses
 
 
-@register_backend
 class MeiliSearch:
     id: ClassVar[str] = "meilisearch"
     transactional: ClassVar[bool] = False
@@ -93,8 +93,6 @@ class MeiliSearch:
         _wait(self._index().delete_all_documents())
 
     def search(self, query: SearchQuery) -> SearchResult:
-        from marketplace.text import fold
-
         options = {
             "filter": _filter(query),
             "offset": query.offset,
@@ -125,3 +123,6 @@ class MeiliSearch:
 
     def suggest(self, text: str, limit: int = 8) -> list[int]:
         return self.search(SearchQuery(text=text, per_page=limit, facets=False)).ids
+
+
+PLUGIN = MeiliSearch

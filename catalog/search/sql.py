@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.services import province_of_commune
 
 from ..models import Category, ProductSearchDoc
-from . import PRICE_BANDS, SearchQuery, SearchResult, register_backend, terms_of
+from .base import PRICE_BANDS, SearchQuery, SearchResult, terms_of
 from .vocabulary import add_words, clear_words, corrections
 
 FACET_FIELDS = ("category_root_id", "category_id", "province_code", "commune_code", "stars")
@@ -157,7 +157,6 @@ def _read(rows, query: SearchQuery) -> SearchResult:
     return SearchResult(ids=[pid for _n, pid in sorted(page)], total=total, facets=shaped)
 
 
-@register_backend
 class SqlSearch:
     id: ClassVar[str] = "sql"
     transactional: ClassVar[bool] = True
@@ -273,3 +272,6 @@ class SqlSearch:
                 + " ORDER BY similarity(d.name, :phrase) DESC, d.stars DESC, d.product_id DESC LIMIT :limit"
             )
         return list(db.session.scalars(text(sql), params))
+
+
+PLUGIN = SqlSearch

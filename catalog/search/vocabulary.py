@@ -8,7 +8,7 @@ from marketplace.database import dialect_insert
 from marketplace.extensions import db
 
 from ..models import SearchTerm
-from . import TYPO_MIN_LENGTH
+from .base import TYPO_MIN_LENGTH
 
 MAX_CANDIDATES = 6
 

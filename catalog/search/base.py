@@ -1,0 +1,78 @@
+"""What every search backend shares: the `SearchBackend` protocol, the query and result shapes, price bands and
+the folding of typed words. Backend modules import this module, never the package, so there is no cycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from marketplace.text import fold
+
+PRICE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-50000", 0, 50_000),
+    ("50000-100000", 50_000, 100_000),
+    ("100000-200000", 100_000, 200_000),
+    ("200000-500000", 200_000, 500_000),
+    ("500000-", 500_000, None),
+)
+TYPO_MIN_LENGTH = 4
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+MAX_TERMS = 8
+
+
+def price_band(price_vnd: int) -> str:
+    """The key of the price band a price falls in."""
+    for key, low, high in PRICE_BANDS:
+        if price_vnd >= low and (high is None or price_vnd < high):
+            return key
+    return PRICE_BANDS[-1][0]
+
+
+def terms_of(text: str) -> list[str]:
+    """Folded words of a query, as the index stores them (`Nấm Mèo` → ['nam', 'meo'])."""
+    words = "".join(ch if ch.isalnum() else " " for ch in fold(text or "")).split()
+    return [w[:60] for w in words][:MAX_TERMS]
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""
+    category_id: int | None = None
+    province_code: int | None = None
+    commune_code: int | None = None
+    stars: int | None = None
+    price_band: str | None = None
+    cooperative_id: int | None = None
+    page: int = 1
+    per_page: int = 24
+    facets: bool = True
+    sort: str = "relevance"  # relevance | price_asc | price_desc | newest
+
+    @property
+    def offset(self) -> int:
+        return (max(self.page, 1) - 1) * self.per_page
+
+
+@dataclass
+class SearchResult:
+    ids: list[int]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    corrected: dict[str, list[str]] = field(default_factory=dict)
+
+
+class SearchBackend(Protocol):
+    """A place products are indexed and found; only published products are ever indexed."""
+
+    id: ClassVar[str]
+    transactional: ClassVar[bool]  # True: writes join the caller's DB transaction (no task needed)
+
+    def index(self, documents: list[dict]) -> None: ...
+
+    def remove(self, product_ids: list[int]) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def suggest(self, text: str, limit: int = 8) -> list[int]: ...
