@@ -3,22 +3,25 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from marketplace.demo import register_seeder
+from marketplace.web import add_account_link, register_api_blueprint
+
+from . import api, cli, demo, templating, views
+from .search import indexing
+
 BEAT_SCHEDULE = {
     "catalog-expiring-certificates": {"task": "catalog.warn_expiring_certificates", "schedule": 6 * 3600.0},
 }
 
 
 def init_app(app: Flask) -> None:
-    from marketplace.demo import register_seeder
-    from marketplace.web import add_account_link, register_api_blueprint
-
-    from . import api, cli, demo, templating, views
-
+    """Register the catalogue's pages, API, CLI commands, demo seeder and beat entries; keep search in step."""
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
     templating.init_app(app)
     cli.register(app)
+    indexing.connect(app)
     register_seeder("catalog", demo.seed_catalog, order=20)
     add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"))
     add_account_link(app, "catalog.admin_categories", _l("Danh mục sản phẩm"))

@@ -1,4 +1,4 @@
-"""Product API under /api/v1 (DESIGN.md): listing and search, categories, create, photos, review."""
+"""Product API under /api/v1 (docs/api.md): listing and search, categories, create, photos, review."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from marketplace.apiauth import api_user, token_required
-from marketplace.apidoc import ApiErrorSchema
+from marketplace.apidoc import api_errors, page_of
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Province, Role
@@ -18,11 +18,9 @@ from marketplace.models import Province, Role
 from . import services
 from .images import media_url, original_path, read_upload
 from .models import Category, Product, ProductStatus
-from .queries import get_managed_product
+from .queries import get_managed_product, get_product, get_visible_product, load_published
 from .search import SearchQuery, get_backend
-from .search.documents import product_loader, valid_stars
 from .validation import find_category
-from .views.shop import load_products
 
 blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Sản phẩm và danh mục")
 
@@ -68,10 +66,7 @@ class ProductDetail(ProductItem):
     pending_revision = ma.fields.Boolean()
 
 
-class ProductPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ProductItem))
-    total = ma.fields.Integer()
-    page = ma.fields.Integer()
+ProductPage = page_of(ProductItem, "ProductPage")
 
 
 class CategorySchema(ma.Schema):
@@ -114,7 +109,7 @@ def item(product: Product) -> dict:
         "price_vnd": product.price_vnd,
         "unit": product.unit,
         "stock": product.stock,
-        "ocop_stars": valid_stars(product) or None,
+        "ocop_stars": product.valid_stars() or None,
         "cooperative": {"slug": product.cooperative.slug, "name": product.cooperative.name},
         "commune": commune.name,
         "province": commune.province.name,
@@ -152,29 +147,11 @@ def _province_code(value: str | None) -> int | None:
     return code
 
 
-def _visible(product_id: int) -> Product:
-    """Published products for everyone; others only for their cooperative, their commune's staff, admin."""
-    product = db.session.scalar(product_loader().where(Product.id == product_id))
-    if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm."))
-    if product.status == ProductStatus.PUBLISHED:
-        return product
-    user = api_user()
-    allowed = user is not None and (
-        user.role == Role.ADMIN
-        or (user.role == Role.COOPERATIVE and user.cooperative_id == product.cooperative_id)
-        or (user.role == Role.COMMUNE_STAFF and user.commune_code == product.cooperative.commune_code)
-    )
-    if not allowed:
-        raise NotFound(_("Không tìm thấy sản phẩm."))
-    return product
-
-
 @blp.route("/products")
 class ProductsResource(MethodView):
     @blp.arguments(ProductQuery, location="query")
     @blp.response(200, ProductPage)
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(404)
     def get(self, args):
         """Sản phẩm đang bán; `q` tìm không cần dấu, chịu một lỗi gõ."""
         category = find_category(args["category"]) if args["category"] else None
@@ -191,13 +168,11 @@ class ProductsResource(MethodView):
             facets=False,
         )
         result = get_backend().search(query)
-        return {"items": [item(p) for p in load_products(result.ids)], "total": result.total, "page": args["page"]}
+        return {"items": [item(p) for p in load_published(result.ids)], "total": result.total, "page": args["page"]}
 
     @blp.arguments(ProductCreate)
     @blp.response(201, ProductDetail)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(401, 403, 422)
     @token_required(Role.COOPERATIVE)
     def post(self, body):
         """Tạo sản phẩm nháp cho hợp tác xã của mã truy cập (`Idempotency-Key` chống tạo trùng)."""
@@ -213,18 +188,16 @@ class ProductsResource(MethodView):
 @blp.route("/products/<int:product_id>")
 class ProductResource(MethodView):
     @blp.response(200, ProductDetail)
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(404)
     def get(self, product_id: int):
         """Một sản phẩm (bản nháp chỉ hợp tác xã, cán bộ xã của nó và quản trị thấy)."""
-        return detail(_visible(product_id))
+        return detail(get_visible_product(api_user(), product_id))
 
 
 @blp.route("/products/<int:product_id>/images")
 class ProductImagesResource(MethodView):
     @blp.response(201, ImageCreated)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(401, 404, 422)
     @blp.doc(
         requestBody={
             "content": {
@@ -246,10 +219,7 @@ class ProductImagesResource(MethodView):
         return {"id": image.id, "url": media_url(original_path(product.id, image.stem))}
 
 
-def _action(product_id: int, verb) -> dict:
-    product = db.session.scalar(product_loader().where(Product.id == product_id))
-    if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm."))
+def _action(product: Product, verb) -> dict:
     verb(product)
     db.session.commit()
     return detail(product)
@@ -258,37 +228,33 @@ def _action(product_id: int, verb) -> dict:
 @blp.route("/products/<int:product_id>/submit")
 class SubmitResource(MethodView):
     @blp.response(200, ProductDetail)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(404, 409, 422)
     @token_required(Role.COOPERATIVE)
     def post(self, product_id: int):
         """Gửi sản phẩm cho xã duyệt (cần ít nhất một ảnh và danh mục)."""
         product = get_managed_product(api_user(), product_id)
-        return _action(product.id, lambda p: services.submit_product(api_user(), p))
+        return _action(product, lambda p: services.submit_product(api_user(), p))
 
 
 @blp.route("/products/<int:product_id>/approve")
 class ApproveResource(MethodView):
     @blp.response(200, ProductDetail)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
+    @api_errors(403, 409)
     @token_required(Role.COMMUNE_STAFF, Role.ADMIN)
     def post(self, product_id: int):
         """Duyệt sản phẩm (cán bộ của xã có hợp tác xã đó)."""
-        return _action(product_id, lambda p: services.approve_product(api_user(), p))
+        return _action(get_product(product_id), lambda p: services.approve_product(api_user(), p))
 
 
 @blp.route("/products/<int:product_id>/reject")
 class RejectResource(MethodView):
     @blp.arguments(RejectBody)
     @blp.response(200, ProductDetail)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
+    @api_errors(403, 409)
     @token_required(Role.COMMUNE_STAFF, Role.ADMIN)
     def post(self, body, product_id: int):
         """Từ chối sản phẩm, kèm lý do."""
-        return _action(product_id, lambda p: services.reject_product(api_user(), p, body["reason"]))
+        return _action(get_product(product_id), lambda p: services.reject_product(api_user(), p, body["reason"]))
 
 
 @blp.route("/categories")

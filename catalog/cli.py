@@ -11,12 +11,13 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import Cooperative
 
+from .excel import import_workbook, read_rows
+from .search.documents import published_count, reindex
+
 
 @click.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index from every published product."""
-    from .search.documents import published_count, reindex
-
     with click.progressbar(length=published_count(), label="Lập chỉ mục tìm kiếm") as bar:
         count = reindex(progress=bar.update)
     db.session.commit()
@@ -29,8 +30,6 @@ def reindex_command() -> None:
 @click.option("--valid-only", is_flag=True, help="Import the valid rows and skip the others.")
 def import_products_command(path: Path, slug: str, valid_only: bool) -> None:
     """Import products (as drafts) from an Excel file made from the template."""
-    from .excel import import_workbook, read_rows
-
     cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
     if cooperative is None:
         raise click.ClickException(f"Không tìm thấy hợp tác xã '{slug}'.")

@@ -197,7 +197,7 @@ def seed_catalog() -> dict[str, int]:
                     certificate_no=f"{100 + added}/QĐ-UBND",
                     level=CertificationLevel.NATIONAL if stars == 5 else CertificationLevel.PROVINCE,
                     issued_on=issued,
-                    expires_on=issued.replace(year=issued.year + 3),
+                    expires_on=OcopCertificate.standard_expiry(issued),
                 )
             )
         _add_photo(product, colour)

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -18,6 +19,8 @@ from sqlalchemy import insert, select
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
+from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
 from marketplace.text import fold, slugify, utcnow
@@ -304,11 +307,6 @@ def export_workbook(cooperative: Cooperative) -> bytes:
 
 def run_import_job(job_id: str) -> None:
     """Celery side of a big import started from the web page."""
-    from pathlib import Path
-
-    from marketplace.jobs.models import Job
-    from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
-
     job = db.session.get(Job, job_id)
     if job is None or job.done:
         return

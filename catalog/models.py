@@ -18,12 +18,28 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, str_enum
 from marketplace.text import utcnow
+
+CERTIFICATE_MONTHS = 36  # an OCOP certificate is valid for 36 months from its issue date, unless it says otherwise
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
 
 
 class ProductStatus(enum.StrEnum):
@@ -112,6 +128,13 @@ class Product(db.Model):
     def pending_revision(self) -> ProductRevision | None:
         return next((r for r in self.revisions if r.status == RevisionStatus.PENDING), None)
 
+    def valid_stars(self, on: date | None = None) -> int:
+        """OCOP stars to show: the certificate's while it is valid on that day (today), else 0."""
+        certificate = self.certificate
+        if certificate is None or not certificate.valid_on(on or date.today()):
+            return 0
+        return certificate.stars
+
 
 class OcopCertificate(db.Model):
     __tablename__ = "ocop_certificates"
@@ -126,8 +149,19 @@ class OcopCertificate(db.Model):
     expiry_warned_on: Mapped[date | None] = mapped_column(Date)
     product: Mapped[Product] = relationship(back_populates="certificate")
 
+    @staticmethod
+    def standard_expiry(issued_on: date) -> date:
+        """When a certificate issued that day expires unless it says otherwise."""
+        return add_months(issued_on, CERTIFICATE_MONTHS)
+
+    @hybrid_method
     def valid_on(self, day: date) -> bool:
+        """The certificate rule, in Python and in SQL: valid from its issue date through its expiry date."""
         return self.issued_on <= day <= self.expires_on
+
+    @valid_on.expression
+    def valid_on(cls, day: date):
+        return and_(cls.issued_on <= day, cls.expires_on >= day)
 
 
 class ProductImage(db.Model):

@@ -1,19 +1,60 @@
-"""Read scopes: every lookup starts from one, so a forgotten check is a 404, not someone else's product."""
+"""Read scopes: every list and lookup starts from one, so a forgotten check is a 404, not someone else's product.
+
+Who sees what: everyone sees published products; a cooperative's members see their own in any state; commune
+staff see their commune's; admin sees all (`products_visible_to`). Changing a product needs more
+(`products_managed_by`, `products_reviewable_by`).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.models import Cooperative, Role, User
+from marketplace.models import Commune, Cooperative, Role, User
 
-from .models import Product, ProductRevision, ProductStatus, RevisionStatus
+from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
+
+IS_PUBLISHED = Product.status == ProductStatus.PUBLISHED
+
+
+def with_card_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
+    """Load what a product card, an API item or a search document shows, in a handful of queries."""
+    return query.options(
+        selectinload(Product.cooperative).selectinload(Cooperative.commune).selectinload(Commune.province),
+        selectinload(Product.origin_commune).selectinload(Commune.province),
+        selectinload(Product.category),
+        selectinload(Product.certificate),
+    )
+
+
+def product_loader() -> Select[tuple[Product]]:
+    """Every product, with its card data loaded (callers narrow it)."""
+    return with_card_data(select(Product))
 
 
 def published_products() -> Select[tuple[Product]]:
-    return select(Product).where(Product.status == ProductStatus.PUBLISHED)
+    """What buyers and anonymous visitors see."""
+    return select(Product).where(IS_PUBLISHED)
+
+
+def products_visible_to(user: User | None) -> Select[tuple[Product]]:
+    """Published products for everyone; besides, a cooperative's own in any state for its members, a commune's
+    for its staff, and every product for admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return published_products()
+    if user.role == Role.ADMIN:
+        return select(Product)
+    if user.role == Role.COOPERATIVE and user.cooperative_id is not None:
+        return select(Product).where(or_(IS_PUBLISHED, Product.cooperative_id == user.cooperative_id))
+    if user.role == Role.COMMUNE_STAFF and user.commune_code is not None:
+        in_commune = select(Cooperative.id).where(Cooperative.commune_code == user.commune_code)
+        return select(Product).where(or_(IS_PUBLISHED, Product.cooperative_id.in_(in_commune)))
+    return published_products()
 
 
 def products_managed_by(user: User) -> Select[tuple[Product]]:
@@ -34,6 +75,13 @@ def products_reviewable_by(user: User) -> Select[tuple[Product]]:
     if user.role == Role.COMMUNE_STAFF:
         return query.where(Cooperative.commune_code == user.commune_code)
     return query.where(False)
+
+
+def with_valid_certificate(query: Select[tuple[Product]], on: date | None = None) -> Select[tuple[Product]]:
+    """Narrow to products whose OCOP certificate is valid that day (today)."""
+    return query.join(OcopCertificate, OcopCertificate.product_id == Product.id).where(
+        OcopCertificate.valid_on(on or date.today())
+    )
 
 
 def pending_reviews(user: User, commune_code: int | None = None) -> tuple[list[Product], list[ProductRevision]]:
@@ -58,15 +106,38 @@ def pending_reviews(user: User, commune_code: int | None = None) -> tuple[list[P
     )
 
 
-def get_managed_product(user: User, product_id: int) -> Product:
-    product = db.session.scalar(products_managed_by(user).where(Product.id == product_id))
+def load_published(ids: list[int]) -> list[Product]:
+    """Published products with these ids (search hits), with their card data and photos, in the given order."""
+    if not ids:
+        return []
+    query = with_card_data(published_products()).options(selectinload(Product.images))
+    by_id = {p.id: p for p in db.session.scalars(query.where(Product.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _one(query: Select[tuple[Product]], message: str | None = None) -> Product:
+    product = db.session.scalar(query)
     if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm."))
+        raise NotFound(message or _("Không tìm thấy sản phẩm."))
     return product
+
+
+def get_visible_product(user: User | None, product_id: int) -> Product:
+    """A product this user may see, with its card data; 404 otherwise."""
+    return _one(with_card_data(products_visible_to(user)).where(Product.id == product_id))
+
+
+def get_product(product_id: int) -> Product:
+    """Any product, for review actions: the review service itself refuses another commune's staff (403)."""
+    return _one(product_loader().where(Product.id == product_id))
+
+
+def get_managed_product(user: User, product_id: int) -> Product:
+    return _one(products_managed_by(user).where(Product.id == product_id))
 
 
 def get_published_by_slug(slug: str) -> Product:
-    product = db.session.scalar(published_products().where(Product.slug == slug))
-    if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."))
-    return product
+    return _one(
+        published_products().where(Product.slug == slug),
+        _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
+    )

@@ -1,16 +1,18 @@
-"""Every catalog rule and state change: the status workflow, revisions, photos, certificates, index sync.
+"""Every catalog rule and state change: the status workflow, revisions, photos, certificates, stock.
 
-Status moves live in ALLOWED and go through `transition()`, which writes the history row, the audit entry,
-tells the cooperative, and keeps the search index in step. Services flush; the request or task commits.
+Status moves live in ALLOWED and go through `transition()`, which writes the history row and the audit entry.
+Whatever buyers would see differently is announced once per call through `catalog.signals` (the search index,
+channel listings, feeds and webhooks listen). Services flush; the request or task commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from marketplace.database import after_commit
 from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
@@ -22,7 +24,9 @@ from marketplace.services import notify_cooperative, record_audit, unique_slug
 from marketplace.text import fold, nfc, utcnow
 
 from . import images as photos
+from . import signals
 from .models import (
+    Category,
     CertificationLevel,
     OcopCertificate,
     Product,
@@ -32,6 +36,7 @@ from .models import (
     ProductStatusChange,
     RevisionStatus,
 )
+from .search import indexing
 from .validation import parse_product
 
 S = ProductStatus
@@ -44,9 +49,10 @@ ALLOWED: dict[ProductStatus, frozenset[ProductStatus]] = {
 }
 REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate")
 IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days", "gtin")
+# what a changed field is called in `signals.product_changed` (everything else is "content")
+FIELD_LABELS = {"price_vnd": "price", "stock": "stock", "certificate": "ocop"}
 MAX_IMAGES = 8
 EXPIRY_WARNING_DAYS = 60
-SYNC_TASK = "catalog.sync_search"
 VARIANTS_TASK = "catalog.make_image_variants"
 
 
@@ -99,40 +105,46 @@ def transition(product: Product, target: ProductStatus, actor: User | None, reas
         reason=reason,
     )
     db.session.flush()
-    sync_search(product)
+    if target == S.PUBLISHED:
+        signals.send(signals.product_published, [product.id])
+    elif before == S.PUBLISHED:
+        signals.send(signals.product_unpublished, [product.id])
 
 
-# --- search index ---------------------------------------------------------------------------------
+# --- telling the rest of the app ------------------------------------------------------------------
 
 
-def sync_search(product: Product) -> None:
-    """Published products are (re)indexed, any other status removed; SQL in this transaction, others after commit."""
-    from .search import get_backend
-    from .search.documents import document_for
+def _announce(product_ids: list[int], changed: set[str]) -> None:
+    """Send `stock_changed` and/or `product_changed` for what changed (labels of FIELD_LABELS, "images")."""
+    if "stock" in changed:
+        signals.send(signals.stock_changed, product_ids)
+    if changed - {"stock"}:
+        signals.send(signals.product_changed, product_ids, fields=frozenset(changed - {"stock"}))
 
-    backend = get_backend()
-    if not backend.transactional:
-        enqueue_task(SYNC_TASK, product.id)
-        return
-    db.session.flush()
-    db.session.expire(product, ["category", "certificate", "origin_commune", "cooperative"])
-    if product.status == S.PUBLISHED:
-        backend.index([document_for(product)])
-    else:
-        backend.remove([product.id])
+
+def stock_changed_for(product_ids: Iterable[int]) -> None:
+    """Stock of these products was moved outside the catalogue's services (orders: the reservation at checkout,
+    the release on cancel or expiry): tell the listeners, as a stock edit here would."""
+    signals.send(signals.stock_changed, product_ids)
 
 
 # --- create and edit ------------------------------------------------------------------------------
 
 
-def _apply(product: Product, fields: dict) -> None:
+def _apply(product: Product, fields: dict) -> set[str]:
+    """Write these fields; returns the labels of those whose value really changed."""
+    changed = set()
     for key, value in fields.items():
         if key == "certificate":
-            set_certificate(product, value)
-        else:
+            if certificate_data(product) != value:
+                set_certificate(product, value)
+                changed.add("ocop")
+        elif getattr(product, key) != value:
             setattr(product, key, value)
+            changed.add(FIELD_LABELS.get(key, "content"))
     if "name" in fields:
         product.name_folded = fold(product.name)
+    return changed
 
 
 def set_certificate(product: Product, data: dict | None) -> None:
@@ -215,17 +227,18 @@ def update_product(actor: User, product: Product, data: dict) -> ProductRevision
     fields = parse_product(data, partial=True)
     immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
-    _apply(product, immediate)
+    changed = _apply(product, immediate)
     if product.status != S.PUBLISHED:
-        _apply(product, reviewed)
+        changed |= _apply(product, reviewed)
         db.session.flush()
+        _announce([product.id], changed)
         return None
     published = current_values(product)
-    changed = {k: v for k, v in reviewed.items() if published.get(k) != v}
+    proposed = {k: v for k, v in reviewed.items() if published.get(k) != v}
     revision = None
-    if changed:
+    if proposed:
         revision = pending_revision_for(actor, product)
-        revision.changes = {**revision.changes, **changed}
+        revision.changes = {**revision.changes, **proposed}
         revision.updated_at = utcnow()
     db.session.flush()
     if immediate:
@@ -237,7 +250,7 @@ def update_product(actor: User, product: Product, data: dict) -> ProductRevision
             commune_code=product.cooperative.commune_code,
             fields=sorted(immediate),
         )
-        sync_search(product)
+    _announce([product.id], changed)
     return revision
 
 
@@ -302,13 +315,13 @@ def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
         revision.changes = {**revision.changes, "images_added": [*revision.changes.get("images_added", []), image.id]}
     db.session.expire(product, ["images"])
     enqueue_task(VARIANTS_TASK, image.id)
+    if revision is None:
+        _announce([product.id], {"images"})
     return image
 
 
 def _delete_files_on_rollback(product_id: int, stem: str) -> None:
     """A photo written to disk must not outlive a transaction that rolled back."""
-    from sqlalchemy import event
-
     state = {"committed": False}
     after_commit(lambda: state.update(committed=True))
 
@@ -328,11 +341,13 @@ def remove_image(actor: User, image: ProductImage) -> None:
         revision = pending_revision_for(actor, product)
         revision.changes = {**revision.changes, "remove_image_ids": sorted({*_pending_removals(product), image.id})}
         return
-    stem, product_id = image.stem, product.id
+    stem, product_id, was_public = image.stem, product.id, image.revision_id is None
     db.session.delete(image)
     db.session.flush()
     db.session.expire(product, ["images"])
     after_commit(lambda: photos.delete_files(product_id, stem))
+    if was_public:
+        _announce([product_id], {"images"})
 
 
 def _pending_removals(product: Product) -> list[int]:
@@ -420,7 +435,9 @@ def approve_revision(actor: User, revision: ProductRevision) -> None:
     """Publish the revised content: fields, added photos, removed photos."""
     product = _decide_revision(actor, revision)
     changes = dict(revision.changes)
-    _apply(product, {k: v for k, v in changes.items() if k in REVIEWED_FIELDS})
+    changed = _apply(product, {k: v for k, v in changes.items() if k in REVIEWED_FIELDS})
+    if changes.get("images_added") or changes.get("remove_image_ids"):
+        changed.add("images")
     for image in list(product.images):
         if image.revision_id == revision.id:
             image.revision_id = None
@@ -440,7 +457,7 @@ def approve_revision(actor: User, revision: ProductRevision) -> None:
         revision_id=revision.id,
         fields=sorted(changes),
     )
-    sync_search(product)
+    _announce([product.id], changed)
     _notify(product, _("Chỉnh sửa của “%(name)s” đã được duyệt.", name=product.name), _("Chỉnh sửa đã được duyệt"))
 
 
@@ -473,8 +490,6 @@ def reject_revision(actor: User, revision: ProductRevision, reason: str | None) 
 
 def diff_rows(revision: ProductRevision) -> list[tuple[str, str, str]]:
     """(field label, published value, proposed value) for the side-by-side review."""
-    from .models import Category
-
     product = revision.product
     published = current_values(product)
     labels = {
@@ -517,7 +532,7 @@ def certificate_state(product: Product, today: date | None = None) -> str | None
     if certificate is None:
         return None
     today = today or date.today()
-    if certificate.expires_on < today:
+    if not certificate.valid_on(today):
         return "expired"
     if certificate.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
         return "expiring"
@@ -547,12 +562,12 @@ def warn_expiring_certificates(today: date | None = None) -> int:
             mail_subject=_("Chứng nhận OCOP sắp hết hạn"),
         )
         certificate.expiry_warned_on = today
-    expired = db.session.scalars(
-        select(Product).join(OcopCertificate).where(OcopCertificate.expires_on < today, Product.status == S.PUBLISHED)
-    ).all()
-    for product in expired:
-        sync_search(product)
     db.session.flush()
+    lapsed = db.session.scalars(
+        select(Product.id).join(OcopCertificate).where(~OcopCertificate.valid_on(today), Product.status == S.PUBLISHED)
+    ).all()
+    # the index stores stars; pages, the API and feeds apply the certificate rule as they render
+    indexing.sync_products(lapsed)
     return len(due)
 
 

@@ -6,15 +6,16 @@ from celery import shared_task
 
 from marketplace.extensions import db
 
+from .excel import run_import_job
+from .images import make_variants, original_path
 from .models import ProductImage
-
-VARIANTS_TASK = "catalog.make_image_variants"
+from .search import get_backend
+from .search.indexing import SYNC_TASK, refresh_index
+from .services import VARIANTS_TASK, warn_expiring_certificates
 
 
 def make_image_variants(image_id: int) -> int:
     """Make the WebP and JPEG sizes of one photo; running it again changes nothing. Returns files made."""
-    from .images import make_variants, original_path
-
     image = db.session.get(ProductImage, image_id)
     if image is None or not original_path(image.product_id, image.stem).exists():
         return 0
@@ -32,27 +33,16 @@ def make_image_variants_task(self, image_id: int) -> int:
 
 def sync_search(product_id: int) -> None:
     """Bring one product's entry in a non-transactional index (Meilisearch) up to date."""
-    from .models import Product, ProductStatus
-    from .search import get_backend
-    from .search.documents import document_for, product_loader
-
-    backend = get_backend()
-    product = db.session.scalar(product_loader().where(Product.id == product_id))
-    if product is not None and product.status == ProductStatus.PUBLISHED:
-        backend.index([document_for(product)])
-    else:
-        backend.remove([product_id])
+    refresh_index(get_backend(), [product_id])
 
 
-@shared_task(name="catalog.sync_search", bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+@shared_task(name=SYNC_TASK, bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
 def sync_search_task(self, product_id: int) -> None:
     sync_search(product_id)
 
 
 @shared_task(name="catalog.warn_expiring_certificates")
 def warn_expiring_certificates_task() -> int:
-    from .services import warn_expiring_certificates
-
     count = warn_expiring_certificates()
     db.session.commit()
     return count
@@ -60,6 +50,4 @@ def warn_expiring_certificates_task() -> int:
 
 @shared_task(name="catalog.import_products")
 def import_products_task(job_id: str) -> None:
-    from .excel import run_import_job
-
     run_import_job(job_id)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
 
 from .images import WIDTHS
+from .markdown import render_description
 from .models import ProductImage
+from .services import ALLOWED
 
 
 def photo_sources(image: ProductImage) -> dict[str, str]:
@@ -23,13 +27,7 @@ def photo_sources(image: ProductImage) -> dict[str, str]:
 
 
 def init_app(app: Flask) -> None:
-    from datetime import date
-
-    from .markdown import render_description
-
     app.add_template_global(photo_sources)
     app.add_template_filter(render_description, "description_html")
-    from .services import ALLOWED
-
     app.add_template_global(date.today, "today")
     app.add_template_global(lambda status: {str(s) for s in ALLOWED[status]}, "allowed_moves")

@@ -13,12 +13,11 @@ from marketplace.extensions import db
 from marketplace.models import Commune
 from marketplace.text import nfc
 
-from .models import Category, CertificationLevel
+from .models import Category, CertificationLevel, OcopCertificate
 
 UNITS = ("kg", "g", "hộp", "chai", "gói", "bó", "túi", "lọ", "hũ", "cái", "chiếc", "bộ", "quả", "con", "lít", "vé")
 MAX_PRICE = 1_000_000_000
 MAX_STOCK = 10_000_000
-CERTIFICATE_MONTHS = 36
 
 
 def field_labels() -> dict[str, str]:
@@ -101,17 +100,6 @@ def parse_date(raw, field: str, errors: dict) -> date | None:
     return None
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def clean_description(raw: str | None) -> str:
     """Plain text or Markdown with line breaks; any HTML tag is stripped by nh3 (rendering cleans again)."""
     text = nfc(raw) or ""
@@ -145,7 +133,7 @@ def parse_certificate(data: dict, errors: dict) -> dict | None:
         "certificate_no": number[:80],
         "level": level,
         "issued_on": issued.isoformat(),
-        "expires_on": (expires or add_months(issued, CERTIFICATE_MONTHS)).isoformat(),
+        "expires_on": (expires or OcopCertificate.standard_expiry(issued)).isoformat(),
     }
 
 

@@ -5,14 +5,14 @@ import os
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from marketplace.web import add_account_link
+
+from . import changes, models, views  # noqa: F401 — models: tables known to Alembic
+from .cli import feeds_command, sync_command
+
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints, CLI commands, change hooks and settings with the app."""
-    from marketplace.web import add_account_link
-
-    from . import changes, models, views  # noqa: F401 — tables known to Alembic, hooks installed
-    from .cli import feeds_command, sync_command
-
+    """Register this package's blueprints, CLI commands, settings, and its listeners of catalogue changes."""
     app.config.setdefault("WEBHOOK_RETRY_BASE_SECONDS", float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30")))
     app.config.setdefault("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
     app.config.setdefault("WEBHOOK_ALLOW_HTTP", os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1")
@@ -20,4 +20,5 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.cli.add_command(sync_command)
     app.cli.add_command(feeds_command)
+    changes.connect(app)
     add_account_link(app, "integrations.channels", _l("Kênh bán hàng"))

@@ -1,11 +1,16 @@
-"""Notice product changes wherever they happen (forms, API, imports, checkout's stock UPDATE) and, in the same
-transaction, mark channel listings out of sync and write webhook deliveries; after commit, refresh the feeds.
+"""What the sales integrations do when the catalogue says products changed (`catalog.signals`), in the same
+transaction: mark channel listings out of sync and write webhook deliveries; after commit, rebuild the feeds.
 
-Two hooks cover the ways SQLAlchemy writes a product: `before_flush` for changed Product objects (and their
-photos and OCOP certificate), `do_orm_execute` for ORM-enabled bulk `update(Product)` statements.
-New order-history rows emit `order.created`, `order.paid` and `order.shipped` the same way.
-Code that changes products with raw SQL calls `product_changed(ids, fields)` itself; the hourly
-`reconcile` sweep catches anything else by comparing content hashes.
+| signal | listings marked | webhook (published products only) |
+|---|---|---|
+| `product_changed` | its `fields` | `product.updated` |
+| `stock_changed` | "stock" | `stock.changed` |
+| `product_published` | "status" | `product.published` |
+| `product_unpublished` | "status" | — |
+
+Feeds are rebuilt when a published product changed, or one came or went. New order-history rows still reach
+the webhooks through a `before_flush` hook that reads them (`order.created`, `order.paid`, `order.shipped`).
+The hourly `reconcile` sweep catches anything changed behind the services' back by comparing content hashes.
 """
 
 from __future__ import annotations
@@ -13,128 +18,94 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
+from flask import Flask, current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
-from catalog.models import OcopCertificate, Product, ProductImage, ProductStatus
+from catalog.models import Product, ProductStatus
+from catalog.signals import product_changed, product_published, product_unpublished, stock_changed
 from marketplace.database import after_commit_once
+from marketplace.extensions import db
 from marketplace.jobs.debounce import DebouncedTask
+from orders.models import Order, OrderEvent
 
-WATCHED = {
-    "price_vnd": "price",
-    "stock": "stock",
-    "name": "content",
-    "description": "content",
-    "unit": "content",
-    "weight_g": "content",
-    "category_id": "content",
-    "gtin": "content",
-    "shelf_life_days": "content",
-    "origin_commune_code": "content",
-    "status": "status",
-}
+from .listings import mark_products_changed
+from .webhooks import emit
+
 FEED_TASK = "integrations.rebuild_feeds"
-
-
-def _changed_fields(product: Product) -> set[str]:
-    state = inspect(product)
-    return {label for attr, label in WATCHED.items() if state.attrs[attr].history.has_changes()}
-
-
-def _collect(session: Session) -> tuple[dict[int, set[str]], list[Product]]:
-    changes: dict[int, set[str]] = {}
-    published: list[Product] = []
-    for obj in session.dirty:
-        if isinstance(obj, Product) and session.is_modified(obj, include_collections=False):
-            fields = _changed_fields(obj)
-            if fields:
-                changes.setdefault(obj.id, set()).update(fields)
-                if "status" in fields and obj.status == ProductStatus.PUBLISHED:
-                    published.append(obj)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, ProductImage | OcopCertificate):
-            product_id = obj.product_id or getattr(obj.product, "id", None)
-            if product_id:
-                changes.setdefault(product_id, set()).add("images" if isinstance(obj, ProductImage) else "ocop")
-    for obj in session.new:
-        if isinstance(obj, Product) and obj.status == ProductStatus.PUBLISHED:
-            _mark_feeds_dirty(session)
-    return changes, published
-
-
-def product_changed(session: Session, changes: dict[int, set[str]], published: list[Product] = ()) -> None:
-    """Mark listings out of sync, emit webhooks and schedule a feed rebuild for these product changes."""
-    from .listings import mark_products_changed
-    from .webhooks import emit
-
-    if not changes:
-        return
-    mark_products_changed(session, changes)
-    _emit_product_events(session, changes, published, emit)
-    _mark_feeds_dirty(session)
-
-
-def _current_products(session: Session, ids: set[int]) -> dict[int, Any]:
-    """Each product as it will be after this flush: the session's own object when it has one (a query
-    inside `before_flush` would still read the old row), else the row as the database has it."""
-    found: dict[int, Any] = {
-        obj.id: obj for obj in list(session.identity_map.values()) if isinstance(obj, Product) and obj.id in ids
-    }
-    missing = ids - found.keys()
-    if missing:
-        query = select(
-            Product.id, Product.cooperative_id, Product.slug, Product.name, Product.price_vnd, Product.stock
-        ).add_columns(Product.status)
-        rows = session.execute(query.where(Product.id.in_(missing)).execution_options(ocop_skip_change_hook=True))
-        found.update({row.id: row for row in rows})
-    return found
-
-
-def _emit_product_events(session: Session, changes: dict[int, set[str]], published, emit) -> None:
-    published_ids = {p.id for p in published}
-    for product_id, row in sorted(_current_products(session, set(changes)).items()):
-        if row.status != ProductStatus.PUBLISHED:
-            continue
-        payload: dict[str, Any] = {
-            "product_id": row.id,
-            "cooperative_id": row.cooperative_id,
-            "slug": row.slug,
-            "name": row.name,
-            "price_vnd": row.price_vnd,
-            "stock": row.stock,
-            "changed": sorted(changes[product_id]),
-        }
-        if product_id in published_ids:
-            emit("product.published", payload)
-        elif changes[product_id] - {"stock"}:
-            emit("product.updated", payload)
-        if "stock" in changes[product_id]:
-            emit("stock.changed", payload)
-
 
 # a burst of stock changes (checkouts) is one rebuild per worker per FEED_REBUILD_DELAY_SECONDS
 feed_rebuilds = DebouncedTask(FEED_TASK, "FEED_REBUILD_DELAY_SECONDS")
 
 
-def _mark_feeds_dirty(session: Session) -> None:
-    if not has_app_context():
-        return
-    app = current_app._get_current_object()
-    after_commit_once(FEED_TASK, lambda: partial(feed_rebuilds.request, app), session)
+def _current_rows(product_ids: list[int]) -> list[Any]:
+    """Each product as the database has it now (the services flushed; orders' stock UPDATEs are in)."""
+    query = select(
+        Product.id, Product.cooperative_id, Product.slug, Product.name, Product.price_vnd, Product.stock, Product.status
+    )
+    return list(db.session.execute(query.where(Product.id.in_(product_ids)).order_by(Product.id)))
 
+
+def _payload(row: Any, fields: set[str]) -> dict[str, Any]:
+    return {
+        "product_id": row.id,
+        "cooperative_id": row.cooperative_id,
+        "slug": row.slug,
+        "name": row.name,
+        "price_vnd": row.price_vnd,
+        "stock": row.stock,
+        "changed": sorted(fields),
+    }
+
+
+def _record(product_ids: list[int], fields: set[str], webhook: str | None, *, status_moved: bool = False) -> None:
+    """Listings out of sync, one webhook per published product, and a feed rebuild when the shop moved."""
+    mark_products_changed({product_id: fields for product_id in product_ids})
+    published = [row for row in _current_rows(product_ids) if row.status == ProductStatus.PUBLISHED]
+    if webhook:
+        for row in published:
+            emit(webhook, _payload(row, fields))
+    if published or status_moved:
+        _rebuild_feeds_after_commit()
+
+
+def _rebuild_feeds_after_commit() -> None:
+    app = current_app._get_current_object()
+    after_commit_once(FEED_TASK, lambda: partial(feed_rebuilds.request, app))
+
+
+def _on_product_changed(_sender: Flask, product_ids: list[int], fields: frozenset[str]) -> None:
+    _record(product_ids, set(fields), "product.updated")
+
+
+def _on_stock_changed(_sender: Flask, product_ids: list[int]) -> None:
+    _record(product_ids, {"stock"}, "stock.changed")
+
+
+def _on_published(_sender: Flask, product_ids: list[int]) -> None:
+    _record(product_ids, {"status"}, "product.published", status_moved=True)
+
+
+def _on_unpublished(_sender: Flask, product_ids: list[int]) -> None:
+    _record(product_ids, {"status"}, None, status_moved=True)
+
+
+def connect(app: Flask) -> None:
+    """Listen to the catalogue's signals in this app."""
+    product_changed.connect(_on_product_changed, sender=app)
+    stock_changed.connect(_on_stock_changed, sender=app)
+    product_published.connect(_on_published, sender=app)
+    product_unpublished.connect(_on_unpublished, sender=app)
+
+
+# --- orders -----------------------------------------------------------------------------------------------
 
 ORDER_EVENTS = {"paid": "order.paid", "shipped": "order.shipped"}
 
 
-def _order_webhooks(session: Session) -> None:
+@event.listens_for(Session, "before_flush")
+def _order_webhooks(session: Session, _context, _instances) -> None:
     """Each new order-history row is a state move: its creation, payment or shipping goes out as a webhook."""
-    from orders.models import Order, OrderEvent
-
-    from .webhooks import emit
-
     for row in [obj for obj in session.new if isinstance(obj, OrderEvent)]:
         name = "order.created" if row.from_status is None else ORDER_EVENTS.get(row.to_status)
         order = session.get(Order, row.order_id) if name and row.order_id else None
@@ -151,58 +122,3 @@ def _order_webhooks(session: Session) -> None:
             "tracking_no": order.tracking_no,
         }
         emit(name, payload)
-
-
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context, _instances) -> None:
-    changes, published = _collect(session)
-    product_changed(session, changes, published)
-    _order_webhooks(session)
-
-
-def _bulk_update_fields(statement) -> set[str]:
-    values = getattr(statement, "_values", None) or {}
-    names = {getattr(key, "key", key) for key in values}
-    return {WATCHED[name] for name in names if name in WATCHED}
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_update(state: ORMExecuteState):
-    """`session.execute(update(Product)...)`: find the rows first, run the UPDATE, then record the change."""
-    if not state.is_update or state.execution_options.get("ocop_skip_change_hook"):
-        return None
-    mapper = state.bind_mapper
-    if mapper is None or mapper.class_ is not Product:
-        return None
-    fields = _bulk_update_fields(state.statement)
-    if not fields:
-        return None
-    where = state.statement.whereclause
-    pinned = _pinned_product_id(where)
-    if pinned is not None:  # one row by id (checkout's guarded stock UPDATE): the row count says if it changed
-        result = state.invoke_statement()
-        ids = [pinned] if result.rowcount == 1 else []
-    else:
-        query = select(Product.id).execution_options(ocop_skip_change_hook=True)
-        ids = list(state.session.scalars(query.where(where) if where is not None else query))
-        result = state.invoke_statement()
-    product_changed(state.session, {pid: set(fields) for pid in ids})
-    return result
-
-
-def _pinned_product_id(where) -> int | None:
-    """The id in `WHERE products.id = :id [AND …]`, else None."""
-    if where is None:
-        return None
-    clauses = where.clauses if isinstance(where, BooleanClauseList) and where.operator is operators.and_ else [where]
-    id_column = Product.__table__.c.id
-    for clause in clauses:
-        if (
-            isinstance(clause, BinaryExpression)
-            and clause.operator is operators.eq
-            and clause.left.compare(id_column)
-            and isinstance(clause.right, BindParameter)
-            and isinstance(clause.right.value, int)
-        ):
-            return clause.right.value
-    return None

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from catalog.models import Category, Product, ProductStatus
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -263,12 +262,11 @@ def apply_read_back(user: User, channel_id: str, data: bytes) -> dict[str, int]:
 # --- changes here -----------------------------------------------------------------------------------------
 
 
-def mark_products_changed(session: Session, changes: dict[int, set[str]]) -> int:
-    """Listings that were exported or listed go out of sync; the changed fields are remembered for the page.
-    Runs inside a flush (no autoflush), so it only loads and edits listing rows."""
+def mark_products_changed(changes: dict[int, set[str]]) -> int:
+    """Listings that were exported or listed go out of sync; the changed fields are remembered for the page."""
     if not changes:
         return 0
-    listings = session.scalars(
+    listings = db.session.scalars(
         select(ChannelListing).where(
             ChannelListing.product_id.in_(list(changes)),
             ChannelListing.state.in_([ListingState.EXPORTED, ListingState.LISTED, ListingState.OUT_OF_SYNC]),
@@ -285,7 +283,7 @@ def mark_products_changed(session: Session, changes: dict[int, set[str]]) -> int
 
 
 def reconcile(channel_id: str) -> int:
-    """Compare what we last sent with what the product is now: catches changes made outside the ORM."""
+    """Compare what we last sent with what the product is now: catches changes that no signal announced."""
     media = media_index()
     query = select(ChannelListing).where(
         ChannelListing.channel == channel_id,

@@ -139,7 +139,7 @@ def _absolute(url: str) -> str:
 def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
     coop = product.cooperative
     commune = product.commune
-    images = [media.best(image.stem) for image in product.images]
+    images = [media.best(image.stem) for image in product.public_images]  # not photos still under review
     files = [p for p in images if p is not None]
     cert = product.certificate
     link = _absolute(f"/p/{product.slug}")
@@ -163,7 +163,7 @@ def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
         image_urls=[_absolute(media.url(p)) for p in files] or [_absolute(PLACEHOLDER_IMAGE)],
         image_files=[str(p) for p in files],
         gtin=product.gtin,
-        ocop_stars=cert.stars if cert else None,
+        ocop_stars=product.valid_stars() or None,  # a lapsed certificate shows no stars
         ocop_decision=cert.certificate_no if cert else "",
         ocop_expires_on=cert.expires_on if cert else None,
         shelf_life_days=product.shelf_life_days,

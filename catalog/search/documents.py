@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from marketplace.models import Commune, Cooperative
 from marketplace.text import fold
 
-from ..models import Product, ProductStatus
+from ..models import Product
+from ..queries import IS_PUBLISHED, product_loader
+from . import get_backend
 
 DESCRIPTION_CHARS = 600
-
-
-def product_loader():
-    return select(Product).options(
-        selectinload(Product.cooperative).selectinload(Cooperative.commune).selectinload(Commune.province),
-        selectinload(Product.origin_commune).selectinload(Commune.province),
-        selectinload(Product.category),
-        selectinload(Product.certificate),
-    )
-
-
-def valid_stars(product: Product, today: date | None = None) -> int:
-    certificate = product.certificate
-    if certificate is None or not certificate.valid_on(today or date.today()):
-        return 0
-    return certificate.stars
 
 
 @lru_cache(maxsize=8192)
@@ -62,7 +45,7 @@ def document_for(product: Product) -> dict:
         "category_root_id": (category.parent_id or category.id) if category else None,
         "province_code": commune.province_code,
         "commune_code": commune.code,
-        "stars": valid_stars(product),
+        "stars": product.valid_stars(),
         "price_vnd": product.price_vnd,
         "published_at": product.published_at,
     }
@@ -73,10 +56,7 @@ def published_products(batch: int = 1000):
     last_id = 0
     while True:
         rows = db.session.scalars(
-            product_loader()
-            .where(Product.status == ProductStatus.PUBLISHED, Product.id > last_id)
-            .order_by(Product.id)
-            .limit(batch)
+            product_loader().where(IS_PUBLISHED, Product.id > last_id).order_by(Product.id).limit(batch)
         ).all()
         if not rows:
             return
@@ -86,8 +66,6 @@ def published_products(batch: int = 1000):
 
 def reindex(progress=None, batch: int = 1000) -> int:
     """Empty the index and add every published product again; returns how many were indexed."""
-    from . import get_backend
-
     backend = get_backend()
     backend.clear()
     count = 0
@@ -101,6 +79,4 @@ def reindex(progress=None, batch: int = 1000) -> int:
 
 
 def published_count() -> int:
-    from sqlalchemy import func
-
-    return db.session.scalar(select(func.count()).where(Product.status == ProductStatus.PUBLISHED)) or 0
+    return db.session.scalar(select(func.count()).where(IS_PUBLISHED)) or 0

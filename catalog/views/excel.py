@@ -14,6 +14,7 @@ from catalog.excel import export_workbook, import_workbook, read_rows, template_
 from catalog.images import MAX_BYTES
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.jobs.services import start_job
 from marketplace.models import Role
 from marketplace.permissions import require_roles
 
@@ -77,8 +78,6 @@ def import_products():
 
 
 def _start_job(data: bytes, total: int, valid_only: bool):
-    from marketplace.jobs.services import start_job
-
     folder = Path(current_app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(8)}.xlsx"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import services
@@ -123,18 +122,19 @@ def my_products():
     query = products_managed_by(current_user)
     if status in {s.value for s in ProductStatus}:
         query = query.where(Product.status == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    products = db.session.scalars(
-        query.options(selectinload(Product.images), selectinload(Product.certificate), selectinload(Product.revisions))
-        .order_by(Product.updated_at.desc(), Product.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
+    listed = db.paginate(
+        query.options(
+            selectinload(Product.images), selectinload(Product.certificate), selectinload(Product.revisions)
+        ).order_by(Product.updated_at.desc(), Product.id.desc()),
+        page=page,
+        per_page=PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "catalog/my_products.html",
-        products=products,
+        products=listed.items,
         page=page,
-        pages=max(1, math.ceil(total / PER_PAGE)),
+        pages=max(1, listed.pages),
         status=status,
         statuses=list(ProductStatus),
         status_label=services.status_label,

@@ -7,6 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from catalog import services
+from catalog.models import ProductRevision, ReasonText
+from catalog.queries import get_product, pending_reviews
 from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
@@ -17,8 +20,6 @@ bp = Blueprint("moderation", __name__, url_prefix="/commune/review")
 
 
 def _reasons() -> list:
-    from catalog.models import ReasonText
-
     query = select(ReasonText).order_by(ReasonText.text)
     if current_user.role == Role.COMMUNE_STAFF:
         query = query.where(
@@ -28,24 +29,16 @@ def _reasons() -> list:
 
 
 def _product(product_id: int):
-    from catalog.models import Product
-    from catalog.services import ensure_reviewer
-
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm."))
-    ensure_reviewer(current_user, product)
+    product = get_product(product_id)
+    services.ensure_reviewer(current_user, product)
     return product
 
 
 def _revision(revision_id: int):
-    from catalog.models import ProductRevision
-    from catalog.services import ensure_reviewer
-
     revision = db.session.get(ProductRevision, revision_id)
     if revision is None:
         raise NotFound(_("Không tìm thấy bản chỉnh sửa."))
-    ensure_reviewer(current_user, revision.product)
+    services.ensure_reviewer(current_user, revision.product)
     return revision
 
 
@@ -54,8 +47,6 @@ def _reason_text() -> str:
     typed = nfc(request.form.get("reason")) or ""
     if typed:
         return typed
-    from catalog.models import ReasonText
-
     chosen = request.form.get("reason_id", type=int)
     row = db.session.get(ReasonText, chosen) if chosen else None
     return row.text if row else ""
@@ -64,8 +55,6 @@ def _reason_text() -> str:
 @bp.get("/")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def queue():
-    from catalog.queries import pending_reviews
-
     commune = request.args.get("commune", type=int) if current_user.is_admin else None
     products, revisions = pending_reviews(current_user, commune)
     return render_template("marketplace/review.html", products=products, revisions=revisions, reasons=_reasons())
@@ -80,8 +69,6 @@ def product(product_id: int):
 @bp.post("/products/<int:product_id>/<any(approve, reject):decision>")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def decide_product(product_id: int, decision: str):
-    from catalog import services
-
     found = _product(product_id)
     try:
         if decision == "approve":
@@ -105,19 +92,15 @@ def decide_product(product_id: int, decision: str):
 @bp.get("/revisions/<int:revision_id>")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def revision(revision_id: int):
-    from catalog.services import diff_rows
-
     found = _revision(revision_id)
     return render_template(
-        "marketplace/review_revision.html", revision=found, rows=diff_rows(found), reasons=_reasons()
+        "marketplace/review_revision.html", revision=found, rows=services.diff_rows(found), reasons=_reasons()
     )
 
 
 @bp.post("/revisions/<int:revision_id>/<any(approve, reject):decision>")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def decide_revision(revision_id: int, decision: str):
-    from catalog import services
-
     found = _revision(revision_id)
     try:
         if decision == "approve":
@@ -136,8 +119,6 @@ def decide_revision(revision_id: int, decision: str):
 @bp.post("/reasons")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def add_reason():
-    from catalog.models import ReasonText
-
     text = nfc(request.form.get("text")) or ""
     try:
         if not 5 <= len(text) <= 300:

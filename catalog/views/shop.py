@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Category, OcopCertificate, Product, ProductStatus
-from catalog.queries import get_published_by_slug, published_products
+from catalog.models import Category, OcopCertificate, Product
+from catalog.queries import (
+    IS_PUBLISHED,
+    get_published_by_slug,
+    load_published,
+    published_products,
+    with_valid_certificate,
+)
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
-from catalog.search.documents import product_loader
+from catalog.services import certificate_state
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
@@ -22,19 +27,6 @@ from marketplace.models import Commune, Cooperative, Province
 from .blueprint import bp
 
 PER_PAGE = 24
-
-
-def load_products(ids: list[int]) -> list[Product]:
-    """Published products with these ids, in the given order."""
-    if not ids:
-        return []
-    rows = db.session.scalars(
-        product_loader()
-        .options(selectinload(Product.images))
-        .where(Product.id.in_(ids), Product.status == ProductStatus.PUBLISHED)
-    ).all()
-    by_id = {p.id: p for p in rows}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _page() -> int:
@@ -108,7 +100,7 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     return render_template(
         "catalog/listing.html",
         title=title,
-        products=load_products(result.ids),
+        products=load_published(result.ids),
         result=result,
         names=_facet_names(result.facets),
         page=query.page,
@@ -124,11 +116,8 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
 
 @bp.get("/")
 def home():
-    today = date.today()
     featured = db.session.scalars(
-        published_products()
-        .join(OcopCertificate, OcopCertificate.product_id == Product.id)
-        .where(OcopCertificate.expires_on >= today)
+        with_valid_certificate(published_products())
         .options(selectinload(Product.images), selectinload(Product.cooperative), selectinload(Product.certificate))
         .order_by(OcopCertificate.stars.desc(), Product.published_at.desc())
         .limit(8)
@@ -144,7 +133,7 @@ def home():
         .join(Commune, Commune.province_code == Province.code)
         .join(Cooperative, Cooperative.commune_code == Commune.code)
         .join(Product, Product.cooperative_id == Cooperative.id)
-        .where(Product.status == ProductStatus.PUBLISHED)
+        .where(IS_PUBLISHED)
         .group_by(Province.code)
         .order_by(func.count(Product.id).desc())
     ).all()
@@ -204,15 +193,13 @@ def suggest():
     text = (request.args.get("q") or "").strip()[:100]
     if len(text) < 2:
         return jsonify([])
-    products = load_products(get_backend().suggest(text, limit=8))
+    products = load_published(get_backend().suggest(text, limit=8))
     return jsonify([{"name": p.name, "slug": p.slug, "url": url_for("catalog.product", slug=p.slug)} for p in products])
 
 
 @bp.get("/p/<slug>")
 def product(slug: str):
     found = get_published_by_slug(slug)
-    from catalog.services import certificate_state
-
     return render_template(
         "catalog/product.html",
         product=found,
@@ -224,14 +211,11 @@ def product(slug: str):
 @bp.get("/sitemap.xml")
 def sitemap():
     base = current_app.config["PUBLIC_BASE_URL"]
-    rows = db.session.execute(
-        select(Product.slug, Product.updated_at).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
-    ).all()
+    published = published_products()
+    rows = db.session.execute(published.with_only_columns(Product.slug, Product.updated_at).order_by(Product.id)).all()
     categories = db.session.scalars(select(Category.slug)).all()
     cooperatives = db.session.scalars(
-        select(Cooperative.slug).where(
-            Cooperative.id.in_(select(Product.cooperative_id).where(Product.status == ProductStatus.PUBLISHED))
-        )
+        select(Cooperative.slug).where(Cooperative.id.in_(published.with_only_columns(Product.cooperative_id)))
     ).all()
     body = render_template(
         "catalog/sitemap.xml", base=base, products=rows, categories=categories, cooperatives=cooperatives

@@ -6,12 +6,14 @@ import io
 import itertools
 
 from PIL import Image
+from sqlalchemy import select
 
 from catalog import services
-from catalog.models import Product
+from catalog.models import Category, Product
+from catalog.search.indexing import sync_products
 from marketplace.extensions import db
 from marketplace.models import Role, User
-from tests.factories import make_user
+from tests.factories import VAN_SON, make_cooperative, make_product, make_user
 
 
 def jpeg_bytes(width: int = 640, height: int = 480, colour=(200, 120, 40), exif: Image.Exif | None = None) -> bytes:
@@ -84,11 +86,6 @@ def make_listed(
     **overrides,
 ) -> Product:
     """A published product indexed for search without going through review (fast set-up for search tests)."""
-    from sqlalchemy import select
-
-    from catalog.models import Category
-    from tests.factories import VAN_SON, make_cooperative, make_product
-
     if cooperative is None:
         cooperative = make_cooperative(
             name=f"Hợp tác xã Quyết Tiến {next(_coop_seq)}", commune_code=commune_code or VAN_SON
@@ -97,5 +94,5 @@ def make_listed(
     product = make_product(
         cooperative, name=name, category_id=category_id, ocop_stars=stars, price_vnd=price_vnd, **overrides
     )
-    services.sync_search(product)
+    sync_products([product.id])
     return product

@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from sqlalchemy import delete, select, update
 
+from catalog import services
 from catalog.models import Category, Product, ProductStatus
 from integrations import listings
 from integrations.models import ChannelListing, ListingState
@@ -71,6 +72,7 @@ def test_postmart_sheet_has_every_field_and_a_photo_zip(app, tmp_path):
 
 def test_price_change_marks_every_listed_channel_out_of_sync_and_reexport_has_just_that_row(app, tmp_path):
     coop = make_cooperative()
+    owner = make_user(Role.COOPERATIVE, cooperative=coop)
     tea, rice, mushroom = (make_product(coop, name=n) for n in ("Chè shan tuyết", "Gạo nếp cái hoa vàng", "Nấm mèo"))
     for channel in ("postmart", "voso"):
         listings.export_channel(channel, tmp_path / f"{channel}-1.xlsx", cooperative_ids=[coop.id])
@@ -80,7 +82,7 @@ def test_price_change_marks_every_listed_channel_out_of_sync_and_reexport_has_ju
     db.session.commit()
     assert _listing("postmart", tea.id).state == ListingState.LISTED
 
-    db.session.get(Product, tea.id).price_vnd = 180_000
+    services.set_price_stock(owner, db.session.get(Product, tea.id), price_vnd=180_000)
     db.session.commit()
 
     for channel in ("postmart", "voso"):
@@ -99,20 +101,39 @@ def test_price_change_marks_every_listed_channel_out_of_sync_and_reexport_has_ju
     assert mushroom.id in {p.id for p in listings.products_to_export("voso", [coop.id], include_all=True)}
 
 
-def test_stock_update_statement_and_unpublishing_are_noticed(app, tmp_path):
+def test_an_edit_through_the_product_service_reaches_the_listing(app):
     coop = make_cooperative()
+    owner = make_user(Role.COOPERATIVE, cooperative=coop)
+    product = make_product(coop, weight_g=1000, unit="kg")
+    make_listing(product, "voso")
+    untouched = make_product(coop)
+    make_listing(untouched, "voso")
+    db.session.commit()
+    services.update_product(owner, product, {"weight_g": "750", "unit": "hộp"})
+    db.session.commit()
+    listing = _listing("voso", product.id)
+    assert (listing.state, listing.changed_fields) == (ListingState.OUT_OF_SYNC, ["content"])
+    assert _listing("voso", untouched.id).state == ListingState.LISTED
+
+
+def test_stock_moved_by_orders_and_unpublishing_are_noticed(app, tmp_path):
+    coop = make_cooperative()
+    owner = make_user(Role.COOPERATIVE, cooperative=coop)
     product = make_product(coop, stock=10)
     make_listing(product, "postmart")
     db.session.commit()
+    # what a checkout does: a guarded stock UPDATE, then it tells the catalogue which products it touched
     db.session.execute(
         update(Product).where(Product.id == product.id, Product.stock >= 3).values(stock=Product.stock - 3)
     )
+    services.stock_changed_for([product.id])
     db.session.commit()
     assert _listing("postmart", product.id).changed_fields == ["stock"]
     assert _listing("postmart", product.id).state == ListingState.OUT_OF_SYNC
 
-    db.session.get(Product, product.id).status = ProductStatus.ARCHIVED
+    services.archive_product(owner, db.session.get(Product, product.id))
     db.session.commit()
+    assert _listing("postmart", product.id).changed_fields == ["status", "stock"]
     result = listings.export_channel("postmart", tmp_path / "p.xlsx", cooperative_ids=[coop.id])
     rows = _sheet_rows(result.workbook)
     assert [(r["Mã SKU người bán"], r["Số lượng tồn kho"]) for r in rows] == [(f"OCOP-{product.id}", 0)]

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from catalog import services
 from catalog.models import Product, ProductStatus
 from integrations.changes import FEED_TASK, feed_rebuilds
 from marketplace.extensions import db
+from marketplace.models import Role
 from tests.factories import make_cooperative, make_product, make_user, queued_tasks
 from tests.factories.integrations import add_photo
 from tests.factories.orders import bearer, checkout_body
@@ -90,9 +92,12 @@ def test_feeds_follow_product_changes_and_answer_conditional_gets(app, client):
     tea, sold_out, draft = _catalogue(app)
     first = client.get("/feeds/google.xml")
     assert client.get("/feeds/google.xml", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    db.session.get(Product, tea.id).price_vnd = 230_000
-    db.session.get(Product, sold_out.id).status = ProductStatus.ARCHIVED
-    db.session.get(Product, draft.id).status = ProductStatus.PUBLISHED
+    owner = make_user(Role.COOPERATIVE, cooperative=tea.cooperative)
+    staff = make_user(Role.COMMUNE_STAFF, commune_code=tea.cooperative.commune_code)
+    services.set_price_stock(owner, db.session.get(Product, tea.id), price_vnd=230_000)
+    services.archive_product(owner, db.session.get(Product, sold_out.id))
+    services.transition(db.session.get(Product, draft.id), ProductStatus.PENDING_REVIEW, owner)
+    services.approve_product(staff, db.session.get(Product, draft.id))
     db.session.commit()
     assert client.get("/feeds/google.xml", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
     items = _google_items(client)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from catalog import services
 from catalog.models import Product
 from integrations import webhooks
 from integrations.models import DeliveryStatus, WebhookDelivery
@@ -57,7 +58,7 @@ def test_cooperative_subscribes_and_a_price_change_arrives_signed_after_two_fail
         finally:
             app.config["WEBHOOK_ALLOW_HTTP"] = False
         assert page.status_code == 302
-        db.session.get(Product, product.id).price_vnd = 135_000
+        services.set_price_stock(owner, db.session.get(Product, product.id), price_vnd=135_000)
         db.session.commit()
         [delivery] = _deliveries()
         assert delivery.event == "product.updated" and delivery.status == DeliveryStatus.PENDING
@@ -79,7 +80,7 @@ def test_deliver_again_and_failed_after_every_attempt(app, client):
     product = make_product(owner.cooperative, stock=5)
     with receiver(fail_first=99) as hook:
         make_subscription(hook.url, events=["stock.changed"], cooperative_id=owner.cooperative_id)
-        product.stock = 4
+        services.set_price_stock(owner, product, stock=4)
         db.session.commit()
         [delivery] = _deliveries("stock.changed")
         _deliver_until_done(delivery.id)
@@ -96,7 +97,7 @@ def test_deliver_again_and_failed_after_every_attempt(app, client):
 def test_other_cooperatives_cannot_see_or_redeliver(client):
     owner = make_user(Role.COOPERATIVE)
     subscription = make_subscription("https://example.test/hook", cooperative_id=owner.cooperative_id)
-    make_product(owner.cooperative, stock=3).stock = 2
+    services.set_price_stock(owner, make_product(owner.cooperative, stock=3), stock=2)
     stranger = make_user(Role.COOPERATIVE)
     buyer = make_user()
     db.session.commit()
@@ -139,14 +140,14 @@ def _queued_messages(app) -> int:
 
 def test_tasks_are_sent_only_after_commit(app):
     make_subscription("https://example.test/hook", events=["stock.changed"])
-    product = make_product(stock=5)
+    owner = make_user(Role.COOPERATIVE)
+    product = make_product(owner.cooperative, stock=5)
     db.session.commit()
     before = _queued_messages(app)
-    product.stock = 4
-    db.session.flush()
+    services.set_price_stock(owner, product, stock=4)
     db.session.rollback()
     assert _queued_messages(app) == before and _deliveries() == []
-    db.session.get(Product, product.id).stock = 3
+    services.set_price_stock(owner, db.session.get(Product, product.id), stock=3)
     db.session.commit()
     assert _queued_messages(app) > before and len(_deliveries()) == 1
 
@@ -162,7 +163,8 @@ def test_real_worker_on_the_filesystem_broker_retries_until_the_receiver_is_up(a
     try:
         with receiver(fail_first=2) as hook:
             make_subscription(hook.url, events=["stock.changed"])
-            make_product(stock=5).stock = 1
+            owner = make_user(Role.COOPERATIVE)
+            services.set_price_stock(owner, make_product(owner.cooperative, stock=5), stock=1)
             db.session.commit()
             [delivery] = _deliveries()
             producer(broker_url).send_task(DELIVER_TASK, args=(delivery.id,), queue=queue)

@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 
 from catalog.markdown import render_description
+from catalog.models import CertificationLevel, OcopCertificate, Product
 from catalog.models import ProductStatus as S
 from catalog.search import price_band, terms_of
 from catalog.search.vocabulary import within_one_edit
 from catalog.services import ALLOWED, can_move
-from catalog.validation import add_months, clean_description, gtin_is_valid
+from catalog.validation import clean_description, gtin_is_valid
 from marketplace.text import fold, slugify
 
 
@@ -140,7 +141,25 @@ def test_price_bands():
     ],
 )
 def test_certificate_lasts_36_months(issued, expires):
-    assert add_months(issued, 36) == expires
+    assert OcopCertificate.standard_expiry(issued) == expires
+
+
+def test_a_certificate_shows_its_stars_only_while_valid():
+    certificate = OcopCertificate(
+        stars=4,
+        certificate_no="1/QĐ-UBND",
+        level=CertificationLevel.PROVINCE,
+        issued_on=date(2024, 1, 15),
+        expires_on=OcopCertificate.standard_expiry(date(2024, 1, 15)),
+    )
+    product = Product(name="Chè", certificate=certificate)
+    assert [certificate.valid_on(day) for day in (date(2024, 1, 14), date(2024, 1, 15), date(2027, 1, 15))] == [
+        False,
+        True,
+        True,
+    ]
+    assert product.valid_stars(date(2027, 1, 15)) == 4 and product.valid_stars(date(2027, 1, 16)) == 0
+    assert Product(name="Không chứng nhận").valid_stars(date(2027, 1, 1)) == 0
 
 
 def test_status_moves_are_data():
