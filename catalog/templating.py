@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask
 
 from .images import WIDTHS
@@ -29,5 +27,4 @@ def photo_sources(image: ProductImage) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     app.add_template_global(photo_sources)
     app.add_template_filter(render_description, "description_html")
-    app.add_template_global(date.today, "today")
     app.add_template_global(lambda status: {str(s) for s in ALLOWED[status]}, "allowed_moves")

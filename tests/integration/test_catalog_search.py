@@ -226,6 +226,26 @@ def test_only_published_products_are_ever_found(client):
     assert client.get("/search/suggest?q=moc").get_json() == []
 
 
+def test_a_price_edit_of_a_live_product_moves_it_between_price_filters(app):
+    owner = make_user(Role.COOPERATIVE)
+    live = make_published(owner, name="Mộc nhĩ đen sấy lạnh", price_vnd="45.000")
+    db.session.commit()
+
+    def found(band: str) -> list[int]:
+        return get_backend().search(SearchQuery(text="moc nhi", price_band=band)).ids
+
+    assert found("0-50000") == [live.id]
+    services.set_price_stock(owner, live, price_vnd=120_000)  # the index listens to catalog.signals
+    db.session.commit()
+    assert (found("0-50000"), found("100000-200000")) == ([], [live.id])
+
+
+def test_an_unknown_backend_is_a_clear_error(app):
+    assert {type(get_backend(name)).id for name in ("sql", "meilisearch")} == {"sql", "meilisearch"}
+    with pytest.raises(RuntimeError, match="unknown SEARCH_BACKEND 'elastic'; known: meilisearch, sql"):
+        get_backend("elastic")
+
+
 def test_reindex_command_rebuilds_the_index(app, client):
     _corpus()
     db.session.execute(ProductSearchDoc.__table__.delete())
