@@ -1,4 +1,5 @@
-# Chợ OCOP — `make run` starts everything on SQLite with an embedded broker; `make test` runs the whole suite.
+# Chợ OCOP — `make run` starts everything on SQLite with an embedded broker; `make test` runs the whole suite;
+# `make lint` checks style and the import contracts (layers, no cycles) in pyproject.toml.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -60,6 +61,7 @@ test-browser: test-deps
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check -q .
+	$(BIN)/lint-imports
 
 bench: test-deps
 	$(BIN)/python -m tests.perf.run_all
