@@ -1,32 +1,20 @@
-"""The dashboard's figures: each is a chart (inline SVG) plus the same numbers as a table."""
+"""The dashboard's figures in reading order (the catalogue ones here, the activity ones in sales_figures.py)
+and its headline numbers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from catalog.models import ProductStatus
 from marketplace.text import format_vnd
 
 from . import charts, sales, stats
 from .charts import Point, group_digits
+from .figure import Figure
+from .sales_figures import activity_figures
 from .scope import Period, Scope
-
-
-@dataclass
-class Figure:
-    """A chart and its table; `key` names it for tests and anchors."""
-
-    key: str
-    title: str
-    chart: Markup
-    headers: list[str]
-    rows: list[list[str]]
-    note: str = ""
-    total: list[str] = field(default_factory=list)
 
 
 def status_labels() -> dict[ProductStatus, str]:
@@ -37,22 +25,6 @@ def status_labels() -> dict[ProductStatus, str]:
         ProductStatus.REJECTED: _("Bị từ chối"),
         ProductStatus.ARCHIVED: _("Đã lưu trữ"),
     }
-
-
-def month_label(month: str) -> str:
-    """'2026-03' → '03/2026'."""
-    year, number = month.split("-")
-    return f"{number}/{year}"
-
-
-def day_label(day: str) -> str:
-    """'2026-03-09' → '09/03'."""
-    _year, month, number = day.split("-")
-    return f"{number}/{month}"
-
-
-def empty_text() -> str:
-    return _("Chưa có dữ liệu trong khoảng thời gian này")
 
 
 def cooperatives_figure(scope: Scope) -> Figure:
@@ -102,14 +74,8 @@ def catalogue_figures(scope: Scope, today: date) -> list[Figure]:
     return [cooperatives_figure(scope), products_figure(scope), ocop_figure(scope, today)]
 
 
-def vnd(value: int) -> str:
-    return format_vnd(value)
-
-
 def dashboard_figures(scope: Scope, period: Period, today: date) -> list[Figure]:
     """Every figure of the dashboard, in reading order."""
-    from .sales_figures import activity_figures
-
     return catalogue_figures(scope, today) + activity_figures(scope, period)
 
 
@@ -135,6 +101,6 @@ def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str,
 def summary(scope: Scope, period: Period, today: date) -> list[tuple[str, str]]:
     """The headline numbers formatted for the page."""
     return [
-        (label, vnd(value) if money else group_digits(value))
+        (label, format_vnd(value) if money else group_digits(value))
         for label, value, money in summary_values(scope, period, today)
     ]

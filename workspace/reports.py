@@ -3,38 +3,21 @@ totals as values, đồng and dd/mm/yyyy formats, sized columns and a frozen hea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
-from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from marketplace.models import CooperativeKind
 from marketplace.text import to_local, utcnow
 
 from . import figures, stats
+from .excel import DATE_FORMAT, HEADER_FILL, HEADER_FONT, INT_FORMAT, VND_FORMAT, Column, write_table
+from .sales_report import orders_sheet, scans_sheet
 from .scope import Period, Scope
-
-VND_FORMAT = '#,##0 "₫"'
-DATE_FORMAT = "DD/MM/YYYY"
-INT_FORMAT = "#,##0"
-HEADER_FILL = PatternFill("solid", fgColor="1F6F43")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TOTAL_FILL = PatternFill("solid", fgColor="E7EEE9")
-MAX_WIDTH = 60
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    number_format: str | None = None
-    min_width: int = 8
 
 
 def scope_slug(scope: Scope) -> str:
@@ -63,43 +46,6 @@ def level_label(level) -> str:
     if level is None:
         return ""
     return _("Trung ương") if str(level) == "trung_uong" else _("Tỉnh")
-
-
-def write_table(
-    sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[Any]], total: Sequence[Any] | None = None
-) -> None:
-    """Header row (frozen, filtered), data rows with each column's number format, an optional totals row."""
-    sheet.append([c.header for c in columns])
-    for cell in sheet[1]:
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        sheet.append(list(row))
-    if total is not None:
-        sheet.append(list(total))
-        for cell in sheet[sheet.max_row]:
-            cell.font, cell.fill = Font(bold=True), TOTAL_FILL
-    for index, column in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        if column.number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = column.number_format
-        sheet.column_dimensions[letter].width = column_width(column, [r[index - 1] for r in rows])
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-
-
-def column_width(column: Column, values: Sequence[Any]) -> float:
-    def shown(value: Any) -> int:
-        if isinstance(value, date):
-            return 10
-        if isinstance(value, int) and column.number_format in (VND_FORMAT, INT_FORMAT):
-            return len(f"{value:,}") + (2 if column.number_format == VND_FORMAT else 0)
-        return len(str(value)) if value is not None else 0
-
-    longest = max([len(column.header) * 0.9, column.min_width, *(shown(v) for v in values)])
-    return min(MAX_WIDTH, longest + 2)
 
 
 def summary_sheet(sheet: Worksheet, scope: Scope, period: Period, today: date) -> None:
@@ -226,8 +172,6 @@ def expiring_sheet(sheet: Worksheet, scope: Scope, today: date) -> None:
 
 
 def build_workbook(scope: Scope, period: Period, today: date) -> Workbook:
-    from .sales_report import orders_sheet, scans_sheet  # it builds on this module's helpers
-
     workbook = Workbook()
     summary_sheet(workbook.active, scope, period, today)
     cooperatives_sheet(workbook.create_sheet(), scope)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from integrations.channels import all_channels
+from marketplace.text import format_vnd
 
 from . import charts, sales
 from .charts import Point, group_digits
-from .figures import Figure, day_label, empty_text, month_label, vnd
+from .figure import Figure, day_label, empty_text, month_label
 from .scope import Period, Scope
 
 
@@ -45,11 +46,11 @@ def revenue_figure(months: list[sales.MonthSales]) -> Figure:
     return Figure(
         "revenue_by_month",
         title,
-        charts.bar_chart(points, title=title, value_format=vnd, empty_text=empty_text(), colour=charts.GOLD),
+        charts.bar_chart(points, title=title, value_format=format_vnd, empty_text=empty_text(), colour=charts.GOLD),
         [_("Tháng"), _("Doanh thu")],
-        [[month_label(m.month), vnd(m.revenue_vnd)] for m in months],
+        [[month_label(m.month), format_vnd(m.revenue_vnd)] for m in months],
         note=revenue_note(),
-        total=[_("Tổng"), vnd(sum(m.revenue_vnd for m in months))],
+        total=[_("Tổng"), format_vnd(sum(m.revenue_vnd for m in months))],
     )
 
 
@@ -60,11 +61,11 @@ def cooperative_revenue_figure(rows: list[sales.CooperativeSales]) -> Figure:
     return Figure(
         "revenue_by_cooperative",
         title,
-        charts.hbar_chart(points, title=title, value_format=vnd, empty_text=empty_text()),
+        charts.hbar_chart(points, title=title, value_format=format_vnd, empty_text=empty_text()),
         [_("Hợp tác xã"), _("Đơn"), _("Doanh thu")],
-        [[r.name, group_digits(r.sold), vnd(r.revenue_vnd)] for r in shown],
+        [[r.name, group_digits(r.sold), format_vnd(r.revenue_vnd)] for r in shown],
         note=top_note(len(shown), len(rows)),
-        total=[_("Tổng"), group_digits(sum(r.sold for r in rows)), vnd(sum(r.revenue_vnd for r in rows))],
+        total=[_("Tổng"), group_digits(sum(r.sold for r in rows)), format_vnd(sum(r.revenue_vnd for r in rows))],
     )
 
 
@@ -74,9 +75,9 @@ def top_products_figure(rows: list[sales.ProductSales]) -> Figure:
     return Figure(
         "top_products",
         title,
-        charts.hbar_chart(points, title=title, value_format=vnd, empty_text=empty_text(), colour=charts.GOLD),
+        charts.hbar_chart(points, title=title, value_format=format_vnd, empty_text=empty_text(), colour=charts.GOLD),
         [_("Sản phẩm"), _("Số lượng"), _("Doanh thu")],
-        [[r.name, f"{group_digits(r.quantity)} {r.unit}", vnd(r.revenue_vnd)] for r in rows],
+        [[r.name, f"{group_digits(r.quantity)} {r.unit}", format_vnd(r.revenue_vnd)] for r in rows],
         note=_("Tối đa %(n)d sản phẩm có doanh thu cao nhất trong kỳ.", n=sales.TOP_LIMIT),
     )
 

@@ -1,60 +1,36 @@
-"""Sales channels: a `SalesChannel` protocol with a stable `id`, and a registry of the channels we speak to.
+"""Sales channels: one module per channel, each defining `PLUGIN` (a `SalesChannel`, see base.py).
 
-Spreadsheet channels (Postmart, Voso) produce a bulk-upload workbook plus a ZIP of photos; feed channels
-(Google Merchant, Facebook/Zalo catalogue) produce a file that the platform fetches from a stable URL.
+Spreadsheet channels (Postmart, Voso) produce a bulk-upload workbook plus a ZIP of photos (sheets.py holds what
+they share); feed channels (Google Merchant, Facebook/Zalo catalogue) produce a file that the platform fetches
+from a stable URL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from enum import StrEnum
-from typing import ClassVar, Protocol, runtime_checkable
-
 from flask_babel import gettext as _
 
 from marketplace.errors import NotFound
+from marketplace.registry import Registry
 
+from .base import Capability, SalesChannel
 
-class Capability(StrEnum):
-    BULK_SHEET = "bulk_sheet"  # writes the platform's mass-upload .xlsx
-    PHOTOS_ZIP = "photos_zip"  # writes a ZIP of photos in the sizes the platform accepts
-    READ_BACK = "read_back"  # reads the platform's own product export to learn external ids and URLs
-    FEED = "feed"  # a file the platform fetches from a stable URL
+__all__ = ["Capability", "SalesChannel", "all_channels", "channels_with", "get_channel"]
 
-
-@runtime_checkable
-class SalesChannel(Protocol):
-    id: ClassVar[str]
-    name: ClassVar[str]
-    capabilities: ClassVar[frozenset[Capability]]
-
-
-REGISTRY: dict[str, SalesChannel] = {}
-
-
-def register(channel: SalesChannel) -> SalesChannel:
-    """Add a channel under its stable id (ids are stored in the database: never rename one)."""
-    REGISTRY[channel.id] = channel
-    return channel
+CHANNELS: Registry[SalesChannel] = Registry("integrations.channels", skip=("base", "sheets"))
 
 
 def get_channel(channel_id: str) -> SalesChannel:
-    load_channels()
-    channel = REGISTRY.get(channel_id)
-    if channel is None:
+    """The channel with this id, or a translated 404."""
+    if channel_id not in CHANNELS:
         raise NotFound(_("Không có kênh bán hàng '%(id)s'.", id=channel_id))
-    return channel
+    return CHANNELS.get(channel_id)
 
 
 def all_channels() -> list[SalesChannel]:
-    load_channels()
-    return list(REGISTRY.values())
+    """Every channel, feeds first, in a stable order."""
+    return CHANNELS.all()
 
 
-def channels_with(capability: Capability) -> Iterable[SalesChannel]:
-    return [c for c in all_channels() if capability in c.capabilities]
-
-
-def load_channels() -> None:
-    """Import every channel module once (each registers itself)."""
-    from . import facebook_feed, google_feed, postmart, voso  # noqa: F401
+def channels_with(capability: Capability) -> list[SalesChannel]:
+    """The channels that can do `capability`."""
+    return [channel for channel in CHANNELS if capability in channel.capabilities]

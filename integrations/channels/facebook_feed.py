@@ -7,8 +7,7 @@ import io
 from collections.abc import Iterable
 
 from ..product_data import ProductFacts
-from . import Capability, register
-from .google_feed import DEFAULT_GOOGLE_CATEGORY, google_price
+from .base import FEED_DEFAULT_CATEGORY, Capability, feed_price
 
 REQUIRED = ("id", "title", "description", "availability", "condition", "price", "link", "image_link", "brand")
 OPTIONAL = ("additional_image_link", "google_product_category", "product_type", "inventory", "gtin")
@@ -20,7 +19,8 @@ class FacebookFeed:
     capabilities = frozenset({Capability.FEED})
     filename = "facebook.csv"
     content_type = "text/csv; charset=utf-8"
-    default_category = DEFAULT_GOOGLE_CATEGORY
+    position = 20
+    default_category = FEED_DEFAULT_CATEGORY
 
     def render(self, items: Iterable[tuple[ProductFacts, str]]) -> bytes:
         buffer = io.StringIO()
@@ -34,7 +34,7 @@ class FacebookFeed:
                     "description": facts.description[:9999],
                     "availability": "in stock" if facts.stock > 0 else "out of stock",
                     "condition": "new",
-                    "price": google_price(facts.price_vnd),
+                    "price": feed_price(facts.price_vnd),
                     "link": facts.link,
                     "image_link": facts.image_urls[0],
                     "brand": facts.producer[:100],
@@ -48,4 +48,4 @@ class FacebookFeed:
         return buffer.getvalue().encode("utf-8")
 
 
-register(FacebookFeed())
+PLUGIN = FacebookFeed()

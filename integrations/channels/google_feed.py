@@ -8,15 +8,10 @@ from xml.etree import ElementTree as ET
 from flask import current_app
 
 from ..product_data import ProductFacts
-from . import Capability, register
+from .base import FEED_DEFAULT_CATEGORY, Capability, feed_price
 
 G = "http://base.google.com/ns/1.0"
-DEFAULT_GOOGLE_CATEGORY = "412"  # Food, Beverages & Tobacco
 ET.register_namespace("g", G)
-
-
-def google_price(amount_vnd: int) -> str:
-    return f"{amount_vnd} VND"
 
 
 class GoogleFeed:
@@ -25,7 +20,8 @@ class GoogleFeed:
     capabilities = frozenset({Capability.FEED})
     filename = "google.xml"
     content_type = "application/rss+xml; charset=utf-8"
-    default_category = DEFAULT_GOOGLE_CATEGORY
+    position = 10
+    default_category = FEED_DEFAULT_CATEGORY
 
     def render(self, items: Iterable[tuple[ProductFacts, str]]) -> bytes:
         rss = ET.Element("rss", {"version": "2.0"})
@@ -54,7 +50,7 @@ class GoogleFeed:
         for extra in facts.image_urls[1:11]:
             g("additional_image_link", extra)
         g("availability", "in_stock" if facts.stock > 0 else "out_of_stock")
-        g("price", google_price(facts.price_vnd))
+        g("price", feed_price(facts.price_vnd))
         g("condition", "new")
         g("brand", facts.producer[:70])
         if facts.gtin:
@@ -69,4 +65,4 @@ class GoogleFeed:
         return item
 
 
-register(GoogleFeed())
+PLUGIN = GoogleFeed()

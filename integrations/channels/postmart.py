@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from . import register
 from .sheets import SpreadsheetChannel, common_columns
 
 
 class PostmartChannel(SpreadsheetChannel):
     id = "postmart"
     name = "Postmart (Bưu điện Việt Nam)"
+    position = 30
     seller_centre = "https://postmart.vn"
     sheet_title = "Đăng sản phẩm"
     columns = common_columns(
@@ -51,4 +51,4 @@ class PostmartChannel(SpreadsheetChannel):
     )
 
 
-register(PostmartChannel())
+PLUGIN = PostmartChannel()

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 from marketplace.text import fold, format_date
 
 from ..product_data import ProductFacts, product_id_from_sku
-from . import Capability
+from .base import Capability
 
 MAX_IMAGES = 9
 PHOTO_SIDE = 1000  # square, white padded: seller centres ask for 1:1, at least 500 px, under 2 MB

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from . import register
 from .sheets import SpreadsheetChannel, common_columns
 
 
 class VosoChannel(SpreadsheetChannel):
     id = "voso"
     name = "Voso (Viettel Post)"
+    position = 40
     seller_centre = "https://mc.voso.vn"
     sheet_title = "Sản phẩm"
     columns = common_columns(
@@ -50,4 +50,4 @@ class VosoChannel(SpreadsheetChannel):
     )
 
 
-register(VosoChannel())
+PLUGIN = VosoChannel()
