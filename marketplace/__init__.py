@@ -7,7 +7,11 @@ from importlib import import_module
 
 from flask import Flask
 
+from . import extensions, i18n, security
 from .config import PROJECT_ROOT, build_config
+from .database import init_database
+from .jobs.celery_app import init_celery
+from .pagecache import install as install_page_cache
 
 DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations", "workspace")
 
@@ -23,9 +27,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from . import extensions, i18n, security
-    from .database import init_database
-
     init_database(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
@@ -34,10 +35,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     extensions.api.init_app(app)
     for dotted in DOMAIN_PACKAGES:
         import_module(dotted).init_app(app)
-    from .jobs.celery_app import init_celery
-
     init_celery(app)
-    from .pagecache import install as install_page_cache
-
     install_page_cache(app)
     return app

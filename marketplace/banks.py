@@ -1,4 +1,4 @@
-"""NAPAS member banks by BIN (checked in shared/DOMAIN.md), loaded into the `banks` table."""
+"""NAPAS member banks by BIN (checked against docs/domain.md), loaded into the `banks` table."""
 
 from __future__ import annotations
 

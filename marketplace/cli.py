@@ -5,9 +5,16 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy import select
 
+from . import create_app
+from .banks import load_banks
+from .demo import database_is_empty, seed
+from .errors import DomainError
 from .extensions import db
-from .models import CoopRole, Role
+from .models import Cooperative, CoopRole, Role
+from .services import create_user
+from .units import commune_count, load_units
 
 
 def register_cli(app: Flask) -> None:
@@ -20,7 +27,7 @@ def register_cli(app: Flask) -> None:
 @click.command("migrate")
 def migrate_command() -> None:
     """Apply every Alembic migration (alembic upgrade heads)."""
-    from .migrate import upgrade
+    from .migrate import upgrade  # noqa: PLC0415 — late: importing Alembic logs its plug-ins on every app start
 
     upgrade()
     click.echo("Cơ sở dữ liệu đã được cập nhật.")
@@ -30,8 +37,6 @@ def migrate_command() -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
 def seed_demo(if_empty: bool) -> None:
     """Load the Vietnamese demo data (accounts, cooperatives, products…); running it twice adds nothing."""
-    from .demo import database_is_empty, seed
-
     if if_empty and not database_is_empty():
         click.echo("Đã có dữ liệu, bỏ qua dữ liệu mẫu.")
         return
@@ -52,12 +57,6 @@ def seed_demo(if_empty: bool) -> None:
 @click.option("--commune", "commune_code", type=int, help="Commune code (role commune_staff).")
 def create_user_command(email, password, role, full_name, cooperative_slug, owner, commune_code) -> None:
     """Create an account of any role."""
-    from sqlalchemy import select
-
-    from .errors import DomainError
-    from .models import Cooperative
-    from .services import create_user
-
     cooperative = None
     if cooperative_slug:
         cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == cooperative_slug))
@@ -82,10 +81,7 @@ def create_user_command(email, password, role, full_name, cooperative_slug, owne
 @click.command("load-units")
 def load_units_command() -> None:
     """Load or refresh the 34 provinces and 3,321 communes, and the NAPAS bank list."""
-    from .banks import load_banks
-    from .units import _commune_rows, load_units
-
-    with click.progressbar(length=len(_commune_rows()), label="Đơn vị hành chính") as bar:
+    with click.progressbar(length=commune_count(), label="Đơn vị hành chính") as bar:
         provinces, communes = load_units(db.session, progress=bar.update)
     load_banks(db.session)
     db.session.commit()
@@ -93,6 +89,4 @@ def load_units_command() -> None:
 
 
 def main() -> None:
-    from . import create_app
-
     FlaskGroup(create_app=lambda: create_app(), help="Chợ OCOP — công cụ dòng lệnh.")(prog_name="ocop")

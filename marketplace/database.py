@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -56,8 +56,6 @@ def init_database(app: Flask) -> None:
 
     @app.before_request
     def _choose_begin_mode() -> None:
-        from flask import request
-
         sqlite_begin_immediate.set(request.method not in SAFE_METHODS)
 
 

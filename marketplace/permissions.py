@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from .errors import Forbidden
+from .extensions import login_manager
 from .models import Commune, Cooperative, Role, User
 
 
@@ -21,8 +22,6 @@ def require_roles(*roles: Role) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from .extensions import login_manager
-
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)

@@ -20,6 +20,7 @@ from .mail import queue_mail
 from .models import (
     ApiToken,
     AuditLog,
+    Bank,
     Commune,
     Cooperative,
     CoopRole,
@@ -28,7 +29,8 @@ from .models import (
     Role,
     User,
 )
-from .text import nfc, normalise_phone, slugify, utcnow
+from .permissions import ensure_staff_of_commune
+from .text import as_utc, nfc, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
 
 _hasher = PasswordHasher()
@@ -337,8 +339,6 @@ def set_bank_account(
     cooperative: Cooperative, bank_bin: str | None, account_no: str | None, account_holder: str | None
 ) -> None:
     """Bank for VietQR: a NAPAS BIN from our list, a 6–19 digit account number, the holder's name."""
-    from .models import Bank
-
     if not bank_bin and not account_no:
         return
     if not bank_bin or db.session.get(Bank, bank_bin) is None:
@@ -353,8 +353,6 @@ def set_bank_account(
 
 
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
-    from .permissions import ensure_staff_of_commune
-
     ensure_staff_of_commune(actor, cooperative.commune_code)
     cooperative.verified = verified
     cooperative.verified_at = utcnow() if verified else None
@@ -396,8 +394,6 @@ def invite_member(owner: User, email: str, accept_url_for) -> Invitation:
 
 
 def find_invitation(token: str) -> Invitation:
-    from .text import as_utc
-
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_digest(token)))
     if invitation is None or invitation.accepted_at or as_utc(invitation.expires_at) < utcnow():
         raise NotFound(_("Lời mời không hợp lệ hoặc đã hết hạn."), code="invalid_invitation")

@@ -48,6 +48,11 @@ def _commune_rows() -> list[dict]:
     return rows
 
 
+def commune_count() -> int:
+    """How many communes `load_units` writes (for a progress bar)."""
+    return sum(1 for _ward in VNWard.iter_all())
+
+
 def load_units(session: Session, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Insert or update every province and commune; safe to run again. Returns (provinces, communes)."""
     provinces, communes = _province_rows(), _commune_rows()

@@ -20,6 +20,7 @@ from .forms import (
     ResetPasswordForm,
     StaffForm,
 )
+from .hooks import run_login_hooks
 from .models import Bank, Notice, Province, Role, User
 from .permissions import require_roles
 from .units import search_communes
@@ -49,8 +50,6 @@ def login():
 
 def _merge_guest_state(user: User) -> None:
     """Hooks for other packages (the cart merges at login) run through this signal-like registry."""
-    from .hooks import run_login_hooks
-
     run_login_hooks(user)
 
 

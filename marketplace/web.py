@@ -1,16 +1,19 @@
-"""Registers the marketplace core with the app: login, blueprints, media, API spec, CLI."""
+"""Registers the marketplace core with the app: login, its pages and API, the job pages, media, API spec, CLI."""
 
 from __future__ import annotations
-
-from importlib import import_module
 
 from flask import Flask, send_from_directory
 from flask_babel import lazy_gettext as _l
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
-from . import errors
+from . import api as api_module
+from . import errors, views
+from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
+from .cli import register_cli
 from .extensions import api, csrf, db, login_manager
+from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
+from .jobs import views as job_views
 from .models import User
 
 
@@ -71,10 +74,6 @@ def _register_security_scheme() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import api as api_module
-    from . import views
-    from .cli import register_cli
-
     _register_converters(app)
     _register_login(app)
     errors.init_app(app)
@@ -84,5 +83,5 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api_module.blp)
     _register_security_scheme()
     register_cli(app)
-    import_module("marketplace.jobs").init_app(app)
-    import_module("marketplace.admin").init_app(app)
+    app.register_blueprint(job_views.bp)
+    add_account_link(app, "jobs.jobs", _l("Công việc nền"))

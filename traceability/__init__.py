@@ -8,7 +8,12 @@ from datetime import date, datetime
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from marketplace.demo import register_seeder
 from marketplace.text import format_date, format_datetime
+from marketplace.web import add_account_link, register_api_blueprint
+
+from . import api, demo, fastlane, models, views  # noqa: F401 — models registers the tables
+from .cli import register as register_label_cli
 
 
 def _isodate_vn(value: str | None) -> str:
@@ -27,12 +32,6 @@ def _configure(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, API, CLI, demo data and account link with the app."""
-    from marketplace.demo import register_seeder
-    from marketplace.web import add_account_link, register_api_blueprint
-
-    from . import api, demo, fastlane, models, views  # noqa: F401 — models registers the tables
-    from .cli import register as register_label_cli
-
     _configure(app)
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""Traceability API under /api/v1 (DESIGN.md): batches, their events, labels, and the EPCIS 2.0 export."""
+"""Traceability API under /api/v1 (docs/api.md): batches, their events, labels, and the EPCIS 2.0 export."""
 
 from __future__ import annotations
 

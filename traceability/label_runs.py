@@ -20,6 +20,7 @@ from sqlalchemy import Select, select
 
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
+from marketplace.jobs.services import progress_reporter, start_job, write_phase
 from marketplace.models import Cooperative, User
 from marketplace.permissions import cooperatives_managed_by
 
@@ -106,8 +107,6 @@ def count_from_form(form: Mapping[str, Any]) -> int:
 
 def request_run(user: User, batch: Batch, count: int, layout: LabelLayout, with_pin: bool):
     """Queue the job that issues `count` labels and draws their PDF (flushes; the caller commits)."""
-    from marketplace.jobs.services import start_job
-
     check_count(count)
     layout.validate()
     return start_job(
@@ -183,8 +182,6 @@ def _issued_for_job(batch: Batch, job_id: str, count: int, with_pin: bool, layou
 
 def render_job(job) -> tuple[dict[str, Any], str]:
     """Job work for RENDER_TASK: issue the run's labels, draw the PDF with progress, make it downloadable."""
-    from marketplace.jobs.services import progress_reporter, write_phase
-
     params = dict(job.params or {})
     job_id, actor_id = job.id, job.owner_id
     batch = db.session.get(Batch, params["batch_id"])

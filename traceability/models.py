@@ -33,7 +33,7 @@ from marketplace.text import utcnow
 
 
 class Stage(enum.StrEnum):
-    """Production and business stages (DESIGN.md API values); Vietnamese names live in services."""
+    """Production and business stages (the API values of docs/api.md); Vietnamese names live in services."""
 
     PLANTING = "planting"
     CARE = "care"

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, select, update
 
 from catalog.models import Product
+from marketplace.admin.settings import get_int_setting
 from marketplace.extensions import db
 from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
@@ -316,15 +317,13 @@ def warning_threshold() -> int:
     """The admin's scan count past which the page warns of copies (cached like the batch part)."""
     found = cache.get("threshold", _ttl())
     if found is None:
-        from marketplace.admin.settings import get_int_setting
-
         found = get_int_setting("scan_warning_threshold")
         cache.put("threshold", found)
     return found
 
 
 def scan_json(hit: ScanHit, view: BatchView) -> dict:
-    """The DESIGN.md shape: {genuine, serial, scan_count, first_scanned_at, chain_valid, product, cooperative, …}."""
+    """The shape of docs/api.md: {genuine, serial, scan_count, first_scanned_at, chain_valid, product, cooperative, …}."""
     data = view.data
     return {
         "genuine": True,

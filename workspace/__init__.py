@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import indexes, views  # noqa: F401 — indexes adds the dashboard's indexes to the metadata
+
 
 def init_app(app: Flask) -> None:
-    from . import indexes, views  # noqa: F401 — indexes adds the dashboard's indexes to the metadata
-
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""Batches, events and labels through the JSON API (DESIGN.md shapes), with owner checks and idempotency."""
+"""Batches, events and labels through the JSON API (the shapes of docs/api.md), with owner checks and idempotency."""
 
 from __future__ import annotations
 

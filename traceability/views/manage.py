@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from catalog.images import read_upload
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Role
@@ -37,8 +38,6 @@ EVENT_FIELDS = ("stage", "occurred_at", "place", "note", "input_name", "withhold
 
 
 def _photo_uploads() -> list[bytes]:
-    from catalog.images import read_upload
-
     return [read_upload(f.stream) for f in request.files.getlist("photo") if f and f.filename][:4]
 
 
