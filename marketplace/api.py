@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from . import services
 from .apiauth import api_user, bearer_token, token_required
-from .apidoc import ApiErrorSchema
+from .apidoc import api_errors
 from .errors import NotFound
 from .extensions import db, limiter
 from .models import Province
@@ -76,8 +76,7 @@ class TokenResource(MethodView):
 
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenResponse)
-    @blp.alt_response(401, schema=ApiErrorSchema, description="Sai e-mail hoặc mật khẩu")
-    @blp.alt_response(429, schema=ApiErrorSchema, description="Quá nhiều lần thử")
+    @api_errors(401, 429, descriptions={401: "Sai e-mail hoặc mật khẩu", 429: "Quá nhiều lần thử"})
     def post(self, body):
         """Đổi e-mail và mật khẩu lấy mã truy cập (Bearer)."""
         user = services.authenticate(body["email"], body["password"])
@@ -86,7 +85,7 @@ class TokenResource(MethodView):
         return {"token": token, "token_type": "Bearer", "user": user_summary(user)}
 
     @blp.response(204)
-    @blp.alt_response(401, schema=ApiErrorSchema)
+    @api_errors(401)
     @token_required()
     def delete(self):
         """Thu hồi mã truy cập đang dùng."""
@@ -97,7 +96,7 @@ class TokenResource(MethodView):
 @blp.route("/me")
 class MeResource(MethodView):
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, schema=ApiErrorSchema)
+    @api_errors(401)
     @token_required()
     def get(self):
         """Tài khoản của mã truy cập."""
@@ -116,7 +115,7 @@ class ProvincesResource(MethodView):
 class CommunesResource(MethodView):
     @blp.arguments(CommuneQuery, location="query")
     @blp.response(200, CommuneSchema(many=True))
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(404)
     def get(self, args, code: int):
         """Xã, phường, đặc khu của một tỉnh; `q` lọc theo tên, không cần dấu."""
         if db.session.get(Province, code) is None:

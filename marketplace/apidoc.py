@@ -36,12 +36,14 @@ class ApiErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorDetail, required=True)
 
 
-def api_errors(*statuses: int) -> Callable:
-    """Document that an operation may answer with these error statuses, each with the site's error body."""
+def api_errors(*statuses: int, descriptions: dict[int, str] | None = None) -> Callable:
+    """Document that an operation may answer with these error statuses, each with the site's error body;
+    `descriptions` words a status more precisely for this operation."""
+    worded = ERROR_DESCRIPTIONS | (descriptions or {})
 
     def decorate(func: Callable) -> Callable:
         for status in statuses:
-            func = _DOC.alt_response(status, schema=ApiErrorSchema, description=ERROR_DESCRIPTIONS.get(status))(func)
+            func = _DOC.alt_response(status, schema=ApiErrorSchema, description=worded.get(status))(func)
         return func
 
     return decorate

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from marketplace.apiauth import api_user, token_required
-from marketplace.apidoc import ApiErrorSchema
+from marketplace.apidoc import api_errors
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.text import utcnow
@@ -117,11 +117,7 @@ def _token(body: dict) -> str | None:
 class BatchesResource(MethodView):
     @blp.arguments(BatchCreate)
     @blp.response(201, BatchOut)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(401, 403, 404, 409, 422)
     @token_required(Role.COOPERATIVE)
     def post(self, body):
         """Mở một lô hàng cho sản phẩm của hợp tác xã (số lô theo GS1 AI 10; `Idempotency-Key` chống tạo trùng)."""
@@ -133,8 +129,7 @@ class BatchesResource(MethodView):
 @blp.route("/batches/<code>")
 class BatchResource(MethodView):
     @blp.response(200, BatchOut)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(401, 404)
     @token_required(Role.COOPERATIVE, Role.COMMUNE_STAFF, Role.ADMIN)
     def get(self, code: str):
         """Một lô hàng với các công đoạn và kết quả kiểm tra chuỗi băm (hợp tác xã chủ lô, cán bộ xã)."""
@@ -145,11 +140,7 @@ class BatchResource(MethodView):
 class EventsResource(MethodView):
     @blp.arguments(EventCreate)
     @blp.response(201, EventOut)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(401, 403, 404, 409, 422)
     @token_required(Role.COOPERATIVE)
     def post(self, body, code: str):
         """Ghi thêm một công đoạn (chỉ thêm, không sửa; sửa sai bằng sự kiện mới có `corrects`)."""
@@ -164,10 +155,7 @@ class EventsResource(MethodView):
 class LabelsResource(MethodView):
     @blp.arguments(LabelsCreate)
     @blp.response(201, LabelsOut)
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(403, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(422, schema=ApiErrorSchema)
+    @api_errors(401, 403, 404, 422)
     @token_required(Role.COOPERATIVE)
     def post(self, body, code: str):
         """Cấp `count` tem (tối đa 1.000 qua API; lô lớn hơn in qua trang tem của hợp tác xã)."""
@@ -181,8 +169,7 @@ class LabelsResource(MethodView):
 @blp.route("/batches/<code>/epcis")
 class EpcisResource(MethodView):
     @blp.response(200, description="EPCISDocument (JSON-LD)")
-    @blp.alt_response(401, schema=ApiErrorSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(401, 404)
     @token_required(Role.COOPERATIVE, Role.COMMUNE_STAFF, Role.ADMIN)
     def get(self, code: str):
         """Các công đoạn của lô dưới dạng tài liệu EPCIS 2.0 JSON-LD (ObjectEvent, bizStep/disposition theo CBV 2.0)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +17,7 @@ from marketplace.text import fold, slugify
 from workspace.scope import Period
 
 AUDIT_PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # keeps the offset a number every database takes
 
 
 @dataclass(frozen=True)
@@ -74,19 +76,13 @@ def audit_query(filters: AuditFilters) -> Select[tuple[AuditLog]]:
     return query
 
 
-def audit_page(filters: AuditFilters, page: int) -> tuple[list[AuditLog], int, int]:
-    """One page of entries, newest first, with the total count and the number of pages."""
-    query = audit_query(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(
-        query.options(selectinload(AuditLog.actor))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
-        .limit(AUDIT_PAGE_SIZE)
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-    ).all()
-    return list(rows), total, pages
+def audit_page(filters: AuditFilters, page: int) -> Pagination:
+    """One page of entries, newest first; a page past the end shows the last one."""
+    query = audit_query(filters).options(selectinload(AuditLog.actor)).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    pagination = db.paginate(query, page=min(max(1, page), MAX_PAGE), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    if pagination.pages and pagination.page > pagination.pages:
+        pagination = db.paginate(query, page=pagination.pages, per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return pagination
 
 
 def audit_actions() -> list[str]:

@@ -162,6 +162,8 @@ def test_audit_log_filters_and_pages(client, admin):
     assert "59 mục" in first and "Trang 1 / 2" in first  # with the two user.created entries
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
     assert "<code>payment.matched_by_hand<" in second and "250000" in second
+    past_the_end = client.get("/admin/audit?page=99999999999999999999").get_data(as_text=True)
+    assert "Trang 2 / 2" in past_the_end and "<code>payment.matched_by_hand<" in past_the_end
     by_action = client.get("/admin/audit?action=user.role_changed").get_data(as_text=True)
     assert ">1 mục<" in by_action and "user.role_changed" in by_action
     assert ">3 mục<" in client.get("/admin/audit?action=user").get_data(as_text=True)  # user.* actions

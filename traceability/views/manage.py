@@ -7,7 +7,6 @@ submit return the first batch or event instead of making a second one.
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -45,19 +44,17 @@ def _photo_uploads() -> list[bytes]:
 @require_roles(*VIEWERS)
 def batches():
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
-    query = batches_visible_to(current_user)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.options(selectinload(Batch.product), selectinload(Batch.events))
+    query = (
+        batches_visible_to(current_user)
+        .options(selectinload(Batch.product), selectinload(Batch.events))
         .order_by(Batch.created_at.desc(), Batch.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
+    )
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     return render_template(
         "traceability/batches.html",
-        batches=rows,
+        batches=pagination.items,
         page=page,
-        pages=max(1, math.ceil(total / PER_PAGE)),
+        pages=max(1, pagination.pages),
         stage_names=STAGE_NAMES,
         can_write=current_user.role == Role.COOPERATIVE,
     )

@@ -209,15 +209,14 @@ def channels():
 @bp.get("/audit")
 def audit():
     filters = queries.parse_audit_filters(request.args)
-    page = request.args.get("page", 1, type=int)
-    entries, total, pages = queries.audit_page(filters, page)
+    pagination = queries.audit_page(filters, request.args.get("page", 1, type=int))
     return render_template(
         "workspace/admin/audit.html",
         links=admin_links(),
-        entries=entries,
-        total=total,
-        page=min(max(1, page), pages),
-        pages=pages,
+        entries=pagination.items,
+        total=pagination.total,
+        page=pagination.page,
+        pages=max(1, pagination.pages),
         filters=filters,
         actions=queries.audit_actions(),
     )
