@@ -7,12 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product
 from marketplace.extensions import db
-from marketplace.models import Cooperative, str_enum
+from marketplace.models import Cooperative, IntId, str_enum
 from marketplace.text import utcnow
 
 
@@ -28,7 +28,7 @@ class ChannelListing(db.Model):
 
     __tablename__ = "channel_listings"
     __table_args__ = (UniqueConstraint("channel", "product_id", name="uq_channel_listings_channel_product"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     channel: Mapped[str] = mapped_column(String(20), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     state: Mapped[ListingState] = mapped_column(
@@ -38,10 +38,10 @@ class ChannelListing(db.Model):
     external_url: Mapped[str | None] = mapped_column(String(500))
     exported_hash: Mapped[str | None] = mapped_column(String(64))
     changed_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
-    exported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    listed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    exported_at: Mapped[datetime | None]
+    listed_at: Mapped[datetime | None]
+    changed_at: Mapped[datetime | None]
+    last_synced_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     product: Mapped[Product] = relationship()
 
@@ -51,25 +51,25 @@ class ChannelCategoryMap(db.Model):
 
     __tablename__ = "channel_category_map"
     __table_args__ = (UniqueConstraint("channel", "category_id", name="uq_channel_category_map_channel_category"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     channel: Mapped[str] = mapped_column(String(20), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), index=True)
     external_category: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class WebhookSubscription(db.Model):
     """An outside system that wants our events, signed with its own secret."""
 
     __tablename__ = "webhook_subscriptions"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     url: Mapped[str] = mapped_column(String(500))
     secret: Mapped[str] = mapped_column(String(100))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cooperative: Mapped[Cooperative | None] = relationship()
 
 
@@ -83,7 +83,7 @@ class WebhookDelivery(db.Model):
     """One event for one subscription: written with the change, sent after commit, retried with backoff."""
 
     __tablename__ = "webhook_deliveries"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     event_id: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()), index=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(40))
@@ -92,12 +92,12 @@ class WebhookDelivery(db.Model):
         str_enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING, index=True
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_response_ms: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
     subscription: Mapped[WebhookSubscription] = relationship()
     log: Mapped[list[WebhookAttempt]] = relationship(
         back_populates="delivery", order_by="WebhookAttempt.id", cascade="all, delete-orphan"
@@ -108,9 +108,9 @@ class WebhookAttempt(db.Model):
     """The delivery log: one row per HTTP attempt with status code, response time and error."""
 
     __tablename__ = "webhook_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_ms: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .text import utcnow
+
+IntId = Annotated[int, mapped_column(primary_key=True)]  # the surrogate key of most tables
 
 
 def str_enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
@@ -101,7 +102,7 @@ class CooperativeKind(enum.StrEnum):
 
 class Cooperative(db.Model):
     __tablename__ = "cooperatives"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     slug: Mapped[str] = mapped_column(String(140), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[CooperativeKind] = mapped_column(
@@ -117,11 +118,11 @@ class Cooperative(db.Model):
     account_no: Mapped[str | None] = mapped_column(String(19))
     account_holder: Mapped[str | None] = mapped_column(String(120))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     shipping_flat_vnd: Mapped[int] = mapped_column(BigInteger, default=30000)
     shipping_per_kg_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     commune: Mapped[Commune] = relationship()
     bank: Mapped[Bank | None] = relationship()
@@ -139,7 +140,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("(role = 'cooperative') = (cooperative_id IS NOT NULL)", name="cooperative_member_has_coop"),
         CheckConstraint("(role = 'commune_staff') = (commune_code IS NOT NULL)", name="staff_has_commune"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(120), default="")
@@ -150,8 +151,8 @@ class User(UserMixin, db.Model):
     commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
 
     cooperative: Mapped[Cooperative | None] = relationship(back_populates="members", foreign_keys=[cooperative_id])
     commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_code])
@@ -181,13 +182,13 @@ class ApiToken(db.Model):
     """Bearer token; only its SHA-256 is stored, so a leaked table reveals no usable token."""
 
     __tablename__ = "api_tokens"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(80), default="api")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
 
 
@@ -195,14 +196,14 @@ class Invitation(db.Model):
     """An owner's e-mail invitation for a new member of a cooperative."""
 
     __tablename__ = "invitations"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
     cooperative: Mapped[Cooperative] = relationship()
 
 
@@ -211,14 +212,14 @@ class AuditLog(db.Model):
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(40))
     commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[User | None] = relationship()
 
 
@@ -226,13 +227,13 @@ class Notice(db.Model):
     """An in-app notice for one user."""
 
     __tablename__ = "notices"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
     link: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
 
 
 class OutboxStatus(enum.StrEnum):
@@ -245,7 +246,7 @@ class OutboxMail(db.Model):
     """An e-mail written in the same transaction as the change that caused it, sent after commit."""
 
     __tablename__ = "outbox_mail"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -254,5 +255,5 @@ class OutboxMail(db.Model):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

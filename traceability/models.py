@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product
 from marketplace.extensions import db
-from marketplace.models import Commune, Cooperative, User, str_enum
+from marketplace.models import Commune, Cooperative, IntId, User, str_enum
 from marketplace.text import utcnow
 
 
@@ -53,7 +52,7 @@ class Batch(db.Model):
         UniqueConstraint("product_id", "lot", name="uq_batches_product_lot"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     code: Mapped[str] = mapped_column(String(16), unique=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
@@ -67,7 +66,7 @@ class Batch(db.Model):
     standards: Mapped[str] = mapped_column(String(300), default="")
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship()
     cooperative: Mapped[Cooperative] = relationship()
@@ -85,12 +84,12 @@ class TraceEvent(db.Model):
         UniqueConstraint("batch_id", "seq", name="uq_trace_events_batch_seq"),
         CheckConstraint("withholding_days IS NULL OR withholding_days >= 0", name="withholding_not_negative"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     stage: Mapped[Stage] = mapped_column(str_enum(Stage, "trace_stage"))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     place: Mapped[str] = mapped_column(String(200), default="")
     commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"))
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -115,13 +114,13 @@ class TracePhoto(db.Model):
     """A re-encoded photo of a batch or of one of its events (stored like product photos, by stem)."""
 
     __tablename__ = "trace_photos"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"), index=True)
     stem: Mapped[str] = mapped_column(String(200))
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="photos", foreign_keys=[batch_id])
     event: Mapped[TraceEvent | None] = relationship(back_populates="photos")
@@ -132,7 +131,7 @@ class LabelRun(db.Model):
 
     __tablename__ = "label_runs"
     __table_args__ = (CheckConstraint("count > 0", name="count_positive"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     count: Mapped[int] = mapped_column(Integer)
     layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -140,7 +139,7 @@ class LabelRun(db.Model):
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship()
 
@@ -149,15 +148,15 @@ class Label(db.Model):
     """One printed unit label: a random serial (Crockford base32 with a check character)."""
 
     __tablename__ = "labels"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     serial: Mapped[str] = mapped_column(String(16), unique=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(128))
     scan_count: Mapped[int] = mapped_column(Integer, default=0)
-    first_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_scanned_at: Mapped[datetime | None]
+    last_scanned_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship()
 
@@ -167,11 +166,11 @@ class Scan(db.Model):
 
     __tablename__ = "scans"
     __table_args__ = (Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
-    scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     via: Mapped[str] = mapped_column(String(10), default="qr")
     client_hash: Mapped[str] = mapped_column(String(16), default="")
 
@@ -180,10 +179,10 @@ class CounterfeitReport(db.Model):
     """A consumer's report of a label that is unknown or looks copied."""
 
     __tablename__ = "counterfeit_reports"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[IntId]
     serial: Mapped[str] = mapped_column(String(40))
     label_id: Mapped[int | None] = mapped_column(ForeignKey("labels.id"), index=True)
     place: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     contact: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from markupsafe import Markup, escape
 
@@ -143,44 +144,6 @@ def _value_axis(parts: list[str], top: int, left: int, plot_h: int, axis_max: in
         )
 
 
-def bar_chart(
-    points: Sequence[Point],
-    *,
-    title: str,
-    desc: str | None = None,
-    value_format: Formatter = group_digits,
-    tick_format: Formatter = compact_number,
-    empty_text: str = "—",
-    colour: str = GREEN,
-) -> Markup:
-    """Vertical bars over categories in order (months, days); values must be ≥ 0."""
-    desc = desc if desc is not None else describe(points, value_format)
-    if _is_empty(points):
-        return _empty("bar", title, desc, empty_text)
-    height, top, left, bottom = 220, 12, 48, 34
-    plot_w, plot_h = WIDTH - left - 6, height - top - bottom
-    axis_max = axis_top(max(p.value for p in points))
-    parts = _open("bar", title, desc, points, height)
-    _value_axis(parts, top, left, plot_h, axis_max, tick_format)
-    slot = plot_w / len(points)
-    bar_w = max(2.0, slot * 0.7)
-    every = _label_every(len(points), plot_w)
-    for i, point in enumerate(points):
-        bar_h = plot_h * max(point.value, 0) / axis_max
-        x = left + slot * i + (slot - bar_w) / 2
-        y = top + plot_h - bar_h
-        parts.append(
-            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" rx="2" fill="{colour}"/></g>'
-        )
-        if i % every == 0:
-            parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="10">'
-                f"{escape(shorten(point.label, 8))}</text>"
-            )
-    return _close(parts)
-
-
 def hbar_chart(
     points: Sequence[Point],
     *,
@@ -212,32 +175,94 @@ def hbar_chart(
     return _close(parts)
 
 
-def line_chart(
+class CategoryChartOptions(TypedDict, total=False):
+    """What bar and line charts take besides their points and title."""
+
+    desc: str | None
+    value_format: Formatter
+    tick_format: Formatter
+    empty_text: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The drawing area of a chart with a value axis on its left."""
+
+    top: int
+    left: int
+    width: int
+    height: int
+    axis_max: int
+
+    def y(self, value: int) -> float:
+        return self.top + self.height - self.height * max(value, 0) / self.axis_max
+
+
+def bar_chart(points: Sequence[Point], *, title: str, **options: Unpack[CategoryChartOptions]) -> Markup:
+    """Vertical bars over categories in order (months, days); values must be ≥ 0."""
+    return _category_chart("bar", _draw_bars, points, title, height=220, bottom=34, right=6, **options)
+
+
+def line_chart(points: Sequence[Point], *, title: str, **options: Unpack[CategoryChartOptions]) -> Markup:
+    """A line over ordered categories (days), with a light area under it and markers when few points."""
+    return _category_chart("line", _draw_line, points, title, height=200, bottom=30, right=10, **options)
+
+
+def _category_chart(
+    kind: str,
+    draw: Callable[[list[str], Sequence[Point], _Plot, Formatter, str], None],
     points: Sequence[Point],
-    *,
     title: str,
+    *,
+    height: int,
+    bottom: int,
+    right: int,
     desc: str | None = None,
     value_format: Formatter = group_digits,
     tick_format: Formatter = compact_number,
     empty_text: str = "—",
     colour: str = GREEN,
 ) -> Markup:
-    """A line over ordered categories (days), with a light area under it and markers when few points."""
+    """Values over ordered categories: the value axis and its grid, then `draw` puts the marks on it."""
     desc = desc if desc is not None else describe(points, value_format)
     if _is_empty(points):
-        return _empty("line", title, desc, empty_text)
-    height, top, left, bottom = 200, 12, 48, 30
-    plot_w, plot_h = WIDTH - left - 10, height - top - bottom
-    axis_max = axis_top(max(p.value for p in points))
-    parts = _open("line", title, desc, points, height)
-    _value_axis(parts, top, left, plot_h, axis_max, tick_format)
-    step = plot_w / max(1, len(points) - 1)
+        return _empty(kind, title, desc, empty_text)
+    top, left = 12, 48
+    plot = _Plot(top, left, WIDTH - left - right, height - top - bottom, axis_top(max(p.value for p in points)))
+    parts = _open(kind, title, desc, points, height)
+    _value_axis(parts, top, left, plot.height, plot.axis_max, tick_format)
+    draw(parts, points, plot, value_format, colour)
+    return _close(parts)
+
+
+def _draw_bars(parts: list[str], points: Sequence[Point], plot: _Plot, value_format: Formatter, colour: str) -> None:
+    slot = plot.width / len(points)
+    bar_w = max(2.0, slot * 0.7)
+    every = _label_every(len(points), plot.width)
+    label_y = plot.top + plot.height + 16
+    for i, point in enumerate(points):
+        bar_h = plot.height * max(point.value, 0) / plot.axis_max
+        x = plot.left + slot * i + (slot - bar_w) / 2
+        y = plot.top + plot.height - bar_h
+        parts.append(
+            f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" rx="2" fill="{colour}"/></g>'
+        )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{label_y}" text-anchor="middle" font-size="10">'
+                f"{escape(shorten(point.label, 8))}</text>"
+            )
+
+
+def _draw_line(parts: list[str], points: Sequence[Point], plot: _Plot, value_format: Formatter, colour: str) -> None:
+    step = plot.width / max(1, len(points) - 1)
     coords = [
-        (left + (step * i if len(points) > 1 else plot_w / 2), top + plot_h - plot_h * max(p.value, 0) / axis_max)
-        for i, p in enumerate(points)
+        (plot.left + (step * i if len(points) > 1 else plot.width / 2), plot.y(p.value)) for i, p in enumerate(points)
     ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    base = top + plot_h
+    base = plot.top + plot.height
     area = f"{coords[0][0]:.1f},{base} {line} {coords[-1][0]:.1f},{base}"
     parts.append(f'<polygon points="{area}" fill="{colour}" fill-opacity="0.12"/>')
     parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>')
@@ -251,10 +276,9 @@ def line_chart(
     for i in sorted({0, len(points) // 2, len(points) - 1}):
         anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 > 0 else "middle"
         parts.append(
-            f'<text x="{coords[i][0]:.1f}" y="{height - bottom + 16}" text-anchor="{anchor}" font-size="10">'
+            f'<text x="{coords[i][0]:.1f}" y="{base + 16}" text-anchor="{anchor}" font-size="10">'
             f"{escape(shorten(points[i].label, 12))}</text>"
         )
-    return _close(parts)
 
 
 def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
-import secrets
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
-from marketplace.models import Role
+from marketplace.models import Role, User
 from tests.factories import login, make_product, make_user
+from tests.factories.traceability import make_batch
 from tests.qrcodes import qr_urls, serial_of
 from traceability.labels import pin_matches
 from traceability.models import Batch, Label, LabelRun
@@ -21,27 +22,13 @@ from traceability.serials import grouped
 from traceability.tasks import render_labels_task
 
 PRODUCT_NAME = "Nấm mèo rừng Mường Lống sấy khô"
+EXPIRES = date.today() + timedelta(days=180)
 
 
-def make_batch(cooperative, **overrides) -> Batch:
-    """A batch of a new product of `cooperative` (the batch screens live in the trace engineer's package)."""
-    product = overrides.pop("product", None) or make_product(
-        cooperative, name=overrides.pop("product_name", PRODUCT_NAME), ocop_stars=overrides.pop("ocop_stars", 4)
-    )
-    fields = {
-        "code": secrets.token_hex(6).upper(),
-        "product_id": product.id,
-        "cooperative_id": cooperative.id,
-        "lot": "L2026-11",
-        "harvested_on": date(2026, 11, 2),
-        "expires_on": date(2027, 5, 2),
-        "quantity": 100,
-    }
-    fields.update(overrides)
-    batch = Batch(**fields)
-    db.session.add(batch)
-    db.session.flush()
-    return batch
+def printable_batch(owner: User, product: Product | None = None, lot: str = "L2026-11") -> Batch:
+    """A batch, still without events, of PRODUCT_NAME with four OCOP stars, best before EXPIRES."""
+    product = product or make_product(owner.cooperative, name=PRODUCT_NAME, ocop_stars=4)
+    return make_batch(owner, product, events=(), lot=lot, expires_on=EXPIRES.isoformat())
 
 
 def batch_serials(batch_id: int) -> set[str]:
@@ -49,18 +36,14 @@ def batch_serials(batch_id: int) -> set[str]:
 
 
 def embedded_fonts(reader: PdfReader) -> set[str]:
+    """The fonts embedded in the pages and in the first page's drawn-once parts (form XObjects)."""
+    resources = [page["/Resources"] for page in reader.pages]
+    resources += [
+        x.get_object().get("/Resources", {}) for x in reader.pages[0]["/Resources"].get("/XObject", {}).values()
+    ]
     names = set()
-    for page in reader.pages:
-        fonts = page["/Resources"].get("/Font", {})
-        for font in fonts.values():
-            font = font.get_object()
-            for descendant in font.get("/DescendantFonts", [font]):
-                descriptor = descendant.get_object().get("/FontDescriptor")
-                if descriptor and "/FontFile2" in descriptor.get_object():
-                    names.add(str(font["/BaseFont"]))
-    for xobject in reader.pages[0]["/Resources"].get("/XObject", {}).values():
-        fonts = xobject.get_object().get("/Resources", {}).get("/Font", {})
-        for font in fonts.values():
+    for resource in resources:
+        for font in resource.get("/Font", {}).values():
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", [font]):
                 descriptor = descendant.get_object().get("/FontDescriptor")
@@ -71,7 +54,7 @@ def embedded_fonts(reader: PdfReader) -> set[str]:
 
 def test_cooperative_prints_24_labels_on_a4_and_every_qr_opens_its_label(app, client):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code, batch_id = batch.code, batch.id
     db.session.commit()
     login(client, owner)
@@ -105,7 +88,7 @@ def test_cooperative_prints_24_labels_on_a4_and_every_qr_opens_its_label(app, cl
     assert any("DejaVuSans" in name for name in embedded_fonts(reader))
     words = reader.pages[0].extract_text()
     assert PRODUCT_NAME in words.replace("\n", " ")
-    assert "OCOP ★★★★" in words and "Lô: L2026-11" in words and "HSD: 02/05/2027" in words
+    assert "OCOP ★★★★" in words and "Lô: L2026-11" in words and f"HSD: {EXPIRES:%d/%m/%Y}" in words
     assert all(grouped(serial) in words for serial in serials)
 
     runs = client.get(f"/cooperative/batches/{code}/labels").get_data(as_text=True)
@@ -115,7 +98,7 @@ def test_cooperative_prints_24_labels_on_a4_and_every_qr_opens_its_label(app, cl
 def test_pin_labels_on_the_roll_printer_and_a_digital_link_for_a_gtin(app, client):
     owner = make_user(Role.COOPERATIVE)
     product = make_product(owner.cooperative, name="Mật ong bạc hà Hà Giang", gtin="8934567890128")
-    batch = make_batch(owner.cooperative, product=product, lot="MO-07")
+    batch = printable_batch(owner, product, lot="MO-07")
     code, batch_id = batch.code, batch.id
     db.session.commit()
     login(client, owner)
@@ -144,7 +127,7 @@ def test_pin_labels_on_the_roll_printer_and_a_digital_link_for_a_gtin(app, clien
 
 def test_a_repeated_task_changes_nothing(app, client):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code, batch_id = batch.code, batch.id
     db.session.commit()
     login(client, owner)
@@ -168,7 +151,7 @@ def test_a_repeated_task_changes_nothing(app, client):
 )
 def test_bad_count_or_layout_is_refused_with_a_message(app, client, form, message):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code = batch.code
     db.session.commit()
     login(client, owner)
@@ -181,7 +164,7 @@ def test_bad_count_or_layout_is_refused_with_a_message(app, client, form, messag
 
 def test_the_form_needs_its_csrf_token(app, client):
     owner = make_user(Role.COOPERATIVE)
-    code = make_batch(owner.cooperative).code
+    code = printable_batch(owner).code
     db.session.commit()
     login(client, owner)
     assert client.post(f"/cooperative/batches/{code}/labels", data={"count": "24"}).status_code == 400
@@ -190,7 +173,7 @@ def test_the_form_needs_its_csrf_token(app, client):
 
 def test_a_custom_grid_fills_an_a4_page(app, client):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code = batch.code
     db.session.commit()
     login(client, owner)
@@ -204,7 +187,7 @@ def test_a_custom_grid_fills_an_a4_page(app, client):
 
 def test_another_cooperative_cannot_see_print_or_download(app, client):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code = batch.code
     stranger = make_user(Role.COOPERATIVE)
     buyer = make_user(Role.BUYER)
@@ -231,7 +214,7 @@ def test_another_cooperative_cannot_see_print_or_download(app, client):
 
 def test_the_pdf_is_kept_outside_public_media(app, client):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code = batch.code
     db.session.commit()
     login(client, owner)
@@ -244,7 +227,7 @@ def test_the_pdf_is_kept_outside_public_media(app, client):
 
 def test_cli_prints_labels_with_a_progress_bar(app, tmp_path):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code, batch_id = batch.code, batch.id
     db.session.commit()
     out = tmp_path / "tem.pdf"
@@ -263,7 +246,7 @@ def test_cli_prints_labels_with_a_progress_bar(app, tmp_path):
 
 def test_cli_keeps_no_labels_when_the_pdf_cannot_be_written(app, tmp_path):
     owner = make_user(Role.COOPERATIVE)
-    batch = make_batch(owner.cooperative)
+    batch = printable_batch(owner)
     code, batch_id = batch.code, batch.id
     db.session.commit()
     blocker = tmp_path / "not-a-folder"
