@@ -28,8 +28,8 @@ from marketplace.extensions import db
 from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
 
+from .batch_facts import batch_facts, iso
 from .models import Batch, Label, Scan, TraceEvent
-from .scandata import batch_data, iso, load_batch
 from .serials import grouped
 
 _labels = Label.__table__
@@ -226,7 +226,7 @@ def batch_view(batch_id: int, head: str) -> BatchView:
     found = cache.get(key, _ttl())
     if found is not None:
         return found
-    data = batch_data(load_batch(batch_id))
+    data = batch_facts(batch_id)
     page = render_template("traceability/scan.html", d=data, status=Markup(STATUS_SLOT))  # noqa: S704 — constant
     before, _slot, after = page.partition(STATUS_SLOT)
     view = BatchView(data, before, after)

@@ -1,4 +1,4 @@
-"""Journey 5: a cooperative records a batch on its phone and prints QR labels; a consumer scans one.
+"""A cooperative records a batch on its phone and prints QR labels; a consumer scans one.
 
 The cooperative (360×740) opens a batch, records three stages with the stage buttons (one with a photo), asks for
 24 labels on the A4 3×8 sheet and downloads the PDF; every QR in it is decoded. A consumer with JavaScript off

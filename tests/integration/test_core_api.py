@@ -1,4 +1,4 @@
-"""API skeleton: tokens, error bodies, OpenAPI document, object access."""
+"""The core JSON API: tokens, error bodies, the OpenAPI document, provinces and communes, no cookie access."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What works from day one: Vietnamese home page, sign-in for every demo account, language switch,
+"""The Vietnamese home page, sign-in for every demo account, language switch,
 the province → commune picker with and without JavaScript, and a form draft that survives a reload."""
 
 from __future__ import annotations

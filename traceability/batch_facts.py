@@ -71,8 +71,9 @@ def _event_data(event: TraceEvent) -> dict:
     }
 
 
-def batch_data(batch: Batch) -> dict:
+def batch_facts(batch_id: int) -> dict:
     """What the scan page and its JSON show about a batch (Circular 02/2024 minimum items and more)."""
+    batch = _load_batch(batch_id)
     product, cooperative = batch.product, batch.cooperative
     today = date.today()
     certificate = _certificate(product, today)
@@ -114,7 +115,7 @@ def batch_data(batch: Batch) -> dict:
     }
 
 
-def load_batch(batch_id: int) -> Batch:
+def _load_batch(batch_id: int) -> Batch:
     return db.session.scalar(
         select(Batch)
         .where(Batch.id == batch_id)
