@@ -10,11 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
 )
@@ -60,17 +58,17 @@ class DivisionType(enum.StrEnum):
 
 class Province(db.Model):
     __tablename__ = "provinces"
-    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(100))
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    is_city: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_city: Mapped[bool] = mapped_column(default=False)
     name_folded: Mapped[str] = mapped_column(String(100))
     communes: Mapped[list[Commune]] = relationship(back_populates="province", order_by="Commune.name")
 
 
 class Commune(db.Model):
     __tablename__ = "communes"
-    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     province_code: Mapped[int] = mapped_column(ForeignKey("provinces.code"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(140), unique=True)
@@ -90,7 +88,7 @@ class Bank(db.Model):
     bin: Mapped[str] = mapped_column(String(6), primary_key=True)
     short_name: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class CooperativeKind(enum.StrEnum):
@@ -117,7 +115,7 @@ class Cooperative(db.Model):
     bank_bin: Mapped[str | None] = mapped_column(ForeignKey("banks.bin"))
     account_no: Mapped[str | None] = mapped_column(String(19))
     account_holder: Mapped[str | None] = mapped_column(String(120))
-    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified: Mapped[bool] = mapped_column(default=False)
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     shipping_flat_vnd: Mapped[int] = mapped_column(BigInteger, default=30000)
@@ -150,7 +148,7 @@ class User(UserMixin, db.Model):
     cooperative_role: Mapped[CoopRole | None] = mapped_column(str_enum(CoopRole, "coop_role"))
     commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -253,7 +251,7 @@ class OutboxMail(db.Model):
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, index=True
     )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]

@@ -14,11 +14,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -57,9 +55,9 @@ class Batch(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     lot: Mapped[str] = mapped_column(String(20))
-    harvested_on: Mapped[date | None] = mapped_column(Date)
-    expires_on: Mapped[date | None] = mapped_column(Date)
-    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    harvested_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+    quantity: Mapped[int] = mapped_column(default=0)
     unit: Mapped[str] = mapped_column(String(20), default="kg")
     inputs: Mapped[str] = mapped_column(Text, default="")
     certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -86,7 +84,7 @@ class TraceEvent(db.Model):
     )
     id: Mapped[IntId]
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int]
     stage: Mapped[Stage] = mapped_column(str_enum(Stage, "trace_stage"))
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -98,7 +96,7 @@ class TraceEvent(db.Model):
     actor_name: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     input_name: Mapped[str] = mapped_column(String(200), default="")
-    withholding_days: Mapped[int | None] = mapped_column(Integer)
+    withholding_days: Mapped[int | None]
     corrects_event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"))
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -118,8 +116,8 @@ class TracePhoto(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("trace_events.id"), index=True)
     stem: Mapped[str] = mapped_column(String(200))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int]
+    height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="photos", foreign_keys=[batch_id])
@@ -133,7 +131,7 @@ class LabelRun(db.Model):
     __table_args__ = (CheckConstraint("count > 0", name="count_positive"),)
     id: Mapped[IntId]
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
-    count: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int]
     layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     with_pin: Mapped[bool] = mapped_column(default=False)
     pdf_path: Mapped[str | None] = mapped_column(String(300))
@@ -153,7 +151,7 @@ class Label(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(128))
-    scan_count: Mapped[int] = mapped_column(Integer, default=0)
+    scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[datetime | None]
     last_scanned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
