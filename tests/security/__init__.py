@@ -1,0 +1,1 @@
+"""Regression tests for the security sweep: each names the attack it stops."""
