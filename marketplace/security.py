@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -16,9 +17,17 @@ CSP = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'self'; object-src 'none'"
 )
-STRIPE_CSP = CSP.replace("script-src 'self'", "script-src 'self' https://js.stripe.com").replace(
-    "frame-ancestors", "frame-src https://js.stripe.com https://hooks.stripe.com; frame-ancestors"
-)
+
+
+def csp_with(extra: Mapping[str, Iterable[str]]) -> str:
+    """The site's CSP with extra sources for one page, by directive (a directive CSP lacks is added with them),
+    e.g. {"script-src": ["https://js.stripe.com"]} on a card payment page."""
+    directives = dict(part.split(" ", 1) for part in CSP.split("; "))
+    for name, sources in extra.items():
+        present = directives.get(name, "").split()
+        directives[name] = " ".join(dict.fromkeys([*present, *sources]))
+    return "; ".join(f"{name} {sources}" for name, sources in directives.items())
+
 
 ERROR_CODES = {
     400: "bad_request",

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import click
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from marketplace.demo import register_seeder
+from marketplace.hooks import on_login
+from marketplace.web import add_account_link, register_api_blueprint
+
 
 def init_app(app: Flask) -> None:
-    """Register this package's blueprints, webhooks, API, CLI commands, login hook and demo seeder."""
-    from marketplace.demo import register_seeder
-    from marketplace.hooks import on_login
-    from marketplace.web import add_account_link, register_api_blueprint
-
-    from . import api, models, views  # noqa: F401 — models registers the tables
+    """Register this package's blueprints, webhooks, API, CLI commands, login hook, demo seeder and gateways."""
+    # late: every submodule imports the package first, so the package must not import its submodules at load
+    from . import api, payments, views
     from .cart import merge_guest_cart
     from .demo import seed_demo_orders
-    from .payments import load_gateways
+    from .tasks import expire_orders_command
 
-    load_gateways()
+    payments.init_app(app)
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
@@ -28,11 +28,3 @@ def init_app(app: Flask) -> None:
     add_account_link(app, "orders.desk", _l("Đơn hàng của hợp tác xã"))
     add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"))
     app.cli.add_command(expire_orders_command)
-
-
-@click.command("expire-orders")
-def expire_orders_command() -> None:
-    """Cancel unpaid VietQR/Stripe orders past ORDER_PAYMENT_TTL_HOURS and return their stock."""
-    from .tasks import expire_unpaid_orders
-
-    click.echo(f"Đã huỷ {expire_unpaid_orders()} đơn quá hạn thanh toán.")

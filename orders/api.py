@@ -8,14 +8,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from marketplace.apiauth import api_user, bearer_token, token_required
-from marketplace.apidoc import ApiErrorSchema
+from marketplace.apidoc import api_errors
 from marketplace.extensions import db, limiter
 
 from . import checkout as checkout_service
 from . import queries, services
 from .cart import MAX_ID
 from .models import Checkout, Order
-from .payments import get_gateway
+from .payments import GATEWAYS, get_gateway
 
 blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Đặt hàng và thanh toán")
 
@@ -36,7 +36,7 @@ class ShippingSchema(ma.Schema):
 
 class CheckoutRequest(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ItemSchema), required=True, validate=ma.validate.Length(min=1, max=50))
-    payment_method = ma.fields.String(required=True, validate=ma.validate.OneOf(["vietqr", "cod", "stripe"]))
+    payment_method = ma.fields.String(required=True, validate=ma.validate.OneOf(GATEWAYS.ids()))
     shipping = ma.fields.Nested(ShippingSchema, required=True)
 
 
@@ -141,39 +141,26 @@ class CheckoutResource(MethodView):
 
     @blp.arguments(CheckoutRequest)
     @blp.response(201, CheckoutResponse)
-    @blp.alt_response(409, schema=ApiErrorSchema, description="insufficient_stock: không đủ hàng, không giữ gì cả")
-    @blp.alt_response(422, schema=ApiErrorSchema)
-    @blp.alt_response(401, schema=ApiErrorSchema)
+    @api_errors(401, 409, 422, 502)
     @token_required()
     def post(self, body):
-        """Đặt hàng: một đơn cho mỗi hợp tác xã; gửi lại với cùng `Idempotency-Key` trả về đúng lần đặt đầu."""
-        shipping = body["shipping"]
-        cleaned = checkout_service.clean_shipping(
-            shipping["name"],
-            shipping["phone"],
-            shipping["address"],
-            shipping["commune"],
-            shipping["province"],
-            shipping["note"],
+        """Đặt hàng: một đơn cho mỗi hợp tác xã; gửi lại với cùng `Idempotency-Key` trả về đúng lần đặt đầu.
+
+        409 `insufficient_stock`: không đủ hàng, không giữ gì cả. 502 `gateway_error`: đơn đã đặt nhưng cổng thanh
+        toán chưa trả lời; gửi lại với cùng `Idempotency-Key` để thử lại."""
+        items = [(item["product_id"], item["quantity"]) for item in body["items"]]
+        placed = checkout_service.checkout(
+            api_user(), items, body["payment_method"], body["shipping"], request.headers.get("Idempotency-Key", "")
         )
-        items = checkout_service.clean_items([(i["product_id"], i["quantity"]) for i in body["items"]])
-        checkout, _created = checkout_service.place_checkout(
-            api_user(), items, body["payment_method"], cleaned, request.headers.get("Idempotency-Key", "")
-        )
-        if not get_gateway(checkout.payment_method).starts_remotely:
-            response = checkout_body(checkout)  # built before commit: nothing to reload afterwards
-            db.session.commit()
-            return response
+        response = checkout_body(placed)  # built before commit: nothing to reload afterwards
         db.session.commit()
-        checkout_service.start_payments(checkout)
-        db.session.commit()
-        return checkout_body(checkout)
+        return response
 
 
 @blp.route("/orders/<int:order_id>")
 class OrderResource(MethodView):
     @blp.response(200, OrderSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
+    @api_errors(401, 404)
     @token_required()
     def get(self, order_id: int):
         """Một đơn hàng của bạn (hoặc của hợp tác xã bạn), kèm các khoản đã trả."""
@@ -183,8 +170,7 @@ class OrderResource(MethodView):
 @blp.route("/orders/<int:order_id>/cancel")
 class OrderCancelResource(MethodView):
     @blp.response(200, OrderSchema)
-    @blp.alt_response(404, schema=ApiErrorSchema)
-    @blp.alt_response(409, schema=ApiErrorSchema)
+    @api_errors(401, 404, 409)
     @token_required()
     def post(self, order_id: int):
         """Huỷ đơn (khi còn được huỷ); hàng được trả lại kho."""

@@ -1,8 +1,13 @@
-"""Checkout: one order per cooperative, stock reserved all-or-nothing with one conditional UPDATE per line."""
+"""Checkout: one order per cooperative, stock reserved all-or-nothing with one conditional UPDATE per line.
+
+`checkout()` is the use case both edges (the checkout page and `POST /api/v1/checkout`) call; the rest are its steps.
+Statement counts matter here (README "Checkouts per second"): a checkout must not grow a query per order or line.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,16 +19,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.models import Product, ProductStatus
 from marketplace.database import dialect_insert
-from marketplace.errors import Conflict, ValidationFailed
+from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import province_of_commune
 from marketplace.text import nfc, normalise_phone, utcnow
 
 from . import notifications, services
-from .cart import MAX_LINES, MAX_QUANTITY, CartGroup, CartLine, shipping_fee
-from .models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
-from .payments import stripe as stripe_gateway
+from .cart import MAX_LINES, MAX_QUANTITY, CartGroup, CartLine, remove_products, shipping_fee
+from .models import Checkout, Order, OrderLine, OrderStatus
+from .payments import PaymentGateway, chosen_gateway, get_gateway
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 CODE_PREFIX = "OC"
@@ -37,6 +42,15 @@ class Shipping:
     address: str
     commune_code: int
     note: str = ""
+
+
+class PaymentNotStarted(DomainError):
+    """The checkout is placed and committed, but a gateway could not start a payment (its provider failed);
+    the same key, or the order's payment page, starts it again."""
+
+    def __init__(self, checkout: Checkout, cause: DomainError) -> None:
+        super().__init__(cause.message, code=cause.code, status=cause.status, **cause.extra)
+        self.checkout = checkout
 
 
 def _random_code() -> str:
@@ -119,24 +133,10 @@ def _groups(items: dict[int, int]) -> list[CartGroup]:
     return [groups[key] for key in sorted(groups)]
 
 
-def _check_method(method: str, groups: list[CartGroup]) -> PaymentMethod:
-    try:
-        chosen = PaymentMethod(method)
-    except ValueError:
-        raise ValidationFailed(_("Chọn cách thanh toán."), fields={"payment_method": [_("Không hợp lệ.")]}) from None
-    if chosen == PaymentMethod.STRIPE and not stripe_gateway.enabled():
-        raise ValidationFailed(_("Thanh toán thẻ chưa được bật."), fields={"payment_method": [_("Không hợp lệ.")]})
-    if chosen == PaymentMethod.VIETQR:
-        for group in groups:
-            if not (group.cooperative.bank_bin and group.cooperative.account_no):
-                raise ValidationFailed(
-                    _(
-                        "%(coop)s chưa có tài khoản nhận chuyển khoản; hãy chọn cách trả khác.",
-                        coop=group.cooperative.name,
-                    ),
-                    fields={"payment_method": [_("Không hợp lệ.")]},
-                )
-    return chosen
+def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
+    gateway = chosen_gateway(method)
+    gateway.check_checkout(groups)
+    return gateway
 
 
 def reserve_stock(items: dict[int, int]) -> None:
@@ -163,7 +163,7 @@ def existing_checkout(buyer: User, key: str) -> Checkout | None:
     return db.session.scalar(select(Checkout).where(Checkout.buyer_id == buyer.id, Checkout.idempotency_key == key))
 
 
-def _claim_key(buyer: User, key: str, method: PaymentMethod) -> Checkout | None:
+def _claim_key(buyer: User, key: str, method: str) -> Checkout | None:
     """Insert the checkout row first (one statement): a concurrent duplicate waits on the unique key,
     then inserts nothing and finds ours."""
     statement = (
@@ -185,9 +185,9 @@ def _claim_key(buyer: User, key: str, method: PaymentMethod) -> Checkout | None:
 
 
 def place_checkout(
-    buyer: User, raw_items: dict[int, int], method: str, shipping: Shipping, key: str
+    buyer: User, items: Iterable[tuple[object, object]], method: str, shipping: Shipping, key: str
 ) -> tuple[Checkout, bool]:
-    """(checkout, created): a repeated key returns the first checkout and reserves nothing more."""
+    """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more."""
     key = (key or "").strip()[:100]
     if key:
         earlier = existing_checkout(buyer, key)
@@ -195,14 +195,15 @@ def place_checkout(
             return earlier, False
     else:
         key = secrets.token_hex(16)  # no key given: nothing earlier can hold this fresh one
+    raw_items = clean_items(list(items))
     groups = _groups(raw_items)
-    chosen = _check_method(method, groups)
-    checkout = _claim_key(buyer, key, chosen)
+    gateway = _check_method(method, groups)
+    checkout = _claim_key(buyer, key, gateway.id)
     if checkout is None:
         return existing_checkout(buyer, key), False
     ttl = timedelta(hours=current_app.config.get("ORDER_PAYMENT_TTL_HOURS", 24))
     orders = [
-        _new_order(buyer, checkout, group, chosen, shipping, ttl, code)
+        _new_order(buyer, checkout, group, gateway, shipping, ttl, code)
         for group, code in zip(groups, new_order_codes(len(groups)), strict=True)
     ]
     db.session.add_all(orders)
@@ -217,16 +218,15 @@ def place_checkout(
     return checkout, True
 
 
-def _new_order(buyer, checkout, group: CartGroup, method: PaymentMethod, shipping: Shipping, ttl, code) -> Order:
-    prepaid = method != PaymentMethod.COD
+def _new_order(buyer, checkout, group: CartGroup, gateway: PaymentGateway, shipping: Shipping, ttl, code) -> Order:
     shipping_vnd = shipping_fee(group.cooperative, group.weight_g)
     order = Order(
         code=code,
         checkout=checkout,
         buyer_id=buyer.id,
         cooperative_id=group.cooperative.id,
-        status=OrderStatus.PENDING_PAYMENT if prepaid else OrderStatus.AWAITING_CONFIRMATION,
-        payment_method=method,
+        status=OrderStatus.PENDING_PAYMENT if gateway.pays_first else OrderStatus.AWAITING_CONFIRMATION,
+        payment_method=gateway.id,
         subtotal_vnd=group.subtotal_vnd,
         shipping_vnd=shipping_vnd,
         total_vnd=group.subtotal_vnd + shipping_vnd,
@@ -236,7 +236,7 @@ def _new_order(buyer, checkout, group: CartGroup, method: PaymentMethod, shippin
         ship_address=shipping.address,
         ship_commune_code=shipping.commune_code,
         note=shipping.note,
-        expires_at=utcnow() + ttl if prepaid else None,
+        expires_at=utcnow() + ttl if gateway.expires_unpaid else None,
     )
     order.lines = [
         OrderLine(
@@ -253,10 +253,53 @@ def _new_order(buyer, checkout, group: CartGroup, method: PaymentMethod, shippin
 
 
 def start_payments(checkout: Checkout) -> None:
-    """After the checkout committed: let each gateway prepare (a Stripe PaymentIntent per order)."""
-    from .payments import get_gateway
-
+    """Let the gateway prepare each order that waits for money (a Stripe PaymentIntent, a MoMo payment request)."""
     for order in checkout.orders:
         if order.status == OrderStatus.PENDING_PAYMENT:
             get_gateway(order.payment_method).start(order)
     db.session.flush()
+
+
+def checkout(
+    buyer: User,
+    items: Iterable[tuple[object, object]],
+    payment_method: str,
+    shipping: Mapping[str, object],
+    key: str = "",
+    *,
+    from_cart: bool = False,
+) -> Checkout:
+    """The checkout use case: place the orders (stock, history, notices), then start their payments.
+
+    `items` are (product id, quantity) pairs and `shipping` the delivery fields as typed (name, phone, address,
+    commune, province, note); both are checked here. A repeated `key` returns the first checkout and places nothing
+    (so a double-clicked form finds its first checkout even though the first click emptied the cart).
+    A gateway that calls its provider starts only after the checkout committed, so the orders exist whatever the
+    provider answers (else PaymentNotStarted). The caller renders the result, then commits: nothing is reloaded.
+    """
+    cleaned = clean_shipping(
+        str(shipping.get("name") or ""),
+        str(shipping.get("phone") or ""),
+        str(shipping.get("address") or ""),
+        shipping.get("commune"),
+        shipping.get("province"),
+        str(shipping.get("note") or ""),
+    )
+    placed, created = place_checkout(buyer, items, payment_method, cleaned, key)
+    if created and from_cart:
+        remove_products(buyer, [line.product_id for order in placed.orders for line in order.lines])
+    if not get_gateway(placed.payment_method).starts_remotely:
+        start_payments(placed)
+        return placed
+    db.session.commit()  # a provider hears of an order only once the order exists
+    try:
+        start_payments(placed)
+    except DomainError as error:
+        db.session.rollback()
+        raise PaymentNotStarted(placed, error) from error
+    return placed
+
+
+def next_to_pay(placed: Checkout) -> Order | None:
+    """The first order of the checkout that still waits for the buyer's money."""
+    return next((order for order in placed.orders if order.status == OrderStatus.PENDING_PAYMENT), None)

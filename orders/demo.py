@@ -14,22 +14,23 @@ from marketplace.text import utcnow
 
 from .cart import shipping_fee
 from .checkout import new_order_code
-from .models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from .models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
 
 BUYER = "khach@demo.ocop.vn"
+VIETQR, COD = "vietqr", "cod"  # gateway ids (orders/payments/)
 HISTORY_ORDERS = 36  # one every 9 days from 340 to 25 days ago, so every month of the last year has sales
 RECENT = (
-    (12, OrderStatus.PAID, PaymentMethod.VIETQR, 1),
-    (5, OrderStatus.CONFIRMED, PaymentMethod.COD, 2),
-    (2, OrderStatus.AWAITING_CONFIRMATION, PaymentMethod.COD, 1),
-    (0, OrderStatus.PENDING_PAYMENT, PaymentMethod.VIETQR, 1),
+    (12, OrderStatus.PAID, VIETQR, 1),
+    (5, OrderStatus.CONFIRMED, COD, 2),
+    (2, OrderStatus.AWAITING_CONFIRMATION, COD, 1),
+    (0, OrderStatus.PENDING_PAYMENT, VIETQR, 1),
 )
 
 
-def _history_row(i: int) -> tuple[int, OrderStatus, PaymentMethod, int]:
+def _history_row(i: int) -> tuple[int, OrderStatus, str, int]:
     """Older orders: mostly completed, some delivered, one in seven cancelled; one in three cash on delivery."""
     state = OrderStatus.CANCELLED if i % 7 == 3 else OrderStatus.DELIVERED if i % 5 == 2 else OrderStatus.COMPLETED
-    method = PaymentMethod.COD if i % 3 == 1 else PaymentMethod.VIETQR
+    method = COD if i % 3 == 1 else VIETQR
     return 340 - 9 * i, state, method, 1 + i % 3
 
 
@@ -65,9 +66,7 @@ def pick_product(products: list[Product], index: int) -> Product:
     return own[(index // len(by_cooperative)) % len(own)]
 
 
-def _demo_order(
-    buyer, product: Product, state: OrderStatus, method: PaymentMethod, quantity: int, at, index: int
-) -> None:
+def _demo_order(buyer, product: Product, state: OrderStatus, method: str, quantity: int, at, index: int) -> None:
     checkout = Checkout(
         public_id=secrets.token_hex(8),
         buyer_id=buyer.id,
@@ -116,7 +115,7 @@ def _demo_order(
         db.session.add(
             Payment(
                 order_id=order.id,
-                gateway=str(method),
+                gateway=method,
                 provider_reference=f"demo-{order.code}",
                 amount_vnd=paid,
                 status=PaymentStatus.APPLIED,

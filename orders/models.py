@@ -1,4 +1,4 @@
-"""Models for orders: cart lines, checkouts, orders and their lines, history, payments, Stripe events."""
+"""Models for orders: cart lines, checkouts, orders and their lines, history, payment attempts, payments, Stripe events."""
 
 from __future__ import annotations
 
@@ -39,17 +39,17 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
-class PaymentMethod(enum.StrEnum):
-    VIETQR = "vietqr"
-    STRIPE = "stripe"
-    COD = "cod"
-
-
 class PaymentStatus(enum.StrEnum):
     APPLIED = "applied"  # counted towards the order's paid amount
     UNMATCHED = "unmatched"  # a transfer we could not tie to an order: waits for a person
     LATE = "late"  # arrived after the order expired or was cancelled: refund or decide by hand
     REFUNDED = "refunded"
+
+
+class AttemptStatus(enum.StrEnum):
+    STARTED = "started"  # the provider has the payment; the buyer has not finished it
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class CartItem(db.Model):
@@ -77,7 +77,7 @@ class Checkout(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(100))
-    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    payment_method: Mapped[str] = mapped_column(String(20))  # a gateway id from orders.payments
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
 
@@ -98,7 +98,7 @@ class Order(db.Model):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus, "order_status"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "order_payment_method"))
+    payment_method: Mapped[str] = mapped_column(String(20))  # a gateway id from orders.payments
     subtotal_vnd: Mapped[int] = mapped_column(BigInteger)
     shipping_vnd: Mapped[int] = mapped_column(BigInteger)
     total_vnd: Mapped[int] = mapped_column(BigInteger)
@@ -110,8 +110,6 @@ class Order(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     carrier: Mapped[str | None] = mapped_column(String(40))
     tracking_no: Mapped[str | None] = mapped_column(String(60))
-    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    stripe_client_secret: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stock_released: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -124,6 +122,16 @@ class Order(db.Model):
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
     history: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="OrderEvent.id")
     payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+    attempts: Mapped[list[PaymentAttempt]] = relationship(back_populates="order", order_by="PaymentAttempt.id")
+
+    @property
+    def due_vnd(self) -> int:
+        """What the buyer still owes."""
+        return max(self.total_vnd - self.paid_vnd, 0)
+
+    @property
+    def latest_attempt(self) -> PaymentAttempt | None:
+        return self.attempts[-1] if self.attempts else None
 
 
 class OrderLine(db.Model):
@@ -161,6 +169,23 @@ class OrderEvent(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     order: Mapped[Order] = relationship(back_populates="history")
     actor: Mapped[User | None] = relationship()
+
+
+class PaymentAttempt(db.Model):
+    """A payment started with a provider for an order (a Stripe PaymentIntent, a MoMo payment request)."""
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (UniqueConstraint("gateway", "provider_reference", name="uq_payment_attempts_gateway_reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    provider_reference: Mapped[str] = mapped_column(String(100))
+    client_secret: Mapped[str | None] = mapped_column(String(200))  # what the buyer's browser needs to pay (Stripe)
+    redirect_url: Mapped[str | None] = mapped_column(String(1000))  # the provider's page where the buyer pays (MoMo)
+    status: Mapped[AttemptStatus] = mapped_column(str_enum(AttemptStatus, "payment_attempt_status"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    order: Mapped[Order] = relationship(back_populates="attempts")
 
 
 class Payment(db.Model):

@@ -11,8 +11,10 @@ from marketplace.mail import queue_mail
 from marketplace.services import notify, notify_cooperative
 from marketplace.text import format_vnd
 
+from .states import status_label
+
 if TYPE_CHECKING:
-    from .models import Order, Payment
+    from .models import Order, OrderStatus, Payment
 
 
 def _link(endpoint: str, order: Order) -> str:
@@ -43,9 +45,7 @@ def order_placed(order: Order) -> None:
     )
 
 
-def order_moved(order: Order, target) -> None:
-    from .services import status_label
-
+def order_moved(order: Order, target: OrderStatus) -> None:
     message = _("Đơn %(code)s: %(status)s.", code=order.code, status=status_label(target))
     notify(order.buyer, "order.status", message, _link("orders.detail", order))
     queue_mail(
@@ -82,3 +82,9 @@ def late_payment(order: Order, payment: Payment) -> None:
         _link("orders.desk_order", order),
         mail_subject=_("Chợ OCOP: tiền đến sau khi đơn %(code)s hết hạn", code=order.code),
     )
+
+
+def payment_failed(order: Order, method: str) -> None:
+    """The provider says the buyer's payment did not go through; the order still waits for one."""
+    message = _("Đơn %(code)s: thanh toán qua %(method)s không thành công.", code=order.code, method=method)
+    notify(order.buyer, "order.payment_failed", message, _link("orders.detail", order))

@@ -62,3 +62,10 @@ def unmatched_transfers_for(user: User) -> Select[tuple[Payment]]:
     if user.role == Role.COOPERATIVE and user.cooperative and user.cooperative.account_no:
         return query.where(Payment.account_no == user.cooperative.account_no)
     return query.where(False)
+
+
+def orders_with_late_money(user: User) -> Select[tuple[Order]]:
+    """Orders of this user's scope that received money after they were cancelled or expired (to refund)."""
+    scope = orders_managed_by(user).with_only_columns(Order.id)
+    late = select(Payment.order_id).where(Payment.status == PaymentStatus.LATE, Payment.order_id.in_(scope))
+    return select(Order).where(Order.id.in_(late)).order_by(Order.id.desc())

@@ -1,4 +1,5 @@
-"""The order state machine (allowed moves as data), stock release, cancellation, expiry and payments applied."""
+"""Order verbs: every state change through `transition()` (allowed moves in orders.states), stock release,
+cancellation, expiry, and money applied to an order."""
 
 from __future__ import annotations
 
@@ -15,43 +16,12 @@ from marketplace.text import nfc, utcnow
 
 from . import notifications
 from .models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
+from .payments import get_gateway
+from .states import BUYER_CANCELLABLE, NO_LONGER_PAYABLE, can_move, status_label
 
 S = OrderStatus
-ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
-    S.AWAITING_CONFIRMATION: frozenset({S.CONFIRMED, S.CANCELLED}),
-    S.PAID: frozenset({S.CONFIRMED, S.REFUND_REQUESTED}),
-    S.CONFIRMED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUND_REQUESTED}),
-    S.SHIPPED: frozenset({S.DELIVERED}),
-    S.DELIVERED: frozenset({S.COMPLETED, S.REFUND_REQUESTED}),
-    S.REFUND_REQUESTED: frozenset({S.REFUNDED}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.REFUNDED: frozenset(),
-}
-BUYER_CANCELLABLE = frozenset({S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION, S.PAID})
 CARRIERS = {"vnpost": "VNPost", "viettelpost": "Viettel Post", "own": "Tự giao"}
 SYSTEM = "hệ thống"
-
-
-def status_label(status: OrderStatus | str) -> str:
-    labels = {
-        S.PENDING_PAYMENT: _("Chờ thanh toán"),
-        S.AWAITING_CONFIRMATION: _("Chờ hợp tác xã xác nhận"),
-        S.PAID: _("Đã thanh toán"),
-        S.CONFIRMED: _("Đã xác nhận"),
-        S.SHIPPED: _("Đang giao"),
-        S.DELIVERED: _("Đã giao"),
-        S.COMPLETED: _("Hoàn tất"),
-        S.CANCELLED: _("Đã huỷ"),
-        S.REFUND_REQUESTED: _("Chờ hoàn tiền"),
-        S.REFUNDED: _("Đã hoàn tiền"),
-    }
-    return labels.get(OrderStatus(status), str(status))
-
-
-def can_move(current: OrderStatus, target: OrderStatus) -> bool:
-    return target in ALLOWED[OrderStatus(current)]
 
 
 def transition(order: Order, target: OrderStatus, actor: User | None, note: str = "") -> OrderEvent:
@@ -157,17 +127,17 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_no: str) -> Non
 
 
 def mark_delivered(actor: User, order: Order) -> None:
-    """Seller or buyer says it arrived; cash on delivery is paid at this moment."""
+    """Seller or buyer says it arrived; a gateway settled on delivery (cash) is paid at this moment."""
     if not (is_seller_of(actor, order) or is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Bạn không có quyền với đơn này."))
     transition(order, S.DELIVERED, actor)
-    if order.payment_method == "cod" and order.paid_vnd < order.total_vnd:
+    if get_gateway(order.payment_method).settled_on_delivery and order.due_vnd > 0:
         db.session.add(
             Payment(
                 order_id=order.id,
-                gateway="cod",
-                provider_reference=f"cod-{order.id}",
-                amount_vnd=order.total_vnd - order.paid_vnd,
+                gateway=order.payment_method,
+                provider_reference=f"{order.payment_method}-{order.id}",
+                amount_vnd=order.due_vnd,
                 status=PaymentStatus.APPLIED,
             )
         )
@@ -178,6 +148,14 @@ def complete_order(actor: User, order: Order) -> None:
     if not (is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Chỉ người mua xác nhận hoàn tất."))
     transition(order, S.COMPLETED, actor)
+
+
+def confirm_received(actor: User, order: Order) -> None:
+    """The buyer's one button: shipped → delivered, or delivered → completed."""
+    if order.status == S.SHIPPED:
+        mark_delivered(actor, order)
+    else:
+        complete_order(actor, order)
 
 
 def mark_refunded(actor: User | None, order: Order, note: str = "") -> None:
@@ -199,7 +177,7 @@ def lock_order(order_id: int) -> Order | None:
 def apply_payment(payment: Payment, order: Order, actor: User | None = None) -> None:
     """Count money towards an order: paid once it covers the total; late money never revives an order."""
     payment.order_id = order.id
-    if OrderStatus(order.status) in (S.CANCELLED, S.REFUNDED, S.REFUND_REQUESTED):
+    if OrderStatus(order.status) in NO_LONGER_PAYABLE:
         payment.status = PaymentStatus.LATE
         notifications.late_payment(order, payment)
         return
@@ -212,7 +190,7 @@ def apply_payment(payment: Payment, order: Order, actor: User | None = None) -> 
 
 
 def expire_unpaid_orders(now: datetime | None = None, limit: int = 500) -> int:
-    """Cancel unpaid VietQR/Stripe orders past their deadline and return their stock."""
+    """Cancel unpaid orders past their payment deadline (gateways that expire unpaid) and return their stock."""
     now = now or utcnow()
     orders = db.session.scalars(
         select(Order)

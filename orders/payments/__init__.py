@@ -1,43 +1,77 @@
-"""Payment gateways: a `PaymentGateway` protocol with a stable `id`, one module per gateway, and a registry."""
+"""Payment gateways: one module each in this package (`PLUGIN = ...`), found by the registry; `base` has the protocol.
+
+Adding a gateway is adding a module (and its template under templates/orders/payments/): the checkout choices,
+the API's `payment_method` values, the payment page, its CSP and its webhook all come from here.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from flask import Flask
+from flask_babel import gettext as _
 
-if TYPE_CHECKING:
-    from orders.models import Order
+from marketplace.registry import Registry
 
+from .base import CspSources, Page, PaymentGateway, refused
 
-class PaymentGateway(Protocol):
-    """Start a payment for an order and describe it; notifications arrive through orders.views.webhooks."""
-
-    id: ClassVar[str]
-    needs_payment_step: ClassVar[bool]
-    starts_remotely: ClassVar[bool]  # start() calls a provider, so it runs after the checkout committed
-
-    def start(self, order: Order) -> None:
-        """Prepare whatever the buyer needs to pay (idempotent: safe to call again)."""
-
-    def describe(self, order: Order) -> dict[str, Any]:
-        """The `payment` object the API and the payment page show for this order."""
-
-
-GATEWAYS: dict[str, PaymentGateway] = {}
-
-
-def register(gateway: PaymentGateway) -> PaymentGateway:
-    GATEWAYS[gateway.id] = gateway
-    return gateway
+GATEWAYS: Registry[PaymentGateway] = Registry("orders.payments")
 
 
 def get_gateway(gateway_id: str) -> PaymentGateway:
-    if not GATEWAYS:
-        load_gateways()
-    return GATEWAYS[gateway_id]
+    """The gateway with this id (an order's `payment_method`)."""
+    return GATEWAYS.get(gateway_id)
 
 
-def load_gateways() -> None:
-    from . import cod, stripe, vietqr
+def payment_label(gateway_id: str) -> str:
+    """How a payment method reads on a page (its id when the gateway is gone)."""
+    return str(GATEWAYS.get(gateway_id).label) if gateway_id in GATEWAYS else gateway_id
 
-    for module in (vietqr, stripe, cod):
-        register(module.GATEWAY)
+
+def enabled_gateways() -> list[PaymentGateway]:
+    """The gateways configured on this site, in their checkout order."""
+    return [gateway for gateway in GATEWAYS if gateway.enabled()]
+
+
+def chosen_gateway(gateway_id: str) -> PaymentGateway:
+    """The gateway a buyer chose, or a translated 422 when there is no such gateway."""
+    if gateway_id not in GATEWAYS:
+        raise refused(_("Chọn cách thanh toán."))
+    return GATEWAYS.get(gateway_id)
+
+
+def notified_gateway(path: str) -> PaymentGateway | None:
+    """The gateway whose provider calls `POST /webhooks/<path>`."""
+    return next((gateway for gateway in GATEWAYS if gateway.notification_path == path), None)
+
+
+def checkout_security() -> CspSources:
+    """The extra CSP sources the checkout page needs for the gateways it offers."""
+    return merge_sources(gateway.content_security("checkout") for gateway in enabled_gateways())
+
+
+def merge_sources(parts) -> CspSources:
+    merged: dict[str, tuple[str, ...]] = {}
+    for part in parts:
+        for directive, sources in part.items():
+            merged[directive] = tuple(dict.fromkeys(merged.get(directive, ()) + tuple(sources)))
+    return merged
+
+
+def init_app(app: Flask) -> None:
+    """Let every gateway set its configuration defaults."""
+    for gateway in GATEWAYS:
+        gateway.init_app(app)
+
+
+__all__ = [
+    "GATEWAYS",
+    "CspSources",
+    "Page",
+    "PaymentGateway",
+    "checkout_security",
+    "chosen_gateway",
+    "enabled_gateways",
+    "get_gateway",
+    "init_app",
+    "notified_gateway",
+    "payment_label",
+]

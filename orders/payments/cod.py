@@ -1,22 +1,19 @@
-"""Cash on delivery: no payment step; the cooperative confirms the order and records the cash at delivery."""
+"""Cash on delivery: no payment step; the cooperative confirms the order and the cash counts at delivery."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from flask_babel import lazy_gettext as _l
 
-from orders.models import Order
-
-
-class CashOnDelivery:
-    id: ClassVar[str] = "cod"
-    needs_payment_step: ClassVar[bool] = False
-    starts_remotely: ClassVar[bool] = False
-
-    def start(self, order: Order) -> None:
-        return None
-
-    def describe(self, order: Order) -> dict[str, Any]:
-        return {"gateway": self.id, "amount_vnd": order.total_vnd}
+from .base import Gateway
 
 
-GATEWAY = CashOnDelivery()
+class CashOnDelivery(Gateway):
+    id = "cod"
+    label = _l("Trả tiền mặt khi nhận hàng")
+    position = 20
+    pays_first = False
+    expires_unpaid = False
+    settled_on_delivery = True
+
+
+PLUGIN = CashOnDelivery()

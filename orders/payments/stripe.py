@@ -1,23 +1,35 @@
-"""Stripe card payments: one PaymentIntent per order, in VND (a zero-decimal currency)."""
+"""Stripe card payments: one PaymentIntent per order, in VND (a zero-decimal currency), and Stripe's signed events
+at `POST /webhooks/stripe`."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 import stripe as stripe_sdk
-from flask import current_app
+from flask import Request, current_app, jsonify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from marketplace.errors import DomainError
-from orders.models import Order
+from marketplace.extensions import db
+from orders import notifications, reconcile, services
+from orders.cart import CartGroup
+from orders.models import AttemptStatus, Order, OrderStatus, Payment, PaymentAttempt, PaymentStatus, StripeEvent
+
+from .base import CspSources, Gateway, Page, refused
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+STRIPE_JS = "https://js.stripe.com"
+PAYMENT_PAGE_SOURCES: CspSources = {
+    "script-src": (STRIPE_JS,),
+    "frame-src": (STRIPE_JS, "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com",),  # Stripe.js confirms the payment from the page
+}
+REFUNDABLE = (OrderStatus.PAID, OrderStatus.CONFIRMED, OrderStatus.DELIVERED)
 log = logging.getLogger(__name__)
-
-
-def enabled() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
 def client() -> stripe_sdk.StripeClient:
@@ -40,14 +52,25 @@ def verify_event(payload: bytes, signature: str) -> stripe_sdk.Event:
         raise DomainError(_("Chữ ký Stripe không hợp lệ."), code="invalid_signature", status=400) from error
 
 
-class StripeGateway:
-    id: ClassVar[str] = "stripe"
-    needs_payment_step: ClassVar[bool] = True
-    starts_remotely: ClassVar[bool] = True
+class Stripe(Gateway):
+    id = "stripe"
+    label = _l("Thẻ quốc tế (Stripe)")
+    position = 30
+    needs_payment_page = True
+    starts_remotely = True
+    payment_template = "orders/payments/stripe.html"
+    notification_path = "stripe"
+
+    def enabled(self) -> bool:
+        return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+    def check_checkout(self, groups: list[CartGroup]) -> None:
+        if not self.enabled():
+            raise refused(_("Thanh toán thẻ chưa được bật."))
 
     def start(self, order: Order) -> None:
         """Create the PaymentIntent once (the idempotency key makes a retry return the same one)."""
-        if order.stripe_payment_intent_id:
+        if order.latest_attempt is not None:
             return
         try:
             intent = client().v1.payment_intents.create(
@@ -64,17 +87,116 @@ class StripeGateway:
             raise DomainError(
                 _("Chưa kết nối được cổng thanh toán thẻ. Vui lòng thử lại sau."), code="gateway_error", status=502
             ) from error
-        order.stripe_payment_intent_id = intent.id
-        order.stripe_client_secret = intent.client_secret
+        order.attempts.append(
+            PaymentAttempt(
+                gateway=self.id,
+                provider_reference=intent.id,
+                client_secret=intent.client_secret,
+                status=AttemptStatus.STARTED,
+            )
+        )
 
     def describe(self, order: Order) -> dict[str, Any]:
+        attempt = order.latest_attempt
         return {
             "gateway": self.id,
-            "payment_intent_id": order.stripe_payment_intent_id,
-            "client_secret": order.stripe_client_secret,
+            "payment_intent_id": attempt.provider_reference if attempt else None,
+            "client_secret": attempt.client_secret if attempt else None,
             "publishable_key": current_app.config.get("STRIPE_PUBLISHABLE_KEY"),
             "amount_vnd": order.total_vnd,
         }
 
+    def content_security(self, page: Page) -> CspSources:
+        """Stripe.js and its frames, on the card payment page only."""
+        return PAYMENT_PAGE_SOURCES if page == "payment" else {}
 
-GATEWAY = StripeGateway()
+    def handle_notification(self, request: Request) -> Response:
+        """Stripe events, signature checked on the raw body; each event id is handled once."""
+        event = verify_event(request.get_data(cache=False), request.headers.get("Stripe-Signature", ""))
+        return jsonify({"received": True, "outcome": handle_event(event.to_dict())})
+
+
+PLUGIN = Stripe()
+
+
+def handle_event(event: dict) -> str:
+    """Succeeded pays (amount and currency checked), failed tells the buyer, refunded refunds; once per id."""
+    if _event_seen(event["id"], event["type"]):
+        return "duplicate"
+    obj = event["data"]["object"]
+    if event["type"] == "payment_intent.succeeded":
+        return _succeeded(obj)
+    if event["type"] == "payment_intent.payment_failed":
+        return _failed(obj)
+    if event["type"] == "charge.refunded":
+        return _refunded(obj)
+    return "ignored"
+
+
+def _event_seen(event_id: str, event_type: str) -> bool:
+    if db.session.get(StripeEvent, event_id) is not None:
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.add(StripeEvent(id=event_id, type=event_type[:80]))
+    except IntegrityError:
+        return True
+    return False
+
+
+def _order_for_intent(intent_id: str | None, metadata: dict | None = None) -> Order | None:
+    """The order this intent was made for (locked): by our attempt, or by its metadata while the order has none
+    (the intent was made but our transaction that recorded it never committed)."""
+    attempt = reconcile.attempt_for(PLUGIN.id, str(intent_id or ""))
+    if attempt is not None:
+        return services.lock_order(attempt.order_id)
+    order_id = str((metadata or {}).get("order_id") or "")
+    if order_id.isdigit():
+        order = db.session.get(Order, int(order_id))
+        if order is not None and order.payment_method == PLUGIN.id and order.latest_attempt is None:
+            return services.lock_order(order.id)
+    return None
+
+
+def _succeeded(intent: dict) -> str:
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is None or str(intent.get("currency", "")).lower() != "vnd":
+        return "ignored"
+    payment = Payment(
+        gateway=PLUGIN.id,
+        provider_reference=intent["id"],
+        amount_vnd=int(intent.get("amount_received") or intent.get("amount") or 0),
+        status=PaymentStatus.UNMATCHED,
+        raw={"event": intent["id"]},
+    )
+    if reconcile.record_once(payment):
+        services.apply_payment(payment, order)
+        _mark(order, intent["id"], AttemptStatus.SUCCEEDED)
+    return "paid"
+
+
+def _failed(intent: dict) -> str:
+    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    if order is not None:
+        _mark(order, intent.get("id"), AttemptStatus.FAILED)
+        notifications.payment_failed(order, PLUGIN.label)
+    return "failed"
+
+
+def _refunded(charge: dict) -> str:
+    attempt = reconcile.attempt_for(PLUGIN.id, str(charge.get("payment_intent") or ""))
+    if attempt is None:
+        return "ignored"
+    order = services.lock_order(attempt.order_id)
+    if order.status in REFUNDABLE:
+        services.transition(order, OrderStatus.REFUND_REQUESTED, None, "Stripe")
+    if order.status != OrderStatus.REFUND_REQUESTED:
+        return "ignored"
+    services.mark_refunded(None, order, "Stripe")
+    return "refunded"
+
+
+def _mark(order: Order, intent_id: str | None, status: AttemptStatus) -> None:
+    for attempt in order.attempts:
+        if attempt.provider_reference == intent_id and attempt.status == AttemptStatus.STARTED:
+            attempt.status = status

@@ -1,18 +1,26 @@
-"""VietQR (NAPAS EMVCo merchant-presented QR) for a transfer straight to the cooperative's own account."""
+"""VietQR (NAPAS EMVCo merchant-presented QR) for a transfer straight to the cooperative's own account, and the
+bank's transfer notifications (`POST /webhooks/bank-transfer`, SePay-style) that pay it."""
 
 from __future__ import annotations
 
 import binascii
-import io
+import hmac
 import re
 import unicodedata
-from typing import Any, ClassVar
+from typing import Any
 
-import qrcode
-import qrcode.image.svg
-from flask import url_for
+from flask import Request, current_app, jsonify, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
 
-from orders.models import Order
+from marketplace.errors import DomainError, ValidationFailed
+from marketplace.extensions import db
+from orders import reconcile, services
+from orders.cart import CartGroup
+from orders.models import Order, Payment, PaymentStatus
+
+from .base import Gateway, refused
 
 NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
@@ -67,27 +75,69 @@ def payload_for(order: Order) -> str:
     return build_payload(cooperative.bank_bin, cooperative.account_no, order.total_vnd, reference_for(order))
 
 
-def qr_png(payload: str, box_size: int = 8) -> bytes:
-    image = qrcode.make(payload, box_size=box_size, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+def parse_bank_notification(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or data.get("id") in (None, ""):
+        raise ValidationFailed(_("Thiếu mã giao dịch."), code="invalid_notification")
+    try:
+        amount = int(data.get("transferAmount") or 0)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Số tiền không hợp lệ."), code="invalid_notification") from None
+    return {
+        "reference": str(data["id"])[:100],
+        "direction": str(data.get("transferType") or "in").lower(),
+        "amount": amount,
+        "content": str(data.get("content") or data.get("description") or "")[:500],
+        "account_no": re.sub(r"\D", "", str(data.get("accountNumber") or "")) or None,
+    }
 
 
-def qr_svg(payload: str) -> bytes:
-    image = qrcode.make(payload, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue()
+def record_bank_transfer(data: Any) -> Payment | None:
+    """Apply one SePay-style notification; outgoing or non-positive transfers are ignored."""
+    info = parse_bank_notification(data)
+    if info["direction"] == "out" or info["amount"] <= 0:
+        return None
+    payment = Payment(
+        gateway=PLUGIN.id,
+        provider_reference=info["reference"],
+        amount_vnd=info["amount"],
+        status=PaymentStatus.UNMATCHED,
+        account_no=info["account_no"],
+        content=info["content"],
+        raw=data,
+    )
+    if not reconcile.record_once(payment):
+        return None
+    order = reconcile.find_order_for_transfer(info["content"], info["account_no"])
+    if order is not None:
+        services.apply_payment(payment, services.lock_order(order.id))
+    db.session.flush()
+    return payment
 
 
-class VietQR:
-    id: ClassVar[str] = "vietqr"
-    needs_payment_step: ClassVar[bool] = True
-    starts_remotely: ClassVar[bool] = False
+def _apikey_ok(request: Request) -> bool:
+    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    expected = current_app.config.get("BANK_WEBHOOK_API_KEY") or ""
+    return scheme.lower() == "apikey" and bool(expected) and hmac.compare_digest(key.strip(), expected)
 
-    def start(self, order: Order) -> None:
-        return None  # the code is computed from the order; nothing to create elsewhere
+
+class VietQR(Gateway):
+    id = "vietqr"
+    label = _l("Chuyển khoản bằng mã VietQR")
+    position = 10
+    needs_payment_page = True
+    payment_template = "orders/payments/vietqr.html"
+    notification_path = "bank-transfer"
+
+    def check_checkout(self, groups: list[CartGroup]) -> None:
+        """The money goes straight to each cooperative: every one of them needs a bank account."""
+        for group in groups:
+            if not (group.cooperative.bank_bin and group.cooperative.account_no):
+                raise refused(
+                    _(
+                        "%(coop)s chưa có tài khoản nhận chuyển khoản; hãy chọn cách trả khác.",
+                        coop=group.cooperative.name,
+                    )
+                )
 
     def describe(self, order: Order) -> dict[str, Any]:
         cooperative = order.cooperative
@@ -103,5 +153,15 @@ class VietQR:
             "reference": reference_for(order),
         }
 
+    def qr_payload(self, order: Order) -> str | None:
+        return payload_for(order) if order.cooperative.account_no else None
 
-GATEWAY = VietQR()
+    def handle_notification(self, request: Request) -> Response:
+        """A repeat of the same transaction id answers 200 and changes nothing; a wrong API key is a 401."""
+        if not _apikey_ok(request):
+            raise DomainError(_("Sai khoá API."), code="unauthorized", status=401)
+        record_bank_transfer(request.get_json(silent=True))
+        return jsonify({"success": True})
+
+
+PLUGIN = VietQR()

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
-from orders import queries, reconcile, services
+from orders import queries, reconcile, services, states
 from orders.forms import ShipForm
 from orders.models import Order, OrderStatus
 from orders.packing_slip import packing_slip_pdf
+from orders.payments import payment_label
 
 from .blueprint import bp
 
@@ -30,7 +30,12 @@ def desk():
         query = query.where(Order.status == status)
     orders = db.session.scalars(query.limit(200)).all()
     return render_template(
-        "orders/desk.html", orders=orders, status=status, statuses=list(OrderStatus), status_label=services.status_label
+        "orders/desk.html",
+        orders=orders,
+        status=status,
+        statuses=list(OrderStatus),
+        status_label=states.status_label,
+        payment_label=payment_label,
     )
 
 
@@ -42,8 +47,9 @@ def desk_order(code: str):
         "orders/desk_order.html",
         order=order,
         form=ShipForm(),
-        status_label=services.status_label,
-        can_move=services.can_move,
+        status_label=states.status_label,
+        payment_label=payment_label,
+        can_move=states.can_move,
         OrderStatus=OrderStatus,
         carriers=services.CARRIERS,
     )
@@ -73,7 +79,7 @@ def desk_action(code: str, action: str):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("Đơn %(code)s: %(status)s.", code=order.code, status=services.status_label(order.status)), "success")
+        flash(_("Đơn %(code)s: %(status)s.", code=order.code, status=states.status_label(order.status)), "success")
     return redirect(url_for("orders.desk_order", code=order.code))
 
 
@@ -104,14 +110,5 @@ def reconciliation():
             flash(_("Đã ghép giao dịch vào đơn %(code)s.", code=payment.order.code), "success")
         return redirect(url_for("orders.reconciliation"))
     transfers = db.session.scalars(queries.unmatched_transfers_for(current_user).limit(200)).all()
-    late = db.session.scalars(
-        select(Order).where(Order.id.in_(select_late_order_ids())).order_by(Order.id.desc()).limit(100)
-    ).all()
+    late = db.session.scalars(queries.orders_with_late_money(current_user).limit(100)).all()
     return render_template("orders/reconciliation.html", transfers=transfers, late=late)
-
-
-def select_late_order_ids():
-    from orders.models import Payment, PaymentStatus
-
-    scope = queries.orders_managed_by(current_user).with_only_columns(Order.id)
-    return select(Payment.order_id).where(Payment.status == PaymentStatus.LATE, Payment.order_id.in_(scope))

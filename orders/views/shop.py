@@ -1,4 +1,4 @@
-"""Buyer pages: cart, checkout, payment (VietQR, Stripe), order list and detail, cancel, re-order."""
+"""Buyer pages: cart, checkout, payment (the gateway's own template), order list and detail, cancel, re-order."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Province
-from marketplace.security import STRIPE_CSP
+from marketplace.security import csp_with
 from marketplace.text import phone_has_known_prefix
 from marketplace.units import search_communes
 from marketplace.urls import safe_next_url
 from orders import cart as cart_service
 from orders import checkout as checkout_service
-from orders import queries, services
+from orders import queries, services, states
 from orders.forms import CheckoutForm
 from orders.models import Order, OrderStatus
-from orders.payments import get_gateway, vietqr
-from orders.payments import stripe as stripe_gateway
+from orders.payments import checkout_security, get_gateway
+from orders.qrcodes import qr_png, qr_svg
 
 from .blueprint import bp
 
@@ -84,77 +84,90 @@ def _checkout_page(form: CheckoutForm, groups, province_code: int | None, commun
     provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
     communes = search_communes(db.session, province_code, limit=600) if province_code else []
     total = sum(group.total_vnd for group in groups)
-    body = render_template(
-        "orders/checkout.html",
-        form=form,
-        groups=groups,
-        total=total,
-        provinces=provinces,
-        communes=communes,
-        province_code=province_code,
-        commune_code=commune_code,
-        stripe_enabled=stripe_gateway.enabled(),
+    response = make_response(
+        render_template(
+            "orders/checkout.html",
+            form=form,
+            groups=groups,
+            total=total,
+            provinces=provinces,
+            communes=communes,
+            province_code=province_code,
+            commune_code=commune_code,
+        ),
+        status,
     )
-    return body, status
+    extra = checkout_security()  # e.g. a gateway whose page the buyer is sent to once the form is placed
+    if extra:
+        response.headers["Content-Security-Policy"] = csp_with(extra)
+    return response
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout():
-    if request.method == "POST" and request.form.get("token"):
-        earlier = checkout_service.existing_checkout(current_user, request.form["token"])
-        if earlier is not None:  # a double-clicked submit: show the first checkout, place nothing new
-            return _after_checkout(earlier)
     groups, _notes = cart_service.cart_groups(cart_service.read_cart(current_user))
-    if not groups:
-        flash(_("Giỏ hàng đang trống."), "info")
-        return redirect(url_for("orders.cart"))
     form = CheckoutForm()
-    province_code = request.form.get("province", type=int)
-    commune_code = request.form.get("commune", type=int)
     if request.method == "GET":
+        if not groups:
+            return _empty_cart()
         form.token.data = secrets.token_urlsafe(16)
         form.name.data = current_user.full_name
         form.phone.data = current_user.phone or ""
         return _checkout_page(form, groups, None, None)
-    if request.form.get("action") == "pick" or not form.validate_on_submit():
-        return _checkout_page(
-            form, groups, province_code, commune_code, 200 if request.form.get("action") == "pick" else 422
-        )
-    quantities = {line.product.id: line.quantity for group in groups for line in group.lines}
+    province_code = request.form.get("province", type=int)
+    commune_code = request.form.get("commune", type=int)
+    picking = request.form.get("action") == "pick"
+    if picking or not form.validate_on_submit():
+        if not groups:
+            return _empty_cart()
+        return _checkout_page(form, groups, province_code, commune_code, 200 if picking else 422)
+    shipping = {
+        "name": form.name.data,
+        "phone": form.phone.data,
+        "address": form.address.data,
+        "commune": commune_code,
+        "province": province_code,
+        "note": form.note.data,
+    }
+    items = [(line.product.id, line.quantity) for group in groups for line in group.lines]
     try:
-        shipping = checkout_service.clean_shipping(
-            form.name.data, form.phone.data, form.address.data, commune_code, province_code, form.note.data
+        placed = checkout_service.checkout(
+            current_user, items, form.payment_method.data, shipping, form.token.data, from_cart=True
         )
-        placed, _created = checkout_service.place_checkout(
-            current_user, quantities, form.payment_method.data, shipping, form.token.data
-        )
+    except checkout_service.PaymentNotStarted as error:  # placed and committed; its pay page tries again
+        flash(error.message, "error")
+        return _after_checkout(error.checkout)
     except DomainError as error:
         db.session.rollback()
-        for name, messages in (getattr(error, "extra", {}).get("fields") or {}).items():
+        flash(error.message, "error")
+        if not groups:
+            return redirect(url_for("orders.cart"))
+        for name, messages in (error.extra.get("fields") or {}).items():
             if name in form:
                 form[name].errors = list(messages)
-        flash(error.message, "error")
         return _checkout_page(form, groups, province_code, commune_code, error.status)
-    cart_service.remove_products(current_user, [line.product_id for o in placed.orders for line in o.lines])
-    db.session.commit()
-    if not phone_has_known_prefix(shipping.phone):  # a warning, not an error: new prefixes do appear
-        flash(_("Số %(phone)s không giống số di động thường gặp; hãy kiểm tra lại.", phone=shipping.phone), "info")
     return _after_checkout(placed)
 
 
+def _empty_cart():
+    flash(_("Giỏ hàng đang trống."), "info")
+    return redirect(url_for("orders.cart"))
+
+
 def _after_checkout(placed):
-    try:
-        checkout_service.start_payments(placed)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    first_unpaid = next((o for o in placed.orders if o.status == OrderStatus.PENDING_PAYMENT), None)
-    flash(_("Đã đặt %(n)d đơn hàng.", n=len(placed.orders)), "success")
-    if first_unpaid is not None:
-        return redirect(url_for("orders.pay", code=first_unpaid.code))
-    return redirect(url_for("orders.my_orders"))
+    """To the provider's page or our payment page for the first order still to pay, else to the order list."""
+    order = checkout_service.next_to_pay(placed)
+    target = url_for("orders.my_orders")
+    if order is not None:
+        target = get_gateway(order.payment_method).pay_url(order) or url_for("orders.pay", code=order.code)
+    phone = placed.orders[0].ship_phone if placed.orders else ""
+    count = len(placed.orders)
+    db.session.commit()
+    flash(_("Đã đặt %(n)d đơn hàng.", n=count), "success")
+    if phone and not phone_has_known_prefix(phone):  # a warning, not an error: new prefixes do appear
+        flash(_("Số %(phone)s không giống số di động thường gặp; hãy kiểm tra lại.", phone=phone), "info")
+    return redirect(target)
 
 
 @bp.get("/orders/")
@@ -163,7 +176,7 @@ def my_orders():
     orders = db.session.scalars(
         queries.orders_of_buyer(current_user).order_by(Order.created_at.desc()).limit(100)
     ).all()
-    return render_template("orders/my_orders.html", orders=orders, status_label=services.status_label)
+    return render_template("orders/my_orders.html", orders=orders, status_label=states.status_label)
 
 
 @bp.get("/orders/<code>")
@@ -173,8 +186,10 @@ def detail(code: str):
     return render_template(
         "orders/detail.html",
         order=order,
-        status_label=services.status_label,
-        services=services,
+        gateway=get_gateway(order.payment_method),
+        status_label=states.status_label,
+        states=states,
+        carriers=services.CARRIERS,
         OrderStatus=OrderStatus,
     )
 
@@ -182,48 +197,47 @@ def detail(code: str):
 @bp.get("/orders/<code>/pay")
 @login_required
 def pay(code: str):
-    """VietQR code with the transfer details as text, or the Stripe card form; reloads until paid."""
+    """The gateway's payment page (QR and transfer details, card form, wallet link); reloads until paid."""
     order = queries.buyer_order(current_user, code)
-    if order.status != OrderStatus.PENDING_PAYMENT or not get_gateway(order.payment_method).needs_payment_step:
+    gateway = get_gateway(order.payment_method)
+    if order.status != OrderStatus.PENDING_PAYMENT or not gateway.needs_payment_page:
         return redirect(url_for("orders.detail", code=order.code))
-    if order.payment_method == "stripe":
+    if gateway.starts_remotely:  # again, in case the provider failed at checkout (start is idempotent)
         try:
-            get_gateway("stripe").start(order)
+            gateway.start(order)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
     others = [o for o in order.checkout.orders if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT]
-    payment = get_gateway(order.payment_method).describe(order)
     response = make_response(
         render_template(
-            f"orders/pay_{order.payment_method}.html",
+            gateway.payment_template,
             order=order,
-            payment=payment,
+            payment=gateway.describe(order),
             others=others,
             refresh=PAYMENT_REFRESH_SECONDS,
         )
     )
     response.headers["Refresh"] = str(PAYMENT_REFRESH_SECONDS)
     response.headers["Cache-Control"] = "no-store"
-    if order.payment_method == "stripe":
-        response.headers["Content-Security-Policy"] = STRIPE_CSP
+    extra = gateway.content_security("payment")
+    if extra:
+        response.headers["Content-Security-Policy"] = csp_with(extra)
     return response
 
 
 @bp.get("/orders/<code>/qr.<fmt>")
 def qr_image(code: str, fmt: str):
-    """The order's VietQR as PNG or SVG, for its buyer (session or bearer token) or its cooperative."""
+    """The order's scan-to-pay code as PNG or SVG, for its buyer (session or bearer token) or its cooperative."""
     user = current_user if current_user.is_authenticated else api_user()
     if user is None or fmt not in ("png", "svg"):
         abort(404)
     order = queries.visible_order(user, code=code)
-    if order.payment_method != "vietqr" or not order.cooperative.account_no:
+    payload = get_gateway(order.payment_method).qr_payload(order)
+    if payload is None:
         abort(404)
-    payload = vietqr.payload_for(order)
-    body, mimetype = (
-        (vietqr.qr_png(payload), "image/png") if fmt == "png" else (vietqr.qr_svg(payload), "image/svg+xml")
-    )
+    body, mimetype = (qr_png(payload), "image/png") if fmt == "png" else (qr_svg(payload), "image/svg+xml")
     response = make_response(body)
     response.mimetype = mimetype
     response.headers["Cache-Control"] = "private, max-age=3600"
@@ -251,10 +265,7 @@ def received(code: str):
     """Buyer: shipped → delivered, or delivered → completed."""
     order = queries.buyer_order(current_user, code)
     try:
-        if order.status == OrderStatus.SHIPPED:
-            services.mark_delivered(current_user, order)
-        else:
-            services.complete_order(current_user, order)
+        services.confirm_received(current_user, order)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

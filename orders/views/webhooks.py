@@ -1,46 +1,33 @@
-"""Payment notifications in: `POST /webhooks/bank-transfer` (SePay-style) and `POST /webhooks/stripe`."""
+"""Payment notifications in: `POST /webhooks/<path>` goes to the gateway that declares that `notification_path`
+(`bank-transfer` for VietQR's bank notifications, `stripe`, `momo`); the gateway checks and records, we commit."""
 
 from __future__ import annotations
 
-import hmac
-
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
-from marketplace.errors import DomainError
+from marketplace.errors import NotFound
 from marketplace.extensions import csrf, db, limiter
-from orders import reconcile
-from orders.payments import stripe as stripe_gateway
+from orders.payments import notified_gateway
 
 bp = Blueprint("order_webhooks", __name__, url_prefix="/webhooks")
 WEBHOOK_LIMIT = "300 per minute"
 
 
-def _apikey_ok() -> bool:
-    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
-    expected = current_app.config.get("BANK_WEBHOOK_API_KEY") or ""
-    return scheme.lower() == "apikey" and bool(expected) and hmac.compare_digest(key.strip(), expected)
+def _client_and_path() -> str:
+    """Each gateway's webhook has its own limit per client address, as when each had its own route."""
+    return f"{get_remote_address()}:{(request.view_args or {}).get('path', '')}"
 
 
-@bp.post("/bank-transfer")
+@bp.post("/<path>")
 @csrf.exempt
-@limiter.limit(WEBHOOK_LIMIT)
-def bank_transfer():
-    """SePay-style transfer notification; a repeat of the same transaction id answers 200 and changes nothing."""
-    if not _apikey_ok():
-        raise DomainError(_("Sai khoá API."), code="unauthorized", status=401)
-    data = request.get_json(silent=True)
-    reconcile.record_bank_transfer(data)
+@limiter.limit(WEBHOOK_LIMIT, key_func=_client_and_path)
+def notification(path: str):
+    """A payment provider's callback; what it answers (and when a repeat changes nothing) is the gateway's."""
+    gateway = notified_gateway(path)
+    if gateway is None:
+        raise NotFound(_("Không có cổng thanh toán nào nhận thông báo ở địa chỉ này."))
+    response = gateway.handle_notification(request)
     db.session.commit()
-    return jsonify({"success": True})
-
-
-@bp.post("/stripe")
-@csrf.exempt
-@limiter.limit(WEBHOOK_LIMIT)
-def stripe_events():
-    """Stripe events, signature checked on the raw body; each event id is handled once."""
-    event = stripe_gateway.verify_event(request.get_data(cache=False), request.headers.get("Stripe-Signature", ""))
-    outcome = reconcile.handle_stripe_event(event.to_dict())
-    db.session.commit()
-    return jsonify({"received": True, "outcome": outcome})
+    return response

@@ -13,7 +13,8 @@ from catalog.models import Product
 from integrations.models import ChannelListing, ListingState
 from marketplace.extensions import db
 from marketplace.models import User
-from orders.models import Checkout, Order, OrderLine, OrderStatus, PaymentMethod
+from orders.models import Checkout, Order, OrderLine, OrderStatus
+from tests.factories.orders import PaymentMethod
 from traceability.models import Batch, Label, Scan
 
 _seq = itertools.count(1)

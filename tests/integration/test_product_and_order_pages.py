@@ -8,7 +8,8 @@ import re
 
 from marketplace.extensions import db
 from marketplace.models import Role
-from orders import reconcile, services
+from orders import services
+from orders.payments import vietqr
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories.catalog import make_published
 from tests.factories.orders import bank_notification, bearer, make_checkout
@@ -60,7 +61,7 @@ def test_order_api_times_carry_their_utc_offset(client):
     cooperative = make_cooperative()
     buyer = make_user()
     order = make_checkout(buyer, {make_product(cooperative, stock=3).id: 1}).orders[0]
-    reconcile.record_bank_transfer(bank_notification(f"OCOP {order.code}", order.total_vnd, cooperative.account_no))
+    vietqr.record_bank_transfer(bank_notification(f"OCOP {order.code}", order.total_vnd, cooperative.account_no))
     db.session.commit()
     data = client.get(f"/api/v1/orders/{order.id}", headers=bearer(buyer)).get_json()
     stamps = [data["created_at"], data["payments"][0]["at"], *(event["at"] for event in data["history"])]

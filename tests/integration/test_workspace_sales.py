@@ -14,8 +14,9 @@ from integrations.models import ListingState
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
 from marketplace.text import format_vnd
-from orders.models import Order, OrderStatus, PaymentMethod
+from orders.models import Order, OrderStatus
 from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, login, make_cooperative, make_product, make_user
+from tests.factories.orders import PaymentMethod
 from tests.factories.workspace import make_listing, make_order, make_scans
 from workspace.sales import SOLD_STATES
 from workspace.scope import Period

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from orders.models import OrderStatus as S
-from orders.services import ALLOWED, can_move
+from orders.states import ALLOWED, can_move
 
 
 def test_every_state_has_a_row():

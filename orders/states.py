@@ -1,0 +1,44 @@
+"""The order state machine as data: the allowed moves and each state's Vietnamese label."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .models import OrderStatus
+
+S = OrderStatus
+ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.AWAITING_CONFIRMATION: frozenset({S.CONFIRMED, S.CANCELLED}),
+    S.PAID: frozenset({S.CONFIRMED, S.REFUND_REQUESTED}),
+    S.CONFIRMED: frozenset({S.SHIPPED, S.CANCELLED, S.REFUND_REQUESTED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.COMPLETED, S.REFUND_REQUESTED}),
+    S.REFUND_REQUESTED: frozenset({S.REFUNDED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+BUYER_CANCELLABLE = frozenset({S.PENDING_PAYMENT, S.AWAITING_CONFIRMATION, S.PAID})
+NO_LONGER_PAYABLE = frozenset({S.CANCELLED, S.REFUNDED, S.REFUND_REQUESTED})
+
+
+def status_label(status: OrderStatus | str) -> str:
+    """The state as the buyer and the cooperative read it."""
+    labels = {
+        S.PENDING_PAYMENT: _("Chờ thanh toán"),
+        S.AWAITING_CONFIRMATION: _("Chờ hợp tác xã xác nhận"),
+        S.PAID: _("Đã thanh toán"),
+        S.CONFIRMED: _("Đã xác nhận"),
+        S.SHIPPED: _("Đang giao"),
+        S.DELIVERED: _("Đã giao"),
+        S.COMPLETED: _("Hoàn tất"),
+        S.CANCELLED: _("Đã huỷ"),
+        S.REFUND_REQUESTED: _("Chờ hoàn tiền"),
+        S.REFUNDED: _("Đã hoàn tiền"),
+    }
+    return labels.get(OrderStatus(status), str(status))
+
+
+def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:
+    return target in ALLOWED[OrderStatus(current)]
