@@ -1,0 +1,1 @@
+"""Stand-ins for outside services the tests cannot reach, each a real server on the loopback address."""
