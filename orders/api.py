@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from marketplace.apiauth import api_user, bearer_token, token_required
@@ -36,7 +37,9 @@ class ShippingSchema(ma.Schema):
 
 class CheckoutRequest(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ItemSchema), required=True, validate=ma.validate.Length(min=1, max=50))
-    payment_method = ma.fields.String(required=True, validate=ma.validate.OneOf(GATEWAYS.ids()))
+    payment_method = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(GATEWAYS.ids(), error=_l("Không hợp lệ; chọn một trong: {choices}."))
+    )
     shipping = ma.fields.Nested(ShippingSchema, required=True)
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Product
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Notice, OutboxMail, Role
 from orders.models import Checkout, Order, OrderLine
 from tests.factories import login, make_cooperative, make_product, make_user, queued_tasks, sent_mails
-from tests.factories.orders import bearer, checkout_body
+from tests.factories.orders import bearer, checkout_body, make_checkout
 
 
 def _stock(product_id: int) -> int:
@@ -197,3 +199,17 @@ def test_checkout_form_without_javascript_picks_province_then_commune(client):
     refused = client.form_post("/checkout", form)
     assert refused.status_code == 422 and "Số di động" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_an_unknown_payment_method_is_a_translated_422(client):
+    product = make_product(stock=5)
+    response = client.post(
+        "/api/v1/checkout", json=checkout_body({product.id: 1}, "bitcoin"), headers=bearer(make_user())
+    )
+    assert response.status_code == 422
+    [message] = response.get_json()["error"]["fields"]["json"]["payment_method"]
+    assert message.startswith("Không hợp lệ; chọn một trong: vietqr, cod, stripe")
+    with pytest.raises(ValidationFailed) as refused:  # the service itself checks against the gateway registry
+        make_checkout(make_user(), {product.id: 1}, "bitcoin")
+    assert refused.value.message == "Chọn cách thanh toán." and "payment_method" in refused.value.extra["fields"]
+    assert _stock(product.id) == 5
