@@ -12,6 +12,7 @@ from marketplace.pdf import register_fonts
 from marketplace.text import format_datetime, format_vnd
 
 from .models import Order
+from .payments import get_gateway
 
 
 def packing_slip_pdf(order: Order) -> bytes:
@@ -40,10 +41,8 @@ def packing_slip_pdf(order: Order) -> bytes:
     y -= 2 * mm
     line(f"Phí giao hàng: {format_vnd(order.shipping_vnd)}")
     line(f"Tổng cộng: {format_vnd(order.total_vnd)}", 11, bold)
-    due = order.total_vnd - order.paid_vnd
-    line(
-        f"Thu hộ khi giao (COD): {format_vnd(max(due, 0))}" if order.payment_method == "cod" else "Đã thanh toán trước"
-    )
+    cash = get_gateway(order.payment_method).settled_on_delivery
+    line(f"Thu hộ khi giao (COD): {format_vnd(order.due_vnd)}" if cash else "Đã thanh toán trước")
     if order.note:
         line(f"Ghi chú: {order.note}")
     if order.carrier:
