@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.models import Product, ProductStatus
+from catalog.services import stock_changed_for
 from marketplace.database import dialect_insert
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
@@ -140,7 +141,8 @@ def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
 
 
 def reserve_stock(items: dict[int, int]) -> None:
-    """All or nothing: one guarded UPDATE per line in product-id order; the first short line aborts all."""
+    """All or nothing: one guarded UPDATE per line in product-id order; the first short line aborts all.
+    The catalogue is told (channels, webhooks, feeds) only once every line is reserved."""
     for product_id in sorted(items):
         quantity = items[product_id]
         result = db.session.execute(
@@ -157,6 +159,7 @@ def reserve_stock(items: dict[int, int]) -> None:
                 product_id=product_id,
                 available=max(left, 0),
             )
+    stock_changed_for(items)
 
 
 def existing_checkout(buyer: User, key: str) -> Checkout | None:

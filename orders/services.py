@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from catalog.models import Product
+from catalog.services import stock_changed_for
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
@@ -84,7 +85,7 @@ def ensure_seller(user: User, order: Order) -> None:
 
 
 def release_stock(order: Order) -> None:
-    """Give the order's reserved units back, once, rows in product-id order."""
+    """Give the order's reserved units back, once, rows in product-id order, and tell the catalogue."""
     if order.stock_released:
         return
     for line in sorted(order.lines, key=lambda item: item.product_id):
@@ -92,6 +93,7 @@ def release_stock(order: Order) -> None:
             update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
         )
     order.stock_released = True
+    stock_changed_for(line.product_id for line in order.lines)
 
 
 # --- verbs ----------------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.models import Product
+from integrations.models import WebhookDelivery
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Notice, OutboxMail, Role
 from orders.models import Checkout, Order, OrderLine
 from tests.factories import login, make_cooperative, make_product, make_user, queued_tasks, sent_mails
+from tests.factories.integrations import make_subscription
 from tests.factories.orders import bearer, checkout_body, make_checkout
 
 
@@ -213,3 +215,20 @@ def test_an_unknown_payment_method_is_a_translated_422(client):
         make_checkout(make_user(), {product.id: 1}, "bitcoin")
     assert refused.value.message == "Chọn cách thanh toán." and "payment_method" in refused.value.extra["fields"]
     assert _stock(product.id) == 5
+
+
+def test_stock_moved_by_a_checkout_and_its_cancellation_reaches_webhook_receivers(client):
+    """Orders tell the catalogue which products' stock they moved, so integrations hear of sales and returns."""
+    product = make_product(stock=5)
+    make_subscription("https://example.test/hook", events=["stock.changed"])
+    headers = bearer(make_user())
+    db.session.commit()
+    order = client.post("/api/v1/checkout", json=checkout_body({product.id: 2}), headers=headers).get_json()["orders"][
+        0
+    ]
+    assert client.post(f"/api/v1/orders/{order['id']}/cancel", headers=headers).status_code == 200
+    deliveries = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
+    assert [(d.event, d.payload["product_id"], d.payload["stock"]) for d in deliveries] == [
+        ("stock.changed", product.id, 3),
+        ("stock.changed", product.id, 5),
+    ]
