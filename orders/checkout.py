@@ -28,12 +28,9 @@ from marketplace.text import nfc, normalise_phone, utcnow
 
 from . import notifications, services
 from .cart import MAX_LINES, MAX_QUANTITY, CartGroup, CartLine, remove_products, shipping_fee
+from .codes import new_order_codes
 from .models import Checkout, Order, OrderLine, OrderStatus
 from .payments import PaymentGateway, chosen_gateway, get_gateway
-
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-CODE_PREFIX = "OC"
-CODE_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -52,23 +49,6 @@ class PaymentNotStarted(DomainError):
     def __init__(self, checkout: Checkout, cause: DomainError) -> None:
         super().__init__(cause.message, code=cause.code, status=cause.status, **cause.extra)
         self.checkout = checkout
-
-
-def _random_code() -> str:
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def new_order_codes(count: int) -> list[str]:
-    """`count` unused codes, each `OC` and six random Crockford characters, e.g. `OC7K2Q9M` (one query)."""
-    while True:
-        codes = {_random_code() for _ in range(count)}
-        if len(codes) == count and not db.session.scalar(select(Order.id).where(Order.code.in_(codes)).limit(1)):
-            return list(codes)
-
-
-def new_order_code() -> str:
-    """One unused order code (about a billion possibilities)."""
-    return new_order_codes(1)[0]
 
 
 def clean_shipping(

@@ -13,7 +13,7 @@ from marketplace.services import find_user_by_email
 from marketplace.text import utcnow
 
 from .cart import shipping_fee
-from .checkout import new_order_code
+from .codes import new_order_code
 from .models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
 
 BUYER = "khach@demo.ocop.vn"

@@ -15,7 +15,7 @@ from marketplace.models import User
 from marketplace.services import record_audit
 
 from . import services
-from .checkout import CODE_ALPHABET, CODE_LENGTH, CODE_PREFIX
+from .codes import CODE_ALPHABET, CODE_LENGTH, CODE_PREFIX
 from .models import Order, Payment, PaymentAttempt, PaymentStatus
 
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})

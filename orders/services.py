@@ -17,7 +17,6 @@ from marketplace.text import nfc, utcnow
 
 from . import notifications
 from .models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
-from .payments import get_gateway
 from .states import BUYER_CANCELLABLE, NO_LONGER_PAYABLE, can_move, status_label
 
 S = OrderStatus
@@ -128,36 +127,10 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_no: str) -> Non
     transition(order, S.SHIPPED, actor, f"{CARRIERS[carrier]} {tracking}".strip())
 
 
-def mark_delivered(actor: User, order: Order) -> None:
-    """Seller or buyer says it arrived; a gateway settled on delivery (cash) is paid at this moment."""
-    if not (is_seller_of(actor, order) or is_buyer_of(actor, order) or actor.is_admin):
-        raise Forbidden(_("Bạn không có quyền với đơn này."))
-    transition(order, S.DELIVERED, actor)
-    if get_gateway(order.payment_method).settled_on_delivery and order.due_vnd > 0:
-        db.session.add(
-            Payment(
-                order_id=order.id,
-                gateway=order.payment_method,
-                provider_reference=f"{order.payment_method}-{order.id}",
-                amount_vnd=order.due_vnd,
-                status=PaymentStatus.APPLIED,
-            )
-        )
-        order.paid_vnd = order.total_vnd
-
-
 def complete_order(actor: User, order: Order) -> None:
     if not (is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Chỉ người mua xác nhận hoàn tất."))
     transition(order, S.COMPLETED, actor)
-
-
-def confirm_received(actor: User, order: Order) -> None:
-    """The buyer's one button: shipped → delivered, or delivered → completed."""
-    if order.status == S.SHIPPED:
-        mark_delivered(actor, order)
-    else:
-        complete_order(actor, order)
 
 
 def mark_refunded(actor: User | None, order: Order, note: str = "") -> None:

@@ -10,7 +10,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
-from orders import queries, reconcile, services, states
+from orders import delivery, queries, reconcile, services, states
 from orders.forms import ShipForm
 from orders.models import Order, OrderStatus
 from orders.packing_slip import packing_slip_pdf
@@ -57,7 +57,7 @@ def desk_order(code: str):
 
 ACTIONS = {
     "confirm": lambda user, order: services.confirm_order(user, order),
-    "deliver": lambda user, order: services.mark_delivered(user, order),
+    "deliver": lambda user, order: delivery.mark_delivered(user, order),
     "cancel": lambda user, order: services.cancel_order(user, order, request.form.get("reason", "")),
     "refund": lambda user, order: services.mark_refunded(user, order, request.form.get("reason", "")),
     "ship": lambda user, order: services.ship_order(

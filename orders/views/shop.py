@@ -19,7 +19,7 @@ from marketplace.units import search_communes
 from marketplace.urls import safe_next_url
 from orders import cart as cart_service
 from orders import checkout as checkout_service
-from orders import queries, services, states
+from orders import delivery, queries, services, states
 from orders.forms import CheckoutForm
 from orders.models import Order, OrderStatus
 from orders.payments import checkout_security, get_gateway
@@ -265,7 +265,7 @@ def received(code: str):
     """Buyer: shipped → delivered, or delivered → completed."""
     order = queries.buyer_order(current_user, code)
     try:
-        services.confirm_received(current_user, order)
+        delivery.confirm_received(current_user, order)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
