@@ -9,15 +9,14 @@ from marketplace.demo import register_seeder
 from marketplace.hooks import on_login
 from marketplace.web import add_account_link, register_api_blueprint
 
+from . import api, payments, views
+from .cart import merge_guest_cart
+from .demo import seed_demo_orders
+from .tasks import expire_orders_command
+
 
 def init_app(app: Flask) -> None:
     """Register this package's blueprints, webhooks, API, CLI commands, login hook, demo seeder and gateways."""
-    # late: every submodule imports the package first, so the package must not import its submodules at load
-    from . import api, payments, views
-    from .cart import merge_guest_cart
-    from .demo import seed_demo_orders
-    from .tasks import expire_orders_command
-
     payments.init_app(app)
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
