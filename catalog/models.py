@@ -24,7 +24,7 @@ from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
-from marketplace.models import Commune, Cooperative, str_enum
+from marketplace.models import Commune, Cooperative, non_negative, str_enum
 from marketplace.text import utcnow
 
 CERTIFICATE_MONTHS = 36  # an OCOP certificate is valid for 36 months from its issue date, unless it says otherwise
@@ -76,9 +76,9 @@ class Category(db.Model):
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
-        CheckConstraint("price_vnd >= 0", name="price_nonneg"),
-        CheckConstraint("stock >= 0", name="stock_nonneg"),
-        CheckConstraint("weight_g >= 0", name="weight_nonneg"),
+        non_negative("price_vnd", "price"),
+        non_negative("stock", "stock"),
+        non_negative("weight_g", "weight"),
         Index("ix_products_status_published_at", "status", "published_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,6 +25,11 @@ from .text import utcnow
 IntId = Annotated[int, mapped_column(primary_key=True)]  # the surrogate key of most tables
 
 
+def non_negative(column: str, name: str) -> CheckConstraint:
+    """A CHECK that keeps an amount (money, stock, weight) at zero or above; named `<name>_nonneg`."""
+    return CheckConstraint(f"{column} >= 0", name=f"{name}_nonneg")
+
+
 def str_enum(enum_cls: type[enum.Enum], name: str) -> SAEnum:
     """Store a StrEnum by its value as VARCHAR with a CHECK constraint (portable, readable)."""
     return SAEnum(
@@ -127,8 +132,8 @@ class Cooperative(db.Model):
     members: Mapped[list[User]] = relationship(back_populates="cooperative", foreign_keys="User.cooperative_id")
 
     __table_args__ = (
-        CheckConstraint("shipping_flat_vnd >= 0", name="shipping_flat_nonneg"),
-        CheckConstraint("shipping_per_kg_vnd >= 0", name="shipping_per_kg_nonneg"),
+        non_negative("shipping_flat_vnd", "shipping_flat"),
+        non_negative("shipping_per_kg_vnd", "shipping_per_kg"),
     )
 
 

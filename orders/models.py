@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Product
 from marketplace.extensions import db
-from marketplace.models import Commune, Cooperative, User, str_enum
+from marketplace.models import Commune, Cooperative, User, non_negative, str_enum
 from marketplace.text import utcnow
 
 
@@ -85,10 +85,10 @@ class Checkout(db.Model):
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint("subtotal_vnd >= 0", name="subtotal_nonneg"),
-        CheckConstraint("shipping_vnd >= 0", name="shipping_nonneg"),
-        CheckConstraint("total_vnd >= 0", name="total_nonneg"),
-        CheckConstraint("paid_vnd >= 0", name="paid_nonneg"),
+        non_negative("subtotal_vnd", "subtotal"),
+        non_negative("shipping_vnd", "shipping"),
+        non_negative("total_vnd", "total"),
+        non_negative("paid_vnd", "paid"),
         Index("ix_orders_cooperative_status", "cooperative_id", "status"),
         Index("ix_orders_status_expires_at", "status", "expires_at"),
     )
@@ -138,7 +138,7 @@ class OrderLine(db.Model):
     __tablename__ = "order_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price_vnd >= 0", name="price_nonneg"),
+        non_negative("unit_price_vnd", "price"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -194,7 +194,7 @@ class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("gateway", "provider_reference", name="uq_payments_gateway_reference"),
-        CheckConstraint("amount_vnd >= 0", name="amount_nonneg"),
+        non_negative("amount_vnd", "amount"),
         Index("ix_payments_status", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
