@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,6 +38,21 @@ def slugify(value: str) -> str:
 def ascii_upper(value: str) -> str:
     """Accent-free upper-case ASCII for bank transfer content."""
     return re.sub(r"[^A-Z0-9 ]", "", fold(value).upper())
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell Excel or LibreOffice never runs: text that would start a formula gets a leading quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(values: Iterable[Any]) -> list[Any]:
+    """Every value of a spreadsheet or CSV row through spreadsheet_safe; numbers and dates stay as they are."""
+    return [spreadsheet_safe(value) for value in values]
 
 
 def format_vnd(amount: int | None) -> str:
