@@ -21,6 +21,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known NAT64 prefix: its last 32 bits are an IPv4 address
 
 
 class UnsafeTarget(ValueError):
@@ -32,9 +33,11 @@ class UnsafeTarget(ValueError):
 
 
 def is_public(address: IPAddress) -> bool:
-    """A globally routable unicast address; IPv4 inside IPv6 (mapped, 6to4, Teredo) is judged as IPv4."""
+    """A globally routable unicast address; IPv4 inside IPv6 (mapped, 6to4, Teredo, NAT64) is judged as IPv4."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is None and address in NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return is_public(embedded)
     return address.is_global and not (

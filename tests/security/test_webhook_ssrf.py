@@ -72,6 +72,8 @@ def _subscriptions() -> int:
         "https://[::1]/",
         "https://169.254.169.254/latest/meta-data/",
         "https://[::ffff:127.0.0.1]/",
+        "https://[64:ff9b::a9fe:a9fe]/",
+        "https://[fd00::1]/",
         "https://0.0.0.0/",
         "https://192.168.1.1/",
         "https://100.64.0.1/",
