@@ -8,14 +8,14 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.services import record_audit, unique_slug
-from marketplace.text import nfc
+from marketplace.text import clean_text
 
 from .models import Category
 
 
 def save_category(actor: User, category_id: int | None, name: str, parent_id: int | None, position: int | None):
     """Rename or move an existing category, or add a new one (slug made once, then kept)."""
-    name = nfc(name) or ""
+    name = clean_text(name) or ""
     if not 2 <= len(name) <= 160:
         raise ValidationFailed(_("Tên danh mục cần từ 2 đến 160 ký tự."))
     parent = db.session.get(Category, parent_id) if parent_id else None

@@ -23,7 +23,7 @@ from marketplace.jobs.models import Job
 from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
-from marketplace.text import fold, slugify, utcnow
+from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
 from .validation import UNITS, parse_product
@@ -87,7 +87,7 @@ def template_workbook() -> bytes:
     lists = book.create_sheet("Danh sách")
     categories = [c.name for c in _categories()]
     for i, name in enumerate(categories, 1):
-        lists.cell(i, 1, name)
+        lists.cell(i, 1, spreadsheet_safe(name))
     for i, unit in enumerate(UNITS, 1):
         lists.cell(i, 2, unit)
     for i, level in enumerate(CertificationLevel, 1):
@@ -281,24 +281,26 @@ def export_workbook(cooperative: Cooperative) -> bytes:
     for p in products:
         c = p.certificate
         sheet.append(
-            [
-                p.name,
-                p.category.name if p.category else "",
-                p.unit,
-                p.price_vnd,
-                p.stock,
-                p.weight_g,
-                p.shelf_life_days,
-                p.gtin or "",
-                p.description,
-                c.stars if c else None,
-                c.certificate_no if c else "",
-                str(c.level) if c else "",
-                c.issued_on.strftime("%d/%m/%Y") if c else "",
-                c.expires_on.strftime("%d/%m/%Y") if c else "",
-                str(p.status),
-                f"/p/{p.slug}",
-            ]
+            spreadsheet_row(
+                [
+                    p.name,
+                    p.category.name if p.category else "",
+                    p.unit,
+                    p.price_vnd,
+                    p.stock,
+                    p.weight_g,
+                    p.shelf_life_days,
+                    p.gtin or "",
+                    p.description,
+                    c.stars if c else None,
+                    c.certificate_no if c else "",
+                    str(c.level) if c else "",
+                    c.issued_on.strftime("%d/%m/%Y") if c else "",
+                    c.expires_on.strftime("%d/%m/%Y") if c else "",
+                    str(p.status),
+                    f"/p/{p.slug}",
+                ]
+            )
         )
     for col, (_k, _h, _e, width) in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width

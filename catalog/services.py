@@ -21,7 +21,7 @@ from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
 from marketplace.services import notify_cooperative, record_audit, unique_slug
-from marketplace.text import fold, nfc, utcnow
+from marketplace.text import clean_text, fold, utcnow
 
 from . import images as photos
 from . import signals
@@ -397,7 +397,7 @@ def restore_product(actor: User, product: Product) -> None:
 
 
 def _reason(reason: str | None) -> str:
-    text = nfc(reason) or ""
+    text = clean_text(reason) or ""
     if len(text) < 5:
         raise ValidationFailed(_("Hãy ghi lý do từ chối (ít nhất 5 ký tự)."), code="reason_required")
     return text[:1000]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import nh3
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Commune
-from marketplace.text import nfc
+from marketplace.text import clean_text, nfc
 
 from .models import Category, CertificationLevel, OcopCertificate
 
@@ -101,9 +100,8 @@ def parse_date(raw, field: str, errors: dict) -> date | None:
 
 
 def clean_description(raw: str | None) -> str:
-    """Plain text or Markdown with line breaks; any HTML tag is stripped by nh3 (rendering cleans again)."""
-    text = nfc(raw) or ""
-    return nh3.clean(text, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")[:5000]
+    """Plain text or Markdown with line breaks; entities decoded and every HTML tag stripped (rendering cleans again)."""
+    return (clean_text(raw) or "")[:5000]
 
 
 def parse_certificate(data: dict, errors: dict) -> dict | None:
@@ -112,7 +110,7 @@ def parse_certificate(data: dict, errors: dict) -> dict | None:
     if stars_raw in (None, "", "0", 0):
         return None
     stars = parse_int(stars_raw, "ocop_stars", errors, low=3, high=5)
-    number = nfc(str(data.get("certificate_no") or "")) or ""
+    number = clean_text(str(data.get("certificate_no") or "")) or ""
     if not number:
         errors["certificate_no"] = _("Cần số quyết định công nhận OCOP.")
     level = str(data.get("certificate_level") or CertificationLevel.PROVINCE.value)
@@ -146,7 +144,7 @@ def parse_product(data: dict, *, partial: bool = False, category_ids: dict[str, 
         return not partial or key in data
 
     if present("name"):
-        name = nfc(str(data.get("name") or "")) or ""
+        name = clean_text(str(data.get("name") or "")) or ""
         if not 3 <= len(name) <= 200:
             errors["name"] = _("Tên sản phẩm cần từ 3 đến 200 ký tự.")
         out["name"] = name
@@ -163,7 +161,7 @@ def parse_product(data: dict, *, partial: bool = False, category_ids: dict[str, 
             errors["category"] = _("Không có danh mục này.")
         out["category_id"] = category_id
     if present("unit"):
-        unit = nfc(str(data.get("unit") or "kg")).lower()
+        unit = (clean_text(str(data.get("unit") or "kg")) or "").lower()
         if unit not in UNITS:
             errors["unit"] = _("Đơn vị chưa hỗ trợ. Chọn một trong: %(units)s.", units=", ".join(UNITS))
         out["unit"] = unit

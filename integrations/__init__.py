@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WEBHOOK_RETRY_BASE_SECONDS", float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30")))
     app.config.setdefault("WEBHOOK_RETRY_MAX_SECONDS", 3600.0)
     app.config.setdefault("WEBHOOK_ALLOW_HTTP", os.environ.get("WEBHOOK_ALLOW_HTTP", "0") == "1")
+    # tests only: lets webhooks reach a receiver on loopback; never set it in production (docs/security.md)
+    app.config.setdefault("WEBHOOK_ALLOW_PRIVATE", os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1")
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.cli.add_command(sync_command)

@@ -14,7 +14,7 @@ from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role, User
 from marketplace.permissions import cooperatives_managed_by
-from marketplace.text import nfc, utcnow
+from marketplace.text import clean_text, utcnow
 
 from .channels import Capability, get_channel
 from .channels.sheets import SpreadsheetChannel
@@ -79,7 +79,7 @@ def set_category_mapping(user: User, channel_id: str, category_id: int, external
     get_channel(channel_id)
     if db.session.get(Category, category_id) is None:
         raise NotFound(_("Không tìm thấy danh mục."))
-    value = nfc(external or "").strip()
+    value = clean_text(external or "") or ""
     if len(value) > 200:
         raise ValidationFailed(_("Tên danh mục của sàn tối đa 200 ký tự."))
     row = db.session.scalar(
@@ -218,7 +218,7 @@ def _managed_listing(user: User, channel_id: str, product_id: int) -> ChannelLis
 def mark_listed(user: User, channel_id: str, product_id: int, external_id: str, external_url: str) -> ChannelListing:
     """The cooperative tells us the platform's id and URL for a product once the platform shows it."""
     spreadsheet_channel(channel_id)
-    external_id, external_url = nfc(external_id or "").strip(), (external_url or "").strip()
+    external_id, external_url = clean_text(external_id or "") or "", (external_url or "").strip()
     if not external_id and not external_url:
         raise ValidationFailed(_("Nhập mã sản phẩm hoặc đường dẫn trên sàn."))
     if external_url and not external_url.startswith(("https://", "http://")):

@@ -11,6 +11,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.models import Role, User
 from marketplace.text import utcnow
 
+from . import outbound
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 EVENTS = ("product.published", "product.updated", "stock.changed", "order.created", "order.paid", "order.shipped")
@@ -161,6 +163,29 @@ def _claim(delivery_id: int) -> tuple[str, str, bytes, str, int] | None:
     return claim
 
 
+def _failure(error: Exception) -> str:
+    """A short reason for the delivery log; never the receiver's body or the exception's text."""
+    if isinstance(error, outbound.UnsafeTarget):
+        return f"refused: {error.reason}"[:200]
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS error"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    return "request failed"
+
+
+def _status_reason(status_code: int) -> str:
+    """`HTTP 503 Service Unavailable`: our own wording of the status, not what the receiver sent."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        phrase = ""
+    note = " (redirect not followed)" if 300 <= status_code < 400 else ""
+    return f"HTTP {status_code} {phrase}".strip() + note
+
+
 def _post(url: str, secret: str, body: bytes, event_name: str, event_id: str) -> tuple[int | None, int, str | None]:
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -171,11 +196,12 @@ def _post(url: str, secret: str, body: bytes, event_name: str, event_id: str) ->
     }
     started = time.monotonic()
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
-    except requests.RequestException as error:
-        return None, int((time.monotonic() - started) * 1000), str(error)[:2000]
+        response = outbound.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
+    except (outbound.UnsafeTarget, requests.RequestException) as error:
+        return None, int((time.monotonic() - started) * 1000), _failure(error)
     elapsed = int((time.monotonic() - started) * 1000)
-    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}: {response.text[:500]}"
+    response.close()  # the body is never read: a failure's body is not logged nor shown
+    error = None if 200 <= response.status_code < 300 else _status_reason(response.status_code)
     return response.status_code, elapsed, error
 
 
@@ -238,6 +264,7 @@ def get_subscription(user: User, subscription_id: int) -> WebhookSubscription:
 
 
 def _check_url(url: str) -> str:
+    """An https URL (http:// only when WEBHOOK_ALLOW_HTTP) whose name resolves to public addresses only."""
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
@@ -246,6 +273,13 @@ def _check_url(url: str) -> str:
         )
     if parts.scheme == "http" and not current_app.config.get("WEBHOOK_ALLOW_HTTP"):
         raise ValidationFailed(_("Địa chỉ nhận phải dùng https://."), fields={"url": [_("Cần https://.")]})
+    try:
+        outbound.check_target(url)
+    except outbound.UnsafeTarget:
+        raise ValidationFailed(
+            _("Địa chỉ nhận phải là một máy chủ công khai trên Internet (không phải địa chỉ nội bộ)."),
+            fields={"url": [_("Địa chỉ không công khai hoặc không phân giải được.")]},
+        ) from None
     return url
 
 

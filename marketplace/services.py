@@ -30,7 +30,7 @@ from .models import (
     User,
 )
 from .permissions import ensure_staff_of_commune
-from .text import as_utc, nfc, normalise_phone, slugify, utcnow
+from .text import as_utc, clean_text, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
 
 _hasher = PasswordHasher()
@@ -119,7 +119,7 @@ def register_buyer(email: str, password: str, full_name: str, phone: str | None 
     user = User(
         email=email,
         password_hash=hash_password(password),
-        full_name=nfc(full_name) or "",
+        full_name=clean_text(full_name) or "",
         phone=normalise_phone(phone or "") if phone else None,
         role=Role.BUYER,
     )
@@ -167,7 +167,7 @@ def create_user(
     user = User(
         email=email,
         password_hash=hash_password(password),
-        full_name=nfc(full_name) or "",
+        full_name=clean_text(full_name) or "",
         role=role,
         cooperative_id=cooperative.id if role == Role.COOPERATIVE and cooperative else None,
         cooperative_role=(coop_role or CoopRole.STAFF) if role == Role.COOPERATIVE else None,
@@ -314,7 +314,7 @@ def create_cooperative(
     slug: str | None = None,
     owner: User | None = None,
 ) -> Cooperative:
-    name = nfc(name) or ""
+    name = clean_text(name) or ""
     if not name:
         raise ValidationFailed(_("Tên hợp tác xã không được để trống."), fields={"name": [_("Bắt buộc.")]})
     if db.session.get(Commune, commune_code) is None:
@@ -323,9 +323,9 @@ def create_cooperative(
         name=name,
         slug=slug or unique_slug(Cooperative, name),
         commune_code=commune_code,
-        address=nfc(address) or "",
+        address=clean_text(address) or "",
         phone=normalise_phone(phone) or (phone or ""),
-        description=nfc(description) or "",
+        description=clean_text(description) or "",
     )
     db.session.add(cooperative)
     set_bank_account(cooperative, bank_bin, account_no, account_holder)
@@ -349,7 +349,7 @@ def set_bank_account(
     if not digits.isdigit() or not 6 <= len(digits) <= 19:
         raise ValidationFailed(_("Số tài khoản gồm 6–19 chữ số."), fields={"account_no": [_("Không hợp lệ.")]})
     cooperative.bank_bin, cooperative.account_no = bank_bin, digits
-    cooperative.account_holder = (nfc(account_holder) or cooperative.name).upper()
+    cooperative.account_holder = (clean_text(account_holder) or cooperative.name).upper()
 
 
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
@@ -406,7 +406,9 @@ def accept_invitation(token: str, password: str, full_name: str) -> User:
     user = find_user_by_email(invitation.email)
     if user is None:
         check_password_strength(password)
-        user = User(email=invitation.email, password_hash=hash_password(password), full_name=nfc(full_name) or "")
+        user = User(
+            email=invitation.email, password_hash=hash_password(password), full_name=clean_text(full_name) or ""
+        )
         db.session.add(user)
     elif user.role not in (Role.BUYER, Role.COOPERATIVE) or (
         user.cooperative_id not in (None, invitation.cooperative_id)
@@ -433,14 +435,14 @@ def update_cooperative_profile(actor: User, cooperative: Cooperative, data: dict
     """Owner edits name, contact, description, bank account and shipping fees (flat plus per started kg)."""
     if not (actor.is_admin or (actor.is_cooperative_owner and actor.cooperative_id == cooperative.id)):
         raise Forbidden(_("Chỉ chủ hợp tác xã được sửa thông tin này."))
-    name = nfc(data.get("name")) or ""
+    name = clean_text(data.get("name")) or ""
     if not name:
         raise ValidationFailed(_("Tên hợp tác xã không được để trống."))
     cooperative.name = name
-    cooperative.address = nfc(data.get("address")) or ""
+    cooperative.address = clean_text(data.get("address")) or ""
     phone = data.get("phone") or ""
     cooperative.phone = normalise_phone(phone) or phone
-    cooperative.description = nfc(data.get("description")) or ""
+    cooperative.description = clean_text(data.get("description")) or ""
     for name in ("shipping_flat_vnd", "shipping_per_kg_vnd"):
         fee = _parse_fee(data.get(name))
         if fee is not None:

@@ -1,11 +1,17 @@
-"""Vietnamese text, money and time helpers shared by every package (pure functions, no I/O)."""
+"""Vietnamese text, money and time helpers shared by every package (pure functions, no I/O), and the one
+cleaner of typed text (`clean_text`) and of spreadsheet cells (`spreadsheet_safe`)."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import nh3
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NBSP = "\u00a0"
@@ -18,6 +24,23 @@ def nfc(value: str | None) -> str | None:
     if value is None:
         return None
     return unicodedata.normalize("NFC", value).strip()
+
+
+_CLEAN_ROUNDS = 10
+
+
+def clean_text(value: str | None) -> str | None:
+    """What a user typed, safe to store as plain text: NFC and trimmed, HTML entities decoded (until nothing
+    changes) before every tag is stripped, so `&lt;img onerror=…&gt;` cannot come back as a tag. None stays None."""
+    text = nfc(value)
+    if not text:
+        return text
+    for _round in range(_CLEAN_ROUNDS):
+        cleaned = html.unescape(nh3.clean(html.unescape(text), tags=set())).replace("\x00", "")
+        if cleaned == text:
+            return text.strip()
+        text = cleaned
+    return re.sub(r"[<>]", "", text).strip()  # nesting deeper than any sane input: drop angle brackets
 
 
 def fold(value: str) -> str:
@@ -36,6 +59,21 @@ def slugify(value: str) -> str:
 def ascii_upper(value: str) -> str:
     """Accent-free upper-case ASCII for bank transfer content."""
     return re.sub(r"[^A-Z0-9 ]", "", fold(value).upper())
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell Excel or LibreOffice never runs: text that would start a formula gets a leading quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(values: Iterable[Any]) -> list[Any]:
+    """Every value of a spreadsheet or CSV row through spreadsheet_safe; numbers and dates stay as they are."""
+    return [spreadsheet_safe(value) for value in values]
 
 
 def format_vnd(amount: int | None) -> str:

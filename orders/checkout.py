@@ -24,7 +24,7 @@ from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import province_of_commune
-from marketplace.text import nfc, normalise_phone, utcnow
+from marketplace.text import clean_text, normalise_phone, utcnow
 
 from . import notifications, services
 from .cart import MAX_LINES, MAX_QUANTITY, CartGroup, CartLine, remove_products, shipping_fee
@@ -56,7 +56,7 @@ def clean_shipping(
 ) -> Shipping:
     """Validate the delivery details; every problem is reported at once."""
     errors: dict[str, list[str]] = {}
-    name, address, note = nfc(name) or "", nfc(address) or "", nfc(note) or ""
+    name, address, note = clean_text(name) or "", clean_text(address) or "", clean_text(note) or ""
     if not name or len(name) > 120:
         errors["name"] = [_("Nhập họ tên người nhận (tối đa 120 ký tự).")]
     mobile = normalise_phone(phone or "")

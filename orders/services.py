@@ -13,7 +13,7 @@ from catalog.services import stock_changed_for
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
-from marketplace.text import nfc, utcnow
+from marketplace.text import clean_text, utcnow
 
 from . import notifications
 from .models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
@@ -107,7 +107,7 @@ def cancel_order(actor: User, order: Order, reason: str = "") -> None:
     if buyer and not (is_seller_of(actor, order) or actor.is_admin) and status not in BUYER_CANCELLABLE:
         raise Conflict(_("Đơn đã được xác nhận, không thể tự huỷ. Hãy liên hệ hợp tác xã."), code="not_cancellable")
     target = S.REFUND_REQUESTED if order.paid_vnd > 0 else S.CANCELLED
-    transition(order, target, actor, nfc(reason) or "")
+    transition(order, target, actor, clean_text(reason) or "")
     release_stock(order)
 
 
@@ -120,7 +120,7 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_no: str) -> Non
     ensure_seller(actor, order)
     if carrier not in CARRIERS:
         raise ValidationFailed(_("Chọn đơn vị vận chuyển."), fields={"carrier": [_("Không hợp lệ.")]})
-    tracking = (nfc(tracking_no) or "")[:60]
+    tracking = (clean_text(tracking_no) or "")[:60]
     if carrier != "own" and not tracking:
         raise ValidationFailed(_("Nhập mã vận đơn."), fields={"tracking_no": [_("Bắt buộc.")]})
     order.carrier, order.tracking_no = carrier, tracking or None

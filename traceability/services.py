@@ -21,7 +21,7 @@ from marketplace.extensions import db
 from marketplace.models import Commune, User
 from marketplace.permissions import ensure_member_of
 from marketplace.services import notify_cooperative, record_audit
-from marketplace.text import nfc, utcnow
+from marketplace.text import clean_text, utcnow
 
 from . import chain, photos
 from .models import Batch, CounterfeitReport, Label, TraceEvent, TracePhoto
@@ -199,16 +199,16 @@ def find_label(text: str) -> Label | None:
 
 def report_counterfeit(serial_text: str, place: str, message: str, contact: str) -> CounterfeitReport:
     """A consumer's report about a code that is unknown or looks copied; the cooperative is told when known."""
-    serial = (nfc(serial_text) or "")[:40]
+    serial = (clean_text(serial_text) or "")[:40]
     if not serial:
         raise ValidationFailed(_("Hãy nhập mã in trên tem."), fields={"serial": _("Hãy nhập mã in trên tem.")})
     label = find_label(serial)
     report = CounterfeitReport(
         serial=serial,
         label_id=label.id if label else None,
-        place=(nfc(place) or "")[:200],
-        message=(nfc(message) or "")[:2000],
-        contact=(nfc(contact) or "")[:120],
+        place=(clean_text(place) or "")[:200],
+        message=(clean_text(message) or "")[:2000],
+        contact=(clean_text(contact) or "")[:120],
     )
     db.session.add(report)
     db.session.flush()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from catalog.validation import parse_date, parse_int
 from marketplace.errors import ValidationFailed
-from marketplace.text import VN_TZ, nfc, utcnow
+from marketplace.text import VN_TZ, clean_text, nfc, utcnow
 
 from .models import Stage
 
@@ -35,7 +35,7 @@ def _text(data: dict, key: str, limit: int, errors: dict, *, label: str) -> str:
     if not isinstance(raw, str | int | float):
         errors[key] = _("%(field)s không hợp lệ.", field=label)
         return ""
-    value = (nfc(str(raw)) or "").replace("\x00", "")
+    value = clean_text(str(raw)) or ""
     if len(value) > limit:
         errors[key] = _("%(field)s dài quá %(n)d ký tự.", field=label, n=limit)
     return value
@@ -59,7 +59,7 @@ def _certifications(raw: Any, errors: dict) -> list[str]:
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         errors["certifications"] = _("Chứng nhận phải là danh sách tên, ví dụ VietGAP, Hữu cơ.")
         return []
-    cleaned = [nfc(i) for i in items if i and i.strip()]
+    cleaned = [clean_text(i) for i in items if i and i.strip()]
     if len(cleaned) > MAX_CERTIFICATIONS or any(len(i) > 60 for i in cleaned):
         errors["certifications"] = _("Tối đa %(n)d chứng nhận, mỗi tên tối đa 60 ký tự.", n=MAX_CERTIFICATIONS)
         return []

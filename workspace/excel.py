@@ -12,6 +12,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from marketplace.text import spreadsheet_row
+
 VND_FORMAT = '#,##0 "₫"'
 DATE_FORMAT = "DD/MM/YYYY"
 INT_FORMAT = "#,##0"
@@ -39,7 +41,7 @@ class Block:
 
 
 def _header(sheet: Worksheet, columns: Sequence[Column]) -> None:
-    sheet.append([c.header for c in columns])
+    sheet.append(spreadsheet_row(c.header for c in columns))
     for cell in sheet[sheet.max_row]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -48,14 +50,14 @@ def _header(sheet: Worksheet, columns: Sequence[Column]) -> None:
 def _write_block(sheet: Worksheet, block: Block, first: bool) -> None:
     if not first:
         sheet.append([])
-        sheet.append([block.title])
+        sheet.append(spreadsheet_row([block.title]))
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
     _header(sheet, block.columns)
     header_row = sheet.max_row
     for row in block.rows:
-        sheet.append(list(row))
+        sheet.append(spreadsheet_row(row))
     if block.total is not None:
-        sheet.append(list(block.total))
+        sheet.append(spreadsheet_row(block.total))
         for cell in sheet[sheet.max_row]:
             cell.font, cell.fill = Font(bold=True), TOTAL_FILL
     for index, column in enumerate(block.columns, start=1):

@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from marketplace.models import CooperativeKind
-from marketplace.text import to_local, utcnow
+from marketplace.text import spreadsheet_row, to_local, utcnow
 
 from . import figures, stats
 from .excel import DATE_FORMAT, HEADER_FILL, HEADER_FONT, INT_FORMAT, VND_FORMAT, Column, write_table
@@ -52,7 +52,7 @@ def summary_sheet(sheet: Worksheet, scope: Scope, period: Period, today: date) -
     sheet.title = _("Tổng hợp")
     sheet.append([_("Báo cáo sản phẩm OCOP và thương mại điện tử")])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Địa bàn"), scope.label])
+    sheet.append(spreadsheet_row([_("Địa bàn"), scope.label]))
     sheet.append([_("Từ ngày"), period.start])
     sheet.append([_("Đến ngày"), period.end])
     sheet.append([_("Ngày lập"), local_date(utcnow())])
@@ -63,7 +63,7 @@ def summary_sheet(sheet: Worksheet, scope: Scope, period: Period, today: date) -
     for cell in sheet[sheet.max_row]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
     for label, value, money in figures.summary_values(scope, period, today):
-        sheet.append([label, value])
+        sheet.append(spreadsheet_row([label, value]))
         sheet.cell(row=sheet.max_row, column=2).number_format = VND_FORMAT if money else INT_FORMAT
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 36

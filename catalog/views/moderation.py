@@ -14,7 +14,7 @@ from marketplace.errors import DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
-from marketplace.text import nfc
+from marketplace.text import clean_text
 
 bp = Blueprint("moderation", __name__, url_prefix="/commune/review")
 
@@ -44,7 +44,7 @@ def _revision(revision_id: int):
 
 def _reason_text() -> str:
     """The typed reason, or the chosen reusable one."""
-    typed = nfc(request.form.get("reason")) or ""
+    typed = clean_text(request.form.get("reason")) or ""
     if typed:
         return typed
     chosen = request.form.get("reason_id", type=int)
@@ -119,7 +119,7 @@ def decide_revision(revision_id: int, decision: str):
 @bp.post("/reasons")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def add_reason():
-    text = nfc(request.form.get("text")) or ""
+    text = clean_text(request.form.get("text")) or ""
     try:
         if not 5 <= len(text) <= 300:
             raise ValidationFailed(_("Lý do mẫu cần từ 5 đến 300 ký tự."))

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable
 
+from marketplace.text import spreadsheet_safe
+
 from ..product_data import ProductFacts
 from .base import FEED_DEFAULT_CATEGORY, Capability, feed_price
 
@@ -27,24 +29,23 @@ class FacebookFeed:
         writer = csv.DictWriter(buffer, fieldnames=[*REQUIRED, *OPTIONAL], lineterminator="\n")
         writer.writeheader()
         for facts, google_category in items:
-            writer.writerow(
-                {
-                    "id": facts.sku,
-                    "title": facts.name[:200],
-                    "description": facts.description[:9999],
-                    "availability": "in stock" if facts.stock > 0 else "out of stock",
-                    "condition": "new",
-                    "price": feed_price(facts.price_vnd),
-                    "link": facts.link,
-                    "image_link": facts.image_urls[0],
-                    "brand": facts.producer[:100],
-                    "additional_image_link": ",".join(facts.image_urls[1:11]),
-                    "google_product_category": google_category,
-                    "product_type": " > ".join(facts.category_path),
-                    "inventory": facts.stock,
-                    "gtin": facts.gtin or "",
-                }
-            )
+            row = {
+                "id": facts.sku,
+                "title": facts.name[:200],
+                "description": facts.description[:9999],
+                "availability": "in stock" if facts.stock > 0 else "out of stock",
+                "condition": "new",
+                "price": feed_price(facts.price_vnd),
+                "link": facts.link,
+                "image_link": facts.image_urls[0],
+                "brand": facts.producer[:100],
+                "additional_image_link": ",".join(facts.image_urls[1:11]),
+                "google_product_category": google_category,
+                "product_type": " > ".join(facts.category_path),
+                "inventory": facts.stock,
+                "gtin": facts.gtin or "",
+            }
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         return buffer.getvalue().encode("utf-8")
 
 

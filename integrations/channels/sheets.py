@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from PIL import Image, ImageOps
 
-from marketplace.text import fold, format_date
+from marketplace.text import fold, format_date, spreadsheet_row
 
 from ..product_data import ProductFacts, product_id_from_sku
 from .base import Capability
@@ -83,7 +83,7 @@ class SpreadsheetChannel:
     sheet_title: ClassVar[str] = "Sản phẩm"
 
     def row(self, facts: ProductFacts, category: str) -> list[Any]:
-        return [column.value(facts, category) for column in self.columns]
+        return spreadsheet_row(column.value(facts, category) for column in self.columns)
 
     def write_workbook(self, rows: Iterable[tuple[ProductFacts, str]], out: Path) -> int:
         """Write the upload sheet (header, a notes row, one row per product) and an instructions sheet."""
@@ -104,7 +104,7 @@ class SpreadsheetChannel:
             count += 1
         guide = book.create_sheet("Hướng dẫn")
         for line in self.instructions:
-            guide.append([line])
+            guide.append(spreadsheet_row([line]))
         guide.column_dimensions["A"].width = 120
         for cell in guide["A"]:
             cell.alignment = Alignment(wrap_text=True)

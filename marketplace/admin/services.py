@@ -10,7 +10,7 @@ from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Bank, User
 from marketplace.services import record_audit
-from marketplace.text import nfc
+from marketplace.text import clean_text
 
 BIN_PATTERN = re.compile(r"^\d{6}$")
 
@@ -21,7 +21,7 @@ def _ensure_admin(actor: User) -> None:
 
 
 def _clean_names(short_name: str, name: str) -> tuple[str, str]:
-    short_name, name = nfc(short_name) or "", nfc(name) or ""
+    short_name, name = clean_text(short_name) or "", clean_text(name) or ""
     errors = {}
     if not short_name or len(short_name) > 40:
         errors["short_name"] = [_("Tên viết tắt có 1–40 ký tự.")]

@@ -15,14 +15,14 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.services import normalise_email, record_audit
-from marketplace.text import nfc, normalise_phone
+from marketplace.text import clean_text, normalise_phone
 
 from .models import SiteSetting
 
 
 def _text(limit: int) -> Callable[[str], str]:
     def clean(raw: str) -> str:
-        value = nfc(raw) or ""
+        value = clean_text(raw) or ""
         if len(value) > limit:
             raise ValueError(_("Tối đa %(n)d ký tự.", n=limit))
         return value

@@ -169,6 +169,7 @@ def spawn_worker(database_url: str, broker_url: str, queue: str, log: Path, **en
         "CELERY_VISIBILITY_TIMEOUT": "3",
         "WEBHOOK_RETRY_BASE_SECONDS": "0.2",
         "WEBHOOK_ALLOW_HTTP": "1",
+        "WEBHOOK_ALLOW_PRIVATE": "1",  # the test receiver listens on loopback
         "PYTHONPATH": str(ROOT),
         **env,
     }

@@ -24,6 +24,13 @@ from tests.factories.integrations import make_subscription, producer, receiver, 
 from tests.factories.orders import make_checkout
 
 
+@pytest.fixture(autouse=True)
+def loopback_receiver(app, monkeypatch):
+    """The test receiver is plain http on 127.0.0.1: allowed here only, through the test-only settings."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+
+
 def _deliveries(event: str | None = None) -> list[WebhookDelivery]:
     db.session.commit()  # a fresh snapshot: SQLite's WAL reader keeps the one its transaction began with
     query = select(WebhookDelivery).order_by(WebhookDelivery.id)
@@ -49,14 +56,10 @@ def test_cooperative_subscribes_and_a_price_change_arrives_signed_after_two_fail
     db.session.commit()
     login(client, owner)
     with receiver(fail_first=2) as hook:
-        app.config["WEBHOOK_ALLOW_HTTP"] = True
-        try:
-            page = client.form_post(
-                "/integrations/webhooks",
-                {"url": hook.url, "events": ["product.updated", "stock.changed"], "secret": hook.secret},
-            )
-        finally:
-            app.config["WEBHOOK_ALLOW_HTTP"] = False
+        page = client.form_post(
+            "/integrations/webhooks",
+            {"url": hook.url, "events": ["product.updated", "stock.changed"], "secret": hook.secret},
+        )
         assert page.status_code == 302
         services.set_price_stock(owner, db.session.get(Product, product.id), price_vnd=135_000)
         db.session.commit()
