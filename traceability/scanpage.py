@@ -57,7 +57,7 @@ def _ttl() -> float:
     return float(current_app.config.get("TRACE_SCAN_CACHE_SECONDS", 60))
 
 
-def _gtin_forms(gtin: str) -> list[str]:
+def gtin_forms(gtin: str) -> list[str]:
     """The ways a GTIN-14 may be stored on a product: as given, or without its leading zeros as GTIN-13/12/8."""
     forms = [gtin]
     for length in (13, 12, 8):
@@ -79,26 +79,38 @@ def _head_hash():
 GTIN_SLOTS = 4
 
 
-def _label_filter(gs1: bool) -> list:
+PLAIN, BY_GTIN, BY_GTIN_LOT = "", "gtin", "gtin+lot"
+
+
+def _mode(gtin: str | None, lot: str | None) -> str:
+    """Which label filter a request needs: the serial alone, or also the GTIN (and the lot) the URL names."""
+    if gtin is None:
+        return PLAIN
+    return BY_GTIN if lot is None else BY_GTIN_LOT
+
+
+def _label_filter(mode: str) -> list:
     conditions = [_labels.c.serial == bindparam("b_serial")]
-    if gs1:
+    if mode != PLAIN:
         gtins = [bindparam(f"gtin_{i}") for i in range(GTIN_SLOTS)]
         matching = (
             select(_batches.c.id)
             .join(_products, _products.c.id == _batches.c.product_id)
-            .where(_batches.c.lot == bindparam("b_lot"), _products.c.gtin.in_(gtins))
+            .where(_products.c.gtin.in_(gtins))
         )
+        if mode == BY_GTIN_LOT:
+            matching = matching.where(_batches.c.lot == bindparam("b_lot"))
         conditions.append(_labels.c.batch_id.in_(matching))
     return conditions
 
 
-def _statements(gs1: bool) -> tuple[Any, Any, Any]:
+def _statements(mode: str) -> tuple[Any, Any, Any]:
     """The scan UPDATE … RETURNING, the scan INSERT … SELECT, and the read-only lookup, as Core statements."""
     now = bindparam("now", type_=DateTime(timezone=True))
     columns = (_labels.c.id, _labels.c.batch_id, _labels.c.scan_count, _labels.c.first_scanned_at, _head_hash())
     count = (
         update(_labels)
-        .where(*_label_filter(gs1))
+        .where(*_label_filter(mode))
         .values(
             scan_count=_labels.c.scan_count + 1,
             first_scanned_at=func.coalesce(_labels.c.first_scanned_at, now),
@@ -117,7 +129,7 @@ def _statements(gs1: bool) -> tuple[Any, Any, Any]:
             bindparam("client_hash", type_=String),
         ).where(_batches.c.id == bindparam("batch_id", type_=Integer)),
     )
-    peek = select(*columns).where(*_label_filter(gs1))
+    peek = select(*columns).where(*_label_filter(mode))
     return count, record, peek
 
 
@@ -135,10 +147,10 @@ class _Sql:
 
 
 @functools.cache
-def _compiled(dialect_name: str, gs1: bool) -> tuple[_Sql, _Sql, _Sql, Any, Any]:
+def _compiled(dialect_name: str, mode: str) -> tuple[_Sql, _Sql, _Sql, Any, Any]:
     dialect = db.engine.dialect
     compiled = []
-    for statement in _statements(gs1):
+    for statement in _statements(mode):
         done = statement.compile(dialect=dialect)
         literals = {name: bind.value for name, bind in done.binds.items() if not bind.required}
         compiled.append(_Sql(done.string, tuple(done.positiontup) if done.positional else None, literals))
@@ -149,8 +161,10 @@ def _compiled(dialect_name: str, gs1: bool) -> tuple[_Sql, _Sql, _Sql, Any, Any]
 def _params(serial: str, gtin: str | None, lot: str | None) -> dict:
     params: dict[str, Any] = {"b_serial": serial}
     if gtin is not None:
-        forms = _gtin_forms(gtin)
-        params.update(b_lot=lot, **{f"gtin_{i}": forms[min(i, len(forms) - 1)] for i in range(GTIN_SLOTS)})
+        forms = gtin_forms(gtin)
+        params.update({f"gtin_{i}": forms[min(i, len(forms) - 1)] for i in range(GTIN_SLOTS)})
+        if lot is not None:
+            params["b_lot"] = lot
     return params
 
 
@@ -177,7 +191,7 @@ def record_scan(
     lock is held for well under a millisecond.
     """
     engine = db.engine
-    count, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, gtin is not None)
+    count, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, _mode(gtin, lot))
     now = utcnow()
     stamp = write_moment(now) if write_moment else now
     connection = engine.raw_connection()
@@ -202,7 +216,7 @@ def record_scan(
 
 def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) -> ScanHit | None:
     """The label without counting a scan (for `linkType` redirects)."""
-    _count, _record, peek, _write, read_moment = _compiled(db.engine.dialect.name, gtin is not None)
+    _count, _record, peek, _write, read_moment = _compiled(db.engine.dialect.name, _mode(gtin, lot))
     with db.engine.connect() as connection:
         row = connection.exec_driver_sql(peek.text, peek.args(_params(serial, gtin, lot))).first()
     return None if row is None else _hit(row, serial, read_moment)
