@@ -151,7 +151,7 @@ class Label(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(128))
-    scan_count: Mapped[int] = mapped_column(default=0)
+    scan_count: Mapped[int] = mapped_column(default=0)  # distinct devices that scanned it (see Scan)
     first_scanned_at: Mapped[datetime | None]
     last_scanned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -160,10 +160,17 @@ class Label(db.Model):
 
 
 class Scan(db.Model):
-    """One opening of a label's scan page (insert-only; the dashboard counts these)."""
+    """One opening of a label's scan page (insert-only; the dashboard counts these).
+
+    `device_hash` names the scanning device (keyed hash of its device cookie, or of its address and browser when it
+    sends none); a label's `scan_count` is the number of distinct devices, so reloads never look like copies.
+    """
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),)
+    __table_args__ = (
+        Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),
+        Index("ix_scans_label_device", "label_id", "device_hash"),
+    )
     id: Mapped[IntId]
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -171,6 +178,7 @@ class Scan(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     via: Mapped[str] = mapped_column(String(10), default="qr")
     client_hash: Mapped[str] = mapped_column(String(16), default="")
+    device_hash: Mapped[str] = mapped_column(String(16), default="")
 
 
 class CounterfeitReport(db.Model):

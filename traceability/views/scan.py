@@ -15,7 +15,7 @@ from markupsafe import escape
 from catalog.validation import gtin_is_valid
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
-from marketplace.security import wants_json
+from marketplace.security import json_error, wants_json
 from traceability import fastlane, resolver, scanpage, services
 from traceability.serials import normalise
 
@@ -50,15 +50,31 @@ def _page(hit: scanpage.ScanHit) -> Response:
     return _no_store(Response(scanpage.render_page(hit, view), mimetype="text/html"))
 
 
+def too_many_scans() -> Response:
+    """The 429 for a client past `SCAN_RATE_LIMIT` scans a minute (nothing is recorded)."""
+    message = _("Bạn quét mã quá nhanh. Vui lòng thử lại sau một phút.")
+    if wants_json():
+        response = json_error(429, message=message)
+    else:
+        response = Response(render_template("errors/error.html", status=429, message=message), status=429)
+    response.headers["Retry-After"] = "60"
+    return _no_store(response)
+
+
 def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str) -> Response:
+    allowed = request.environ.get(fastlane.ALLOWED_KEY)
+    if allowed is None:
+        allowed = scanpage.scan_allowed(request.remote_addr)
+    if not allowed:
+        return too_many_scans()
+    device = scanpage.request_device()
     counted = request.environ.get(fastlane.HIT_KEY)
     if counted is not None:
         hit = None if counted == fastlane.NOT_FOUND else counted
     else:
-        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
-    if hit is None:
-        return not_genuine(serial)
-    return _page(hit)
+        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via, device=device)
+    response = not_genuine(serial) if hit is None else _page(hit)
+    return scanpage.give_device_cookie(response, device)
 
 
 @bp.get("/t/<text>")
