@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.database import after_commit
 from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
@@ -128,6 +129,37 @@ def stock_changed_for(product_ids: Iterable[int]) -> None:
     signals.send(signals.stock_changed, product_ids)
 
 
+# --- what the reviewer saw ------------------------------------------------------------------------
+
+
+def stale_review_message() -> str:
+    return _("Sản phẩm đã thay đổi sau khi bạn mở trang duyệt. Hãy tải lại trang, xem nội dung mới rồi duyệt lại.")
+
+
+def _next_version(product: Product, seen: int | None = None) -> None:
+    """Move the product's review version on from `seen` (default: the version this transaction read).
+
+    A compare-and-set (`UPDATE … WHERE version = :seen`): when someone else changed the product in between, or the
+    reviewer's page showed an older version, nothing moves and the change is refused with a 409.
+    """
+    expected = product.version if seen is None else seen
+    moved = db.session.execute(
+        update(Product.__table__)
+        .where(Product.__table__.c.id == product.id, Product.__table__.c.version == expected)
+        .values(version=expected + 1)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(stale_review_message(), code="stale_version")
+    set_committed_value(product, "version", expected + 1)
+
+
+def _content_changed(actor: User, product: Product) -> None:
+    """What a reviewer sees changed: a new version, and a product waiting for review goes back to draft."""
+    _next_version(product)
+    if product.status == S.PENDING_REVIEW:
+        transition(product, S.DRAFT, actor, _("Sản phẩm được sửa trong lúc chờ duyệt; hãy gửi duyệt lại."))
+
+
 # --- create and edit ------------------------------------------------------------------------------
 
 
@@ -229,15 +261,19 @@ def update_product(actor: User, product: Product, data: dict) -> ProductRevision
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
     changed = _apply(product, immediate)
     if product.status != S.PUBLISHED:
-        changed |= _apply(product, reviewed)
+        content = _apply(product, reviewed)
         db.session.flush()
-        _announce([product.id], changed)
+        if content:
+            _content_changed(actor, product)
+        _announce([product.id], changed | content)
         return None
     published = current_values(product)
     proposed = {k: v for k, v in reviewed.items() if published.get(k) != v}
     revision = None
     if proposed:
         revision = pending_revision_for(actor, product)
+        if any(revision.changes.get(k, published.get(k)) != v for k, v in proposed.items()):
+            _next_version(product)
         revision.changes = {**revision.changes, **proposed}
         revision.updated_at = utcnow()
     db.session.flush()
@@ -309,6 +345,7 @@ def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
     )
     db.session.add(image)
     db.session.flush()
+    _content_changed(actor, product)
     photos.save_original(picture, product.id, stem)
     _delete_files_on_rollback(product.id, stem)
     if revision is not None:
@@ -340,10 +377,12 @@ def remove_image(actor: User, image: ProductImage) -> None:
             raise ValidationFailed(_("Sản phẩm đang bán cần ít nhất một ảnh."))
         revision = pending_revision_for(actor, product)
         revision.changes = {**revision.changes, "remove_image_ids": sorted({*_pending_removals(product), image.id})}
+        _next_version(product)
         return
     stem, product_id, was_public = image.stem, product.id, image.revision_id is None
     db.session.delete(image)
     db.session.flush()
+    _content_changed(actor, product)
     db.session.expire(product, ["images"])
     after_commit(lambda: photos.delete_files(product_id, stem))
     if was_public:
@@ -403,8 +442,10 @@ def _reason(reason: str | None) -> str:
     return text[:1000]
 
 
-def approve_product(actor: User, product: Product) -> None:
+def approve_product(actor: User, product: Product, version: int | None = None) -> None:
+    """Publish the product as the reviewer saw it: `version` (when given) must still be the current one (else 409)."""
     ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    _next_version(product, version)
     transition(product, S.PUBLISHED, actor)
     _notify(
         product, _("Sản phẩm “%(name)s” đã được xã duyệt và đang bán.", name=product.name), _("Sản phẩm đã được duyệt")
@@ -431,9 +472,11 @@ def _decide_revision(actor: User, revision: ProductRevision) -> Product:
     return product
 
 
-def approve_revision(actor: User, revision: ProductRevision) -> None:
-    """Publish the revised content: fields, added photos, removed photos."""
+def approve_revision(actor: User, revision: ProductRevision, version: int | None = None) -> None:
+    """Publish the revised content (fields, added photos, removed photos) as the reviewer saw it: `version`, when
+    given, must still be the product's current one (else 409)."""
     product = _decide_revision(actor, revision)
+    _next_version(product, version)
     changes = dict(revision.changes)
     changed = _apply(product, {k: v for k, v in changes.items() if k in REVIEWED_FIELDS})
     if changes.get("images_added") or changes.get("remove_image_ids"):
