@@ -252,14 +252,41 @@ def product_for_token(actor: User, client_token: str | None) -> Product | None:
     return product if product is not None and product.cooperative_id == actor.cooperative_id else None
 
 
-def update_product(actor: User, product: Product, data: dict) -> ProductRevision | None:
+def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
+    """Write a stock the cooperative typed over the one they saw, only if no sale moved it since (compare-and-set).
+
+    Sending back the stock they saw means "unchanged": nothing is written, so a sale in between is kept.
+    """
+    if stock == seen:
+        return set()
+    table = Product.__table__
+    moved = db.session.execute(update(table).where(table.c.id == product.id, table.c.stock == seen).values(stock=stock))
+    if moved.rowcount != 1:
+        current = db.session.scalar(select(table.c.stock).where(table.c.id == product.id))
+        message = _(
+            "Số lượng còn vừa thay đổi (có thể do đơn hàng mới): hiện còn %(n)d. Hãy kiểm tra lại rồi lưu.",
+            n=current or 0,
+        )
+        raise Conflict(message, code="stock_changed", fields={"stock": [message]}, current_stock=current)
+    set_committed_value(product, "stock", stock)
+    return {"stock"}
+
+
+def update_product(
+    actor: User, product: Product, data: dict, expected_stock: int | None = None
+) -> ProductRevision | None:
     """Drafts change in place. On a published product price, stock and the like change at once, while
-    name, description, category, origin and certificate wait in a revision for the commune's review."""
+    name, description, category, origin and certificate wait in a revision for the commune's review.
+
+    With `expected_stock` (the stock the editor saw) a stock edit never overwrites a sale made meanwhile."""
     ensure_member_of(actor, product.cooperative_id)
     fields = parse_product(data, partial=True)
     immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
-    changed = _apply(product, immediate)
+    stock_changed = set()
+    if expected_stock is not None and "stock" in immediate:
+        stock_changed = _set_stock(product, immediate.pop("stock"), expected_stock)
+    changed = _apply(product, immediate) | stock_changed
     if product.status != S.PUBLISHED:
         content = _apply(product, reviewed)
         db.session.flush()
@@ -277,14 +304,14 @@ def update_product(actor: User, product: Product, data: dict) -> ProductRevision
         revision.changes = {**revision.changes, **proposed}
         revision.updated_at = utcnow()
     db.session.flush()
-    if immediate:
+    if immediate or stock_changed:
         record_audit(
             actor,
             "product.updated",
             "product",
             product.id,
             commune_code=product.cooperative.commune_code,
-            fields=sorted(immediate),
+            fields=sorted({*immediate, *stock_changed}),
         )
     _announce([product.id], changed)
     return revision
