@@ -48,8 +48,9 @@ ALLOWED: dict[ProductStatus, frozenset[ProductStatus]] = {
     S.REJECTED: frozenset({S.PENDING_REVIEW, S.DRAFT, S.ARCHIVED}),
     S.ARCHIVED: frozenset({S.DRAFT}),
 }
-REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate")
-IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days", "gtin")
+# a live product's GTIN is reviewed too: labels and channel listings carry it, so it must not be swapped silently
+REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate", "gtin")
+IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days")
 # what a changed field is called in `signals.product_changed` (everything else is "content")
 FIELD_LABELS = {"price_vnd": "price", "stock": "stock", "certificate": "ocop"}
 MAX_IMAGES = 8
@@ -568,6 +569,7 @@ def diff_rows(revision: ProductRevision) -> list[tuple[str, str, str]]:
         "category_id": _("Danh mục"),
         "origin_commune_code": _("Xã xuất xứ"),
         "certificate": _("Chứng nhận OCOP"),
+        "gtin": _("Mã GTIN"),
     }
 
     def show(key: str, value) -> str:

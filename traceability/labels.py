@@ -106,12 +106,18 @@ def issue_labels(
     if not 1 <= count <= MAX_LABELS_PER_RUN:
         message = _("Số tem phải từ 1 đến %(max)s.", max=f"{MAX_LABELS_PER_RUN:,}".replace(",", "."))
         raise ValidationFailed(message, fields={"count": [message]})
+    gtin = gtin14(batch.product.gtin) if batch.product.gtin else None
     run = LabelRun(
-        batch_id=batch.id, count=count, layout=layout or {}, with_pin=with_pin, job_id=job_id, created_by_id=actor_id
+        batch_id=batch.id,
+        count=count,
+        layout=layout or {},
+        with_pin=with_pin,
+        job_id=job_id,
+        created_by_id=actor_id,
+        gtin=gtin,
     )
     db.session.add(run)
     db.session.flush()
-    gtin = batch.product.gtin
     issued: list[IssuedLabel] = []
     rows: list[dict[str, Any]] = []
     for serial in _unique_serials(count):

@@ -134,6 +134,8 @@ class LabelRun(db.Model):
     count: Mapped[int]
     layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     with_pin: Mapped[bool] = mapped_column(default=False)
+    # the GTIN-14 its QR codes carry: labels keep resolving under it after the product's GTIN changes
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 
-from .models import Batch, TraceEvent
+from .models import Batch, LabelRun, TraceEvent
 from .scanpage import gtin_forms
 
 VOC = "https://gs1.org/voc/"
@@ -48,11 +48,13 @@ def product_for_gtin(gtin: str) -> Product | None:
 
 
 def batch_for(gtin: str, lot: str) -> Batch | None:
-    """The batch with this lot of a product carrying this GTIN."""
+    """The batch with this lot of a product carrying this GTIN, or whose labels were printed with it."""
+    forms = gtin_forms(gtin)
+    printed = select(LabelRun.batch_id).where(LabelRun.gtin.in_(forms))
     return db.session.scalar(
         select(Batch)
         .join(Product, Product.id == Batch.product_id)
-        .where(Batch.lot == lot, Product.gtin.in_(gtin_forms(gtin)))
+        .where(Batch.lot == lot, or_(Product.gtin.in_(forms), Batch.id.in_(printed)))
         .order_by(Batch.id)
         .limit(1)
     )

@@ -25,7 +25,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from limits import RateLimitItemPerMinute
 from markupsafe import Markup, escape
-from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select, update
 from werkzeug.http import dump_cookie
 
 from catalog.models import Product
@@ -35,7 +35,7 @@ from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
 
 from .batch_facts import batch_facts, iso
-from .models import Batch, Label, Scan, TraceEvent
+from .models import Batch, Label, LabelRun, Scan, TraceEvent
 from .serials import grouped
 
 _labels = Label.__table__
@@ -43,6 +43,7 @@ _batches = Batch.__table__
 _products = Product.__table__
 _events = TraceEvent.__table__
 _scans = Scan.__table__
+_runs = LabelRun.__table__
 CACHE_SIZE = 2048
 
 
@@ -96,17 +97,21 @@ def _mode(gtin: str | None, lot: str | None) -> str:
 
 
 def _label_filter(mode: str) -> list:
+    """The serial, and with a GTIN the label's batch must be of a product carrying it now, or the label's run must
+    have been printed with it (so labels printed before a GTIN change keep resolving); with a lot, the batch's."""
     conditions = [_labels.c.serial == bindparam("b_serial")]
     if mode != PLAIN:
         gtins = [bindparam(f"gtin_{i}") for i in range(GTIN_SLOTS)]
-        matching = (
+        by_product = (
             select(_batches.c.id)
             .join(_products, _products.c.id == _batches.c.product_id)
             .where(_products.c.gtin.in_(gtins))
         )
+        by_run = select(_runs.c.id).join(_batches, _batches.c.id == _runs.c.batch_id).where(_runs.c.gtin.in_(gtins))
         if mode == BY_GTIN_LOT:
-            matching = matching.where(_batches.c.lot == bindparam("b_lot"))
-        conditions.append(_labels.c.batch_id.in_(matching))
+            by_product = by_product.where(_batches.c.lot == bindparam("b_lot"))
+            by_run = by_run.where(_batches.c.lot == bindparam("b_lot"))
+        conditions.append(or_(_labels.c.batch_id.in_(by_product), _labels.c.run_id.in_(by_run)))
     return conditions
 
 

@@ -62,7 +62,7 @@ def _form_values(product: Product | None) -> dict:
         "gtin": product.gtin or "",
     }
     revision = product.pending_revision
-    for key in ("name", "description"):
+    for key in ("name", "description", "gtin"):
         if revision and key in revision.changes:
             values[key] = revision.changes[key]
     if revision and "category_id" in revision.changes:
