@@ -153,6 +153,7 @@ class Label(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(128))
+    pin_checked_at: Mapped[datetime | None]  # when its scratch PIN was first checked right
     scan_count: Mapped[int] = mapped_column(default=0)  # distinct devices that scanned it (see Scan)
     first_scanned_at: Mapped[datetime | None]
     last_scanned_at: Mapped[datetime | None]

@@ -55,6 +55,7 @@ class ScanHit:
     scan_count: int
     first_scanned_at: datetime | None
     head: str
+    has_pin: bool = False
 
 
 cache = TtlCache(CACHE_SIZE)
@@ -119,7 +120,14 @@ def _statements(mode: str) -> tuple[Any, Any, Any, Any]:
     """The scan's Core statements: touch the label (locks its row), count a new device, record the scan; peek."""
     now = bindparam("now", type_=DateTime(timezone=True))
     label_id = bindparam("label_id", type_=Integer)
-    columns = (_labels.c.id, _labels.c.batch_id, _labels.c.scan_count, _labels.c.first_scanned_at, _head_hash())
+    columns = (
+        _labels.c.id,
+        _labels.c.batch_id,
+        _labels.c.scan_count,
+        _labels.c.first_scanned_at,
+        _head_hash(),
+        func.coalesce(func.length(_labels.c.pin_hash), 0),  # not `IS NOT NULL`: SQLite 3.40 RETURNING gets it wrong
+    )
     touch = (
         update(_labels)
         .where(*_label_filter(mode))
@@ -255,7 +263,7 @@ def scan_allowed(remote_addr: str | None) -> bool:
 
 def _hit(row: Any, serial: str, read_moment: Any, count: int | None = None) -> ScanHit:
     first = read_moment(row[3]) if read_moment and row[3] is not None else row[3]
-    return ScanHit(row[0], row[1], serial, row[2] if count is None else count, first, row[4] or "")
+    return ScanHit(row[0], row[1], serial, row[2] if count is None else count, first, row[4] or "", bool(row[5]))
 
 
 def record_scan(
@@ -343,6 +351,7 @@ class StatusTexts:
     report: str
     altered: str
     label: str
+    pin: str
 
 
 def cached_status_texts(locale: str) -> StatusTexts | None:
@@ -366,6 +375,7 @@ def _status_texts() -> StatusTexts:
                 "Cảnh báo: dữ liệu đã bị thay đổi sau khi ghi. Thông tin các công đoạn của lô này không còn đáng tin."
             ),
             label=_("Mã tem"),
+            pin=_("Kiểm tra mã PIN cào trên tem"),
         )
         cache.put(key, found)
     return found
@@ -392,6 +402,8 @@ def status_html(hit: ScanHit, chain_valid: bool, threshold: int, texts: StatusTe
         parts.append(f'<section class="status ok" role="status"><p>{escape(texts.first)}</p></section>')
     if not chain_valid:
         parts.append(f'<section class="status bad" role="alert"><p>{escape(texts.altered)}</p></section>')
+    if hit.has_pin:
+        parts.append(f'<p><a class="btn" href="{escape(f"/t/{hit.serial}/pin")}">{escape(texts.pin)}</a></p>')
     parts.append(f'<p class="mu">{escape(texts.label)}: <span class="code">{escape(grouped(hit.serial))}</span></p>')
     return "\n".join(parts)
 

@@ -16,7 +16,7 @@ from catalog.validation import gtin_is_valid
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.security import json_error, wants_json
-from traceability import fastlane, resolver, scanpage, services
+from traceability import fastlane, pins, resolver, scanpage, services
 from traceability.serials import normalise
 
 from .blueprint import bp
@@ -175,6 +175,26 @@ def digital_link_product(gtin: str):
         pip = resolver.product_link(product.slug, product.name)
         return _linkset(resolver.linkset(base + _gs1_path(gtin), pip, None))
     return redirect(url_for("catalog.product", slug=product.slug), code=307)
+
+
+@bp.route("/t/<text>/pin", methods=["GET", "POST"])
+def pin_check(text: str):
+    """Check the scratch PIN of a label: right (first check, or when it was first checked) or wrong (rate-limited)."""
+    serial = normalise(text)
+    label = pins.label_with_pin(serial) if serial is not None else None
+    if label is None:
+        return not_genuine(text)
+    if request.method == "GET":
+        return _no_store(Response(render_template("traceability/pin.html", serial=serial), mimetype="text/html"))
+    if not pins.may_try(serial, request.remote_addr):
+        message = _("Đã nhập sai mã PIN quá nhiều lần. Vui lòng thử lại sau một giờ.")
+        body = render_template("traceability/pin.html", serial=serial, error=message)
+        return _no_store(Response(body, status=429, headers={"Retry-After": "3600"}, mimetype="text/html"))
+    result = pins.check_pin(label, (request.form.get("pin") or "")[:12], request.remote_addr)
+    db.session.commit()
+    status = 200 if result.right else 422
+    body = render_template("traceability/pin.html", serial=serial, result=result)
+    return _no_store(Response(body, status=status, mimetype="text/html"))
 
 
 @bp.get("/t")
