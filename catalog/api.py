@@ -64,6 +64,7 @@ class ProductDetail(ProductItem):
     certificate = ma.fields.Dict(allow_none=True)
     rejection_reason = ma.fields.String(allow_none=True)
     pending_revision = ma.fields.Boolean()
+    version = ma.fields.Integer()
 
 
 ProductPage = page_of(ProductItem, "ProductPage")
@@ -89,6 +90,17 @@ class ProductCreate(ma.Schema):
     weight_g = ma.fields.Raw(load_default=0)
     shelf_life_days = ma.fields.Raw(load_default=None)
     gtin = ma.fields.String(load_default=None, allow_none=True)
+
+
+class ApproveBody(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    version = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Phiên bản sản phẩm người duyệt đã xem (trường `version`); khác bản hiện tại → 409."},
+    )
 
 
 class RejectBody(ma.Schema):
@@ -132,6 +144,7 @@ def detail(product: Product) -> dict:
         certificate=services.certificate_data(product),
         rejection_reason=product.rejection_reason,
         pending_revision=product.pending_revision is not None,
+        version=product.version,
     )
     return data
 
@@ -238,12 +251,14 @@ class SubmitResource(MethodView):
 
 @blp.route("/products/<int:product_id>/approve")
 class ApproveResource(MethodView):
+    @blp.arguments(ApproveBody, required=False)
     @blp.response(200, ProductDetail)
     @api_errors(403, 409)
     @token_required(Role.COMMUNE_STAFF, Role.ADMIN)
-    def post(self, product_id: int):
-        """Duyệt sản phẩm (cán bộ của xã có hợp tác xã đó)."""
-        return _action(get_product(product_id), lambda p: services.approve_product(api_user(), p))
+    def post(self, body, product_id: int):
+        """Duyệt sản phẩm (cán bộ của xã có hợp tác xã đó); `version` đã xem, nếu gửi, phải còn là bản hiện tại."""
+        version = (body or {}).get("version")
+        return _action(get_product(product_id), lambda p: services.approve_product(api_user(), p, version))
 
 
 @blp.route("/products/<int:product_id>/reject")

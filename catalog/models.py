@@ -103,6 +103,8 @@ class Product(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # moves on with every change a reviewer would see (content, photos, pending revision); an approval names it
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     cooperative: Mapped[Cooperative] = relationship()
     category: Mapped[Category | None] = relationship()

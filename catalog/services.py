@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.database import after_commit
 from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
@@ -47,8 +48,9 @@ ALLOWED: dict[ProductStatus, frozenset[ProductStatus]] = {
     S.REJECTED: frozenset({S.PENDING_REVIEW, S.DRAFT, S.ARCHIVED}),
     S.ARCHIVED: frozenset({S.DRAFT}),
 }
-REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate")
-IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days", "gtin")
+# a live product's GTIN is reviewed too: labels and channel listings carry it, so it must not be swapped silently
+REVIEWED_FIELDS = ("name", "description", "category_id", "origin_commune_code", "certificate", "gtin")
+IMMEDIATE_FIELDS = ("price_vnd", "stock", "unit", "weight_g", "shelf_life_days")
 # what a changed field is called in `signals.product_changed` (everything else is "content")
 FIELD_LABELS = {"price_vnd": "price", "stock": "stock", "certificate": "ocop"}
 MAX_IMAGES = 8
@@ -126,6 +128,37 @@ def stock_changed_for(product_ids: Iterable[int]) -> None:
     """Stock of these products was moved outside the catalogue's services (orders: the reservation at checkout,
     the release on cancel or expiry): tell the listeners, as a stock edit here would."""
     signals.send(signals.stock_changed, product_ids)
+
+
+# --- what the reviewer saw ------------------------------------------------------------------------
+
+
+def stale_review_message() -> str:
+    return _("Sản phẩm đã thay đổi sau khi bạn mở trang duyệt. Hãy tải lại trang, xem nội dung mới rồi duyệt lại.")
+
+
+def _next_version(product: Product, seen: int | None = None) -> None:
+    """Move the product's review version on from `seen` (default: the version this transaction read).
+
+    A compare-and-set (`UPDATE … WHERE version = :seen`): when someone else changed the product in between, or the
+    reviewer's page showed an older version, nothing moves and the change is refused with a 409.
+    """
+    expected = product.version if seen is None else seen
+    moved = db.session.execute(
+        update(Product.__table__)
+        .where(Product.__table__.c.id == product.id, Product.__table__.c.version == expected)
+        .values(version=expected + 1)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(stale_review_message(), code="stale_version")
+    set_committed_value(product, "version", expected + 1)
+
+
+def _content_changed(actor: User, product: Product) -> None:
+    """What a reviewer sees changed: a new version, and a product waiting for review goes back to draft."""
+    _next_version(product)
+    if product.status == S.PENDING_REVIEW:
+        transition(product, S.DRAFT, actor, _("Sản phẩm được sửa trong lúc chờ duyệt; hãy gửi duyệt lại."))
 
 
 # --- create and edit ------------------------------------------------------------------------------
@@ -220,35 +253,66 @@ def product_for_token(actor: User, client_token: str | None) -> Product | None:
     return product if product is not None and product.cooperative_id == actor.cooperative_id else None
 
 
-def update_product(actor: User, product: Product, data: dict) -> ProductRevision | None:
+def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
+    """Write a stock the cooperative typed over the one they saw, only if no sale moved it since (compare-and-set).
+
+    Sending back the stock they saw means "unchanged": nothing is written, so a sale in between is kept.
+    """
+    if stock == seen:
+        return set()
+    table = Product.__table__
+    moved = db.session.execute(update(table).where(table.c.id == product.id, table.c.stock == seen).values(stock=stock))
+    if moved.rowcount != 1:
+        current = db.session.scalar(select(table.c.stock).where(table.c.id == product.id))
+        message = _(
+            "Số lượng còn vừa thay đổi (có thể do đơn hàng mới): hiện còn %(n)d. Hãy kiểm tra lại rồi lưu.",
+            n=current or 0,
+        )
+        raise Conflict(message, code="stock_changed", fields={"stock": [message]}, current_stock=current)
+    set_committed_value(product, "stock", stock)
+    return {"stock"}
+
+
+def update_product(
+    actor: User, product: Product, data: dict, expected_stock: int | None = None
+) -> ProductRevision | None:
     """Drafts change in place. On a published product price, stock and the like change at once, while
-    name, description, category, origin and certificate wait in a revision for the commune's review."""
+    name, description, category, origin and certificate wait in a revision for the commune's review.
+
+    With `expected_stock` (the stock the editor saw) a stock edit never overwrites a sale made meanwhile."""
     ensure_member_of(actor, product.cooperative_id)
     fields = parse_product(data, partial=True)
     immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
-    changed = _apply(product, immediate)
+    stock_changed = set()
+    if expected_stock is not None and "stock" in immediate:
+        stock_changed = _set_stock(product, immediate.pop("stock"), expected_stock)
+    changed = _apply(product, immediate) | stock_changed
     if product.status != S.PUBLISHED:
-        changed |= _apply(product, reviewed)
+        content = _apply(product, reviewed)
         db.session.flush()
-        _announce([product.id], changed)
+        if content:
+            _content_changed(actor, product)
+        _announce([product.id], changed | content)
         return None
     published = current_values(product)
     proposed = {k: v for k, v in reviewed.items() if published.get(k) != v}
     revision = None
     if proposed:
         revision = pending_revision_for(actor, product)
+        if any(revision.changes.get(k, published.get(k)) != v for k, v in proposed.items()):
+            _next_version(product)
         revision.changes = {**revision.changes, **proposed}
         revision.updated_at = utcnow()
     db.session.flush()
-    if immediate:
+    if immediate or stock_changed:
         record_audit(
             actor,
             "product.updated",
             "product",
             product.id,
             commune_code=product.cooperative.commune_code,
-            fields=sorted(immediate),
+            fields=sorted({*immediate, *stock_changed}),
         )
     _announce([product.id], changed)
     return revision
@@ -309,6 +373,7 @@ def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
     )
     db.session.add(image)
     db.session.flush()
+    _content_changed(actor, product)
     photos.save_original(picture, product.id, stem)
     _delete_files_on_rollback(product.id, stem)
     if revision is not None:
@@ -340,10 +405,12 @@ def remove_image(actor: User, image: ProductImage) -> None:
             raise ValidationFailed(_("Sản phẩm đang bán cần ít nhất một ảnh."))
         revision = pending_revision_for(actor, product)
         revision.changes = {**revision.changes, "remove_image_ids": sorted({*_pending_removals(product), image.id})}
+        _next_version(product)
         return
     stem, product_id, was_public = image.stem, product.id, image.revision_id is None
     db.session.delete(image)
     db.session.flush()
+    _content_changed(actor, product)
     db.session.expire(product, ["images"])
     after_commit(lambda: photos.delete_files(product_id, stem))
     if was_public:
@@ -403,8 +470,10 @@ def _reason(reason: str | None) -> str:
     return text[:1000]
 
 
-def approve_product(actor: User, product: Product) -> None:
+def approve_product(actor: User, product: Product, version: int | None = None) -> None:
+    """Publish the product as the reviewer saw it: `version` (when given) must still be the current one (else 409)."""
     ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    _next_version(product, version)
     transition(product, S.PUBLISHED, actor)
     _notify(
         product, _("Sản phẩm “%(name)s” đã được xã duyệt và đang bán.", name=product.name), _("Sản phẩm đã được duyệt")
@@ -431,9 +500,11 @@ def _decide_revision(actor: User, revision: ProductRevision) -> Product:
     return product
 
 
-def approve_revision(actor: User, revision: ProductRevision) -> None:
-    """Publish the revised content: fields, added photos, removed photos."""
+def approve_revision(actor: User, revision: ProductRevision, version: int | None = None) -> None:
+    """Publish the revised content (fields, added photos, removed photos) as the reviewer saw it: `version`, when
+    given, must still be the product's current one (else 409)."""
     product = _decide_revision(actor, revision)
+    _next_version(product, version)
     changes = dict(revision.changes)
     changed = _apply(product, {k: v for k, v in changes.items() if k in REVIEWED_FIELDS})
     if changes.get("images_added") or changes.get("remove_image_ids"):
@@ -498,6 +569,7 @@ def diff_rows(revision: ProductRevision) -> list[tuple[str, str, str]]:
         "category_id": _("Danh mục"),
         "origin_commune_code": _("Xã xuất xứ"),
         "certificate": _("Chứng nhận OCOP"),
+        "gtin": _("Mã GTIN"),
     }
 
     def show(key: str, value) -> str:

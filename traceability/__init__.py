@@ -28,6 +28,8 @@ def _isotime_vn(value: str | None) -> str:
 def _configure(app: Flask) -> None:
     app.config.setdefault("TRACE_SCAN_WARNING_AFTER", int(os.environ.get("TRACE_SCAN_WARNING_AFTER", "5")))
     app.config.setdefault("TRACE_SCAN_CACHE_SECONDS", float(os.environ.get("TRACE_SCAN_CACHE_SECONDS", "60")))
+    # scans a minute per client address on the scan pages; 0 turns the limit off
+    app.config.setdefault("SCAN_RATE_LIMIT", int(os.environ.get("SCAN_RATE_LIMIT", "60")))
 
 
 def init_app(app: Flask) -> None:

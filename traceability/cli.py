@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from marketplace.extensions import db
 
 from .label_pdf import DEFAULT_PRESET, PRESETS, preset_layout
 from .label_runs import check_count, write_pdf
-from .labels import MAX_LABELS_PER_RUN, issue_labels
+from .labels import MAX_LABELS_PER_RUN, issue_labels, loopback_host
 from .models import Batch
 
 
@@ -26,9 +26,19 @@ from .models import Batch
 @click.option("--pin", is_flag=True, help="Print a scratch PIN on each label (stored hashed).")
 @click.option("--offset-x", type=float, default=0.0, help="Printer calibration, mm to the right.")
 @click.option("--offset-y", type=float, default=0.0, help="Printer calibration, mm down.")
+@click.option("--allow-local", is_flag=True, help="Print even when PUBLIC_BASE_URL is this machine (test prints).")
 @with_appcontext
-def labels_command(code: str, count: int, out: Path, preset: str, pin: bool, offset_x: float, offset_y: float) -> None:
+def labels_command(
+    code: str, count: int, out: Path, preset: str, pin: bool, offset_x: float, offset_y: float, allow_local: bool
+) -> None:
     """Issue COUNT new labels for a batch and write their QR label sheet; nothing is saved if the PDF fails."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if not allow_local and loopback_host(base):
+        raise click.ClickException(
+            f"PUBLIC_BASE_URL là {base}: mã QR trên tem sẽ trỏ về chính máy này, điện thoại người mua không mở được. "
+            "Đặt PUBLIC_BASE_URL là địa chỉ công khai của chợ (ví dụ https://cho-ocop.vn) rồi in lại, "
+            "hoặc thêm --allow-local nếu chỉ in thử."
+        )
     batch = db.session.scalar(select(Batch).where(Batch.code == code))
     if batch is None:
         raise click.ClickException(f"Không tìm thấy lô '{code}'.")

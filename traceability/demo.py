@@ -129,7 +129,8 @@ def _scans(batch: Batch, labels: list[int], rng: random.Random) -> int:
                     "cooperative_id": batch.cooperative_id,
                     "scanned_at": moment,
                     "via": "qr",
-                    "client_hash": f"{rng.getrandbits(64):016x}",
+                    "client_hash": (device := f"{rng.getrandbits(64):016x}"),
+                    "device_hash": device,
                 }
             )
         if moments:

@@ -1,12 +1,13 @@
 """A WSGI fast lane for the busiest public page: a consumer scanning a label (`GET /t/<serial>`).
 
-A national campaign means many scans from people with no account, no cookie and no query string. For exactly
-those requests, once the batch's page, the status sentences and the warning threshold are cached (the first
-scan of a batch head fills them through Flask), the lane counts the scan with the same two Core statements and
-answers with the cached HTML and the site's security headers, skipping Flask's per-request machinery (session,
-login, locale, CSRF, rate limiter). Anything else — a cookie, a query, JSON, a GS1 Digital Link, a cache miss —
-goes to Flask unchanged; when the lane had already counted the scan, it hands the result over in the WSGI
-environ so Flask never counts it twice.
+A national campaign means many scans from people with no account, no query string and no cookie but the scan
+device cookie. For exactly those requests, once the batch's page, the status sentences and the warning threshold
+are cached (the first scan of a batch head fills them through Flask), the lane takes one of the client's scans
+per minute (`SCAN_RATE_LIMIT`), records the scan with the same Core statements and answers with the cached HTML,
+the site's security headers and, for a phone without one, its device cookie — skipping Flask's per-request
+machinery (session, login, locale, CSRF). Anything else — another cookie, a query, JSON, a GS1 Digital Link, a
+cache miss, a client over its limit — goes to Flask; whatever the lane already did (the rate-limit check, the
+recorded scan) it hands over in the WSGI environ, so Flask never does it twice.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .serials import normalise
 log = logging.getLogger(__name__)
 SCAN_PATH = re.compile(r"/t/([0-9A-Za-z-]{14,24})\Z")
 HIT_KEY = "ocop.scan_hit"
+ALLOWED_KEY = "ocop.scan_allowed"
 NOT_FOUND = "not-found"
 LOCALE = "vi"
 PAGE_HEADERS = (
@@ -45,9 +47,9 @@ class ScanFastLane:
 
     def _serial(self, environ: dict[str, Any]) -> str | None:
         """The serial when this request may take the lane, else None."""
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or environ.get("HTTP_COOKIE"):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
             return None
-        if "json" in environ.get("HTTP_ACCEPT", ""):
+        if "json" in environ.get("HTTP_ACCEPT", "") or _device_token(environ) is False:
             return None
         found = SCAN_PATH.match(environ.get("PATH_INFO", ""))
         return normalise(found.group(1)) if found else None
@@ -58,8 +60,14 @@ class ScanFastLane:
             return self.inner(environ, start_response)
         try:
             with self.app.app_context():
-                client = scanpage.client_hash(environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
-                hit = scanpage.record_scan(serial, via="qr", client=client)
+                remote = environ.get("REMOTE_ADDR")
+                if not scanpage.scan_allowed(remote):
+                    environ[ALLOWED_KEY] = False
+                    return self.inner(environ, start_response)
+                environ[ALLOWED_KEY] = True
+                token = _device_token(environ)
+                device = scanpage.device_of(token or None, remote, environ.get("HTTP_USER_AGENT"))
+                hit = scanpage.record_scan(serial, via="qr", device=device)
                 page = scanpage.cached_page(hit, LOCALE) if hit is not None else None
         except Exception:  # nothing was counted (record_scan rolls back): Flask retries and shows its error page
             log.exception("Scan fast lane failed for %s", serial)
@@ -69,10 +77,24 @@ class ScanFastLane:
             return self.inner(environ, start_response)
         body = page.encode()
         headers = [*PAGE_HEADERS, ("Content-Length", str(len(body)))]
-        if environ.get("wsgi.url_scheme") == "https":
+        https = environ.get("wsgi.url_scheme") == "https"
+        if https:
             headers.append(HSTS)
+        if device.new_cookie is not None:
+            headers.append(("Set-Cookie", scanpage.device_cookie(device.new_cookie, https)))
         start_response("200 OK", headers)
         return [body]
+
+
+def _device_token(environ: dict[str, Any]) -> str | bool:
+    """The device cookie's value, "" when the request sends no cookie, False when it sends any other cookie."""
+    header = environ.get("HTTP_COOKIE", "").strip().strip(";").strip()
+    if not header:
+        return ""
+    name, equals, value = header.partition("=")
+    if ";" in header or not equals or name.strip() != scanpage.DEVICE_COOKIE:
+        return False
+    return value.strip().strip('"')
 
 
 def install(app: Flask) -> None:

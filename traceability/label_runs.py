@@ -175,7 +175,7 @@ def _issued_for_job(batch: Batch, job_id: str, count: int, with_pin: bool, layou
     run = db.session.scalar(select(LabelRun).where(LabelRun.job_id == job_id).order_by(LabelRun.id.desc()))
     if run is not None and not run.with_pin:
         serials = db.session.scalars(select(Label.serial).where(Label.run_id == run.id).order_by(Label.id))
-        gtin = batch.product.gtin
+        gtin = run.gtin  # the GTIN the run was issued with, even if the product's changed since
         return run, [IssuedLabel(serial, label_url(serial, batch.lot, gtin)) for serial in serials]
     return issue_labels(batch, count, actor_id=actor_id, with_pin=with_pin, layout=layout.to_dict(), job_id=job_id)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -48,6 +49,26 @@ def label_url(serial: str, lot: str, gtin: str | None) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + label_path(serial, lot, gtin)
 
 
+def loopback_host(url: str) -> str | None:
+    """The host of `url` when it names this machine (localhost, 127.0.0.0/8, ::1, 0.0.0.0), else None.
+
+    A label printed with such a URL opens nothing on a buyer's phone, so it must never reach a printer by mistake.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return host if address.is_loopback or address.is_unspecified else None
+
+
 def hash_pin(serial: str, pin: str) -> str:
     """Keyed hash of a scratch PIN: a 6-digit PIN is only safe while the key stays secret."""
     key = current_app.config["SECRET_KEY"].encode()
@@ -85,12 +106,18 @@ def issue_labels(
     if not 1 <= count <= MAX_LABELS_PER_RUN:
         message = _("Số tem phải từ 1 đến %(max)s.", max=f"{MAX_LABELS_PER_RUN:,}".replace(",", "."))
         raise ValidationFailed(message, fields={"count": [message]})
+    gtin = gtin14(batch.product.gtin) if batch.product.gtin else None
     run = LabelRun(
-        batch_id=batch.id, count=count, layout=layout or {}, with_pin=with_pin, job_id=job_id, created_by_id=actor_id
+        batch_id=batch.id,
+        count=count,
+        layout=layout or {},
+        with_pin=with_pin,
+        job_id=job_id,
+        created_by_id=actor_id,
+        gtin=gtin,
     )
     db.session.add(run)
     db.session.flush()
-    gtin = batch.product.gtin
     issued: list[IssuedLabel] = []
     rows: list[dict[str, Any]] = []
     for serial in _unique_serials(count):

@@ -134,6 +134,8 @@ class LabelRun(db.Model):
     count: Mapped[int]
     layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     with_pin: Mapped[bool] = mapped_column(default=False)
+    # the GTIN-14 its QR codes carry: labels keep resolving under it after the product's GTIN changes
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -151,7 +153,8 @@ class Label(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("label_runs.id"), index=True)
     pin_hash: Mapped[str | None] = mapped_column(String(128))
-    scan_count: Mapped[int] = mapped_column(default=0)
+    pin_checked_at: Mapped[datetime | None]  # when its scratch PIN was first checked right
+    scan_count: Mapped[int] = mapped_column(default=0)  # distinct devices that scanned it (see Scan)
     first_scanned_at: Mapped[datetime | None]
     last_scanned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -160,10 +163,17 @@ class Label(db.Model):
 
 
 class Scan(db.Model):
-    """One opening of a label's scan page (insert-only; the dashboard counts these)."""
+    """One opening of a label's scan page (insert-only; the dashboard counts these).
+
+    `device_hash` names the scanning device (keyed hash of its device cookie, or of its address and browser when it
+    sends none); a label's `scan_count` is the number of distinct devices, so reloads never look like copies.
+    """
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),)
+    __table_args__ = (
+        Index("ix_scans_label_scanned_at", "label_id", "scanned_at"),
+        Index("ix_scans_label_device", "label_id", "device_hash"),
+    )
     id: Mapped[IntId]
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
@@ -171,6 +181,7 @@ class Scan(db.Model):
     scanned_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     via: Mapped[str] = mapped_column(String(10), default="qr")
     client_hash: Mapped[str] = mapped_column(String(16), default="")
+    device_hash: Mapped[str] = mapped_column(String(16), default="")
 
 
 class CounterfeitReport(db.Model):

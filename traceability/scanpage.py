@@ -1,9 +1,10 @@
 """The public scan page's hot path: record a scan with two Core statements, render the rest from a cache.
 
-A scan is one `UPDATE labels … RETURNING` (the count rises atomically, first/last scan times are set, and the
-hash of the batch's last event comes back in the same round trip) plus one `INSERT … SELECT` into `scans`, in
-the request's own transaction: no scan is ever lost, and nothing is read before the write (so SQLite never has
-to upgrade a read lock). Everything that does not change per scan — product, cooperative, batch, events, the
+A scan is one `UPDATE labels … RETURNING` (first/last scan times are set, the row is locked, and the hash of the
+batch's last event comes back in the same round trip), one `UPDATE labels` that counts the scanning device if it
+is new to the label, and one `INSERT … SELECT` into `scans`, in the scan's own transaction: no scan is ever lost,
+and nothing is read before the first write (so SQLite never has to upgrade a read lock). The count is of distinct
+devices, so one phone reloading the page never makes a genuine label look copied. Everything that does not change per scan — product, cooperative, batch, events, the
 chain verification — is built once per batch head (its last event's hash) and locale, kept for
 `TRACE_SCAN_CACHE_SECONDS`, and shared by every label of the batch; only the count and the warnings differ.
 """
@@ -12,24 +13,29 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from limits import RateLimitItemPerMinute
 from markupsafe import Markup, escape
-from sqlalchemy import DateTime, Integer, String, bindparam, func, insert, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select, update
+from werkzeug.http import dump_cookie
 
 from catalog.models import Product
 from marketplace.admin.settings import get_int_setting
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
 
 from .batch_facts import batch_facts, iso
-from .models import Batch, Label, Scan, TraceEvent
+from .models import Batch, Label, LabelRun, Scan, TraceEvent
 from .serials import grouped
 
 _labels = Label.__table__
@@ -37,6 +43,7 @@ _batches = Batch.__table__
 _products = Product.__table__
 _events = TraceEvent.__table__
 _scans = Scan.__table__
+_runs = LabelRun.__table__
 CACHE_SIZE = 2048
 
 
@@ -48,6 +55,7 @@ class ScanHit:
     scan_count: int
     first_scanned_at: datetime | None
     head: str
+    has_pin: bool = False
 
 
 cache = TtlCache(CACHE_SIZE)
@@ -57,7 +65,7 @@ def _ttl() -> float:
     return float(current_app.config.get("TRACE_SCAN_CACHE_SECONDS", 60))
 
 
-def _gtin_forms(gtin: str) -> list[str]:
+def gtin_forms(gtin: str) -> list[str]:
     """The ways a GTIN-14 may be stored on a product: as given, or without its leading zeros as GTIN-13/12/8."""
     forms = [gtin]
     for length in (13, 12, 8):
@@ -79,46 +87,77 @@ def _head_hash():
 GTIN_SLOTS = 4
 
 
-def _label_filter(gs1: bool) -> list:
+PLAIN, BY_GTIN, BY_GTIN_LOT = "", "gtin", "gtin+lot"
+
+
+def _mode(gtin: str | None, lot: str | None) -> str:
+    """Which label filter a request needs: the serial alone, or also the GTIN (and the lot) the URL names."""
+    if gtin is None:
+        return PLAIN
+    return BY_GTIN if lot is None else BY_GTIN_LOT
+
+
+def _label_filter(mode: str) -> list:
+    """The serial, and with a GTIN the label's batch must be of a product carrying it now, or the label's run must
+    have been printed with it (so labels printed before a GTIN change keep resolving); with a lot, the batch's."""
     conditions = [_labels.c.serial == bindparam("b_serial")]
-    if gs1:
+    if mode != PLAIN:
         gtins = [bindparam(f"gtin_{i}") for i in range(GTIN_SLOTS)]
-        matching = (
+        by_product = (
             select(_batches.c.id)
             .join(_products, _products.c.id == _batches.c.product_id)
-            .where(_batches.c.lot == bindparam("b_lot"), _products.c.gtin.in_(gtins))
+            .where(_products.c.gtin.in_(gtins))
         )
-        conditions.append(_labels.c.batch_id.in_(matching))
+        by_run = select(_runs.c.id).join(_batches, _batches.c.id == _runs.c.batch_id).where(_runs.c.gtin.in_(gtins))
+        if mode == BY_GTIN_LOT:
+            by_product = by_product.where(_batches.c.lot == bindparam("b_lot"))
+            by_run = by_run.where(_batches.c.lot == bindparam("b_lot"))
+        conditions.append(or_(_labels.c.batch_id.in_(by_product), _labels.c.run_id.in_(by_run)))
     return conditions
 
 
-def _statements(gs1: bool) -> tuple[Any, Any, Any]:
-    """The scan UPDATE … RETURNING, the scan INSERT … SELECT, and the read-only lookup, as Core statements."""
+def _statements(mode: str) -> tuple[Any, Any, Any, Any]:
+    """The scan's Core statements: touch the label (locks its row), count a new device, record the scan; peek."""
     now = bindparam("now", type_=DateTime(timezone=True))
-    columns = (_labels.c.id, _labels.c.batch_id, _labels.c.scan_count, _labels.c.first_scanned_at, _head_hash())
-    count = (
+    label_id = bindparam("label_id", type_=Integer)
+    columns = (
+        _labels.c.id,
+        _labels.c.batch_id,
+        _labels.c.scan_count,
+        _labels.c.first_scanned_at,
+        _head_hash(),
+        func.coalesce(func.length(_labels.c.pin_hash), 0),  # not `IS NOT NULL`: SQLite 3.40 RETURNING gets it wrong
+    )
+    touch = (
         update(_labels)
-        .where(*_label_filter(gs1))
-        .values(
-            scan_count=_labels.c.scan_count + 1,
-            first_scanned_at=func.coalesce(_labels.c.first_scanned_at, now),
-            last_scanned_at=now,
-        )
+        .where(*_label_filter(mode))
+        .values(first_scanned_at=func.coalesce(_labels.c.first_scanned_at, now), last_scanned_at=now)
         .returning(*columns)
     )
+    seen = exists().where(
+        _scans.c.label_id == label_id,
+        _scans.c.device_hash.in_([bindparam("device", type_=String), bindparam("fallback", type_=String)]),
+    )
+    new_device = (
+        update(_labels)
+        .where(_labels.c.id == label_id, ~seen)
+        .values(scan_count=_labels.c.scan_count + 1)
+        .returning(_labels.c.scan_count)
+    )
     record = insert(_scans).from_select(
-        ["label_id", "product_id", "cooperative_id", "scanned_at", "via", "client_hash"],
+        ["label_id", "product_id", "cooperative_id", "scanned_at", "via", "client_hash", "device_hash"],
         select(
-            bindparam("label_id", type_=Integer),
+            label_id,
             _batches.c.product_id,
             _batches.c.cooperative_id,
             now,
             bindparam("via", type_=String),
-            bindparam("client_hash", type_=String),
+            bindparam("fallback", type_=String),
+            bindparam("device", type_=String),
         ).where(_batches.c.id == bindparam("batch_id", type_=Integer)),
     )
-    peek = select(*columns).where(*_label_filter(gs1))
-    return count, record, peek
+    peek = select(*columns).where(*_label_filter(mode))
+    return touch, new_device, record, peek
 
 
 @dataclass(frozen=True)
@@ -135,10 +174,10 @@ class _Sql:
 
 
 @functools.cache
-def _compiled(dialect_name: str, gs1: bool) -> tuple[_Sql, _Sql, _Sql, Any, Any]:
+def _compiled(dialect_name: str, mode: str) -> tuple[_Sql, _Sql, _Sql, _Sql, Any, Any]:
     dialect = db.engine.dialect
     compiled = []
-    for statement in _statements(gs1):
+    for statement in _statements(mode):
         done = statement.compile(dialect=dialect)
         literals = {name: bind.value for name, bind in done.binds.items() if not bind.required}
         compiled.append(_Sql(done.string, tuple(done.positiontup) if done.positional else None, literals))
@@ -149,8 +188,10 @@ def _compiled(dialect_name: str, gs1: bool) -> tuple[_Sql, _Sql, _Sql, Any, Any]
 def _params(serial: str, gtin: str | None, lot: str | None) -> dict:
     params: dict[str, Any] = {"b_serial": serial}
     if gtin is not None:
-        forms = _gtin_forms(gtin)
-        params.update(b_lot=lot, **{f"gtin_{i}": forms[min(i, len(forms) - 1)] for i in range(GTIN_SLOTS)})
+        forms = gtin_forms(gtin)
+        params.update({f"gtin_{i}": forms[min(i, len(forms) - 1)] for i in range(GTIN_SLOTS)})
+        if lot is not None:
+            params["b_lot"] = lot
     return params
 
 
@@ -162,47 +203,112 @@ def client_hash(remote_addr: str | None = None, user_agent: str | None = None) -
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def _hit(row: Any, serial: str, read_moment: Any) -> ScanHit:
+DEVICE_COOKIE = "ocop_device"
+DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
+_DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+
+
+@dataclass(frozen=True)
+class Device:
+    """Who is scanning: the device's hash, its address-and-browser hash, and a new cookie to give it (if any).
+
+    A phone with the device cookie is its cookie's keyed hash; one without is its address-and-browser hash (and
+    gets a cookie for next time). A scan is a new device for a label unless the label was scanned before under
+    either hash, so the first cookieless scan and the reloads that carry the new cookie are one device.
+    """
+
+    hash: str
+    fallback: str
+    new_cookie: str | None
+
+
+def device_of(cookie: str | None, remote_addr: str | None, user_agent: str | None) -> Device:
+    fallback = client_hash(remote_addr or "", user_agent)
+    if cookie and _DEVICE_TOKEN.match(cookie):
+        key = current_app.config["SECRET_KEY"].encode()
+        keyed = hmac.new(key, f"device|{cookie}".encode(), hashlib.sha256).hexdigest()[:16]
+        return Device(keyed, fallback, None)
+    return Device(fallback, fallback, secrets.token_urlsafe(18))
+
+
+def request_device() -> Device:
+    return device_of(request.cookies.get(DEVICE_COOKIE), request.remote_addr, request.user_agent.string)
+
+
+def device_cookie(token: str, secure: bool) -> str:
+    """The `Set-Cookie` value of a device cookie: long-lived, HttpOnly, SameSite=Lax, Secure over https."""
+    return dump_cookie(
+        DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
+    )
+
+
+def give_device_cookie(response: Response, device: Device) -> Response:
+    if device.new_cookie is not None:
+        response.headers.add("Set-Cookie", device_cookie(device.new_cookie, request.scheme == "https"))
+    return response
+
+
+@functools.cache
+def _per_minute(count: int) -> RateLimitItemPerMinute:
+    return RateLimitItemPerMinute(count)
+
+
+def scan_allowed(remote_addr: str | None) -> bool:
+    """Take one of the client's `SCAN_RATE_LIMIT` scans per minute (0 turns the limit off); False when none left."""
+    per_minute = int(current_app.config.get("SCAN_RATE_LIMIT", 60))
+    if per_minute <= 0:
+        return True
+    return limiter.limiter.hit(_per_minute(per_minute), "scan", remote_addr or "")
+
+
+def _hit(row: Any, serial: str, read_moment: Any, count: int | None = None) -> ScanHit:
     first = read_moment(row[3]) if read_moment and row[3] is not None else row[3]
-    return ScanHit(row[0], row[1], serial, row[2], first, row[4] or "")
+    return ScanHit(row[0], row[1], serial, row[2] if count is None else count, first, row[4] or "", bool(row[5]))
 
 
 def record_scan(
-    serial: str, *, gtin: str | None = None, lot: str | None = None, via: str = "qr", client: str | None = None
+    serial: str, *, gtin: str | None = None, lot: str | None = None, via: str = "qr", device: Device | None = None
 ) -> ScanHit | None:
-    """Count one scan of a label (None when no such label, or its GTIN/lot do not match).
+    """Record one scan of a label (None when no such label, or its GTIN/lot do not match).
 
-    Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, the UPDATE … RETURNING
-    and the INSERT … SELECT compiled once from Core, COMMIT. The ORM session is never touched, so the write
-    lock is held for well under a millisecond.
+    Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, then three statements
+    compiled once from Core — an UPDATE … RETURNING that stamps the label and locks its row, an UPDATE that adds
+    one to `scan_count` only when no earlier scan of the label came from this device, and the INSERT … SELECT of
+    the scan — then COMMIT. The row lock makes the device check exact under concurrent scans on PostgreSQL too.
+    The ORM session is never touched, so the write lock is held for well under a millisecond.
     """
     engine = db.engine
-    count, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, gtin is not None)
+    touch, new_device, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, _mode(gtin, lot))
+    device = device or request_device()
     now = utcnow()
     stamp = write_moment(now) if write_moment else now
+    count = None
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
-        cursor.execute(count.text, count.args({**_params(serial, gtin, lot), "now": stamp}))
+        cursor.execute(touch.text, touch.args({**_params(serial, gtin, lot), "now": stamp}))
         row = cursor.fetchone()
         if row is not None:
-            values = {"label_id": row[0], "batch_id": row[1], "now": stamp, "via": via[:10]}
-            fingerprint = client if client is not None else client_hash()
-            cursor.execute(record.text, record.args({**values, "client_hash": fingerprint}))
+            who = {"label_id": row[0], "device": device.hash, "fallback": device.fallback}
+            cursor.execute(new_device.text, new_device.args(who))
+            counted = cursor.fetchone()
+            count = counted[0] if counted is not None else None
+            values = {**who, "batch_id": row[1], "now": stamp, "via": via[:10]}
+            cursor.execute(record.text, record.args(values))
         connection.commit()
     except BaseException:
         connection.rollback()
         raise
     finally:
         connection.close()
-    return None if row is None else _hit(row, serial, read_moment)
+    return None if row is None else _hit(row, serial, read_moment, count)
 
 
 def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) -> ScanHit | None:
     """The label without counting a scan (for `linkType` redirects)."""
-    _count, _record, peek, _write, read_moment = _compiled(db.engine.dialect.name, gtin is not None)
+    *_writes, peek, _write, read_moment = _compiled(db.engine.dialect.name, _mode(gtin, lot))
     with db.engine.connect() as connection:
         row = connection.exec_driver_sql(peek.text, peek.args(_params(serial, gtin, lot))).first()
     return None if row is None else _hit(row, serial, read_moment)
@@ -245,6 +351,7 @@ class StatusTexts:
     report: str
     altered: str
     label: str
+    pin: str
 
 
 def cached_status_texts(locale: str) -> StatusTexts | None:
@@ -268,6 +375,7 @@ def _status_texts() -> StatusTexts:
                 "Cảnh báo: dữ liệu đã bị thay đổi sau khi ghi. Thông tin các công đoạn của lô này không còn đáng tin."
             ),
             label=_("Mã tem"),
+            pin=_("Kiểm tra mã PIN cào trên tem"),
         )
         cache.put(key, found)
     return found
@@ -294,6 +402,8 @@ def status_html(hit: ScanHit, chain_valid: bool, threshold: int, texts: StatusTe
         parts.append(f'<section class="status ok" role="status"><p>{escape(texts.first)}</p></section>')
     if not chain_valid:
         parts.append(f'<section class="status bad" role="alert"><p>{escape(texts.altered)}</p></section>')
+    if hit.has_pin:
+        parts.append(f'<p><a class="btn" href="{escape(f"/t/{hit.serial}/pin")}">{escape(texts.pin)}</a></p>')
     parts.append(f'<p class="mu">{escape(texts.label)}: <span class="code">{escape(grouped(hit.serial))}</span></p>')
     return "\n".join(parts)
 

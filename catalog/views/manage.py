@@ -56,12 +56,13 @@ def _form_values(product: Product | None) -> dict:
         "unit": product.unit,
         "price_vnd": product.price_vnd,
         "stock": product.stock,
+        "stock_seen": product.stock,
         "weight_g": product.weight_g,
         "shelf_life_days": product.shelf_life_days or "",
         "gtin": product.gtin or "",
     }
     revision = product.pending_revision
-    for key in ("name", "description"):
+    for key in ("name", "description", "gtin"):
         if revision and key in revision.changes:
             values[key] = revision.changes[key]
     if revision and "category_id" in revision.changes:
@@ -174,14 +175,18 @@ def edit_product(product_id: int):
     if request.method == "GET":
         return _render_form(product, _form_values(product))
     values = {k: request.form.get(k, "") for k in FORM_FIELDS}
+    seen = request.form.get("stock_seen", type=int)
+    values["stock_seen"] = seen
     try:
-        revision = services.update_product(current_user, product, values)
+        revision = services.update_product(current_user, product, values, expected_stock=seen)
         uploaded = _upload_photos(product)
         if request.form.get("action") == "submit" and product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED):
             services.submit_product(current_user, product)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
+        if "current_stock" in error.extra:  # asked again over the stock as it is now
+            values["stock_seen"] = error.extra["current_stock"]
         return _render_form(product, values, error.extra.get("fields"), error.status)
     db.session.commit()
     if revision is not None or (uploaded and product.status == ProductStatus.PUBLISHED):

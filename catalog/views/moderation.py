@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from catalog import services
 from catalog.models import ProductRevision, ReasonText
 from catalog.queries import get_product, pending_reviews
-from marketplace.errors import DomainError, NotFound, ValidationFailed
+from marketplace.errors import Conflict, DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
@@ -52,6 +52,14 @@ def _reason_text() -> str:
     return row.text if row else ""
 
 
+def _seen_version() -> int:
+    """The product version the review page showed (its approve form always sends it)."""
+    seen = request.form.get("version", type=int)
+    if seen is None:
+        raise Conflict(services.stale_review_message(), code="stale_version")
+    return seen
+
+
 @bp.get("/")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def queue():
@@ -72,7 +80,7 @@ def decide_product(product_id: int, decision: str):
     found = _product(product_id)
     try:
         if decision == "approve":
-            services.approve_product(current_user, found)
+            services.approve_product(current_user, found, _seen_version())
         else:
             services.reject_product(current_user, found, _reason_text())
     except DomainError as error:
@@ -104,7 +112,7 @@ def decide_revision(revision_id: int, decision: str):
     found = _revision(revision_id)
     try:
         if decision == "approve":
-            services.approve_revision(current_user, found)
+            services.approve_revision(current_user, found, _seen_version())
         else:
             services.reject_revision(current_user, found, _reason_text())
     except DomainError as error:

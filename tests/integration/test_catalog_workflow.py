@@ -73,7 +73,8 @@ def test_cooperative_lists_staff_approve_buyer_finds_it(app, client):
     queue = client.get("/commune/review/").get_data(as_text=True)
     assert "Mật ong bạc hà Mèo Vạc" in queue
     assert "Mật ong" in client.get(f"/commune/review/products/{product.id}").get_data(as_text=True)
-    assert client.form_post(f"/commune/review/products/{product.id}/approve").status_code == 302
+    approve = {"version": product.version}  # the version the review page showed
+    assert client.form_post(f"/commune/review/products/{product.id}/approve", approve).status_code == 302
     db.session.refresh(product)
     assert product.status == ProductStatus.PUBLISHED and product.published_at is not None
 
@@ -158,7 +159,7 @@ def test_wrong_moves_are_refused(client):
     staff = make_user(Role.COMMUNE_STAFF, commune_code=owner.cooperative.commune_code)
     db.session.commit()
     login(client, staff)
-    response = client.form_post(f"/commune/review/products/{product.id}/approve")
+    response = client.form_post(f"/commune/review/products/{product.id}/approve", {"version": product.version})
     assert response.status_code == 302
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Không thể chuyển sản phẩm từ “Bản nháp” sang “Đang bán”" in follow
@@ -231,7 +232,10 @@ def test_review_queue_is_limited_to_the_staff_members_commune(client):
     assert "Nấm mèo của xã mình" in queue and "Chè của xã khác" in queue
     only_lien_son = client.get(f"/commune/review/?commune={LIEN_SON}").get_data(as_text=True)
     assert "Chè của xã khác" in only_lien_son and "Nấm mèo của xã mình" not in only_lien_son
-    assert client.form_post(f"/commune/review/products/{theirs.id}/approve").status_code == 302
+    assert (
+        client.form_post(f"/commune/review/products/{theirs.id}/approve", {"version": theirs.version}).status_code
+        == 302
+    )
 
     client.get("/logout")
     buyer = make_user(Role.BUYER)
@@ -277,7 +281,7 @@ def test_edits_of_a_live_product_wait_for_review_but_price_and_stock_change_at_o
     assert '<td class="old prewrap">Nấm mèo khô Vạn Sơn</td>' in side_by_side
     assert '<td class="new prewrap">Nấm mèo sấy lạnh Vạn Sơn</td>' in side_by_side
     assert "Ảnh thêm" in side_by_side
-    client.form_post(f"/commune/review/revisions/{revision.id}/approve")
+    client.form_post(f"/commune/review/revisions/{revision.id}/approve", {"version": product.version})
     db.session.refresh(product)
     db.session.refresh(revision)
     assert product.name == "Nấm mèo sấy lạnh Vạn Sơn" and revision.status == RevisionStatus.APPROVED

@@ -56,12 +56,19 @@ def test_concurrent_appends_keep_one_unbroken_chain(app, client):
 
 
 def test_concurrent_scans_are_all_counted(app):
+    """Twelve phones at once are twelve devices; twelve more scans from one of them at once add none."""
     scanpage.cache.clear()
     batch = make_batch()
     serial = make_labels(batch, 1)[0].serial
     db.session.commit()
-    statuses = _race(WRITERS, lambda _i: app.test_client().get(f"/t/{serial}").status_code)
-    assert statuses == [200] * WRITERS
+
+    def phone(index: int) -> int:
+        return app.test_client().get(f"/t/{serial}", environ_base={"REMOTE_ADDR": f"10.0.0.{index}"}).status_code
+
+    assert _race(WRITERS, phone) == [200] * WRITERS
     db.session.commit()
     assert db.session.scalar(select(Label.scan_count).where(Label.serial == serial)) == WRITERS
-    assert db.session.scalar(select(func.count(Scan.id))) == WRITERS
+    assert _race(WRITERS, lambda _i: phone(3)) == [200] * WRITERS
+    db.session.commit()
+    assert db.session.scalar(select(Label.scan_count).where(Label.serial == serial)) == WRITERS
+    assert db.session.scalar(select(func.count(Scan.id))) == 2 * WRITERS

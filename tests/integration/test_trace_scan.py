@@ -28,6 +28,11 @@ def _fresh_cache():
     scanpage.cache.clear()
 
 
+def _another_phone(client, path: str, number: int = 2, **kwargs):
+    """A scan from another device: its own client (no cookie) at its own address."""
+    return client.application.test_client().get(path, environ_base={"REMOTE_ADDR": f"203.0.113.{number}"}, **kwargs)
+
+
 def _label(**batch_overrides):
     batch = make_batch(**batch_overrides)
     label = make_labels(batch, 2)[0]
@@ -45,11 +50,13 @@ def test_first_scan_shows_the_chain_and_later_scans_count(client):
     assert page.index("Thu hoạch") < page.index("Sơ chế/chế biến") < page.index("Đóng gói")
     assert "Nhà nấm số 1" in page and "VietGAP" in page and "TCVN 11041-2:2017" in page
     assert "OCOP ★★★★" in page and "Mua lại" in page and "<script" not in page
-    second = client.get(f"/t/{label.serial}").get_data(as_text=True)
+    reload = client.get(f"/t/{label.serial}").get_data(as_text=True)
+    assert "Mã chính hãng — quét lần đầu" in reload  # the same phone again is still one device
+    second = _another_phone(client, f"/t/{label.serial}").get_data(as_text=True)
     assert "Mã này đã được quét 2 lần, lần đầu lúc" in second
     assert re.search(r"lần đầu lúc \d\d:\d\d \d\d/\d\d/\d{4}", second)
     assert db.session.scalar(select(Label.scan_count).where(Label.serial == label.serial)) == 2
-    assert db.session.scalar(select(func.count(Scan.id))) == 2
+    assert db.session.scalar(select(func.count(Scan.id))) == 3
     assert first.headers["Cache-Control"] == "private, no-store"
 
 
@@ -115,9 +122,10 @@ def test_past_the_threshold_the_warning_is_stronger(client):
     _batch, label = _label()
     db.session.add(SiteSetting(key="scan_warning_threshold", value="2"))
     db.session.commit()
-    for _ in range(2):
+    for _ in range(5):  # one phone reloading is one device, never a copy
         assert "bị sao chép" not in client.get(f"/t/{label.serial}").get_data(as_text=True)
-    page = client.get(f"/t/{label.serial}").get_data(as_text=True)
+    assert "bị sao chép" not in _another_phone(client, f"/t/{label.serial}", 8).get_data(as_text=True)
+    page = _another_phone(client, f"/t/{label.serial}", 9).get_data(as_text=True)
     assert "Mã này đã được quét 3 lần" in page and "bị sao chép" in page and "Báo nghi hàng giả" in page
 
 
@@ -207,22 +215,29 @@ def _status_free(page: str) -> str:
 def test_repeat_scans_take_the_fast_lane_and_count_exactly_once(client, flask_calls):
     _batch, label = _label()
     reached = flask_calls
-    first = client.get(f"/t/{label.serial}")
-    second = client.get(f"/t/{label.serial}")
-    third = client.get(f"/t/{label.serial}")
-    assert reached == [f"/t/{label.serial}"], "the first scan fills the cache through Flask, the rest skip it"
+    path = f"/t/{label.serial}"
+    first = client.get(path)
+    second = _another_phone(client, path, 2)
+    third = _another_phone(client, path, 3)
+    reload = client.get(path)  # carries only the device cookie: still the lane
+    assert reached == [path], "the first scan fills the cache through Flask, the rest skip it"
     assert "Mã này đã được quét 3 lần" in third.get_data(as_text=True)
+    assert "Mã này đã được quét 3 lần" in reload.get_data(as_text=True)
+    assert "ocop_device=" in second.headers["Set-Cookie"] and "Set-Cookie" not in reload.headers
     assert _status_free(second.get_data(as_text=True)) == _status_free(first.get_data(as_text=True))
     for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Cache-Control"):
         assert third.headers[name] == first.headers[name]
     assert third.mimetype == "text/html" and int(third.headers["Content-Length"]) == len(third.get_data())
 
     scanpage.cache.clear()  # a cache miss after the lane counted: Flask renders without counting again
-    fourth = client.get(f"/t/{label.serial}").get_data(as_text=True)
-    client.get(f"/t/{label.serial}", headers={"Cookie": "session=x"})  # a cookie always goes through Flask
+    fourth = _another_phone(client, path, 4).get_data(as_text=True)
+    with_session = client.application.test_client()
+    with_session.set_cookie("session", "x")
+    with_session.get(path, environ_base={"REMOTE_ADDR": "203.0.113.5"})  # another cookie always goes through Flask
     assert "Mã này đã được quét 4 lần" in fourth
+    assert reached == [path, path, path]
     assert db.session.scalar(select(Label.scan_count).where(Label.serial == label.serial)) == 5
-    assert db.session.scalar(select(func.count(Scan.id))) == 5
+    assert db.session.scalar(select(func.count(Scan.id))) == 6
 
 
 def test_unknown_serial_in_the_fast_lane_is_the_warning_404(client):

@@ -2,8 +2,8 @@
 
 A fresh SQLite database (the embedded default) holds one cooperative, a product with a photo-less OCOP
 certificate, a batch with five events and a few labels. wrk opens the label's `/t/<serial>` page; every request
-is a real scan (counted and inserted), so the run also checks that the database recorded exactly as many scans
-as wrk received pages. Reported: requests/s, the ratio to hello-world (target ≥ 0.5) and the page's bytes.
+is a real scan (inserted; one device, so the label's count of distinct devices stays 1), so the run also checks
+that the database recorded exactly as many scans as wrk received pages. The per-client scan rate limit is off. Reported: requests/s, the ratio to hello-world (target ≥ 0.5) and the page's bytes.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def _scan_count(db_url: str, serial: str) -> int:
             {"s": serial},
         ).one()
     engine.dispose()
-    if count != rows:
-        raise RuntimeError(f"label count {count} != scan rows {rows}")
-    return count
+    if rows and count != 1:
+        raise RuntimeError(f"one client made {count} devices")
+    return rows
 
 
 def _page_bytes(base: str, serial: str) -> int:
@@ -87,6 +87,7 @@ def run(baseline_rps: float) -> list[BenchRow]:
         "MEDIA_ROOT": str(folder / "media"),
         "PUBLIC_BASE_URL": "http://127.0.0.1",
         "DEMO_DATA": "0",
+        "SCAN_RATE_LIMIT": "0",
     }
     with gunicorn_server("marketplace:create_app()", env=env, ready_path="/.well-known/gs1resolver") as base:
         page = f"{base}/t/{serial}"

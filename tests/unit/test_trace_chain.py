@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from traceability import chain, epcis
 from traceability.models import Stage
-from traceability.scanpage import _gtin_forms
+from traceability.scanpage import gtin_forms
 from traceability.validation import LOT_PATTERN
 
 
@@ -134,5 +134,5 @@ def test_lots_follow_gs1_ai_10_without_url_breaking_characters():
 
 
 def test_a_gtin14_matches_the_gtin13_12_and_8_forms_a_product_may_store():
-    assert _gtin_forms("08931234567893") == ["08931234567893", "8931234567893"]
-    assert _gtin_forms("00000096385074") == ["00000096385074", "0000096385074", "000096385074", "96385074"]
+    assert gtin_forms("08931234567893") == ["08931234567893", "8931234567893"]
+    assert gtin_forms("00000096385074") == ["00000096385074", "0000096385074", "000096385074", "96385074"]

@@ -6,14 +6,17 @@ shared caches (`Cache-Control: private, no-store`); the stylesheet and photos ar
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from catalog.validation import gtin_is_valid
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
-from marketplace.security import wants_json
-from traceability import fastlane, scanpage, services
+from marketplace.security import json_error, wants_json
+from traceability import fastlane, pins, resolver, scanpage, services
 from traceability.serials import normalise
 
 from .blueprint import bp
@@ -47,15 +50,31 @@ def _page(hit: scanpage.ScanHit) -> Response:
     return _no_store(Response(scanpage.render_page(hit, view), mimetype="text/html"))
 
 
+def too_many_scans() -> Response:
+    """The 429 for a client past `SCAN_RATE_LIMIT` scans a minute (nothing is recorded)."""
+    message = _("Bạn quét mã quá nhanh. Vui lòng thử lại sau một phút.")
+    if wants_json():
+        response = json_error(429, message=message)
+    else:
+        response = Response(render_template("errors/error.html", status=429, message=message), status=429)
+    response.headers["Retry-After"] = "60"
+    return _no_store(response)
+
+
 def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: str) -> Response:
+    allowed = request.environ.get(fastlane.ALLOWED_KEY)
+    if allowed is None:
+        allowed = scanpage.scan_allowed(request.remote_addr)
+    if not allowed:
+        return too_many_scans()
+    device = scanpage.request_device()
     counted = request.environ.get(fastlane.HIT_KEY)
     if counted is not None:
         hit = None if counted == fastlane.NOT_FOUND else counted
     else:
-        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via)
-    if hit is None:
-        return not_genuine(serial)
-    return _page(hit)
+        hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via, device=device)
+    response = not_genuine(serial) if hit is None else _page(hit)
+    return scanpage.give_device_cookie(response, device)
 
 
 @bp.get("/t/<text>")
@@ -67,20 +86,115 @@ def scan(text: str):
     return _scan(serial, via="code" if request.args.get("via") == "code" else "qr")
 
 
+def _gs1_key_ok(gtin: str, lot: str | None = None) -> bool:
+    return len(gtin) == 14 and gtin_is_valid(gtin) and (lot is None or 0 < len(lot) <= 20)
+
+
+def _gs1_path(gtin: str, lot: str | None = None, serial: str | None = None) -> str:
+    path = f"/01/{gtin}"
+    if lot is not None:
+        path += f"/10/{quote(lot, safe='')}"
+    return path + (f"/21/{serial}" if serial is not None else "")
+
+
+def _linkset(body: dict) -> Response:
+    response = jsonify(body)
+    response.mimetype = resolver.LINKSET_TYPE
+    return _no_store(response)
+
+
+def _gs1_label(gtin: str, lot: str | None, text: str) -> Response:
+    """A label named by GTIN (and lot) and serial: the scan page, or the link type asked for."""
+    serial = normalise(text)
+    if serial is None or not _gs1_key_ok(gtin, lot):
+        return not_genuine(text)
+    wanted = resolver.link_type(request.args.get("linkType"))
+    if wanted in (resolver.PIP, resolver.ALL):
+        hit = scanpage.peek_label(serial, gtin=gtin, lot=lot)
+        if hit is None:
+            return not_genuine(serial)
+        product = scanpage.batch_view(hit.batch_id, hit.head).data["product"]
+        if wanted == resolver.PIP:
+            return redirect(url_for("catalog.product", slug=product["slug"]), code=307)
+        base = current_app.config["PUBLIC_BASE_URL"]
+        path = _gs1_path(gtin, lot, serial)
+        pip = resolver.product_link(product["slug"], product["name"])
+        return _linkset(resolver.linkset(base + path, pip, resolver.trace_link(path)))
+    return _scan(serial, gtin=gtin, lot=lot, via="gs1")
+
+
 @bp.get("/01/<gtin>/10/<lot>/21/<text>")
 @limiter.exempt
 def digital_link(gtin: str, lot: str, text: str):
     """GS1 Digital Link: the GTIN's check digit and the lot must match the label's batch, or it is not ours."""
+    return _gs1_label(gtin, lot, text)
+
+
+@bp.get("/01/<gtin>/21/<text>")
+@limiter.exempt
+def digital_link_serial(gtin: str, text: str):
+    """The GS1 short form of a label (GTIN and serial, no lot): the same page as the full form."""
+    return _gs1_label(gtin, None, text)
+
+
+@bp.get("/01/<gtin>/10/<lot>")
+@limiter.exempt
+def digital_link_batch(gtin: str, lot: str):
+    """A batch by GTIN and lot: its trace page (no label, so no scan is counted), or the link type asked for."""
+    batch = resolver.batch_for(gtin, lot) if _gs1_key_ok(gtin, lot) else None
+    if batch is None:
+        return not_genuine(f"{gtin}/{lot}")
+    product = batch.product
+    wanted = resolver.link_type(request.args.get("linkType"))
+    if wanted == resolver.PIP:
+        return redirect(url_for("catalog.product", slug=product.slug), code=307)
+    path = _gs1_path(gtin, lot)
+    if wanted == resolver.ALL:
+        base = current_app.config["PUBLIC_BASE_URL"]
+        pip = resolver.product_link(product.slug, product.name)
+        return _linkset(resolver.linkset(base + path, pip, resolver.trace_link(path)))
+    view = scanpage.batch_view(batch.id, resolver.batch_head(batch.id))
+    if wants_json():
+        return _no_store(
+            jsonify({key: view.data[key] for key in ("chain_valid", "product", "cooperative", "batch", "events")})
+        )
+    note = _("Thông tin lô hàng. Quét mã QR trên từng sản phẩm để kiểm tra tem chính hãng.")
+    status = f'<section class="status info" role="status"><p>{escape(note)}</p></section>'
+    return _no_store(Response(view.before + status + view.after, mimetype="text/html"))
+
+
+@bp.get("/01/<gtin>")
+@limiter.exempt
+def digital_link_product(gtin: str):
+    """A GTIN alone: the product page (its only link), or the linkset with `linkType=all`."""
+    product = resolver.product_for_gtin(gtin) if _gs1_key_ok(gtin) else None
+    if product is None:
+        return not_genuine(gtin)
+    if resolver.link_type(request.args.get("linkType")) == resolver.ALL:
+        base = current_app.config["PUBLIC_BASE_URL"]
+        pip = resolver.product_link(product.slug, product.name)
+        return _linkset(resolver.linkset(base + _gs1_path(gtin), pip, None))
+    return redirect(url_for("catalog.product", slug=product.slug), code=307)
+
+
+@bp.route("/t/<text>/pin", methods=["GET", "POST"])
+def pin_check(text: str):
+    """Check the scratch PIN of a label: right (first check, or when it was first checked) or wrong (rate-limited)."""
     serial = normalise(text)
-    if serial is None or len(gtin) != 14 or not gtin_is_valid(gtin) or len(lot) > 20:
+    label = pins.label_with_pin(serial) if serial is not None else None
+    if label is None:
         return not_genuine(text)
-    if request.args.get("linkType") in ("gs1:pip", "pip", "https://gs1.org/voc/pip"):
-        hit = scanpage.peek_label(serial, gtin=gtin, lot=lot)
-        if hit is None:
-            return not_genuine(serial)
-        view = scanpage.batch_view(hit.batch_id, hit.head)
-        return redirect(url_for("catalog.product", slug=view.data["product"]["slug"]), code=307)
-    return _scan(serial, gtin=gtin, lot=lot, via="gs1")
+    if request.method == "GET":
+        return _no_store(Response(render_template("traceability/pin.html", serial=serial), mimetype="text/html"))
+    if not pins.may_try(serial, request.remote_addr):
+        message = _("Đã nhập sai mã PIN quá nhiều lần. Vui lòng thử lại sau một giờ.")
+        body = render_template("traceability/pin.html", serial=serial, error=message)
+        return _no_store(Response(body, status=429, headers={"Retry-After": "3600"}, mimetype="text/html"))
+    result = pins.check_pin(label, (request.form.get("pin") or "")[:12], request.remote_addr)
+    db.session.commit()
+    status = 200 if result.right else 422
+    body = render_template("traceability/pin.html", serial=serial, result=result)
+    return _no_store(Response(body, status=status, mimetype="text/html"))
 
 
 @bp.get("/t")
@@ -133,6 +247,7 @@ def gs1resolver():
             "supportedLinkType": [
                 {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "linkType": "gs1:traceability"},
                 {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "linkType": "gs1:pip"},
+                {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "linkType": "gs1:defaultLink"},
             ],
             "shortLinkPrefix": base + "/t/",
             "contact": base,
