@@ -24,7 +24,7 @@ from .hooks import run_login_hooks
 from .models import Bank, Notice, Province, Role, User
 from .permissions import require_roles
 from .units import search_communes
-from .urls import safe_next_url
+from .urls import public_url, safe_next_url
 
 bp = Blueprint("main", __name__)
 LOGIN_LIMIT = "5 per minute;30 per hour"
@@ -82,9 +82,7 @@ def register():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: url_for("main.reset_password", token=token, _external=True)
-        )
+        services.request_password_reset(form.email.data, lambda token: public_url("main.reset_password", token=token))
         db.session.commit()
         flash(_("Nếu e-mail có trong hệ thống, chúng tôi đã gửi liên kết đặt lại mật khẩu."), "info")
         return redirect(url_for("main.login"))
@@ -178,7 +176,7 @@ def cooperative_members():
             services.invite_member(
                 current_user,
                 form.email.data,
-                lambda token: url_for("main.accept_invitation", token=token, _external=True),
+                lambda token: public_url("main.accept_invitation", token=token),
             )
         except DomainError as error:
             flash(error.message, "error")

@@ -15,6 +15,7 @@ from .extensions import api, csrf, db, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
 from .models import User
+from .urls import public_url
 
 
 def _load_user(user_id: str) -> User | None:
@@ -60,7 +61,11 @@ def add_account_link(app: Flask, endpoint: str, label) -> None:
 def _template_globals(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
-        return {"url_rules": app.view_functions, "account_links": app.extensions.get("ocop_account_links", [])}
+        return {
+            "url_rules": app.view_functions,
+            "account_links": app.extensions.get("ocop_account_links", []),
+            "public_url": public_url,
+        }
 
 
 def register_api_blueprint(blueprint) -> None:

@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 
 import qrcode
 import qrcode.image.svg
-from flask import url_for
 
+from marketplace.urls import public_url
 from orders.models import Order
 
 NAPAS_GUID = "A000000727"
@@ -94,7 +94,7 @@ class VietQR:
         return {
             "gateway": self.id,
             "qr_payload": payload_for(order),
-            "qr_image_url": url_for("orders.qr_image", code=order.code, fmt="png", _external=True),
+            "qr_image_url": public_url("orders.qr_image", code=order.code, fmt="png"),
             "bank_bin": cooperative.bank_bin,
             "bank_name": cooperative.bank.short_name if cooperative.bank else "",
             "account_no": cooperative.account_no,
