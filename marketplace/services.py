@@ -400,14 +400,31 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, password: str, full_name: str) -> User:
-    """Create the member's account, or attach an existing buyer account, to the inviting cooperative."""
+def _proves_ownership(user: User, password: str, actor: User | None) -> bool:
+    """True when the browser is signed in as `user` or gives its password (a link alone proves nothing)."""
+    if actor is not None and actor.id == user.id:
+        return True
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def accept_invitation(token: str, password: str, full_name: str, actor: User | None = None) -> User:
+    """Create the member's account, or attach an existing account to the inviting cooperative when its
+    owner is signed in or gives its password."""
     invitation = find_invitation(token)
     user = find_user_by_email(invitation.email)
     if user is None:
         check_password_strength(password)
         user = User(email=invitation.email, password_hash=hash_password(password), full_name=nfc(full_name) or "")
         db.session.add(user)
+    elif not user.active or not _proves_ownership(user, password, actor):
+        raise DomainError(
+            _("E-mail này đã có tài khoản: hãy đăng nhập bằng tài khoản đó hoặc nhập đúng mật khẩu của nó."),
+            code="invalid_credentials",
+            status=401,
+        )
     elif user.role not in (Role.BUYER, Role.COOPERATIVE) or (
         user.cooperative_id not in (None, invitation.cooperative_id)
     ):

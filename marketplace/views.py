@@ -111,7 +111,8 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, form.password.data or "", form.full_name.data)
+            actor = current_user if current_user.is_authenticated else None
+            user = services.accept_invitation(token, form.password.data or "", form.full_name.data, actor)
         except DomainError as error:
             flash(error.message, "error")
         else:
