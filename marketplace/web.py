@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 from . import api as api_module
 from . import errors, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
+from .apiauth import check_token_before_body
 from .cli import register_cli
 from .extensions import api, csrf, db, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> None:
     _template_globals(app)
     app.register_blueprint(views.bp)
     register_api_blueprint(api_module.blp)
+    app.before_request(check_token_before_body)
     _register_security_scheme()
     register_cli(app)
     app.register_blueprint(job_views.bp)
