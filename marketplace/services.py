@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -32,6 +33,7 @@ from .models import (
 from .permissions import ensure_staff_of_commune
 from .text import as_utc, nfc, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
+from .urls import public_url
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -48,8 +50,11 @@ def hash_password(password: str) -> str:
 
 
 def normalise_email(raw: str) -> str:
+    """One spelling per address: NFKC (full-width and other look-alike forms become plain letters),
+    casefolded, then validated; `ｋｈａｃｈ@Demo.vn` and `khach@demo.vn` are the same account."""
+    folded = unicodedata.normalize("NFKC", raw or "").strip().casefold()
     try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+        return validate_email(folded, check_deliverability=False).normalized.casefold()
     except EmailNotValidError as error:
         raise ValidationFailed(_("Địa chỉ e-mail không hợp lệ."), fields={"email": [str(error)]}) from error
 
@@ -63,7 +68,12 @@ def check_password_strength(password: str) -> None:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    """The account of this address, whichever spelling of it is given."""
+    try:
+        email = normalise_email(email)
+    except ValidationFailed:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def record_audit(
@@ -111,14 +121,19 @@ def notify_cooperative(
             queue_mail(member.email, mail_subject, message + (f"\n\n{link}" if link else ""))
 
 
-def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User:
+def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User | None:
+    """A new buyer account; None when the address is taken, after mailing its owner instead (the caller
+    answers both the same way, so registration tells nobody which addresses have accounts)."""
     email = normalise_email(email)
     check_password_strength(password)
-    if find_user_by_email(email):
-        raise Conflict(_("E-mail này đã được đăng ký. Hãy đăng nhập hoặc lấy lại mật khẩu."), code="email_taken")
+    password_hash = hash_password(password)  # also for a taken address, so both answers take as long
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _mail_taken_address(existing)
+        return None
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         full_name=nfc(full_name) or "",
         phone=normalise_phone(phone or "") if phone else None,
         role=Role.BUYER,
@@ -126,6 +141,21 @@ def register_buyer(email: str, password: str, full_name: str, phone: str | None 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _mail_taken_address(user: User) -> None:
+    """Tell an account's owner that someone tried to register their address again."""
+    queue_mail(
+        user.email,
+        _("Có người đăng ký lại e-mail của bạn trên Chợ OCOP"),
+        _(
+            "Chào %(name)s,\n\nAi đó vừa đăng ký tài khoản mới bằng e-mail này, nhưng e-mail đã có tài khoản. "
+            "Nếu là bạn, hãy đăng nhập, hoặc đặt lại mật khẩu tại:\n%(url)s\n\n"
+            "Nếu không phải bạn, hãy bỏ qua thư này; tài khoản của bạn không thay đổi.",
+            name=user.full_name or user.email,
+            url=public_url("main.forgot_password"),
+        ),
+    )
 
 
 def authenticate(email: str, password: str) -> User:

@@ -66,14 +66,19 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_buyer(form.email.data, form.password.data, form.full_name.data, form.phone.data)
+            services.register_buyer(form.email.data, form.password.data, form.full_name.data, form.phone.data)
         except DomainError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Chào mừng bạn đến Chợ OCOP!"), "success")
-            return redirect(url_for("catalog.home"))
+            flash(
+                _(
+                    "Nếu địa chỉ này chưa có tài khoản, tài khoản của bạn đã được tạo: mời bạn đăng nhập. "
+                    "Nếu đã có, chúng tôi đã gửi thư hướng dẫn tới địa chỉ đó."
+                ),
+                "success",
+            )
+            return redirect(url_for("main.login"))
     return render_template("marketplace/register.html", form=form)
 
 
