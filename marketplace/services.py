@@ -27,6 +27,7 @@ from .models import (
     CoopRole,
     Invitation,
     Notice,
+    RememberToken,
     Role,
     User,
 )
@@ -39,6 +40,7 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
 RESET_MAX_AGE_SECONDS = 2 * 3600
 INVITATION_DAYS = 7
+REMEMBER_DAYS = 30
 # Verified against when the e-mail is unknown, so a login costs the same whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("ocop-dummy-password")
 COMMUNE_CACHE_SECONDS = 600
@@ -218,7 +220,38 @@ def change_role(actor: User, user: User, role: Role, *, commune_code: int | None
     if role != Role.COOPERATIVE:
         user.cooperative_id, user.cooperative_role = None, None
     db.session.flush()
+    end_all_sessions(user)
     record_audit(actor, "user.role_changed", "user", user.id, commune_code=commune_code, before=before, after=str(role))
+
+
+def end_all_sessions(user: User) -> None:
+    """Every browser signed in as this user is signed out, every remember-me cookie stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    for row in db.session.scalars(select(RememberToken).where(RememberToken.user_id == user.id)):
+        db.session.delete(row)
+    db.session.flush()
+
+
+def issue_remember_token(user: User) -> str:
+    """A new remember-me token for this browser; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=REMEMBER_DAYS)
+    db.session.add(RememberToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires_at))
+    db.session.flush()
+    return token
+
+
+def use_remember_token(token: str) -> tuple[User, str] | None:
+    """The user behind an unexpired remember-me token and the token replacing it (each is used once)."""
+    row = db.session.scalar(select(RememberToken).where(RememberToken.token_hash == _token_digest(token)))
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    db.session.delete(row)
+    db.session.flush()
+    if user is None or not user.active or as_utc(row.expires_at) < utcnow():
+        return None
+    return user, issue_remember_token(user)
 
 
 # --- password reset -------------------------------------------------------------------------------
@@ -263,6 +296,7 @@ def reset_password(token: str, new_password: str) -> User:
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
     revoke_all_tokens(user)
+    end_all_sessions(user)
     return user
 
 

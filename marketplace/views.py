@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from . import services
+from . import services, sessions
 from .errors import DomainError
 from .extensions import db, limiter
 from .forms import (
@@ -40,8 +40,10 @@ def login():
         except DomainError as error:
             flash(error.message, "error")
         else:
+            if form.remember.data:
+                sessions.remember(user)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            login_user(user)
             session["locale"] = user.locale
             _merge_guest_state(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
@@ -55,6 +57,11 @@ def _merge_guest_state(user: User) -> None:
 
 @bp.post("/logout")
 def logout():
+    """Signs this account out everywhere: every session and remember-me cookie of it ends."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user)
+        db.session.commit()
+    sessions.forget()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("catalog.home"))
