@@ -8,7 +8,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import errors, sessions, views
+from . import audit_labels, errors, sessions, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
 from .apiauth import check_token_before_body
 from .cli import register_cli
@@ -63,6 +63,7 @@ def _template_globals(app: Flask) -> None:
             "url_rules": app.view_functions,
             "account_links": app.extensions.get("ocop_account_links", []),
             "public_url": public_url,
+            "audit": audit_labels,
         }
 
 
