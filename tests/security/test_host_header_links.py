@@ -7,7 +7,8 @@ from pathlib import Path
 
 from marketplace.extensions import db
 from marketplace.models import Role
-from tests.factories import login, make_user, sent_mails
+from tests.factories import login, make_product, make_user, sent_mails
+from tests.factories.orders import bearer, checkout_body
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,3 +52,19 @@ def test_no_code_builds_links_from_the_request_host():
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+def test_order_mails_link_to_the_public_base_url(app, client):
+    """The seller's new-order mail carries the order's link: absolute, on PUBLIC_BASE_URL, even when the
+    order was placed through a request with a spoofed Host."""
+    seller = make_user(Role.COOPERATIVE, email="ban@example.vn")
+    product = make_product(seller.cooperative)
+    buyer = make_user(email="mua@example.vn")
+    db.session.commit()
+    headers = bearer(buyer)
+    db.session.commit()
+    client.environ_base["HTTP_HOST"] = "evil.example"
+    response = client.post("/api/v1/checkout", json=checkout_body({product.id: 1}), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    [mail] = [m for m in sent_mails(app) if m["to"] == "ban@example.vn"]
+    assert "https://ocop.test/cooperative/orders/" in mail["body"] and "evil.example" not in mail["body"]
