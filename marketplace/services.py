@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 
 from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from .extensions import db
@@ -233,7 +233,10 @@ def end_all_sessions(user: User) -> None:
 
 
 def issue_remember_token(user: User) -> str:
-    """A new remember-me token for this browser; only its hash is stored."""
+    """A new remember-me token for this browser; only its hash is stored (the user's expired ones go)."""
+    db.session.execute(
+        delete(RememberToken).where(RememberToken.user_id == user.id, RememberToken.expires_at < utcnow())
+    )
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=REMEMBER_DAYS)
     db.session.add(RememberToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires_at))
