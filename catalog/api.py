@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, request, url_for
+from flask import request
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -14,6 +14,7 @@ from marketplace.apidoc import api_errors, page_of
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Province, Role
+from marketplace.urls import public_url
 
 from . import services
 from .images import media_url, original_path, read_upload
@@ -125,7 +126,7 @@ def item(product: Product) -> dict:
         "cooperative": {"slug": product.cooperative.slug, "name": product.cooperative.name},
         "commune": commune.name,
         "province": commune.province.name,
-        "url": current_app.config["PUBLIC_BASE_URL"] + url_for("catalog.product", slug=product.slug),
+        "url": public_url("catalog.product", slug=product.slug),
     }
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +22,7 @@ from marketplace.models import Cooperative, User
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
 from marketplace.services import notify_cooperative, record_audit, unique_slug
 from marketplace.text import clean_text, fold, utcnow
+from marketplace.urls import public_url
 
 from . import images as photos
 from . import signals
@@ -425,14 +425,8 @@ def _pending_removals(product: Product) -> list[int]:
 # --- review workflow ------------------------------------------------------------------------------
 
 
-def public_link(endpoint: str, **values) -> str:
-    """Absolute link for mails and notices, also outside a request (tasks)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["PUBLIC_BASE_URL"] + path
-
-
 def _notify(product: Product, message: str, subject: str) -> None:
-    link = public_link("catalog.edit_product", product_id=product.id)
+    link = public_url("catalog.edit_product", product_id=product.id)
     notify_cooperative(product.cooperative_id, "product_review", message, link=link, mail_subject=subject)
 
 
@@ -630,7 +624,7 @@ def warn_expiring_certificates(today: date | None = None) -> int:
                 name=product.name,
                 day=certificate.expires_on.strftime("%d/%m/%Y"),
             ),
-            link=public_link("catalog.edit_product", product_id=product.id),
+            link=public_url("catalog.edit_product", product_id=product.id),
             mail_subject=_("Chứng nhận OCOP sắp hết hạn"),
         )
         certificate.expiry_warned_on = today

@@ -71,7 +71,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "ORDER_PAYMENT_TTL_HOURS": int(_env("ORDER_PAYMENT_TTL_HOURS", "24")),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # shared by every worker process: Redis when configured, else one SQLite file (marketplace.ratelimit_store)
+        "RATELIMIT_STORAGE_URI": redis_url or f"ocop-sqlite://{instance / 'ratelimits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "REDIS_URL": redis_url,
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024))),

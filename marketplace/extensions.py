@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, orm
 
+from . import ratelimit_store as _ratelimit_store  # noqa: F401 — registers the ocop-sqlite:// limits storage
 from .apidoc import ApiErrorSchema
 
 NAMING_CONVENTION = {

@@ -156,9 +156,14 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # bumped by logout, a password reset and a role change: every session and remember-me token ends
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     cooperative: Mapped[Cooperative | None] = relationship(back_populates="members", foreign_keys=[cooperative_id])
     commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_code])
+
+    def get_id(self) -> str:  # Flask-Login: the session carries the version it was opened with
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -193,6 +198,17 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     user: Mapped[User] = relationship()
+
+
+class RememberToken(db.Model):
+    """A remember-me cookie: random, only its SHA-256 stored, replaced by a new one each time it is used."""
+
+    __tablename__ = "remember_tokens"
+    id: Mapped[IntId]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class Invitation(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -12,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 
 from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from .extensions import db
@@ -26,17 +27,20 @@ from .models import (
     CoopRole,
     Invitation,
     Notice,
+    RememberToken,
     Role,
     User,
 )
 from .permissions import ensure_staff_of_commune
 from .text import as_utc, clean_text, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
+from .urls import public_url
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
 RESET_MAX_AGE_SECONDS = 2 * 3600
 INVITATION_DAYS = 7
+REMEMBER_DAYS = 30
 # Verified against when the e-mail is unknown, so a login costs the same whether or not the account exists.
 _DUMMY_HASH = _hasher.hash("ocop-dummy-password")
 COMMUNE_CACHE_SECONDS = 600
@@ -48,8 +52,11 @@ def hash_password(password: str) -> str:
 
 
 def normalise_email(raw: str) -> str:
+    """One spelling per address: NFKC (full-width and other look-alike forms become plain letters),
+    casefolded, then validated; `ｋｈａｃｈ@Demo.vn` and `khach@demo.vn` are the same account."""
+    folded = unicodedata.normalize("NFKC", raw or "").strip().casefold()
     try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+        return validate_email(folded, check_deliverability=False).normalized.casefold()
     except EmailNotValidError as error:
         raise ValidationFailed(_("Địa chỉ e-mail không hợp lệ."), fields={"email": [str(error)]}) from error
 
@@ -63,7 +70,12 @@ def check_password_strength(password: str) -> None:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    """The account of this address, whichever spelling of it is given."""
+    try:
+        email = normalise_email(email)
+    except ValidationFailed:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def record_audit(
@@ -111,14 +123,19 @@ def notify_cooperative(
             queue_mail(member.email, mail_subject, message + (f"\n\n{link}" if link else ""))
 
 
-def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User:
+def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User | None:
+    """A new buyer account; None when the address is taken, after mailing its owner instead (the caller
+    answers both the same way, so registration tells nobody which addresses have accounts)."""
     email = normalise_email(email)
     check_password_strength(password)
-    if find_user_by_email(email):
-        raise Conflict(_("E-mail này đã được đăng ký. Hãy đăng nhập hoặc lấy lại mật khẩu."), code="email_taken")
+    password_hash = hash_password(password)  # also for a taken address, so both answers take as long
+    existing = find_user_by_email(email)
+    if existing is not None:
+        _mail_taken_address(existing)
+        return None
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         full_name=clean_text(full_name) or "",
         phone=normalise_phone(phone or "") if phone else None,
         role=Role.BUYER,
@@ -126,6 +143,21 @@ def register_buyer(email: str, password: str, full_name: str, phone: str | None 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _mail_taken_address(user: User) -> None:
+    """Tell an account's owner that someone tried to register their address again."""
+    queue_mail(
+        user.email,
+        _("Có người đăng ký lại e-mail của bạn trên Chợ OCOP"),
+        _(
+            "Chào %(name)s,\n\nAi đó vừa đăng ký tài khoản mới bằng e-mail này, nhưng e-mail đã có tài khoản. "
+            "Nếu là bạn, hãy đăng nhập, hoặc đặt lại mật khẩu tại:\n%(url)s\n\n"
+            "Nếu không phải bạn, hãy bỏ qua thư này; tài khoản của bạn không thay đổi.",
+            name=user.full_name or user.email,
+            url=public_url("main.forgot_password"),
+        ),
+    )
 
 
 def authenticate(email: str, password: str) -> User:
@@ -188,7 +220,41 @@ def change_role(actor: User, user: User, role: Role, *, commune_code: int | None
     if role != Role.COOPERATIVE:
         user.cooperative_id, user.cooperative_role = None, None
     db.session.flush()
+    end_all_sessions(user)
     record_audit(actor, "user.role_changed", "user", user.id, commune_code=commune_code, before=before, after=str(role))
+
+
+def end_all_sessions(user: User) -> None:
+    """Every browser signed in as this user is signed out, every remember-me cookie stops working."""
+    user.session_version = (user.session_version or 1) + 1
+    for row in db.session.scalars(select(RememberToken).where(RememberToken.user_id == user.id)):
+        db.session.delete(row)
+    db.session.flush()
+
+
+def issue_remember_token(user: User) -> str:
+    """A new remember-me token for this browser; only its hash is stored (the user's expired ones go)."""
+    db.session.execute(
+        delete(RememberToken).where(RememberToken.user_id == user.id, RememberToken.expires_at < utcnow())
+    )
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=REMEMBER_DAYS)
+    db.session.add(RememberToken(user_id=user.id, token_hash=_token_digest(token), expires_at=expires_at))
+    db.session.flush()
+    return token
+
+
+def use_remember_token(token: str) -> tuple[User, str] | None:
+    """The user behind an unexpired remember-me token and the token replacing it (each is used once)."""
+    row = db.session.scalar(select(RememberToken).where(RememberToken.token_hash == _token_digest(token)))
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    db.session.delete(row)
+    db.session.flush()
+    if user is None or not user.active or as_utc(row.expires_at) < utcnow():
+        return None
+    return user, issue_remember_token(user)
 
 
 # --- password reset -------------------------------------------------------------------------------
@@ -233,6 +299,7 @@ def reset_password(token: str, new_password: str) -> User:
     check_password_strength(new_password)
     user.password_hash = hash_password(new_password)
     revoke_all_tokens(user)
+    end_all_sessions(user)
     return user
 
 
@@ -400,8 +467,19 @@ def find_invitation(token: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(token: str, password: str, full_name: str) -> User:
-    """Create the member's account, or attach an existing buyer account, to the inviting cooperative."""
+def _proves_ownership(user: User, password: str, actor: User | None) -> bool:
+    """True when the browser is signed in as `user` or gives its password (a link alone proves nothing)."""
+    if actor is not None and actor.id == user.id:
+        return True
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def accept_invitation(token: str, password: str, full_name: str, actor: User | None = None) -> User:
+    """Create the member's account, or attach an existing account to the inviting cooperative when its
+    owner is signed in or gives its password."""
     invitation = find_invitation(token)
     user = find_user_by_email(invitation.email)
     if user is None:
@@ -410,6 +488,12 @@ def accept_invitation(token: str, password: str, full_name: str) -> User:
             email=invitation.email, password_hash=hash_password(password), full_name=clean_text(full_name) or ""
         )
         db.session.add(user)
+    elif not user.active or not _proves_ownership(user, password, actor):
+        raise DomainError(
+            _("E-mail này đã có tài khoản: hãy đăng nhập bằng tài khoản đó hoặc nhập đúng mật khẩu của nó."),
+            code="invalid_credentials",
+            status=401,
+        )
     elif user.role not in (Role.BUYER, Role.COOPERATIVE) or (
         user.cooperative_id not in (None, invitation.cooperative_id)
     ):

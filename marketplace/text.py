@@ -113,13 +113,13 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime("%H:%M %d/%m/%Y")
 
 
-_MOBILE = re.compile(r"^(?:\+?84|0)(\d{9})$")
+_MOBILE = re.compile(r"^(?:\+?84|0)([0-9]{9})$")
 KNOWN_MOBILE_PREFIXES = ("3", "5", "7", "8", "9")
 
 
 def normalise_phone(value: str) -> str | None:
     """Return a Vietnamese mobile number as 0xxxxxxxxx, or None when it is not one."""
-    digits = re.sub(r"[\s.\-()]", "", value or "")
+    digits = re.sub(r"[\s.\-()]", "", unicodedata.normalize("NFKC", value or ""))
     match = _MOBILE.match(digits)
     if not match:
         return None

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from . import services
+from . import services, sessions
 from .errors import DomainError
 from .extensions import db, limiter
 from .forms import (
@@ -24,7 +24,7 @@ from .hooks import run_login_hooks
 from .models import Bank, Notice, Province, Role, User
 from .permissions import require_roles
 from .units import search_communes
-from .urls import safe_next_url
+from .urls import public_url, safe_next_url
 
 bp = Blueprint("main", __name__)
 LOGIN_LIMIT = "5 per minute;30 per hour"
@@ -40,8 +40,10 @@ def login():
         except DomainError as error:
             flash(error.message, "error")
         else:
+            if form.remember.data:
+                sessions.remember(user)
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            login_user(user)
             session["locale"] = user.locale
             _merge_guest_state(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
@@ -55,6 +57,11 @@ def _merge_guest_state(user: User) -> None:
 
 @bp.post("/logout")
 def logout():
+    """Signs this account out everywhere: every session and remember-me cookie of it ends."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user)
+        db.session.commit()
+    sessions.forget()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("catalog.home"))
@@ -66,14 +73,19 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_buyer(form.email.data, form.password.data, form.full_name.data, form.phone.data)
+            services.register_buyer(form.email.data, form.password.data, form.full_name.data, form.phone.data)
         except DomainError as error:
             flash(error.message, "error")
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Chào mừng bạn đến Chợ OCOP!"), "success")
-            return redirect(url_for("catalog.home"))
+            flash(
+                _(
+                    "Nếu địa chỉ này chưa có tài khoản, tài khoản của bạn đã được tạo: mời bạn đăng nhập. "
+                    "Nếu đã có, chúng tôi đã gửi thư hướng dẫn tới địa chỉ đó."
+                ),
+                "success",
+            )
+            return redirect(url_for("main.login"))
     return render_template("marketplace/register.html", form=form)
 
 
@@ -82,9 +94,7 @@ def register():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(
-            form.email.data, lambda token: url_for("main.reset_password", token=token, _external=True)
-        )
+        services.request_password_reset(form.email.data, lambda token: public_url("main.reset_password", token=token))
         db.session.commit()
         flash(_("Nếu e-mail có trong hệ thống, chúng tôi đã gửi liên kết đặt lại mật khẩu."), "info")
         return redirect(url_for("main.login"))
@@ -113,7 +123,8 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(token, form.password.data or "", form.full_name.data)
+            actor = current_user if current_user.is_authenticated else None
+            user = services.accept_invitation(token, form.password.data or "", form.full_name.data, actor)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -178,7 +189,7 @@ def cooperative_members():
             services.invite_member(
                 current_user,
                 form.email.data,
-                lambda token: url_for("main.accept_invitation", token=token, _external=True),
+                lambda token: public_url("main.accept_invitation", token=token),
             )
         except DomainError as error:
             flash(error.message, "error")

@@ -8,17 +8,14 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import errors, views
+from . import audit_labels, errors, sessions, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
+from .apiauth import check_token_before_body
 from .cli import register_cli
-from .extensions import api, csrf, db, login_manager
+from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
-from .models import User
-
-
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+from .urls import public_url
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -40,7 +37,9 @@ def _register_login(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(sessions.load_user)
+    login_manager.request_loader(sessions.load_user_from_remember_cookie)
+    sessions.init_app(app)
 
 
 def _register_media(app: Flask) -> None:
@@ -60,7 +59,12 @@ def add_account_link(app: Flask, endpoint: str, label) -> None:
 def _template_globals(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict:
-        return {"url_rules": app.view_functions, "account_links": app.extensions.get("ocop_account_links", [])}
+        return {
+            "url_rules": app.view_functions,
+            "account_links": app.extensions.get("ocop_account_links", []),
+            "public_url": public_url,
+            "audit": audit_labels,
+        }
 
 
 def register_api_blueprint(blueprint) -> None:
@@ -81,6 +85,7 @@ def init_app(app: Flask) -> None:
     _template_globals(app)
     app.register_blueprint(views.bp)
     register_api_blueprint(api_module.blp)
+    app.before_request(check_token_before_body)
     _register_security_scheme()
     register_cli(app)
     app.register_blueprint(job_views.bp)

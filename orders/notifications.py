@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import has_request_context, url_for
 from flask_babel import gettext as _
 
 from marketplace.mail import queue_mail
 from marketplace.services import notify, notify_cooperative
 from marketplace.text import format_vnd
+from marketplace.urls import public_url
 
 from .states import status_label
 
@@ -18,9 +18,8 @@ if TYPE_CHECKING:
 
 
 def _link(endpoint: str, order: Order) -> str:
-    if has_request_context():
-        return url_for(endpoint, code=order.code)
-    return f"/orders/{order.code}" if endpoint == "orders.detail" else f"/cooperative/orders/{order.code}"
+    """Absolute, on PUBLIC_BASE_URL (the seller's mail carries it), also outside a request."""
+    return public_url(endpoint, code=order.code)
 
 
 def order_placed(order: Order) -> None:

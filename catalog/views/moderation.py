@@ -14,6 +14,7 @@ from marketplace.errors import Conflict, DomainError, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
+from marketplace.services import record_audit
 from marketplace.text import clean_text
 
 bp = Blueprint("moderation", __name__, url_prefix="/commune/review")
@@ -134,7 +135,10 @@ def add_reason():
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("moderation.queue"))
-    db.session.add(ReasonText(text=text, commune_code=current_user.commune_code))
+    reason = ReasonText(text=text, commune_code=current_user.commune_code)
+    db.session.add(reason)
+    db.session.flush()
+    record_audit(current_user, "reason.added", "reason_text", reason.id, commune_code=reason.commune_code, text=text)
     db.session.commit()
     flash(_("Đã thêm lý do mẫu."), "success")
     return redirect(url_for("moderation.queue"))

@@ -23,6 +23,7 @@ from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.models import Commune, Cooperative, Province
+from marketplace.urls import public_url
 
 from .blueprint import bp
 
@@ -204,7 +205,7 @@ def product(slug: str):
         "catalog/product.html",
         product=found,
         certificate_state=certificate_state(found),
-        canonical=current_app.config["PUBLIC_BASE_URL"] + url_for("catalog.product", slug=found.slug),
+        canonical=public_url("catalog.product", slug=found.slug),
     )
 
 

@@ -9,13 +9,14 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import Request, current_app, jsonify, url_for
+from flask import Request, current_app, jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
+from marketplace.urls import public_url
 from orders import reconcile, services
 from orders.cart import CartGroup
 from orders.models import Order, Payment, PaymentStatus
@@ -144,7 +145,7 @@ class VietQR(Gateway):
         return {
             "gateway": self.id,
             "qr_payload": payload_for(order),
-            "qr_image_url": url_for("orders.qr_image", code=order.code, fmt="png", _external=True),
+            "qr_image_url": public_url("orders.qr_image", code=order.code, fmt="png"),
             "bank_bin": cooperative.bank_bin,
             "bank_name": cooperative.bank.short_name if cooperative.bank else "",
             "account_no": cooperative.account_no,

@@ -161,11 +161,11 @@ def test_audit_log_filters_and_pages(client, admin):
     first = client.get("/admin/audit").get_data(as_text=True)
     assert "59 mục" in first and "Trang 1 / 2" in first  # with the two user.created entries
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
-    assert "<code>payment.matched_by_hand<" in second and "250000" in second
+    assert "Ghép tay giao dịch chuyển khoản" in second and "250000" in second
     past_the_end = client.get("/admin/audit?page=99999999999999999999").get_data(as_text=True)
-    assert "Trang 2 / 2" in past_the_end and "<code>payment.matched_by_hand<" in past_the_end
+    assert "Trang 2 / 2" in past_the_end and "Ghép tay giao dịch chuyển khoản" in past_the_end
     by_action = client.get("/admin/audit?action=user.role_changed").get_data(as_text=True)
-    assert ">1 mục<" in by_action and "user.role_changed" in by_action
+    assert ">1 mục<" in by_action and "Đổi vai trò tài khoản" in by_action
     assert ">3 mục<" in client.get("/admin/audit?action=user").get_data(as_text=True)  # user.* actions
     by_actor = client.get("/admin/audit?actor=hoa").get_data(as_text=True)
     assert ">55 mục<" in by_actor
@@ -173,6 +173,6 @@ def test_audit_log_filters_and_pages(client, admin):
     assert ">1 mục<" in by_commune
     since = (utcnow() - timedelta(days=10)).date().isoformat()
     recent = client.get(f"/admin/audit?from={since}").get_data(as_text=True)
-    assert ">58 mục<" in recent and "<code>payment.matched_by_hand<" not in recent
+    assert ">58 mục<" in recent and "Ghép tay giao dịch chuyển khoản</td>" not in recent
     assert client.get("/admin/audit?from=hôm-qua").status_code == 400
     assert client.get("/admin/audit?commune=abc").status_code == 400

@@ -105,7 +105,9 @@ def test_malformed_json_is_a_json_4xx(client, shop, url):
     with nothing_changes():
         for body in ('{"items": [', "null", "[1, 2]", '"text"', "\xff\xfe", "{" * 5000):
             response = client.post(url, data=body.encode("latin-1"), headers=headers)
-            assert response.status_code in (400, 422), (body[:20], response.get_data(as_text=True)[:300])
+            # a seller may not reject products: 403 comes before the body is read (tests/security)
+            expected = (403,) if url.endswith("/reject") else (400, 422)
+            assert response.status_code in expected, (body[:20], response.get_data(as_text=True)[:300])
             json_error(response, response.status_code)
 
 
