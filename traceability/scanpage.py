@@ -254,9 +254,10 @@ def _per_minute(count: int) -> RateLimitItemPerMinute:
 
 
 def scan_allowed(remote_addr: str | None) -> bool:
-    """Take one of the client's `SCAN_RATE_LIMIT` scans per minute (0 turns the limit off); False when none left."""
+    """Take one of the client's `SCAN_RATE_LIMIT` scans per minute (0, or rate limits switched off with
+    `RATELIMIT_ENABLED`, turns it off); False when none left."""
     per_minute = int(current_app.config.get("SCAN_RATE_LIMIT", 60))
-    if per_minute <= 0:
+    if per_minute <= 0 or not limiter.enabled:
         return True
     return limiter.limiter.hit(_per_minute(per_minute), "scan", remote_addr or "")
 

@@ -161,8 +161,10 @@ def new_context(browser, live_site) -> Iterator:
     """Factory for extra browser contexts (a second person, or a browser with JavaScript off)."""
     contexts: list[BrowserContext] = []
 
-    def make(phone: bool = True, javascript: bool = True) -> BrowserContext:
+    def make(phone: bool = True, javascript: bool = True, user_agent: str | None = None) -> BrowserContext:
         options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+        if user_agent:
+            options["user_agent"] = user_agent
         context = browser.new_context(base_url=live_site.url, locale="vi-VN", java_script_enabled=javascript, **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
