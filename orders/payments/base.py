@@ -13,7 +13,7 @@ from flask import Flask, Request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from marketplace.errors import ValidationFailed
+from marketplace.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from flask_babel import LazyString
@@ -107,7 +107,8 @@ class Gateway:
         return {}
 
     def handle_notification(self, request: Request) -> Response:
-        raise NotImplementedError(f"{self.id} takes no notifications")
+        """A gateway without a `notification_path` receives nothing: its callbacks are not found."""
+        raise NotFound(_("Không có cổng thanh toán nào nhận thông báo ở địa chỉ này."))
 
 
 def refused(message: str) -> ValidationFailed:

@@ -18,13 +18,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from flask import Flask, Request, current_app, url_for
+from flask import Flask, Request, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from marketplace.errors import DomainError
 from marketplace.text import format_vnd
+from marketplace.urls import public_url
 from orders import notifications, reconcile, services
 from orders.cart import CartGroup
 from orders.models import AttemptStatus, Order, Payment, PaymentAttempt, PaymentStatus
@@ -81,10 +82,6 @@ def _setting(name: str) -> str:
     return current_app.config.get(name) or ""
 
 
-def _public_url(endpoint: str, **values: Any) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
-
-
 def _whole_number(value: Any) -> int:
     try:
         return int(str(value))
@@ -130,8 +127,8 @@ class MoMo(Gateway):
         body = {
             "partnerCode": _setting("MOMO_PARTNER_CODE"),
             "requestType": "captureWallet",
-            "ipnUrl": _public_url("order_webhooks.notification", path=self.notification_path),
-            "redirectUrl": _public_url("orders.pay", code=order.code),
+            "ipnUrl": public_url("order_webhooks.notification", path=self.notification_path),
+            "redirectUrl": public_url("orders.pay", code=order.code),
             "orderId": f"{order.code}-{secrets.token_hex(4)}",  # MoMo takes each orderId once; a retry needs a new one
             "amount": order.due_vnd,
             "lang": "vi",
