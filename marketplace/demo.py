@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .banks import load_banks
 from .extensions import db
-from .models import Cooperative, CooperativeKind, CoopRole, Role, User
+from .models import Cooperative, CooperativeKind, CooperativeStatus, CoopRole, Role, User
 from .services import create_cooperative, create_user, find_user_by_email
 from .units import load_units, units_loaded
 
@@ -115,7 +115,7 @@ def _seed_core() -> dict[str, int]:
                 account_holder=spec.name,
                 slug=spec.slug,
             )
-            cooperative.kind, cooperative.verified = spec.kind, True
+            cooperative.kind, cooperative.status = spec.kind, CooperativeStatus.VERIFIED
             added += 1
     users = 0
     main_coop = demo_cooperative()

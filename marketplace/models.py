@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -97,10 +98,20 @@ class Bank(db.Model):
 
 
 class CooperativeKind(enum.StrEnum):
-    HTX = "htx"
-    TO_HOP_TAC = "to_hop_tac"
-    HO_SAN_XUAT = "ho_san_xuat"
-    DOANH_NGHIEP = "doanh_nghiep"
+    """The four kinds of OCOP subject (the API's `kind`)."""
+
+    HTX = "htx"  # hợp tác xã
+    TO_HOP_TAC = "tht"  # tổ hợp tác
+    HO_KINH_DOANH = "hkd"  # hộ kinh doanh
+    DOANH_NGHIEP = "dn"  # doanh nghiệp
+
+
+class CooperativeStatus(enum.StrEnum):
+    """A seller's standing with its commune: only a verified seller sells, appears publicly or is paid."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
 
 
 class Cooperative(db.Model):
@@ -120,7 +131,15 @@ class Cooperative(db.Model):
     bank_bin: Mapped[str | None] = mapped_column(ForeignKey("banks.bin"))
     account_no: Mapped[str | None] = mapped_column(String(19))
     account_holder: Mapped[str | None] = mapped_column(String(120))
-    verified: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[CooperativeStatus] = mapped_column(
+        str_enum(CooperativeStatus, "cooperative_status"), default=CooperativeStatus.PENDING, index=True
+    )
+    registration_no: Mapped[str | None] = mapped_column(String(20))  # 10 or 13 digits, or 10 digits + "-NNN"
+    representative: Mapped[str] = mapped_column(String(120), default="")
+    registration_doc_path: Mapped[str | None] = mapped_column(String(300))  # photo of the registration certificate
+    ocop_doc_path: Mapped[str | None] = mapped_column(String(300))  # photo of the OCOP certificate
+    submitted_at: Mapped[datetime | None]  # when the application was (re)submitted to the commune
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
     shipping_flat_vnd: Mapped[int] = mapped_column(BigInteger, default=30000)
@@ -130,6 +149,16 @@ class Cooperative(db.Model):
     commune: Mapped[Commune] = relationship()
     bank: Mapped[Bank | None] = relationship()
     members: Mapped[list[User]] = relationship(back_populates="cooperative", foreign_keys="User.cooperative_id")
+
+    @hybrid_property
+    def verified(self) -> bool:
+        """Verified by its commune: may submit products, appear publicly, take orders and be paid."""
+        return self.status == CooperativeStatus.VERIFIED
+
+    @verified.inplace.expression
+    @classmethod
+    def _verified_expression(cls):
+        return cls.status == CooperativeStatus.VERIFIED
 
     __table_args__ = (
         non_negative("shipping_flat_vnd", "shipping_flat"),

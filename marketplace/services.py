@@ -24,6 +24,7 @@ from .models import (
     Bank,
     Commune,
     Cooperative,
+    CooperativeStatus,
     CoopRole,
     Invitation,
     Notice,
@@ -421,7 +422,7 @@ def set_bank_account(
 
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
     ensure_staff_of_commune(actor, cooperative.commune_code)
-    cooperative.verified = verified
+    cooperative.status = CooperativeStatus.VERIFIED if verified else CooperativeStatus.PENDING
     cooperative.verified_at = utcnow() if verified else None
     cooperative.verified_by_id = actor.id if verified else None
     record_audit(

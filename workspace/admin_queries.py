@@ -159,9 +159,9 @@ def cooperatives_for_admin(status: str, province_code: int | None, q: str, limit
         .limit(limit)
     )
     if status == "waiting":
-        query = query.where(Cooperative.verified.is_(False))
+        query = query.where(~Cooperative.verified)
     elif status == "verified":
-        query = query.where(Cooperative.verified.is_(True))
+        query = query.where(Cooperative.verified)
     if province_code:
         query = query.where(Commune.province_code == province_code)
     if q:

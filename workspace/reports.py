@@ -37,7 +37,7 @@ def kind_labels() -> dict[CooperativeKind, str]:
     return {
         CooperativeKind.HTX: _("Hợp tác xã"),
         CooperativeKind.TO_HOP_TAC: _("Tổ hợp tác"),
-        CooperativeKind.HO_SAN_XUAT: _("Hộ sản xuất"),
+        CooperativeKind.HO_KINH_DOANH: _("Hộ kinh doanh"),
         CooperativeKind.DOANH_NGHIEP: _("Doanh nghiệp"),
     }
 

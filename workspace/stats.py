@@ -93,7 +93,7 @@ def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
     return list(
         db.session.scalars(
             select(Cooperative)
-            .where(scope.where(Cooperative.commune_code), Cooperative.verified.is_(False))
+            .where(scope.where(Cooperative.commune_code), ~Cooperative.verified)
             .order_by(Cooperative.created_at, Cooperative.id)
             .limit(limit)
         )

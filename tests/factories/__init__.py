@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.models import Cooperative, CoopRole, Role, User
+from marketplace.models import Cooperative, CooperativeStatus, CoopRole, Role, User
 from marketplace.services import create_cooperative, create_user
 from marketplace.text import fold, utcnow
 
@@ -30,7 +30,10 @@ def make_cooperative(**overrides) -> Cooperative:
         "account_holder": "HTX NAM MEO",
     }
     fields.update(overrides)
-    return create_cooperative(fields.pop("name"), fields.pop("commune_code"), **fields)
+    status = fields.pop("status", CooperativeStatus.VERIFIED)  # most tests sell; onboarding tests ask for pending
+    cooperative = create_cooperative(fields.pop("name"), fields.pop("commune_code"), **fields)
+    cooperative.status = status
+    return cooperative
 
 
 def make_user(role: Role = Role.BUYER, **overrides) -> User:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.admin.settings import get_int_setting, get_setting
 from marketplace.extensions import db
-from marketplace.models import AuditLog, Bank, Cooperative, Role
+from marketplace.models import AuditLog, Bank, Cooperative, CooperativeStatus, Role
 from marketplace.services import record_audit
 from marketplace.text import utcnow
 from tests.factories import MUONG_LAT, VAN_SON, login, make_cooperative, make_user
@@ -137,7 +137,7 @@ def test_site_settings_are_validated_saved_and_audited(client, admin):
 
 
 def test_admin_verifies_any_cooperative(client, admin):
-    cooperative = make_cooperative(name="HTX Chè Mường Lát", commune_code=MUONG_LAT)
+    cooperative = make_cooperative(name="HTX Chè Mường Lát", commune_code=MUONG_LAT, status=CooperativeStatus.PENDING)
     db.session.commit()
     login(client, admin)
     assert "HTX Chè Mường Lát" in client.get("/admin/cooperatives?status=waiting").get_data(as_text=True)

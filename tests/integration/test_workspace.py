@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.models import AuditLog, Cooperative, Role
+from marketplace.models import AuditLog, Cooperative, CooperativeStatus, Role
 from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, login, make_cooperative, make_product, make_user
 from workspace.scope import today_vn
 
@@ -22,11 +22,11 @@ THANH_HOA = 38
 def commune_data(app):
     """Two cooperatives in Xã Triệu Sơn (one waiting for verification), one in Mường Lát, one in Phú Thọ."""
     today = today_vn()
+    pending = CooperativeStatus.PENDING
     main = make_cooperative(name="Hợp tác xã Nấm mèo Vạn Sơn", commune_code=VAN_SON)
-    main.verified = True
-    waiting = make_cooperative(name="Tổ hợp tác Mật ong Đồng Thắng", commune_code=VAN_SON)
-    other = make_cooperative(name="HTX Chè Mường Lát", commune_code=MUONG_LAT)
-    far = make_cooperative(name="HTX Chuối Viba", commune_code=LIEN_SON)
+    waiting = make_cooperative(name="Tổ hợp tác Mật ong Đồng Thắng", commune_code=VAN_SON, status=pending)
+    other = make_cooperative(name="HTX Chè Mường Lát", commune_code=MUONG_LAT, status=pending)
+    far = make_cooperative(name="HTX Chuối Viba", commune_code=LIEN_SON, status=pending)
     make_product(main, name="Nấm mèo khô 500 g", ocop_stars=4, price_vnd=120_000)
     make_product(main, name="Nấm mèo thái sợi", ocop_stars=3)
     make_product(main, name="Mộc nhĩ đen", status=ProductStatus.PENDING_REVIEW, published_at=None)
@@ -123,7 +123,7 @@ def test_verify_button_verifies_and_is_audited(client, commune_data):
 
 
 def test_verify_needs_csrf_and_the_right_commune(client, commune_data):
-    other = make_cooperative(name="HTX Mường Lát chờ", commune_code=MUONG_LAT)
+    other = make_cooperative(name="HTX Mường Lát chờ", commune_code=MUONG_LAT, status=CooperativeStatus.PENDING)
     db.session.commit()
     login(client, commune_data["staff"])
     assert client.post(f"/commune/cooperatives/{commune_data['waiting'].id}/verify").status_code == 400

@@ -221,7 +221,7 @@ def _generate(n: int, rng: random.Random) -> None:
     ]
     now = utcnow()
     for row in coops:
-        row.update(kind="htx", address="", phone="", description="", verified=False, created_at=now)
+        row.update(kind="htx", address="", phone="", description="", status="pending", created_at=now)
         row.update(shipping_flat_vnd=30000, shipping_per_kg_vnd=0)
     db.session.execute(insert(Cooperative), coops)
     coop_ids = db.session.scalars(select(Cooperative.id)).all()

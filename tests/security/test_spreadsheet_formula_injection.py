@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from integrations import listings
 from marketplace.extensions import db
-from marketplace.models import Role
+from marketplace.models import CooperativeStatus, Role
 from marketplace.text import spreadsheet_safe
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories.integrations import add_photo
@@ -26,7 +26,7 @@ COOP_NAME = "=1+1 Hợp tác xã"
 def hostile(app):
     """A cooperative whose name and products' names are formulas; each product has a photo (feeds need one)."""
     coop = make_cooperative(name=COOP_NAME, commune_code=VAN_SON)
-    coop.verified = True
+    coop.status = CooperativeStatus.VERIFIED
     products = [make_product(coop, name=name, price_vnd=125_000, stock=7, ocop_stars=4) for name in NAMES]
     for product in products:
         add_photo(app, product)
