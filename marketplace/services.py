@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -24,6 +25,7 @@ from .models import (
     Bank,
     Commune,
     Cooperative,
+    CooperativeKind,
     CooperativeStatus,
     CoopRole,
     Invitation,
@@ -33,7 +35,7 @@ from .models import (
     User,
 )
 from .permissions import ensure_staff_of_commune
-from .text import as_utc, clean_text, normalise_phone, slugify, utcnow
+from .text import as_utc, ascii_upper, clean_text, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
 from .urls import public_url
 
@@ -369,10 +371,39 @@ def unique_slug(model, base: str, column_name: str = "slug") -> str:
     return f"{base}-{n}"
 
 
+REGISTRATION_NO = re.compile(r"^(\d{10}|\d{13}|\d{10}-\d{3})$")
+
+
+def normalise_registration_no(value: str | None) -> str | None:
+    """A business registration or tax number: 10 or 13 digits, or 10 digits with a `-NNN` branch suffix."""
+    text = re.sub(r"[\s.]", "", clean_text(value) or "")
+    if not text:
+        return None
+    if not REGISTRATION_NO.match(text):
+        raise ValidationFailed(
+            _("Mã số đăng ký/mã số thuế gồm 10 hoặc 13 chữ số (chi nhánh: 10 số, dấu gạch, 3 số)."),
+            fields={"registration_no": [_("Không hợp lệ.")]},
+        )
+    return text
+
+
+def parse_cooperative_kind(value: str | CooperativeKind | None) -> CooperativeKind:
+    try:
+        return CooperativeKind(value or CooperativeKind.HTX)
+    except ValueError:
+        raise ValidationFailed(
+            _("Loại hình phải là hợp tác xã, tổ hợp tác, hộ kinh doanh hoặc doanh nghiệp."),
+            fields={"kind": [_("Không hợp lệ.")]},
+        ) from None
+
+
 def create_cooperative(
     name: str,
     commune_code: int,
     *,
+    kind: str | CooperativeKind | None = None,
+    registration_no: str | None = None,
+    representative: str = "",
     address: str = "",
     phone: str = "",
     description: str = "",
@@ -382,6 +413,7 @@ def create_cooperative(
     slug: str | None = None,
     owner: User | None = None,
 ) -> Cooperative:
+    """A new seller, `pending` until its commune verifies it; the owner (if given) becomes its owner member."""
     name = clean_text(name) or ""
     if not name:
         raise ValidationFailed(_("Tên hợp tác xã không được để trống."), fields={"name": [_("Bắt buộc.")]})
@@ -390,6 +422,10 @@ def create_cooperative(
     cooperative = Cooperative(
         name=name,
         slug=slug or unique_slug(Cooperative, name),
+        kind=parse_cooperative_kind(kind),
+        status=CooperativeStatus.PENDING,
+        registration_no=normalise_registration_no(registration_no),
+        representative=clean_text(representative) or "",
         commune_code=commune_code,
         address=clean_text(address) or "",
         phone=normalise_phone(phone) or (phone or ""),
@@ -401,6 +437,29 @@ def create_cooperative(
     if owner is not None:
         owner.role, owner.cooperative_id, owner.cooperative_role = Role.COOPERATIVE, cooperative.id, CoopRole.OWNER
     return cooperative
+
+
+def account_holder_name(value: str | None, fallback: str) -> str:
+    """The holder's name as the bank prints it: upper case, no diacritics (`HTX NAM MEO VAN SON`)."""
+    return ascii_upper(clean_text(value) or fallback)[:120].strip()
+
+
+def ensure_account_not_taken(cooperative: Cooperative, bank_bin: str, account_no: str) -> None:
+    """An account already verified for another seller cannot be claimed by a second one."""
+    taken = db.session.scalar(
+        select(Cooperative.id).where(
+            Cooperative.bank_bin == bank_bin,
+            Cooperative.account_no == account_no,
+            Cooperative.verified,
+            Cooperative.id != cooperative.id,
+        )
+    )
+    if taken is not None:
+        raise ValidationFailed(
+            _("Tài khoản ngân hàng này đã thuộc về một người bán khác trên Chợ OCOP."),
+            fields={"account_no": [_("Đã được dùng.")]},
+            code="bank_account_taken",
+        )
 
 
 def set_bank_account(
@@ -416,8 +475,9 @@ def set_bank_account(
     digits = (account_no or "").replace(" ", "")
     if not digits.isdigit() or not 6 <= len(digits) <= 19:
         raise ValidationFailed(_("Số tài khoản gồm 6–19 chữ số."), fields={"account_no": [_("Không hợp lệ.")]})
+    ensure_account_not_taken(cooperative, bank_bin, digits)
     cooperative.bank_bin, cooperative.account_no = bank_bin, digits
-    cooperative.account_holder = (clean_text(account_holder) or cooperative.name).upper()
+    cooperative.account_holder = account_holder_name(account_holder, cooperative.name)
 
 
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
