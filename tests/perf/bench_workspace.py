@@ -45,7 +45,7 @@ def _fill(db, rng: random.Random) -> int:
             "commune_code": communes[i % len(communes)],
             "address": "Thôn 1",
             "phone": "0912345678",
-            "verified": i % 3 != 0,
+            "status": "verified" if i % 3 != 0 else "pending",
         }
         for i in range(COOPERATIVES)
     ]
