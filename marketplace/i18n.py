@@ -6,7 +6,7 @@ from flask import Flask, request, session
 from flask_login import current_user
 
 from .extensions import babel
-from .text import format_date, format_datetime, format_vnd
+from .text import display_phone, format_date, format_datetime, format_vnd
 
 
 def select_locale() -> str:
@@ -24,5 +24,7 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path.rsplit("/", 1)[0] + "/translations"),
     )
-    app.jinja_env.filters.update(vnd=format_vnd, date_vn=format_date, datetime_vn=format_datetime)
+    app.jinja_env.filters.update(
+        vnd=format_vnd, date_vn=format_date, datetime_vn=format_datetime, phone_vn=display_phone
+    )
     app.jinja_env.globals.update(languages=app.config["LANGUAGES"], current_locale=select_locale)

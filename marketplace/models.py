@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -171,6 +172,14 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("(role = 'cooperative') = (cooperative_id IS NOT NULL)", name="cooperative_member_has_coop"),
         CheckConstraint("(role = 'commune_staff') = (commune_code IS NOT NULL)", name="staff_has_commune"),
+        # an account's phone is an identifier: E.164 (`+84912345678`), one account per number
+        Index(
+            "ux_users_phone",
+            "phone",
+            unique=True,
+            postgresql_where=text("phone IS NOT NULL"),
+            sqlite_where=text("phone IS NOT NULL"),
+        ),
     )
     id: Mapped[IntId]
     email: Mapped[str] = mapped_column(String(254), unique=True)

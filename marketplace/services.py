@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from .errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from .extensions import db
@@ -35,7 +36,7 @@ from .models import (
     User,
 )
 from .permissions import ensure_staff_of_commune
-from .text import as_utc, ascii_upper, clean_text, normalise_phone, slugify, utcnow
+from .text import as_utc, ascii_upper, clean_text, normalise_phone, normalise_phone_e164, slugify, utcnow
 from .ttlcache import TtlCache
 from .urls import public_url
 
@@ -126,25 +127,68 @@ def notify_cooperative(
             queue_mail(member.email, mail_subject, message + (f"\n\n{link}" if link else ""))
 
 
+def normalise_account_phone(raw: str | None) -> str | None:
+    """An account's phone in E.164 (`+84912345678`); None when left empty; any other text is refused."""
+    if not (raw or "").strip():
+        return None
+    phone = normalise_phone_e164(raw or "")
+    if phone is None:
+        message = _("Số điện thoại di động gồm 10 chữ số, ví dụ 0912 345 678.")
+        raise ValidationFailed(message, fields={"phone": message})
+    return phone
+
+
+def ensure_phone_free(phone: str | None, user: User | None = None) -> None:
+    """A phone (E.164) belongs to at most one account: every spelling of a taken number is refused."""
+    if phone is None:
+        return
+    owner = db.session.scalar(select(User.id).where(User.phone == phone))
+    if owner is not None and (user is None or owner != user.id):
+        message = _("Số điện thoại này đã được dùng cho một tài khoản khác.")
+        raise Conflict(message, code="phone_taken", fields={"phone": message})
+
+
+def set_account_phone(user: User, raw: str | None) -> None:
+    """Change (or clear) an account's phone: stored in E.164, refused when another account has the number."""
+    phone = normalise_account_phone(raw)
+    ensure_phone_free(phone, user)
+    user.phone = phone
+    _flush_phone(user)
+
+
+def _flush_phone(user: User) -> None:
+    """Flush an account whose phone was just set; the unique index decides a race between two accounts."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        if user.phone is None:
+            raise
+        message = _("Số điện thoại này đã được dùng cho một tài khoản khác.")
+        raise Conflict(message, code="phone_taken", fields={"phone": message}) from None
+
+
 def register_buyer(email: str, password: str, full_name: str, phone: str | None = None) -> User | None:
     """A new buyer account; None when the address is taken, after mailing its owner instead (the caller
     answers both the same way, so registration tells nobody which addresses have accounts)."""
     email = normalise_email(email)
     check_password_strength(password)
+    account_phone = normalise_account_phone(phone)
     password_hash = hash_password(password)  # also for a taken address, so both answers take as long
     existing = find_user_by_email(email)
     if existing is not None:
         _mail_taken_address(existing)
         return None
+    ensure_phone_free(account_phone)
     user = User(
         email=email,
         password_hash=password_hash,
         full_name=clean_text(full_name) or "",
-        phone=normalise_phone(phone or "") if phone else None,
+        phone=account_phone,
         role=Role.BUYER,
     )
-    db.session.add(user)
-    db.session.flush()
+    _flush_phone(user)
     return user
 
 

@@ -126,6 +126,25 @@ def normalise_phone(value: str) -> str | None:
     return "0" + match.group(1)
 
 
+def normalise_phone_e164(value: str) -> str | None:
+    """An account's phone as its one E.164 spelling (`+84912345678`), or None when it is not a Vietnamese mobile.
+
+    Every common way of typing the number maps here: `0912 345 678`, `84912345678`, `+84 912-345-678`, full-width
+    digits `０９１２…` (NFKC). Accounts store this form so look-alike spellings can never make a second account;
+    shipping and cooperative contact phones keep the national form of `normalise_phone`.
+    """
+    national = normalise_phone(value)
+    return None if national is None else "+84" + national[1:]
+
+
+def display_phone(value: str | None) -> str:
+    """A phone as people read it in Vietnam (`0912 345 678`), from E.164 or national form; other text unchanged."""
+    national = normalise_phone(value or "")
+    if national is None:
+        return value or ""
+    return f"{national[:4]} {national[4:7]} {national[7:]}"
+
+
 def phone_has_known_prefix(phone: str) -> bool:
     return len(phone) == 10 and phone[1] in KNOWN_MOBILE_PREFIXES
 

@@ -14,7 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Province
 from marketplace.security import csp_with
-from marketplace.text import phone_has_known_prefix
+from marketplace.text import display_phone, phone_has_known_prefix
 from marketplace.units import search_communes
 from marketplace.urls import safe_next_url
 from orders import cart as cart_service
@@ -113,7 +113,7 @@ def checkout():
             return _empty_cart()
         form.token.data = secrets.token_urlsafe(16)
         form.name.data = current_user.full_name
-        form.phone.data = current_user.phone or ""
+        form.phone.data = display_phone(current_user.phone)  # accounts keep E.164
         return _checkout_page(form, groups, None, None)
     province_code = request.form.get("province", type=int)
     commune_code = request.form.get("commune", type=int)

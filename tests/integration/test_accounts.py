@@ -83,7 +83,7 @@ def test_register_creates_a_buyer(client):
     )
     assert response.status_code == 302
     user = db.session.query(User).filter_by(email="ha@example.vn").one()
-    assert user.role == Role.BUYER and user.full_name == "Phạm Thu Hà" and user.phone == "0912345678"
+    assert user.role == Role.BUYER and user.full_name == "Phạm Thu Hà" and user.phone == "+84912345678"
 
 
 def test_register_twice_with_same_email_makes_no_second_account(client):
