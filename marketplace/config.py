@@ -29,6 +29,33 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _trace_chain_key(instance: Path, environment: str) -> str:
+    """TRACE_CHAIN_KEY (the hash chain's HMAC key) from the environment, else generated once into
+    instance/trace_chain_key — except in production, where it must be set explicitly (and kept, with a copy apart
+    from the database backups: without it no keyed chain verifies)."""
+    configured = _env("TRACE_CHAIN_KEY")
+    if configured:
+        return configured
+    if environment == "production":
+        raise RuntimeError(
+            "TRACE_CHAIN_KEY is not set. In production (OCOP_ENV=production) set it explicitly to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), different from SECRET_KEY, and keep a "
+            "copy apart from the database backups."
+        )
+    key_file = instance / "trace_chain_key"
+    if not key_file.exists():
+        draft = instance / f".trace_chain_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(48))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)  # atomic: the first process's key wins, the others read it
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
+
+
 def _sqlalchemy_url(raw: str) -> str:
     """Accept postgres:// and postgresql:// URLs and route them through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -49,6 +76,9 @@ def build_config(overrides: dict | None = None) -> dict:
     config = {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": None,
+        # development (default) or production: production refuses to start without explicit secrets
+        "OCOP_ENV": _env("OCOP_ENV", "development"),
+        "TRACE_CHAIN_KEY": None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
@@ -102,4 +132,8 @@ def build_config(overrides: dict | None = None) -> dict:
     config.update(overrides)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
+    if not config["TRACE_CHAIN_KEY"]:
+        config["TRACE_CHAIN_KEY"] = _trace_chain_key(Path(config["INSTANCE_PATH"]), config["OCOP_ENV"])
+    if config["TRACE_CHAIN_KEY"] == config["SECRET_KEY"]:
+        raise RuntimeError("TRACE_CHAIN_KEY must differ from SECRET_KEY (a leaked session key must not forge chains).")
     return config

@@ -12,10 +12,9 @@ from marketplace.extensions import db
 from marketplace.models import Role, User
 from marketplace.text import VN_TZ
 
-from . import chain
 from .labels import issue_labels
 from .models import Batch, Label, Scan, Stage, TraceEvent
-from .services import new_batch_code
+from .services import new_batch_code, seal_event
 
 S = Stage
 # product slug → (lot, days ago harvested, quantity, certifications, standards, inputs, [(stage, days offset, hour, place, note, input, withholding)])
@@ -106,7 +105,7 @@ def _add_events(batch: Batch, actor: User, specs: list) -> None:
             withholding_days=withholding,
             prev_hash=prev,
         )
-        event.hash = chain.content_hash(chain.event_content(event, batch.code))
+        seal_event(batch, event)
         db.session.add(event)
         prev = event.hash
     db.session.flush()

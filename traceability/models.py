@@ -1,8 +1,8 @@
 """Models for traceability: batches (lô), append-only supply-chain events, label serials, label runs, scans.
 
 Traceability is insert-only: a correction is a new event that points at the one it corrects. Each event stores
-the SHA-256 of its canonical JSON, which includes the previous event's hash, so altering a stored row breaks
-the chain. Public codes (batch codes, label serials) are random, never database ids.
+the hash of its canonical JSON, which includes the previous event's hash (keyed HMAC over the event, its batch and
+photos since migration 0340; see chain.py), so altering a stored row breaks the chain. Public codes (batch codes, label serials) are random, never database ids.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ class Batch(db.Model):
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # chain.legacy_seal of a chain written before keyed hashes (set once by migration 0340; None for newer batches)
+    legacy_seal: Mapped[str | None] = mapped_column(String(64))
 
     product: Mapped[Product] = relationship()
     cooperative: Mapped[Cooperative] = relationship()
@@ -101,6 +103,8 @@ class TraceEvent(db.Model):
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: SHA-256 (events before 0340), 2: HMAC-SHA256 with TRACE_CHAIN_KEY over event, batch and photos (chain.py)
+    hash_scheme: Mapped[int] = mapped_column(default=1, server_default="1")
 
     batch: Mapped[Batch] = relationship(back_populates="events")
     commune: Mapped[Commune | None] = relationship()
@@ -118,10 +122,32 @@ class TracePhoto(db.Model):
     stem: Mapped[str] = mapped_column(String(200))
     width: Mapped[int]
     height: Mapped[int]
+    # photos.digest of its files when it was sealed into the chain (empty for photos of scheme-1 events)
+    sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="photos", foreign_keys=[batch_id])
     event: Mapped[TraceEvent | None] = relationship(back_populates="photos")
+
+
+class ChainHead(db.Model):
+    """A cooperative's daily chain head (append-only, published at `/t/heads/<slug>.json`).
+
+    `head` is the HMAC (TRACE_CHAIN_KEY) over the last event hash of each of its batches at the end of `day`
+    (Vietnam time) and the previous published head, so the heads chain too; see traceability/heads.py.
+    """
+
+    __tablename__ = "chain_heads"
+    __table_args__ = (UniqueConstraint("cooperative_id", "day", name="uq_chain_heads_cooperative_day"),)
+    id: Mapped[IntId]
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    day: Mapped[date]
+    head: Mapped[str] = mapped_column(String(64))
+    prev_head: Mapped[str] = mapped_column(String(64), default="")
+    event_count: Mapped[int] = mapped_column(default=0)  # events recorded that day
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cooperative: Mapped[Cooperative] = relationship()
 
 
 class LabelRun(db.Model):

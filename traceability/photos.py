@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from PIL import Image
@@ -52,6 +53,21 @@ def store(batch_id: int, picture: Image.Image) -> str:
     small.save(thumb_path(batch_id, stem), "JPEG", quality=70, optimize=True)
     _delete_on_rollback(batch_id, stem)
     return stem
+
+
+def _file_sha256(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except FileNotFoundError:
+        return b""
+
+
+def digest(batch_id: int, stem: str) -> str:
+    """SHA-256 over the SHA-256 of the stored photo and of its thumbnail: what the hash chain seals of a photo
+    (a replaced or deleted file, large or small, changes it)."""
+    full = _file_sha256(full_path(batch_id, stem))
+    thumb = _file_sha256(thumb_path(batch_id, stem))
+    return hashlib.sha256(full + thumb).hexdigest()
 
 
 def delete(batch_id: int, stem: str) -> None:

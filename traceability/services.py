@@ -2,15 +2,20 @@
 
 Services flush; the view, API or task commits. Appending an event locks the batch row (PostgreSQL
 `SELECT … FOR UPDATE`; SQLite writers already queue on `BEGIN IMMEDIATE`), reads the last event, and
-inserts the next `seq` with the SHA-256 of its canonical JSON (which includes the previous hash). The unique
-`(batch_id, seq)` constraint is the last guard against two appends racing.
+inserts the next `seq` with the HMAC (TRACE_CHAIN_KEY) of its canonical JSON, which includes the previous hash, the
+batch's own fields and the digests of the batch's photos and of the event's own photos (stored before the event
+is hashed, so they are part of it). The unique `(batch_id, seq)` constraint is the last guard against two appends
+racing. A batch's fields are fixed once it exists (there is no edit); a batch's own photos can only be added before
+its first event, an event's photos only with the event.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -141,14 +146,65 @@ def _lock_batch(batch: Batch) -> tuple[int, str]:
     return (last.seq + 1, last.hash) if last else (1, "")
 
 
-def append_event(actor: User, batch: Batch, data: dict, client_token: str | None = None) -> TraceEvent:
-    """Add the next event to the batch's chain (never changes an earlier one); repeats with a token are no-ops."""
+def chain_key() -> bytes:
+    """The HMAC key of the hash chain (TRACE_CHAIN_KEY, kept apart from SECRET_KEY and from the database)."""
+    return current_app.config["TRACE_CHAIN_KEY"].encode()
+
+
+def _fresh_batch(batch: Batch) -> Batch:
+    """The batch's row as stored now (a change made behind the application shows)."""
+    return db.session.scalar(select(Batch).where(Batch.id == batch.id).execution_options(populate_existing=True))
+
+
+def _photos_of(batch: Batch) -> list[TracePhoto]:
+    return list(
+        db.session.scalars(
+            select(TracePhoto)
+            .where(TracePhoto.batch_id == batch.id)
+            .order_by(TracePhoto.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _seal(batch: Batch, photo_rows: list[TracePhoto]) -> chain.Seal:
+    """What scheme-2 hashes of this batch cover besides the events: its fields and its photos' stored digests."""
+    batch_photos: list[str] = []
+    event_photos: dict[int, list[str]] = {}
+    for photo in photo_rows:
+        if photo.sha256 is None:
+            continue  # a photo of a scheme-1 event, never sealed
+        if photo.event_id is None:
+            batch_photos.append(photo.sha256)
+        else:
+            event_photos.setdefault(photo.event_id, []).append(photo.sha256)
+    return chain.Seal(chain_key(), chain.batch_content(batch), batch_photos, event_photos)
+
+
+def seal_event(batch: Batch, event: TraceEvent, photo_digests: Sequence[str] = ()) -> None:
+    """Give a new event the current scheme and its hash (the batch's own photos are sealed on first use)."""
+    rows = _photos_of(batch)
+    for photo in rows:
+        if photo.event_id is None and photo.sha256 is None:
+            photo.sha256 = photos.digest(batch.id, photo.stem)
+    event.hash_scheme = chain.CURRENT_SCHEME
+    event.hash = chain.event_hash(event, batch.code, _seal(batch, rows), list(photo_digests))
+
+
+def append_event(
+    actor: User, batch: Batch, data: dict, client_token: str | None = None, photo_uploads: Sequence[bytes] = ()
+) -> TraceEvent:
+    """Add the next event to the batch's chain (never changes an earlier one); repeats with a token are no-ops.
+
+    The event's photos (at most 4) are checked and stored first, and their digests are part of the event's hash.
+    """
     ensure_member_of(actor, batch.cooperative_id)
     existing = event_for_token(batch, client_token)
     if existing is not None:
         return existing
     fields = parse_event(data)
     _check_references(batch, fields)
+    pictures = [photos.clean(upload) for upload in photo_uploads[:4]]  # a bad image refuses the event, not half
     seq, prev_hash = _lock_batch(batch)
     event = TraceEvent(
         batch_id=batch.id,
@@ -160,29 +216,59 @@ def append_event(actor: User, batch: Batch, data: dict, client_token: str | None
         client_token=_token(client_token),
         **fields,
     )
-    event.hash = chain.content_hash(chain.event_content(event, batch.code))
+    stored = []
+    for picture in pictures:
+        stem = photos.store(batch.id, picture)
+        stored.append((stem, picture.width, picture.height, photos.digest(batch.id, stem)))
+    seal_event(batch, event, [digest for *_rest, digest in stored])
     try:
         with db.session.begin_nested():
             db.session.add(event)
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("Lô vừa có sự kiện khác được ghi cùng lúc. Hãy gửi lại."), code="concurrent_append") from None
+    for stem, width, height, digest in stored:
+        db.session.add(
+            TracePhoto(batch_id=batch.id, event_id=event.id, stem=stem, width=width, height=height, sha256=digest)
+        )
+    db.session.flush()
     record_audit(actor, "batch.event_added", "batch", batch.code, commune_code=batch.cooperative.commune_code, seq=seq)
     return event
 
 
 def verify_chain(batch: Batch) -> chain.ChainStatus:
-    """Recompute every hash of the batch's stored events (detects rows changed behind the application)."""
-    return chain.verify(events_of(batch), batch.code)
+    """Recompute every hash of the batch's stored events, with the batch's fields and photos as stored now.
+
+    Detects rows changed behind the application: an event, a batch field, a photo's digest, or a photo file
+    replaced on disk (its digest no longer matches the one sealed into the chain).
+    """
+    fresh = _fresh_batch(batch)
+    photo_rows = _photos_of(fresh)
+    for photo in photo_rows:
+        if photo.sha256 is not None and photo.sha256 != photos.digest(fresh.id, photo.stem):
+            return chain.ChainStatus(False, 0, photo.event_id, None, "photo_mismatch")
+    return chain.verify(events_of(fresh), fresh.code, _seal(fresh, photo_rows), fresh.legacy_seal)
 
 
-def add_photo(actor: User, batch: Batch, data: bytes, event: TraceEvent | None = None) -> TracePhoto:
-    """A batch or event photo through the catalog's pipeline (content checked, re-encoded, metadata gone)."""
+def add_photo(actor: User, batch: Batch, data: bytes) -> TracePhoto:
+    """A photo of the batch itself, through the catalog's pipeline (content checked, re-encoded, metadata gone).
+
+    Only before the batch's first event: from then on the chain seals the batch's photos, and new photos go with
+    an event (append_event's `photo_uploads`).
+    """
     ensure_member_of(actor, batch.cooperative_id)
+    if db.session.scalar(select(TraceEvent.id).where(TraceEvent.batch_id == batch.id).limit(1)) is not None:
+        message = _("Lô đã có công đoạn được ghi nên không thêm ảnh lô được nữa. Hãy gửi ảnh kèm một công đoạn mới.")
+        raise Conflict(message, code="batch_sealed")
     picture = photos.clean(data)
     stem = photos.store(batch.id, picture)
     photo = TracePhoto(
-        batch_id=batch.id, event_id=event.id if event else None, stem=stem, width=picture.width, height=picture.height
+        batch_id=batch.id,
+        event_id=None,
+        stem=stem,
+        width=picture.width,
+        height=picture.height,
+        sha256=photos.digest(batch.id, stem),
     )
     db.session.add(photo)
     db.session.flush()

@@ -31,6 +31,7 @@ class Ev:
     input_name: str = ""
     withholding_days: int | None = None
     corrects_event_id: int | None = None
+    hash_scheme: int = 1
 
 
 AT = datetime(2025, 3, 1, 1, 30, 15, 123456, tzinfo=UTC)

@@ -140,10 +140,7 @@ def _save_event(found: Batch, values: dict, token: str | None) -> TraceEvent:
     replay = services.event_for_token(found, token)
     if replay is not None:
         return replay
-    event = services.append_event(current_user, found, values, client_token=token)
-    for data in _photo_uploads():
-        services.add_photo(current_user, found, data, event=event)
-    return event
+    return services.append_event(current_user, found, values, client_token=token, photo_uploads=_photo_uploads())
 
 
 @bp.route("/cooperative/batches/<code>/events/new", methods=["GET", "POST"])
