@@ -5,10 +5,13 @@ account with the same number. Shipping and cooperative contact phones stay in na
 from __future__ import annotations
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.migrate import alembic_config, upgrade
 from marketplace.models import User
 from marketplace.services import register_buyer, set_account_phone
 from marketplace.text import display_phone, normalise_phone, normalise_phone_e164
@@ -94,3 +97,25 @@ def test_the_database_refuses_a_second_account_with_the_same_number(app):
 def test_cooperative_contact_phones_stay_national(app):
     cooperative = make_cooperative(phone="+84 912 345 678")
     assert cooperative.phone == "0912345678"
+
+
+def test_migration_0008_converts_stored_phones_and_keeps_one_account_per_number(tmp_path):
+    url = f"sqlite:///{tmp_path / 'phones.sqlite'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "0004_sellers")
+    engine = create_engine(url)
+    stored = ["0912345678", "０９１２３４５６７８", "+84 987 654 321", "không rõ", None]
+    with engine.begin() as conn:
+        for n, phone in enumerate(stored, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, full_name, phone, role, locale, active, created_at, "
+                    "session_version) VALUES (:e, 'x', '', :p, 'buyer', 'vi', 1, '2026-01-01 00:00:00', 1)"
+                ),
+                {"e": f"u{n}@example.vn", "p": phone},
+            )
+    upgrade(url)
+    with engine.connect() as conn:
+        phones = conn.execute(text("SELECT phone FROM users ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert phones == ["+84912345678", None, "+84987654321", None, None]

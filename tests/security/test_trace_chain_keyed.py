@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select, text
+from alembic import command
+from sqlalchemy import create_engine, select, text
 
 from marketplace.config import build_config
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.migrate import alembic_config, upgrade
+from tests.conftest import make_test_app
 from tests.factories.catalog import jpeg_bytes
 from tests.factories.traceability import make_batch, make_labels, owner_of
 from traceability import chain, photos, scanpage, services
@@ -246,3 +251,44 @@ def test_the_key_is_generated_once_apart_from_secret_key_and_required_in_product
     assert (
         build_config({"INSTANCE_PATH": str(tmp_path / "prod"), "SECRET_KEY": "s" * 40})["TRACE_CHAIN_KEY"] == "k" * 48
     )
+
+
+def test_migration_0340_seals_the_chains_already_stored(tmp_path, monkeypatch):
+    """Upgrading a database whose chains are plain SHA-256: they keep verifying, and a later rewrite is caught."""
+    url = f"sqlite:///{tmp_path / 'legacy.sqlite'}"
+    upgrade(url)
+    legacy_app = make_test_app(url, tmp_path / "instance")
+    with legacy_app.app_context():
+        batch = make_batch()
+        db.session.commit()
+        batch_id, code = batch.id, batch.code
+        db.session.remove()
+    command.downgrade(alembic_config(url), "0330_label_pin_checked")
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the chain as the code before 0340 wrote it
+        previous = ""
+        for row in conn.execute(text("SELECT * FROM trace_events WHERE batch_id = :b ORDER BY seq"), {"b": batch_id}):
+            event = SimpleNamespace(**row._mapping)
+            event.prev_hash = previous
+            for moment in ("occurred_at", "recorded_at"):
+                value = getattr(event, moment)
+                setattr(event, moment, datetime.fromisoformat(value) if isinstance(value, str) else value)
+            event.hash = chain.content_hash(chain.event_content(event, code))
+            conn.execute(
+                text("UPDATE trace_events SET prev_hash = :p, hash = :h WHERE id = :id"),
+                {"p": previous, "h": event.hash, "id": event.id},
+            )
+            previous = event.hash
+    engine.dispose()
+    monkeypatch.setenv("TRACE_CHAIN_KEY", legacy_app.config["TRACE_CHAIN_KEY"])  # the app's own settings
+    upgrade(url)
+    with legacy_app.app_context():
+        batch = db.session.get(Batch, batch_id)
+        assert batch.legacy_seal and [e.hash_scheme for e in services.events_of(batch)] == [1, 1, 1]
+        assert services.verify_chain(batch).valid
+        db.session.execute(
+            text("UPDATE trace_events SET note = 'sửa' WHERE batch_id = :b AND seq = 1"), {"b": batch_id}
+        )
+        _recompute_plain(batch)
+        assert services.verify_chain(batch).reason == "unsealed_legacy"
+        db.session.remove()
