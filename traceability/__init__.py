@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 
+from celery.schedules import crontab
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +15,11 @@ from marketplace.web import add_account_link, register_api_blueprint
 
 from . import api, demo, fastlane, models, views  # noqa: F401 — models registers the tables
 from .cli import register as register_label_cli
+
+# beat runs in Asia/Ho_Chi_Minh (marketplace.jobs.celery_app): yesterday's heads, ten minutes after midnight
+BEAT_SCHEDULE = {
+    "traceability-chain-heads": {"task": "traceability.publish_chain_heads", "schedule": crontab(hour=0, minute=10)},
+}
 
 
 def _isodate_vn(value: str | None) -> str:
@@ -39,6 +45,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
     register_label_cli(app)
+    overrides = app.config.setdefault("CELERY_OVERRIDES", {})
+    overrides.setdefault("beat_schedule", {}).update(BEAT_SCHEDULE)
     register_seeder("traceability", demo.seed_traceability, order=30)
     add_account_link(app, "traceability.batches", _l("Lô hàng và truy xuất nguồn gốc"))
     app.jinja_env.filters.update(isodate_vn=_isodate_vn, isotime_vn=_isotime_vn)

@@ -5,7 +5,7 @@ Built on a cache miss only (the ORM is fine here); the result is plain data shar
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.text import to_local
 
 from . import photos
+from .heads import latest_head, vn_today
 from .models import Batch, TraceEvent
 from .services import verify_chain
 from .stages import stage_name
@@ -112,6 +113,20 @@ def batch_facts(batch_id: int) -> dict:
             "photos": [photos.thumb_url(batch.id, p.stem) for p in batch.photos if p.event_id is None],
         },
         "events": [_event_data(e) for e in batch.events],
+        "chain_head": _chain_head(cooperative),
+    }
+
+
+def _chain_head(cooperative) -> dict | None:
+    """The cooperative's latest published chain head, for the line under the scan page (not in the scan JSON)."""
+    head = latest_head(cooperative.id)
+    if head is None:
+        return None
+    return {
+        "day": iso(head.day),
+        "head": head.head,
+        "today": head.day == vn_today() - timedelta(days=1),  # published today, after midnight
+        "url": url_for("traceability.chain_heads", slug=cooperative.slug),
     }
 
 

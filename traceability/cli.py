@@ -1,7 +1,13 @@
-"""`ocop labels --batch CODE --count N --out FILE.pdf`: issue labels for a batch and print them to a PDF."""
+"""`ocop labels --batch CODE --count N --out FILE.pdf`: issue labels for a batch and print them to a PDF.
+
+`ocop trace heads [--day YYYY-MM-DD]`: publish a finished day's chain heads (default yesterday, Vietnam time).
+`ocop trace verify [--cooperative SLUG]`: recompute every batch chain and every stored chain head; exit 1 on any
+mismatch.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -11,11 +17,14 @@ from sqlalchemy import select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.models import Cooperative
 
+from . import heads as chain_heads
 from .label_pdf import DEFAULT_PRESET, PRESETS, preset_layout
 from .label_runs import check_count, write_pdf
 from .labels import MAX_LABELS_PER_RUN, issue_labels, loopback_host
 from .models import Batch
+from .services import verify_chain
 
 
 @click.command("labels")
@@ -58,5 +67,77 @@ def labels_command(
     click.echo(f"Đã in {count} tem của lô {batch.lot} ({pages} trang) vào {out}.")
 
 
+@click.group("trace")
+def trace_group() -> None:
+    """Traceability chains: publish daily chain heads, verify chains and heads."""
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        return chain_heads.vn_today() - timedelta(days=1)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("ngày dạng YYYY-MM-DD", param_hint="--day") from None
+
+
+def _report_mismatches(report: chain_heads.HeadReport) -> None:
+    for slug, day, reason in report.mismatched:
+        click.echo(f"SAI: dấu chuỗi của {slug} ngày {day.isoformat()} không còn khớp ({reason}).", err=True)
+
+
+@trace_group.command("heads")
+@click.option("--day", "day_text", help="Ngày (giờ Việt Nam) cần công bố, YYYY-MM-DD; mặc định hôm qua.")
+@with_appcontext
+def heads_command(day_text: str | None) -> None:
+    """Publish the chain heads of a finished day (a day already published is only re-checked)."""
+    day = _day(day_text)
+    try:
+        report = chain_heads.publish_heads(day)
+    except ValueError as error:
+        raise click.ClickException(f"Chỉ công bố được ngày đã qua (trước hôm nay): {error}") from error
+    db.session.commit()
+    for slug, when, head in report.published:
+        click.echo(f"{when.isoformat()} {slug} {head}")
+    for slug, when in report.skipped:
+        click.echo(f"Bỏ qua {slug} ngày {when.isoformat()}: đã công bố một ngày sau đó.")
+    click.echo(f"Đã công bố {len(report.published)}, khớp {report.unchanged}, sai {len(report.mismatched)}.")
+    _report_mismatches(report)
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@trace_group.command("verify")
+@click.option("--cooperative", "slug", help="Chỉ kiểm tra hợp tác xã này (slug).")
+@with_appcontext
+def verify_command(slug: str | None) -> None:
+    """Recompute every batch chain and every stored chain head; exit 1 when anything no longer matches."""
+    cooperative_id = None
+    query = select(Batch).order_by(Batch.id)
+    if slug:
+        cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+        if cooperative is None:
+            raise click.ClickException(f"Không tìm thấy hợp tác xã '{slug}'.")
+        cooperative_id = cooperative.id
+        query = query.where(Batch.cooperative_id == cooperative_id)
+    broken = 0
+    checked = 0
+    for batch in db.session.scalars(query):
+        status = verify_chain(batch)
+        checked += 1
+        if not status.valid:
+            broken += 1
+            where = f" (công đoạn {status.broken_seq})" if status.broken_seq else ""
+            click.echo(f"SAI: chuỗi của lô {batch.code}{where}: {status.reason}.", err=True)
+    report = chain_heads.verify_heads(cooperative_id)
+    _report_mismatches(report)
+    click.echo(
+        f"Lô: {checked} đã kiểm tra, {broken} sai. Dấu chuỗi: {report.unchanged} khớp, {len(report.mismatched)} sai."
+    )
+    if broken or not report.ok:
+        raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(labels_command)
+    app.cli.add_command(trace_group)

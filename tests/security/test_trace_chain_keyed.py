@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from marketplace.config import build_config
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.migrate import alembic_config, upgrade
+from marketplace.models import CooperativeStatus
+from marketplace.text import VN_TZ
 from tests.conftest import make_test_app
+from tests.factories import make_cooperative
 from tests.factories.catalog import jpeg_bytes
 from tests.factories.traceability import make_batch, make_labels, owner_of
-from traceability import chain, photos, scanpage, services
-from traceability.models import Batch, TraceEvent, TracePhoto
+from traceability import chain, heads, photos, scanpage, services
+from traceability.models import Batch, ChainHead, TraceEvent, TracePhoto
+from traceability.tasks import PUBLISH_HEADS_TASK, publish_chain_heads_task
 
 JSON = {"Accept": "application/json"}
 ALTERED = "dữ liệu đã bị thay đổi"
@@ -292,3 +296,117 @@ def test_migration_0340_seals_the_chains_already_stored(tmp_path, monkeypatch):
         _recompute_plain(batch)
         assert services.verify_chain(batch).reason == "unsealed_legacy"
         db.session.remove()
+
+
+# --- daily chain heads -------------------------------------------------------------------------------------------
+
+
+def _written_on(batch: Batch, day: date, hour: int = 10) -> None:
+    """Set-up: the batch's events as if recorded on `day` (Vietnam time), sealed as the service seals them."""
+    previous = ""
+    for event in services.events_of(batch):
+        moment = datetime.combine(day, time(hour), VN_TZ).astimezone(UTC)
+        event.occurred_at = event.recorded_at = moment
+        event.prev_hash = previous
+        services.seal_event(batch, event)
+        previous = event.hash
+    db.session.commit()
+    assert services.verify_chain(batch).valid
+
+
+def _two_days_of_events():
+    today = heads.vn_today()
+    older = make_batch(events=("harvest",))
+    owner = owner_of(older)
+    _written_on(older, today - timedelta(days=2))
+    newer = make_batch(owner=owner, events=("harvest", "packing"))
+    _written_on(newer, today - timedelta(days=1))
+    label = make_labels(newer, 1)[0]
+    db.session.commit()
+    return older, newer, label, today
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=["trace", *args])
+
+
+def test_heads_are_published_each_day_chained_and_public(app, client):
+    older, newer, label, today = _two_days_of_events()
+    slug = older.cooperative.slug
+    first = _cli(app, "heads", "--day", (today - timedelta(days=2)).isoformat())
+    assert first.exit_code == 0, first.output
+    assert "Đã công bố 1" in first.output
+    assert _cli(app, "heads").exit_code == 0  # yesterday by default
+    body = client.get(f"/t/heads/{slug}.json").get_json()
+    assert body["cooperative"] == slug
+    newest, oldest = body["items"]
+    assert (newest["day"], oldest["day"]) == (
+        (today - timedelta(days=1)).isoformat(),
+        (today - timedelta(2)).isoformat(),
+    )
+    assert (oldest["event_count"], newest["event_count"]) == (1, 2)
+    assert oldest["prev_head"] == "" and newest["prev_head"] == oldest["head"]
+    last_hashes = sorted(
+        [(older.code, services.events_of(older)[-1].hash), (newer.code, services.events_of(newer)[-1].hash)]
+    )
+    content = heads.head_content(older.cooperative_id, today - timedelta(days=1), oldest["head"], last_hashes, 2)
+    assert newest["head"] == chain.keyed_hash(app.config["TRACE_CHAIN_KEY"].encode(), content)
+    page = client.get(f"/t/{label.serial}").get_data(as_text=True)
+    assert f'Dấu chuỗi hôm nay: <a class="code" href="/t/heads/{slug}.json"' in page and newest["head"][:16] in page
+    assert "chain_head" not in client.get(f"/t/{label.serial}", headers=JSON).get_json()  # the JSON keeps its shape
+    assert _cli(app, "verify").exit_code == 0
+
+
+def test_a_removed_newest_event_is_caught_by_the_published_heads(app):
+    _older, newer, _label, today = _two_days_of_events()
+    assert _cli(app, "heads").exit_code == 0
+    stored = db.session.scalar(select(ChainHead.head))
+    db.session.execute(text("DELETE FROM trace_events WHERE batch_id = :b AND seq = 2"), {"b": newer.id})
+    db.session.commit()
+    assert services.verify_chain(newer).valid  # a shorter chain is still a chain…
+    result = _cli(app, "verify")
+    assert result.exit_code == 1 and "không còn khớp (head)" in result.output  # …but not the one published
+    again = _cli(app, "heads", "--day", (today - timedelta(days=1)).isoformat())
+    assert again.exit_code == 1 and db.session.scalar(select(ChainHead.head)) == stored  # never overwritten
+
+
+def test_a_rewritten_or_deleted_head_is_reported(app):
+    older, _newer, _label, today = _two_days_of_events()
+    _cli(app, "heads", "--day", (today - timedelta(days=2)).isoformat())
+    _cli(app, "heads")
+    db.session.execute(text("UPDATE chain_heads SET event_count = 5 WHERE day = :d"), {"d": today - timedelta(days=1)})
+    db.session.commit()
+    assert "không còn khớp (head)" in _cli(app, "verify").output
+    db.session.execute(text("DELETE FROM chain_heads WHERE day = :d"), {"d": today - timedelta(days=2)})
+    db.session.commit()
+    result = _cli(app, "verify", "--cooperative", older.cooperative.slug)
+    assert result.exit_code == 1 and "không còn khớp (prev_head)" in result.output
+
+
+def test_only_finished_days_are_published_and_gaps_are_not_filled_later(app):
+    _older, _newer, _label, today = _two_days_of_events()
+    assert _cli(app, "heads", "--day", today.isoformat()).exit_code != 0
+    assert _cli(app, "heads").exit_code == 0
+    late = _cli(app, "heads", "--day", (today - timedelta(days=2)).isoformat())
+    assert late.exit_code == 0 and "Bỏ qua" in late.output
+    assert db.session.scalar(select(func.count(ChainHead.id))) == 1
+
+
+def test_the_nightly_task_publishes_yesterday(app):
+    _two_days_of_events()
+    entry = app.extensions["celery"].conf.beat_schedule["traceability-chain-heads"]
+    assert entry["task"] == PUBLISH_HEADS_TASK and entry["schedule"].hour == {0}
+    assert publish_chain_heads_task.run() == {
+        "day": (heads.vn_today() - timedelta(days=1)).isoformat(),
+        "published": 1,
+        "mismatched": 0,
+    }
+    assert publish_chain_heads_task.run()["published"] == 0  # a repeat only re-checks
+
+
+def test_heads_of_an_unknown_or_unverified_cooperative_are_not_found(client):
+    pending = make_cooperative(status=CooperativeStatus.PENDING)
+    db.session.commit()
+    for slug in ("khong-co", pending.slug):
+        response = client.get(f"/t/heads/{slug}.json")
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

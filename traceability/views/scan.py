@@ -16,7 +16,7 @@ from catalog.validation import gtin_is_valid
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.security import json_error, wants_json
-from traceability import fastlane, pins, resolver, scanpage, services
+from traceability import fastlane, heads, pins, resolver, scanpage, services
 from traceability.serials import normalise
 
 from .blueprint import bp
@@ -175,6 +175,18 @@ def digital_link_product(gtin: str):
         pip = resolver.product_link(product.slug, product.name)
         return _linkset(resolver.linkset(base + _gs1_path(gtin), pip, None))
     return redirect(url_for("catalog.product", slug=product.slug), code=307)
+
+
+@bp.get("/t/heads/<slug>.json")
+def chain_heads(slug: str):
+    """A cooperative's published daily chain heads (recent days, newest first), for anyone to keep a copy of."""
+    cooperative = heads.public_cooperative(slug[:140])
+    if cooperative is None:
+        return json_error(404, "not_found", _("Không tìm thấy hợp tác xã."))
+    response = jsonify(heads.heads_json(cooperative))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.route("/t/<text>/pin", methods=["GET", "POST"])
