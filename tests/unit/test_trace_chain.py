@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
 
 from traceability import chain, epcis
 from traceability.models import Stage
@@ -137,3 +140,90 @@ def test_lots_follow_gs1_ai_10_without_url_breaking_characters():
 def test_a_gtin14_matches_the_gtin13_12_and_8_forms_a_product_may_store():
     assert gtin_forms("08931234567893") == ["08931234567893", "8931234567893"]
     assert gtin_forms("00000096385074") == ["00000096385074", "0000096385074", "000096385074", "96385074"]
+
+
+@dataclass
+class Lot:
+    code: str = "LABCDEFGH"
+    product_id: int = 3
+    cooperative_id: int = 2
+    lot: str = "NM-01"
+    harvested_on: date | None = date(2025, 3, 1)
+    expires_on: date | None = None
+    quantity: int = 120
+    unit: str = "kg"
+    inputs: str = ""
+    certifications: list[str] | None = None
+    standards: str = "TCVN 11041-2:2017"
+
+
+KEY = b"k" * 32
+
+
+def keyed_chain(
+    count: int = 3, key: bytes = KEY, photos: dict[int, list[str]] | None = None
+) -> tuple[list[Ev], chain.Seal]:
+    seal = chain.Seal(key, chain.batch_content(Lot()), ["a" * 64], photos or {})
+    events, prev = [], ""
+    for seq in range(1, count + 1):
+        event = Ev(seq, seq, list(Stage)[seq - 1], AT, AT, hash_scheme=2)
+        event.prev_hash = prev
+        event.hash = chain.event_hash(event, "LABCDEFGH", seal)
+        events.append(event)
+        prev = event.hash
+    return events, seal
+
+
+def test_the_keyed_hash_is_hmac_sha256_over_event_batch_fields_and_photo_digests():
+    event = Ev(1, 1, Stage.HARVEST, AT, AT, hash_scheme=2)
+    seal = chain.Seal(KEY, chain.batch_content(Lot()), ["a" * 64], {1: ["b" * 64]})
+    content = chain.sealed_content(event, "LABCDEFGH", seal, seal.event_photos[1])
+    assert content["scheme"] == 2 and content["photos"] == ["b" * 64] and content["batch_photos"] == ["a" * 64]
+    assert content["batch_fields"] == {
+        "code": "LABCDEFGH",
+        "product_id": 3,
+        "cooperative_id": 2,
+        "lot": "NM-01",
+        "harvested_on": "2025-03-01",
+        "expires_on": None,
+        "quantity": 120,
+        "unit": "kg",
+        "inputs": "",
+        "certifications": [],
+        "standards": "TCVN 11041-2:2017",
+    }
+    expected = hmac.new(KEY, chain.canonical_json(content), hashlib.sha256).hexdigest()
+    assert chain.event_hash(event, "LABCDEFGH", seal) == expected
+    assert expected != chain.content_hash(chain.event_content(event, "LABCDEFGH"))
+    for changed in (
+        chain.Seal(b"x" * 32, seal.batch, seal.batch_photos, seal.event_photos),
+        chain.Seal(KEY, {**seal.batch, "lot": "NM-02"}, seal.batch_photos, seal.event_photos),
+        chain.Seal(KEY, seal.batch, ["c" * 64], seal.event_photos),
+        chain.Seal(KEY, seal.batch, seal.batch_photos, {1: ["d" * 64]}),
+    ):
+        assert chain.event_hash(event, "LABCDEFGH", changed) != expected
+    assert chain.event_hash(event, "LABCDEFGH", None) is None  # no key, no keyed hash
+    with pytest.raises(ValueError, match="TRACE_CHAIN_KEY"):
+        chain.keyed_hash(b"", content)
+
+
+def test_verify_checks_keyed_chains_and_refuses_a_downgrade_or_an_unsealed_legacy_chain():
+    events, seal = keyed_chain(3)
+    assert chain.verify(events, "LABCDEFGH", seal) == chain.ChainStatus(True, 3)
+    assert chain.verify(events, "LABCDEFGH", chain.Seal(b"x" * 32, seal.batch)).reason == "hash_mismatch"
+    assert chain.verify(events, "LABCDEFGH", None).reason == "hash_mismatch"
+    mixed = build_chain(2)
+    tail = Ev(3, 3, Stage.PACKING, AT, AT, prev_hash=mixed[-1].hash, hash_scheme=2)
+    tail.hash = chain.event_hash(tail, "LABCDEFGH", seal)
+    assert chain.verify([*mixed, tail], "LABCDEFGH", seal).valid  # the keyed event vouches for the old ones
+    downgraded, _seal = keyed_chain(3)
+    downgraded[2].hash_scheme = 1
+    downgraded[2].hash = chain.content_hash(chain.event_content(downgraded[2], "LABCDEFGH"))
+    assert chain.verify(downgraded, "LABCDEFGH", seal).reason == "scheme_downgrade"
+    legacy = build_chain(2)
+    assert chain.verify(legacy, "LABCDEFGH", seal).reason == "unsealed_legacy"
+    stamp = chain.legacy_seal(KEY, seal.batch, legacy[-1].hash)
+    assert chain.verify(legacy, "LABCDEFGH", seal, stamp).valid
+    other = chain.Seal(KEY, {**seal.batch, "quantity": 1})
+    assert chain.verify(legacy, "LABCDEFGH", other, stamp).reason == "unsealed_legacy"
+    assert chain.verify(legacy, "LABCDEFGH").valid  # without the key only the arithmetic can be checked
