@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import ValidationFailed
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import User
 from marketplace.services import record_audit
@@ -198,6 +198,16 @@ def _refund_by_api(
     for index, (payment, part) in enumerate(plan):
         part_key = base_key if index == 0 else f"{base_key}#{index + 1}"
         reference, provider_status = gateway.refund(payment, part, f"ocop-refund-{order.id}-{part_key}")
+        if provider_status in ("failed", "canceled"):
+            raise DomainError(
+                _(
+                    "%(method)s từ chối hoàn %(amount)s.",
+                    method=method_label(RefundMethod.STRIPE),
+                    amount=format_vnd(part),
+                ),
+                code="refund_refused",
+                status=502,
+            )
         refund = Refund(
             order_id=order.id,
             payment_id=payment.id,
@@ -205,7 +215,7 @@ def _refund_by_api(
             gateway=gateway.id,
             method=RefundMethod.STRIPE,
             provider_reference=reference,
-            status=RefundStatus.FAILED if provider_status in ("failed", "canceled") else RefundStatus.PENDING,
+            status=RefundStatus.PENDING,
             reason=note,
             actor_id=actor.id,
             idempotency_key=part_key if key else None,
