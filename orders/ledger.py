@@ -77,6 +77,21 @@ class Statement:
                 row[0 if entry.kind == "sale" else 1] += abs(entry.amount_vnd)
         return [(month, sales, payouts) for month, (sales, payouts) in sorted(months.items())]
 
+    def monthly_bars(self, months: int = 12, height: int = 100) -> list[dict]:
+        """The last `months` of monthly(), with bar heights scaled to `height` for the statement's small chart."""
+        rows = self.monthly()[-months:]
+        top = max([max(sales, payouts) for _month, sales, payouts in rows] + [1])
+        return [
+            {
+                "label": f"{month[5:]}/{month[:4]}",
+                "sales_vnd": sales,
+                "payouts_vnd": payouts,
+                "sales_h": round(sales * height / top),
+                "payouts_h": round(payouts * height / top),
+            }
+            for month, sales, payouts in rows
+        ]
+
 
 def held_gateways() -> list[str]:
     """The gateway ids whose money the platform holds for the sellers."""

@@ -367,6 +367,11 @@ def test_admin_records_a_payout_and_it_is_audited(client):
     login(client, seller)
     statement = client.get("/cooperative/statement").get_data(as_text=True)
     assert "UNC 2026/001" in statement and _vnd(order.total_vnd - 100_000) in statement
+    month = to_local(utcnow()).strftime("%m/%Y")
+    assert (
+        f'<tr><td>{month}</td><td class="num">{_vnd(order.total_vnd)}</td><td class="num">{_vnd(100_000)}</td></tr>'
+        in statement
+    )
 
 
 def test_history_note_does_not_change_state(app):
