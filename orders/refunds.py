@@ -310,13 +310,13 @@ def provider_refund_update(
     payment_reference: str,
 ) -> str:
     """A provider says what became of a refund (`succeeded`, `pending`, `failed`, `canceled`). A refund we did not
-    ask for (made in the provider's dashboard) is recorded when it succeeded. Repeats change nothing."""
-    refund = db.session.scalar(
-        select(Refund).where(Refund.gateway == gateway_id, Refund.provider_reference == reference)
-    )
+    ask for (made in the provider's dashboard) is recorded when it succeeded. Repeats change nothing.
+
+    The order is locked before the refund is looked up, so an event that overtakes the request that asked for the
+    refund waits for it and then confirms its row instead of recording a second one."""
+    refund = _refund_by_reference(gateway_id, reference)
+    payment = None
     if refund is None:
-        if status != "succeeded" or amount_vnd <= 0:
-            return "ignored"
         payment = db.session.scalar(
             select(Payment).where(
                 Payment.gateway == gateway_id,
@@ -324,9 +324,14 @@ def provider_refund_update(
                 Payment.order_id.is_not(None),
             )
         )
-        if payment is None:
+    order_id = refund.order_id if refund is not None else payment.order_id if payment is not None else None
+    if order_id is None:
+        return "ignored"
+    order = services.lock_order(order_id)
+    refund = _refund_by_reference(gateway_id, reference)
+    if refund is None:
+        if status != "succeeded" or amount_vnd <= 0 or payment is None:
             return "ignored"
-        order = services.lock_order(payment.order_id)
         refund = Refund(
             order_id=order.id,
             payment_id=payment.id,
@@ -346,8 +351,6 @@ def provider_refund_update(
         services.record_note(order, None, _confirmed_note(refund))
         settle(order, None)
         return "refunded"
-    order = services.lock_order(refund.order_id)
-    db.session.refresh(refund)
     if status == "succeeded" and refund.status == RefundStatus.PENDING:
         refund.status, refund.confirmed_at = RefundStatus.SUCCEEDED, utcnow()
         services.record_note(order, None, _confirmed_note(refund))
@@ -367,6 +370,14 @@ def provider_refund_update(
         )
         return "refund_failed"
     return "duplicate"
+
+
+def _refund_by_reference(gateway_id: str, reference: str) -> Refund | None:
+    return db.session.scalar(
+        select(Refund)
+        .where(Refund.gateway == gateway_id, Refund.provider_reference == reference)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _confirmed_note(refund: Refund) -> str:

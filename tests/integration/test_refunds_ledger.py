@@ -381,3 +381,19 @@ def test_history_note_does_not_change_state(app):
     db.session.commit()
     event = db.session.scalar(select(OrderEvent).order_by(OrderEvent.id.desc()))
     assert (event.from_status, event.to_status, event.note) == ("paid", "paid", "Đã gọi khách")
+
+
+@CARDS
+def test_a_refund_stripe_reports_failed_can_be_asked_again(client):
+    _coop, seller, product = _seller_and_product(100_000)
+    order = _card_paid_order(client, product)
+    response = client.post(f"/api/v1/orders/{order.id}/refunds", json={"amount_vnd": 30_000}, headers=bearer(seller))
+    assert response.status_code == 201
+    stripe_refund = _stripe(_server()).v1.refunds.retrieve(db.session.scalar(select(Refund.provider_reference)))
+    failed = {**stripe_refund.to_dict(), "status": "failed"}
+    body, signed = _signed(_event("refund.updated", failed))
+    assert client.post("/webhooks/stripe", data=body, headers=signed).get_json()["outcome"] == "refund_failed"
+    order = _order(order.id)
+    assert db.session.scalar(select(Refund.status)) == "failed" and refunds.refundable_vnd(order) == order.paid_vnd
+    assert "báo hoàn 30.000" in " ".join(event.note for event in order.history)
+    assert order.status == OrderStatus.PAID
