@@ -26,4 +26,5 @@ def init_app(app: Flask) -> None:
     add_account_link(app, "orders.my_orders", _l("Đơn hàng của tôi"))
     add_account_link(app, "orders.desk", _l("Đơn hàng của hợp tác xã"))
     add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"))
+    add_account_link(app, "orders.statement", _l("Sao kê tiền thẻ"))
     app.cli.add_command(expire_orders_command)

@@ -13,7 +13,7 @@ from marketplace.apidoc import api_errors
 from marketplace.extensions import db, limiter
 
 from . import checkout as checkout_service
-from . import queries, services
+from . import queries, refunds, services
 from .cart import MAX_ID
 from .models import Checkout, Order
 from .payments import GATEWAYS, get_gateway
@@ -77,6 +77,15 @@ class OrderSchema(OrderSummarySchema):
     lines = ma.fields.List(ma.fields.Dict())
     history = ma.fields.List(ma.fields.Dict())
     payments = ma.fields.List(ma.fields.Nested(PaymentRecordSchema))
+    refunds = ma.fields.List(ma.fields.Dict())
+    refunded_vnd = ma.fields.Integer()
+
+
+class RefundRequest(ma.Schema):
+    amount_vnd = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=10**12))
+    method = ma.fields.String(load_default="", validate=ma.validate.Length(max=20))
+    reference = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
 
 def order_summary(order: Order) -> dict:
@@ -130,6 +139,8 @@ def order_detail(order: Order) -> dict:
             }
             for p in order.payments
         ],
+        refunds=refunds.as_json(order),
+        refunded_vnd=refunds.refunded_vnd(order),
     )
     return data
 
@@ -180,5 +191,30 @@ class OrderCancelResource(MethodView):
         user = api_user()
         order = queries.visible_order(user, order_id=order_id)
         services.cancel_order(user, order)
+        db.session.commit()
+        return order_detail(order)
+
+
+@blp.route("/orders/<int:order_id>/refunds")
+class OrderRefundResource(MethodView):
+    @blp.arguments(RefundRequest)
+    @blp.response(201, OrderSchema)
+    @api_errors(401, 403, 404, 422, 502)
+    @token_required()
+    def post(self, body, order_id: int):
+        """Hoàn tiền (hợp tác xã bán đơn hoặc quản trị): qua Stripe thì chờ Stripe xác nhận; chuyển khoản (bắt buộc
+        `reference`) hoặc tiền mặt thì ghi ngay. Gửi lại với cùng `Idempotency-Key` không hoàn hai lần."""
+        user = api_user()
+        order = queries.visible_order(user, order_id=order_id)
+        refunds.request_refund(
+            user,
+            order,
+            get_gateway(order.payment_method),
+            body["amount_vnd"],
+            method=body["method"],
+            reference=body["reference"],
+            reason=body["reason"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
         db.session.commit()
         return order_detail(order)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -218,3 +219,65 @@ class StripeEvent(db.Model):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     type: Mapped[str] = mapped_column(String(80))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- refunds and the sellers' card-money ledger (orders.refunds, orders.ledger) ------------------------------------
+
+
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"  # asked of the provider (Stripe); its webhook confirms it
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundMethod(enum.StrEnum):
+    STRIPE = "stripe"  # through Stripe's API
+    BANK_TRANSFER = "bank_transfer"  # the seller transferred the money back (bank reference required)
+    CASH = "cash"  # the seller gave the cash back
+
+
+class Refund(db.Model):
+    """Money given back to the buyer of an order, whole or in part; each line is also in the order's history."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        UniqueConstraint("gateway", "provider_reference", name="uq_refunds_gateway_reference"),
+        UniqueConstraint("order_id", "idempotency_key", name="uq_refunds_order_key"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    gateway: Mapped[str] = mapped_column(String(20))  # the order's gateway id
+    method: Mapped[RefundMethod] = mapped_column(str_enum(RefundMethod, "refund_method"))
+    provider_reference: Mapped[str | None] = mapped_column(String(100))  # Stripe re_… or the bank reference
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus, "refund_status"))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))  # one submitted form: a double click is one refund
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    order: Mapped[Order] = relationship()
+    payment: Mapped[Payment | None] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class Payout(db.Model):
+    """Card money the platform paid out to a cooperative's bank account (recorded by an administrator)."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "bank_reference", name="uq_payouts_cooperative_reference"),
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    bank_reference: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cooperative: Mapped[Cooperative] = relationship()
+    recorded_by: Mapped[User | None] = relationship()

@@ -52,6 +52,22 @@ def transition(order: Order, target: OrderStatus, actor: User | None, note: str 
     return event
 
 
+def record_note(order: Order, actor: User | None, note: str) -> OrderEvent:
+    """A line in the order's history without a change of state (a refund, a correction): from and to are the same."""
+    status = str(OrderStatus(order.status))
+    event = OrderEvent(
+        order_id=order.id,
+        from_status=status,
+        to_status=status,
+        actor_id=actor.id if actor else None,
+        actor_label=(actor.full_name or actor.email)[:60] if actor else SYSTEM,
+        note=(note or "")[:300],
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
 def record_created(order: Order, actor: User) -> None:
     db.session.add(
         OrderEvent(
@@ -131,15 +147,6 @@ def complete_order(actor: User, order: Order) -> None:
     if not (is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Chỉ người mua xác nhận hoàn tất."))
     transition(order, S.COMPLETED, actor)
-
-
-def mark_refunded(actor: User | None, order: Order, note: str = "") -> None:
-    if actor is not None:
-        ensure_seller(actor, order)
-    transition(order, S.REFUNDED, actor, note)
-    for payment in order.payments:
-        if payment.status == PaymentStatus.APPLIED:
-            payment.status = PaymentStatus.REFUNDED
 
 
 def lock_order(order_id: int) -> Order | None:

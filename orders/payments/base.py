@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from flask_babel import LazyString
 
     from orders.cart import CartGroup
-    from orders.models import Order
+    from orders.models import Order, Payment
 
 Page = Literal["checkout", "payment"]
 CspSources = Mapping[str, tuple[str, ...]]  # directive → extra sources, e.g. {"script-src": ("https://js.stripe.com",)}
@@ -38,6 +38,9 @@ class PaymentGateway(Protocol):
     starts_remotely: bool  # start() calls a provider, so it runs only after the checkout committed
     payment_template: str | None  # under templates/, e.g. "orders/payments/vietqr.html"
     notification_path: str | None  # `POST /webhooks/<notification_path>` goes to handle_notification()
+    refunds_by_api: bool  # refunds are asked of the provider with refund(); its webhook confirms them
+    refund_methods: tuple[str, ...]  # how a seller gives money back by hand (orders.models.RefundMethod values)
+    held_by_platform: bool  # the money lands in the platform's account and is owed to the seller (orders.ledger)
 
     def init_app(self, app: Flask) -> None:
         """Set this gateway's configuration defaults (from the environment)."""
@@ -66,6 +69,12 @@ class PaymentGateway(Protocol):
     def handle_notification(self, request: Request) -> Response:
         """A provider's callback: check it is genuine, record the money once, answer as the provider expects."""
 
+    def refund(self, payment: Payment, amount_vnd: int, idempotency_key: str) -> tuple[str, str]:
+        """Ask the provider to give `amount_vnd` of this payment back; (its refund id, its refund status)."""
+
+    def fee_vnd(self, amount_vnd: int) -> int:
+        """The provider's fee on a payment of `amount_vnd` when it did not tell us (for the sellers' ledger)."""
+
 
 class Gateway:
     """Defaults for a gateway module's class: a local, pay-first gateway with no page, callback or CSP needs."""
@@ -80,6 +89,9 @@ class Gateway:
     starts_remotely = False
     payment_template: str | None = None
     notification_path: str | None = None
+    refunds_by_api = False
+    refund_methods: tuple[str, ...] = ("bank_transfer", "cash")
+    held_by_platform = False
 
     def init_app(self, app: Flask) -> None:
         return None
@@ -109,6 +121,13 @@ class Gateway:
     def handle_notification(self, request: Request) -> Response:
         """A gateway without a `notification_path` receives nothing: its callbacks are not found."""
         raise NotFound(_("Không có cổng thanh toán nào nhận thông báo ở địa chỉ này."))
+
+    def refund(self, payment: Payment, amount_vnd: int, idempotency_key: str) -> tuple[str, str]:
+        """A gateway without refunds by API: the seller gives the money back and records it by hand."""
+        raise ValidationFailed(_("Cách thanh toán này không hoàn tiền tự động; hãy ghi lại khoản đã hoàn."))
+
+    def fee_vnd(self, amount_vnd: int) -> int:
+        return 0
 
 
 def refused(message: str) -> ValidationFailed:

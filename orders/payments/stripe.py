@@ -4,10 +4,12 @@ at `POST /webhooks/stripe`."""
 from __future__ import annotations
 
 import logging
+import os
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import stripe as stripe_sdk
-from flask import Request, current_app, jsonify
+from flask import Flask, Request, current_app, jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -15,20 +17,29 @@ from werkzeug.wrappers import Response
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from orders import notifications, reconcile, services
+from orders import notifications, reconcile, refunds, services
 from orders.cart import CartGroup
-from orders.models import AttemptStatus, Order, OrderStatus, Payment, PaymentAttempt, PaymentStatus, StripeEvent
+from orders.models import (
+    AttemptStatus,
+    Order,
+    Payment,
+    PaymentAttempt,
+    PaymentStatus,
+    RefundMethod,
+    StripeEvent,
+)
 
 from .base import CspSources, Gateway, Page, refused
 
 WEBHOOK_TOLERANCE_SECONDS = 300
+DEFAULT_FEE_PERCENT = "3.0"
 STRIPE_JS = "https://js.stripe.com"
 PAYMENT_PAGE_SOURCES: CspSources = {
     "script-src": (STRIPE_JS,),
     "frame-src": (STRIPE_JS, "https://hooks.stripe.com"),
     "connect-src": ("https://api.stripe.com",),  # Stripe.js confirms the payment from the page
 }
-REFUNDABLE = (OrderStatus.PAID, OrderStatus.CONFIRMED, OrderStatus.DELIVERED)
+REFUND_EVENTS = frozenset({"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"})
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +71,22 @@ class Stripe(Gateway):
     starts_remotely = True
     payment_template = "orders/payments/stripe.html"
     notification_path = "stripe"
+    refunds_by_api = True
+    refund_methods: tuple[str, ...] = ()
+    held_by_platform = True  # card money lands in the platform's Stripe account (no Stripe Connect in Vietnam)
+
+    def init_app(self, app: Flask) -> None:
+        """STRIPE_FEE_PERCENT (default 3.0) and STRIPE_FEE_FIXED_VND (default 0): the fee the ledger charges a
+        seller for each card payment when Stripe's own fee is not known."""
+        app.config.setdefault("STRIPE_FEE_PERCENT", os.environ.get("STRIPE_FEE_PERCENT") or DEFAULT_FEE_PERCENT)
+        app.config.setdefault("STRIPE_FEE_FIXED_VND", os.environ.get("STRIPE_FEE_FIXED_VND") or "0")
+
+    def fee_vnd(self, amount_vnd: int) -> int:
+        """amount × STRIPE_FEE_PERCENT / 100, rounded half up to the đồng, plus STRIPE_FEE_FIXED_VND."""
+        percent = Decimal(str(current_app.config.get("STRIPE_FEE_PERCENT", DEFAULT_FEE_PERCENT)))
+        fixed = int(current_app.config.get("STRIPE_FEE_FIXED_VND") or 0)
+        rate_part = (Decimal(amount_vnd) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        return int(rate_part) + fixed
 
     def enabled(self) -> bool:
         return bool(current_app.config.get("STRIPE_SECRET_KEY"))
@@ -115,6 +142,24 @@ class Stripe(Gateway):
         event = verify_event(request.get_data(cache=False), request.headers.get("Stripe-Signature", ""))
         return jsonify({"received": True, "outcome": handle_event(event.to_dict())})
 
+    def refund(self, payment: Payment, amount_vnd: int, idempotency_key: str) -> tuple[str, str]:
+        """POST /v1/refunds for part or all of this payment's PaymentIntent; the webhook confirms it."""
+        try:
+            refund = client().v1.refunds.create(
+                params={
+                    "payment_intent": payment.provider_reference,
+                    "amount": amount_vnd,
+                    "metadata": {"order_id": str(payment.order_id)},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe_sdk.StripeError as error:
+            log.warning("Stripe refund for payment %s failed: %s", payment.provider_reference, error)
+            raise DomainError(
+                _("Stripe chưa nhận yêu cầu hoàn tiền. Vui lòng thử lại sau."), code="gateway_error", status=502
+            ) from error
+        return refund.id, str(refund.status or "pending")
+
 
 PLUGIN = Stripe()
 
@@ -130,6 +175,8 @@ def handle_event(event: dict) -> str:
         return _failed(obj)
     if event["type"] == "charge.refunded":
         return _refunded(obj)
+    if event["type"] in REFUND_EVENTS:
+        return _refund_update(obj, None)
     return "ignored"
 
 
@@ -167,12 +214,22 @@ def _succeeded(intent: dict) -> str:
         provider_reference=intent["id"],
         amount_vnd=int(intent.get("amount_received") or intent.get("amount") or 0),
         status=PaymentStatus.UNMATCHED,
-        raw={"event": intent["id"]},
+        raw={"event": intent["id"], "fee_vnd": _fee(intent)},
     )
     if reconcile.record_once(payment):
         services.apply_payment(payment, order)
         _mark(order, intent["id"], AttemptStatus.SUCCEEDED)
     return "paid"
+
+
+def _fee(intent: dict) -> int:
+    """Stripe's fee when the event carries the charge's balance transaction, else the configured rate; kept on the
+    payment so a later change of rate does not rewrite the ledger."""
+    charge = intent.get("latest_charge")
+    transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
+    if isinstance(transaction, dict) and isinstance(transaction.get("fee"), int) and transaction["fee"] > 0:
+        return transaction["fee"]
+    return PLUGIN.fee_vnd(int(intent.get("amount_received") or intent.get("amount") or 0))
 
 
 def _failed(intent: dict) -> str:
@@ -184,16 +241,41 @@ def _failed(intent: dict) -> str:
 
 
 def _refunded(charge: dict) -> str:
-    attempt = reconcile.attempt_for(PLUGIN.id, str(charge.get("payment_intent") or ""))
-    if attempt is None:
+    """A charge was refunded, in part or in full: each of its refunds is confirmed (or recorded) once."""
+    listed = (charge.get("refunds") or {}).get("data")
+    if listed is None:  # newer API versions leave the list out of the event: ask Stripe
+        listed = _refunds_of_charge(str(charge.get("id") or ""))
+    outcomes = [_refund_update(refund, charge.get("payment_intent")) for refund in listed]
+    if "refunded" in outcomes:
+        return "refunded"
+    return "duplicate" if "duplicate" in outcomes else "ignored"
+
+
+def _refunds_of_charge(charge_id: str) -> list[dict]:
+    if not charge_id:
+        return []
+    try:
+        found = client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+    except stripe_sdk.StripeError as error:
+        log.warning("Stripe refunds of charge %s could not be listed: %s", charge_id, error)
+        return []
+    return [refund.to_dict() for refund in found.data]
+
+
+def _refund_update(refund: dict, intent_id: object) -> str:
+    intent = refund.get("payment_intent") or intent_id
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if str(refund.get("currency") or "vnd").lower() != "vnd" or not refund.get("id"):
         return "ignored"
-    order = services.lock_order(attempt.order_id)
-    if order.status in REFUNDABLE:
-        services.transition(order, OrderStatus.REFUND_REQUESTED, None, "Stripe")
-    if order.status != OrderStatus.REFUND_REQUESTED:
-        return "ignored"
-    services.mark_refunded(None, order, "Stripe")
-    return "refunded"
+    return refunds.provider_refund_update(
+        PLUGIN.id,
+        RefundMethod.STRIPE,
+        str(refund["id"]),
+        str(refund.get("status") or ""),
+        int(refund.get("amount") or 0),
+        str(intent or ""),
+    )
 
 
 def _mark(order: Order, intent_id: str | None, status: AttemptStatus) -> None:

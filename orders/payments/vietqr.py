@@ -128,6 +128,7 @@ class VietQR(Gateway):
     needs_payment_page = True
     payment_template = "orders/payments/vietqr.html"
     notification_path = "bank-transfer"
+    refund_methods = ("bank_transfer",)  # the money went to the cooperative's account: it transfers it back
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
         """The money goes straight to each cooperative: every one of them needs a bank account."""

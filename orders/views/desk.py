@@ -10,11 +10,11 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
-from orders import delivery, queries, reconcile, services, states
+from orders import delivery, queries, reconcile, refunds, services, states
 from orders.forms import ShipForm
 from orders.models import Order, OrderStatus
 from orders.packing_slip import packing_slip_pdf
-from orders.payments import payment_label
+from orders.payments import get_gateway, payment_label
 
 from .blueprint import bp
 
@@ -52,6 +52,7 @@ def desk_order(code: str):
         can_move=states.can_move,
         OrderStatus=OrderStatus,
         carriers=services.CARRIERS,
+        refund=refunds.panel(order, get_gateway(order.payment_method)),
     )
 
 
@@ -59,7 +60,6 @@ ACTIONS = {
     "confirm": lambda user, order: services.confirm_order(user, order),
     "deliver": lambda user, order: delivery.mark_delivered(user, order),
     "cancel": lambda user, order: services.cancel_order(user, order, request.form.get("reason", "")),
-    "refund": lambda user, order: services.mark_refunded(user, order, request.form.get("reason", "")),
     "ship": lambda user, order: services.ship_order(
         user, order, request.form.get("carrier", ""), request.form.get("tracking_no", "")
     ),

@@ -14,6 +14,8 @@ from marketplace.admin import services, settings
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.models import Bank, Commune, Cooperative, Province, Role, User
+from marketplace.text import format_vnd, to_local, utcnow
+from orders import ledger
 from workspace import admin_queries as queries
 from workspace.sales import channel_counts
 from workspace.scope import Scope
@@ -47,6 +49,7 @@ def admin_links() -> list[tuple[str, str]]:
         ("admin.cooperatives", _("Xác minh hợp tác xã")),
         ("catalog.admin_categories", _("Danh mục sản phẩm")),
         ("admin.banks", _("Ngân hàng (VietQR)")),
+        ("admin.payouts", _("Tiền thẻ và chuyển tiền cho hợp tác xã")),
         ("admin.channels", _("Kênh bán hàng")),
         ("admin.settings", _("Cài đặt trang")),
         ("admin.audit", _("Nhật ký thao tác")),
@@ -220,3 +223,40 @@ def audit():
         filters=filters,
         actions=queries.audit_actions(),
     )
+
+
+@bp.get("/payouts")
+def payouts():
+    """Card money the platform holds for each cooperative (sales − refunds − fees − payouts) and a payout form each."""
+    return render_template(
+        "workspace/admin/payouts.html",
+        links=admin_links(),
+        statements=ledger.balances(),
+        today=to_local(utcnow()).date().isoformat(),
+    )
+
+
+@bp.post("/payouts/<int:cooperative_id>")
+def record_payout(cooperative_id: int):
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    if cooperative is None:
+        raise NotFound(_("Không tìm thấy hợp tác xã."))
+    try:
+        payout = ledger.record_payout(
+            current_user,
+            cooperative,
+            request.form.get("paid_on", ""),
+            request.form.get("amount_vnd", ""),
+            request.form.get("bank_reference", ""),
+            request.form.get("note", ""),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return payouts(), error.status
+    db.session.commit()
+    flash(
+        _("Đã ghi chuyển %(amount)s cho %(name)s.", amount=format_vnd(payout.amount_vnd), name=cooperative.name),
+        "success",
+    )
+    return redirect(url_for("admin.payouts"))
