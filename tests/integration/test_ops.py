@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import os
+import subprocess
+import sys
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -150,3 +157,61 @@ def test_request_id_reaches_the_celery_task_and_its_json_log(tmp_path, workers):
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     mine = [line for line in lines if line["message"] == "task saw its request id"]
     assert mine and mine[0]["request_id"] == "checkout-req-91" and mine[0]["level"] == "INFO"
+
+
+SENTRY_CHILD = """
+import sys
+import sentry_sdk
+from marketplace import create_app
+
+app = create_app({"SENTRY_DSN": sys.argv[1], "INSTANCE_PATH": sys.argv[2], "SECRET_KEY": "x", "OCOP_ENV": "production",
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[2] + "/db.sqlite"})
+
+@app.get("/boom")
+def boom():
+    raise RuntimeError("boom-7c1e")
+
+response = app.test_client().get("/boom", headers={"Cookie": "session=secret-cookie-5d2a"})
+assert response.status_code == 500, response.status_code
+sentry_sdk.flush(10)
+"""
+
+
+class _Envelopes(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        encoding = self.headers.get("Content-Encoding", "")
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "br":
+            import brotli
+
+            body = brotli.decompress(body)
+        self.received.append(body)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args):
+        pass
+
+
+def test_sentry_gets_an_unhandled_error_without_cookies(tmp_path):
+    """A local stand-in for Sentry receives the error of a 500 page; the buyer's cookie is not in the report."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Envelopes)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Envelopes.received = []
+    try:
+        dsn = f"http://publickey@127.0.0.1:{server.server_address[1]}/1"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        child = subprocess.run(
+            [sys.executable, "-c", SENTRY_CHILD, dsn, str(tmp_path)], env=env, capture_output=True, text=True
+        )
+        assert child.returncode == 0, child.stderr[-3000:]
+    finally:
+        server.shutdown()
+    reports = b"\n".join(_Envelopes.received).decode(errors="replace")
+    assert "boom-7c1e" in reports and '"environment":"production"' in reports.replace(" ", "")
+    assert "secret-cookie-5d2a" not in reports
