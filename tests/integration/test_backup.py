@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import pytest
+from celery import _state as celery_state
 from sqlalchemy import create_engine, select
 
 from catalog.models import ProductImage
@@ -20,6 +21,16 @@ from tests.factories.orders import make_checkout
 from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Scan
+
+
+@pytest.fixture
+def keep_celery_app():
+    """Building another app makes its Celery app the current and default one (shared tasks would then run in that
+    app's context); the session app's comes back afterwards."""
+    current, default = celery_state.get_current_app(), celery_state.default_app
+    yield
+    celery_state.set_default_app(default)
+    celery_state._set_current_app(current)
 
 
 @pytest.fixture
@@ -71,7 +82,9 @@ def _snapshot():
     }
 
 
-def test_backup_then_restore_into_an_empty_database_brings_everything_back(app, client, tmp_path, empty_database):
+def test_backup_then_restore_into_an_empty_database_brings_everything_back(
+    app, client, tmp_path, empty_database, keep_celery_app
+):
     photo = _shop(app, client)
     before = _snapshot()
     assert len(before["orders"]) == 2 and len(before["payments"]) == 2 and before["scans"] == 2
@@ -100,7 +113,7 @@ def test_backup_then_restore_into_an_empty_database_brings_everything_back(app, 
     db.session.remove()
 
 
-def test_restore_refuses_a_backup_whose_files_changed(app, client, tmp_path, empty_database):
+def test_restore_refuses_a_backup_whose_files_changed(app, client, tmp_path, empty_database, keep_celery_app):
     _shop(app, client)
     out = tmp_path / "backup"
     assert app.test_cli_runner().invoke(args=["backup", "--out", str(out)]).exit_code == 0

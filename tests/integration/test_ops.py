@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from celery import _state as celery_state
 from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.extensions import db
@@ -28,6 +29,16 @@ from traceability import scanpage
 
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def keep_celery_app():
+    """Building another app makes its Celery app the current and default one (shared tasks would then run in that
+    app's context); the session app's comes back afterwards."""
+    current, default = celery_state.get_current_app(), celery_state.default_app
+    yield
+    celery_state.set_default_app(default)
+    celery_state._set_current_app(current)
 
 
 def samples(client, headers=None) -> dict[tuple[str, tuple], float]:
@@ -63,7 +74,7 @@ def test_readyz_is_ok_when_database_broker_and_storage_answer(client):
     assert "Set-Cookie" not in response.headers
 
 
-def test_readyz_is_503_naming_an_unreachable_database_and_broker(tmp_path):
+def test_readyz_is_503_naming_an_unreachable_database_and_broker(tmp_path, keep_celery_app):
     broken = make_test_app(UNREACHABLE_DB, tmp_path, CELERY_BROKER_URL=UNREACHABLE_BROKER)
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
@@ -122,7 +133,7 @@ def test_json_log_line_per_request_carries_request_id_and_no_query_string(client
     assert entry["time"].endswith("+00:00") and isinstance(entry["duration_ms"], float)
 
 
-def test_proxy_fix_trusts_forwarded_proto_only_when_hops_are_set(database_url, tmp_path):
+def test_proxy_fix_trusts_forwarded_proto_only_when_hops_are_set(database_url, tmp_path, keep_celery_app):
     behind_proxy = make_test_app(database_url, tmp_path / "a", PROXY_FIX_HOPS=1).test_client()
     direct = make_test_app(database_url, tmp_path / "b").test_client()
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
