@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.extensions import csrf
+from marketplace.extensions import csrf, limiter
 
 from . import backup, celery_context, health, logs, metrics, observer
 from .sentry import init_sentry
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     celery_context.connect(log_format)
     metrics.connect_celery_signals()
     csrf.exempt(health.bp)
+    limiter.exempt(health.bp)  # probes and scrapes are never rate limited, whatever limits are added later
     app.register_blueprint(health.bp)
     backup.register_cli(app)
     init_sentry(app)
