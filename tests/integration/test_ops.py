@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import redis
 from celery import _state as celery_state
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -29,6 +30,7 @@ from traceability import scanpage
 
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
@@ -226,3 +228,47 @@ def test_sentry_gets_an_unhandled_error_without_cookies(tmp_path):
     reports = b"\n".join(_Envelopes.received).decode(errors="replace")
     assert "boom-7c1e" in reports and '"environment":"production"' in reports.replace(" ", "")
     assert "secret-cookie-5d2a" not in reports
+
+
+MULTIPROCESS_COUNT = "from marketplace.ops.metrics import count; count('scans', via='typed')"
+MULTIPROCESS_SCRAPE = """
+import sys
+from pathlib import Path
+from tests.conftest import make_test_app
+
+folder = Path(sys.argv[1])
+app = make_test_app("sqlite:///" + str(folder / "db.sqlite"), folder)
+print(app.test_client().get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_metrics_add_up_every_process_in_multiprocess_mode(tmp_path):
+    """Two processes (say, two gunicorn workers) each count a scan; a third one's /metrics shows both."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared), "PYTHONPATH": root}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", MULTIPROCESS_COUNT], env=env, check=True, cwd=root)
+    scrape = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS_SCRAPE, str(tmp_path)], env=env, capture_output=True, text=True, cwd=root
+    )
+    assert scrape.returncode == 0, scrape.stderr[-3000:]
+    assert 'ocop_scans_total{via="typed"} 2.0' in scrape.stdout
+
+
+@pytest.mark.worker
+def test_readiness_and_queue_depth_on_redis(database_url, tmp_path, monkeypatch, keep_celery_app):
+    """On Redis the readiness check connects for real and the gauge counts the messages waiting in our queue."""
+    queue = f"ocoptest-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("CELERY_QUEUE", queue)
+    on_redis = make_test_app(database_url, tmp_path, CELERY_BROKER_URL=REDIS_URL)
+    client = on_redis.test_client()
+    try:
+        assert client.get("/readyz").get_json() == {"status": "ok"}
+        sender = producer(REDIS_URL)
+        for _ in range(2):
+            sender.send_task("tests.record_request_id", args=(str(tmp_path),), queue=queue)
+        assert value(samples(client), "ocop_celery_queue_depth", queue=queue) == 2
+    finally:
+        redis.Redis.from_url(REDIS_URL).delete(queue)
