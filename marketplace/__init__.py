@@ -11,6 +11,7 @@ from . import extensions, i18n, security
 from .config import PROJECT_ROOT, build_config
 from .database import init_database
 from .jobs.celery_app import init_celery
+from .ops import install as install_ops
 from .pagecache import install as install_page_cache
 
 DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations", "workspace")
@@ -37,4 +38,5 @@ def create_app(overrides: dict | None = None) -> Flask:
         import_module(dotted).init_app(app)
     init_celery(app)
     install_page_cache(app)
+    install_ops(app)  # outermost WSGI layer: ProxyFix, request id, timing
     return app

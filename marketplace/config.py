@@ -128,6 +128,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "FEED_REBUILD_DELAY_SECONDS": float(_env("FEED_REBUILD_DELAY_SECONDS", "30")),
         # and one outbox drain per worker, this many seconds after the first new mail
         "OUTBOX_DRAIN_DELAY_SECONDS": float(_env("OUTBOX_DRAIN_DELAY_SECONDS", "2")),
+        # operations (marketplace/ops/, docs/operations.md): log lines, error reports, metrics, reverse proxy
+        "LOG_FORMAT": _env("LOG_FORMAT", "text"),
+        "SENTRY_DSN": _env("SENTRY_DSN"),
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        "PROXY_FIX_HOPS": int(_env("PROXY_FIX_HOPS", "0")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

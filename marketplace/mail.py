@@ -16,6 +16,7 @@ from .database import after_commit_once
 from .extensions import db
 from .jobs.debounce import DebouncedTask
 from .models import OutboxMail, OutboxStatus
+from .ops.metrics import count
 from .text import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,4 +84,5 @@ def deliver_outbox_mail(mail_id: int) -> bool:
         raise
     row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
     db.session.commit()
+    count("notifications", channel="email")
     return True

@@ -35,6 +35,7 @@ from .models import (
     Role,
     User,
 )
+from .ops.metrics import count
 from .permissions import ensure_staff_of_commune
 from .text import as_utc, ascii_upper, clean_text, normalise_phone, normalise_phone_e164, slugify, utcnow
 from .ttlcache import TtlCache
@@ -105,6 +106,7 @@ def record_audit(
 def notify(user: User, kind: str, message: str, link: str | None = None) -> Notice:
     notice = Notice(user_id=user.id, kind=kind, message=message, link=link)
     db.session.add(notice)
+    count("notifications", on_commit=True, channel="in_app")
     return notice
 
 

@@ -8,7 +8,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import audit_labels, errors, sessions, views
+from . import audit_labels, errors, ops, sessions, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
 from .apiauth import check_token_before_body
 from .cli import register_cli
@@ -88,5 +88,6 @@ def init_app(app: Flask) -> None:
     app.before_request(check_token_before_body)
     _register_security_scheme()
     register_cli(app)
+    ops.init_app(app)
     app.register_blueprint(job_views.bp)
     add_account_link(app, "jobs.jobs", _l("Công việc nền"))

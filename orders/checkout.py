@@ -23,6 +23,7 @@ from marketplace.database import dialect_insert
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
+from marketplace.ops.metrics import count
 from marketplace.services import province_of_commune
 from marketplace.text import clean_text, normalise_phone, utcnow
 
@@ -198,6 +199,7 @@ def place_checkout(
     # last: the product rows stay locked only from these UPDATEs to the commit, so buyers of the same
     # product queue behind a few statements, not a whole checkout; a short line still undoes everything
     reserve_stock(raw_items)
+    count("checkouts", on_commit=True, payment_method=gateway.id)
     return checkout, True
 
 

@@ -13,6 +13,7 @@ from catalog.services import stock_changed_for
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
+from marketplace.ops.metrics import count
 from marketplace.text import clean_text, utcnow
 
 from . import notifications
@@ -160,10 +161,12 @@ def apply_payment(payment: Payment, order: Order, actor: User | None = None) -> 
     """Count money towards an order: paid once it covers the total; late money never revives an order."""
     payment.order_id = order.id
     if OrderStatus(order.status) in NO_LONGER_PAYABLE:
+        count("payments", on_commit=True, gateway=payment.gateway, status="late")
         payment.status = PaymentStatus.LATE
         notifications.late_payment(order, payment)
         return
     payment.status = PaymentStatus.APPLIED
+    count("payments", on_commit=True, gateway=payment.gateway, status="applied")
     order.paid_vnd += payment.amount_vnd
     if order.status == S.PENDING_PAYMENT and order.paid_vnd >= order.total_vnd:
         transition(order, S.PAID, actor, f"{payment.gateway} {payment.provider_reference}")

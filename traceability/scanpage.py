@@ -31,6 +31,7 @@ from werkzeug.http import dump_cookie
 from catalog.models import Product
 from marketplace.admin.settings import get_int_setting
 from marketplace.extensions import db, limiter
+from marketplace.ops.metrics import count as count_metric
 from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
 
@@ -304,7 +305,10 @@ def record_scan(
         raise
     finally:
         connection.close()
-    return None if row is None else _hit(row, serial, read_moment, count)
+    if row is None:
+        return None
+    count_metric("scans", via=via[:10])
+    return _hit(row, serial, read_moment, count)
 
 
 def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) -> ScanHit | None:

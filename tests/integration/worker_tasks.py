@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
 
 from celery import shared_task
+
+from marketplace.ops.logs import current_request_id
 
 
 @shared_task(name="tests.slow_idempotent")
@@ -24,3 +27,12 @@ def slow_idempotent(folder: str, token: str, seconds: float) -> str:
     with (base / "effects.log").open("a") as log:
         log.write(f"{token}\n")
     return "done"
+
+
+@shared_task(name="tests.record_request_id")
+def record_request_id(folder: str) -> str:
+    """Write the request id the task runs under (from its message header) and log a line with it."""
+    request_id = current_request_id() or ""
+    (Path(folder) / "request_id.txt").write_text(request_id)
+    logging.getLogger("tests.worker").info("task saw its request id")
+    return request_id
