@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "reason.added": _l("Thêm lý do từ chối mẫu"),
     "payment.matched": _l("Ghép giao dịch chuyển khoản vào đơn"),
     "payment.matched_by_hand": _l("Ghép tay giao dịch chuyển khoản"),
+    "order.reopened": _l("Mở lại đơn nhờ tiền đến muộn"),
+    "order.returned": _l("Nhận hàng trả lại vào kho"),
     "batch.created": _l("Mở lô hàng"),
     "batch.event_added": _l("Ghi sự kiện cho lô hàng"),
     "bank.created": _l("Thêm ngân hàng"),
@@ -41,6 +43,7 @@ OBJECT_LABELS = {
     "category": _l("Danh mục"),
     "product": _l("Sản phẩm"),
     "payment": _l("Giao dịch"),
+    "order": _l("Đơn hàng"),
     "batch": _l("Lô hàng"),
     "bank": _l("Ngân hàng"),
     "site_setting": _l("Cài đặt"),
@@ -73,6 +76,7 @@ DETAIL_LABELS = {
     "seq": _l("Số thứ tự"),
     "reason": _l("Lý do"),
     "text": _l("Nội dung"),
+    "items": _l("Hàng"),
 }
 
 VALUE_LABELS = {
