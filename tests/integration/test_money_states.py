@@ -148,6 +148,28 @@ def test_seller_reopens_an_expired_order_when_late_money_covers_it_and_stock_is_
     assert data["status"] == "paid" and [e["to"] for e in data["history"]][-2:] == ["cancelled", "paid"]
 
 
+def test_under_paid_expired_order_is_reopened_when_the_rest_arrives_late(client):
+    order, seller, buyer, product_id = _setup(stock=5, quantity=2)
+    _pay(client, order, 50_000)
+    order = _reload(order)
+    order.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    expire_unpaid_orders()
+    rest = order.total_vnd - 50_000
+    _pay(client, order, rest, "bo sung")
+    login(client, buyer)
+    assert f"Tiền chuyển đến sau khi đơn đã huỷ hoặc hết hạn: {format_vnd(rest)}" in _text(
+        client, f"/orders/{order.code}"
+    )
+    client.form_post("/logout")
+    login(client, seller)
+    client.form_post(f"/cooperative/orders/{order.code}/reopen")
+    order = _reload(order)
+    assert order.status == OrderStatus.PAID and order.paid_vnd == order.total_vnd
+    assert [e.to_status for e in order.history] == ["pending_payment", "refund_requested", "paid"]
+    assert _stock(product_id) == 3
+
+
 def test_reopen_without_stock_is_a_clear_409_and_changes_nothing(client):
     order, seller, _buyer, product_id = _setup(stock=2, quantity=2)
     order.expires_at = utcnow() - timedelta(minutes=1)
