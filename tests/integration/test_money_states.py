@@ -16,12 +16,14 @@ from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from orders.tasks import expire_unpaid_orders
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.orders import bank_notification, bearer, checkout_body, make_checkout
+from tests.fakes.momo_server import send_ipn, signed_ipn
 
-from . import test_stripe
+from . import test_momo, test_stripe
 from .test_stripe import _event, _pay_with_card, _signed, _stripe
 
-localstripe_url = test_stripe.localstripe_url  # the same fixtures: a localstripe server, the app configured for it
-stripe_app = test_stripe.stripe_app
+# the same fixtures as there: a localstripe server and the fake MoMo, and the app configured for each
+localstripe_url, stripe_app = test_stripe.localstripe_url, test_stripe.stripe_app
+fake_momo, momo_app = test_momo.fake_momo, test_momo.momo_app
 
 KEY = {"Authorization": "Apikey demo-bank-key"}
 
@@ -314,6 +316,25 @@ def test_stripe_event_for_another_payment_intent_is_ignored(stripe_app, client, 
     own = _pay_with_card(localstripe_url, order["payment"]["payment_intent_id"])
     body, signed = _signed(_event("payment_intent.succeeded", own))
     assert client.post("/webhooks/stripe", data=body, headers=signed).get_json()["outcome"] == "paid"
+    assert client.get(f"/api/v1/orders/{order['id']}", headers=headers).get_json()["status"] == "paid"
+
+
+def test_momo_ipn_counts_only_for_the_orders_own_attempt(momo_app, client, fake_momo):
+    vietqr_order, _seller, buyer, _product_id = _setup()
+    product = make_product(price_vnd=79_000, stock=5)
+    momo_buyer = make_user()
+    headers = bearer(momo_buyer)
+    db.session.commit()
+    placed = client.post("/api/v1/checkout", json=checkout_body({product.id: 1}, "momo"), headers=headers)
+    order = placed.get_json()["orders"][0]
+    [created] = fake_momo.created
+    # a genuine, signed IPN whose orderId we never sent for a MoMo order (it names the VietQR order)
+    foreign = signed_ipn({**created, "orderId": f"{vietqr_order.code}-0a1b2c3d"}, trans_id=4088870001)
+    assert send_ipn(client, foreign).status_code == 204
+    data = client.get(f"/api/v1/orders/{vietqr_order.id}", headers=bearer(buyer)).get_json()
+    assert data["status"] == "pending_payment" and data["payments"] == []
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert send_ipn(client, signed_ipn(created, trans_id=4088870002)).status_code == 204
     assert client.get(f"/api/v1/orders/{order['id']}", headers=headers).get_json()["status"] == "paid"
 
 
