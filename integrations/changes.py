@@ -105,8 +105,11 @@ ORDER_EVENTS = {"paid": "order.paid", "shipped": "order.shipped"}
 
 @event.listens_for(Session, "before_flush")
 def _order_webhooks(session: Session, _context, _instances) -> None:
-    """Each new order-history row is a state move: its creation, payment or shipping goes out as a webhook."""
+    """Each new order-history row that moves the state: its creation, payment or shipping goes out as a webhook
+    (a row that stays in its state, e.g. goods returned, is history only)."""
     for row in [obj for obj in session.new if isinstance(obj, OrderEvent)]:
+        if row.from_status == row.to_status:
+            continue
         name = "order.created" if row.from_status is None else ORDER_EVENTS.get(row.to_status)
         order = session.get(Order, row.order_id) if name and row.order_id else None
         if order is None:

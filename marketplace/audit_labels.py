@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "payment.matched_by_hand": _l("Ghép tay giao dịch chuyển khoản"),
     "order.refund_recorded": _l("Hoàn tiền cho đơn hàng"),
     "payout.recorded": _l("Ghi khoản chuyển tiền thẻ cho hợp tác xã"),
+    "order.reopened": _l("Mở lại đơn nhờ tiền đến muộn"),
+    "order.returned": _l("Nhận hàng trả lại vào kho"),
     "batch.created": _l("Mở lô hàng"),
     "batch.event_added": _l("Ghi sự kiện cho lô hàng"),
     "bank.created": _l("Thêm ngân hàng"),
@@ -76,6 +78,7 @@ DETAIL_LABELS = {
     "seq": _l("Số thứ tự"),
     "reason": _l("Lý do"),
     "text": _l("Nội dung"),
+    "items": _l("Hàng"),
 }
 
 VALUE_LABELS = {

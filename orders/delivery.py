@@ -17,6 +17,7 @@ def mark_delivered(actor: User, order: Order) -> None:
     """Seller or buyer says it arrived; a gateway settled on delivery (cash) is paid at this moment."""
     if not (services.is_seller_of(actor, order) or services.is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Bạn không có quyền với đơn này."))
+    order = services.locked(order)
     services.transition(order, OrderStatus.DELIVERED, actor)
     if get_gateway(order.payment_method).settled_on_delivery and order.due_vnd > 0:
         db.session.add(

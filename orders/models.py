@@ -140,6 +140,7 @@ class OrderLine(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         non_negative("unit_price_vnd", "price"),
+        CheckConstraint("returned_qty >= 0 AND returned_qty <= quantity", name="returned_within_quantity"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -149,6 +150,7 @@ class OrderLine(db.Model):
     unit_price_vnd: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    returned_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # back in stock after shipping
     order: Mapped[Order] = relationship(back_populates="lines")
 
     @property

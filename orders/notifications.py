@@ -70,7 +70,7 @@ def partial_payment(order: Order, payment: Payment) -> None:
 
 def late_payment(order: Order, payment: Payment) -> None:
     message = _(
-        "Nhận %(amount)s cho đơn %(code)s đã huỷ/hết hạn: cần hoàn tiền hoặc xử lý thủ công.",
+        "Nhận %(amount)s cho đơn %(code)s đã huỷ/hết hạn: hãy hoàn tiền cho người mua hoặc mở lại đơn.",
         amount=format_vnd(payment.amount_vnd),
         code=order.code,
     )

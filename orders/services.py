@@ -1,8 +1,13 @@
-"""Order verbs: every state change through `transition()` (allowed moves in orders.states), stock release,
-cancellation, expiry, and money applied to an order."""
+"""Order verbs: every state change through `transition()` (allowed moves in orders.states), stock release and
+returns, cancellation, expiry, reopening, and money applied to an order.
+
+Row locks: every verb starts with `locked(order)` (SELECT … FOR UPDATE on PostgreSQL, the row re-read), and
+`transition()` locks again, so two requests changing one order take turns and the later one sees what the earlier
+one did (a payment and a cancel at the same moment end in one consistent state, never a lost update)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -10,15 +15,16 @@ from sqlalchemy import select, update
 
 from catalog.models import Product
 from catalog.services import stock_changed_for
-from marketplace.errors import Conflict, Forbidden, ValidationFailed
+from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
 from marketplace.ops.metrics import count
-from marketplace.text import clean_text, utcnow
+from marketplace.services import record_audit
+from marketplace.text import clean_text, format_vnd, utcnow
 
 from . import notifications
-from .models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus
-from .states import BUYER_CANCELLABLE, NO_LONGER_PAYABLE, can_move, status_label
+from .models import Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
+from .states import BUYER_CANCELLABLE, LEFT_THE_SELLER, NO_LONGER_PAYABLE, REOPENABLE, can_move, status_label
 
 S = OrderStatus
 CARRIERS = {"vnpost": "VNPost", "viettelpost": "Viettel Post", "own": "Tự giao"}
@@ -26,7 +32,8 @@ SYSTEM = "hệ thống"
 
 
 def transition(order: Order, target: OrderStatus, actor: User | None, note: str = "") -> OrderEvent:
-    """The one way an order changes state: check the table, write a history row, tell both sides."""
+    """The one way an order changes state: lock the row, check the table, write a history row, tell both sides."""
+    order = locked(order)
     current = OrderStatus(order.status)
     if not can_move(current, target):
         raise Conflict(
@@ -112,29 +119,203 @@ def release_stock(order: Order) -> None:
     stock_changed_for(line.product_id for line in order.lines)
 
 
+def was_shipped(order: Order) -> bool:
+    """The goods left the cooperative: their units come back only through `record_return`."""
+    if OrderStatus(order.status) in LEFT_THE_SELLER:
+        return True
+    return (
+        db.session.scalar(
+            select(OrderEvent.id)
+            .where(OrderEvent.order_id == order.id, OrderEvent.to_status == str(S.SHIPPED))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _reserve_again(order: Order) -> None:
+    """Take the order's units out of stock again, all or nothing: one guarded UPDATE per line in product-id order
+    (compare-and-set, as at checkout); the first short line aborts with a 409 and the caller rolls back."""
+    for line in sorted(order.lines, key=lambda item: item.product_id):
+        result = db.session.execute(
+            update(Product)
+            .where(Product.id == line.product_id, Product.stock >= line.quantity)
+            .values(stock=Product.stock - line.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            left = db.session.scalar(select(Product.stock).where(Product.id == line.product_id)) or 0
+            raise Conflict(
+                _("“%(name)s” không đủ hàng để mở lại đơn (còn %(n)d).", name=line.product_name, n=max(left, 0)),
+                code="insufficient_stock",
+                product_id=line.product_id,
+                available=max(left, 0),
+            )
+    order.stock_released = False
+    stock_changed_for(line.product_id for line in order.lines)
+
+
+def record_return(actor: User, order: Order, quantities: Mapping[int, int]) -> int:
+    """The cooperative took goods of a shipped order back: exactly these units per line go back into stock, each
+    unit once (`returned_qty` ≤ quantity, compare-and-set), with a history row and an audit entry. Returns the
+    number of units put back."""
+    ensure_seller(actor, order)
+    order = locked(order)
+    if not was_shipped(order):
+        raise Conflict(_("Đơn chưa gửi hàng đi: hàng vẫn trong kho, không cần nhận trả."), code="not_shipped")
+    lines = {line.id: line for line in order.lines}
+    wanted: dict[int, int] = {}
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise ValidationFailed(_("Dòng hàng không thuộc đơn này."), fields={"returned": [_("Không hợp lệ.")]})
+        if quantity < 0 or quantity > line.quantity - line.returned_qty:
+            raise ValidationFailed(
+                _(
+                    "“%(name)s”: nhận trả được từ 0 đến %(n)d.",
+                    name=line.product_name,
+                    n=line.quantity - line.returned_qty,
+                ),
+                fields={f"line-{line_id}": [_("Không hợp lệ.")]},
+            )
+        if quantity:
+            wanted[line_id] = quantity
+    if not wanted:
+        raise ValidationFailed(_("Nhập số lượng hàng nhận trả."), fields={"returned": [_("Bắt buộc.")]})
+    for line in sorted((lines[i] for i in wanted), key=lambda item: (item.product_id, item.id)):
+        quantity = wanted[line.id]
+        claimed = db.session.execute(
+            update(OrderLine)
+            .where(OrderLine.id == line.id, OrderLine.returned_qty + quantity <= OrderLine.quantity)
+            .values(returned_qty=OrderLine.returned_qty + quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            raise Conflict(_("Hàng của dòng này đã được nhận trả rồi."), code="already_returned")
+        db.session.execute(update(Product).where(Product.id == line.product_id).values(stock=Product.stock + quantity))
+        db.session.refresh(line, ["returned_qty"])
+    described = ", ".join(f"{lines[i].product_name} × {n}" for i, n in wanted.items())
+    record_note(order, actor, _("Nhận hàng trả lại: %(items)s", items=described))
+    record_audit(
+        actor,
+        "order.returned",
+        "order",
+        order.id,
+        commune_code=order.cooperative.commune_code,
+        order=order.code,
+        items=described,
+    )
+    stock_changed_for(lines[i].product_id for i in wanted)
+    db.session.flush()
+    return sum(wanted.values())
+
+
 # --- verbs ----------------------------------------------------------------------------------------
 
 
+def locked(order: Order) -> Order:
+    """The same order with its row locked for this transaction and re-read (every verb starts here)."""
+    fresh = lock_order(order.id)
+    if fresh is None:
+        raise NotFound(_("Không tìm thấy đơn hàng."))
+    return fresh
+
+
+def cancel_target(order: Order) -> OrderStatus:
+    """Where cancelling leads: money kept (paid or under-paid) waits for a refund, else the order is cancelled."""
+    return S.REFUND_REQUESTED if order.paid_vnd > 0 else S.CANCELLED
+
+
+def _money_note(order: Order, why: str) -> str:
+    """`why`, plus what was received when the order keeps money: the history says why a refund is due."""
+    if order.paid_vnd <= 0:
+        return why
+    kept = _("đã nhận %(paid)s — chờ hoàn tiền", paid=format_vnd(order.paid_vnd))
+    return f"{why}, {kept}" if why else kept[:1].upper() + kept[1:]
+
+
 def cancel_order(actor: User, order: Order, reason: str = "") -> None:
-    """Buyer cancels while nothing has shipped; a paid order becomes a refund request. Stock comes back."""
+    """Buyer cancels while nothing has shipped; money kept (paid or under-paid) makes it a refund request. Stock
+    comes back unless the goods had left (then only `record_return` puts units back)."""
     buyer = is_buyer_of(actor, order)
     if not (buyer or is_seller_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Bạn không có quyền huỷ đơn này."))
+    order = locked(order)
     status = OrderStatus(order.status)
     if buyer and not (is_seller_of(actor, order) or actor.is_admin) and status not in BUYER_CANCELLABLE:
         raise Conflict(_("Đơn đã được xác nhận, không thể tự huỷ. Hãy liên hệ hợp tác xã."), code="not_cancellable")
-    target = S.REFUND_REQUESTED if order.paid_vnd > 0 else S.CANCELLED
-    transition(order, target, actor, clean_text(reason) or "")
-    release_stock(order)
+    shipped = was_shipped(order)
+    transition(order, cancel_target(order), actor, _money_note(order, clean_text(reason) or ""))
+    if not shipped:
+        release_stock(order)
+
+
+def reopen_order(actor: User, order: Order) -> None:
+    """The seller takes a cancelled or expired order back when money that came late covers it: the stock is
+    reserved again (409 `insufficient_stock` when it is gone), the late payments count, and the order is paid."""
+    ensure_seller(actor, order)
+    order = locked(order)
+    late = late_payments(order)
+    received = order.paid_vnd + sum(payment.amount_vnd for payment in late)
+    if OrderStatus(order.status) not in REOPENABLE or not late or was_shipped(order):
+        raise Conflict(_("Chỉ mở lại được đơn đã huỷ hoặc hết hạn có tiền đến muộn."), code="not_reopenable")
+    if received < order.total_vnd:
+        raise Conflict(
+            _(
+                "Tiền đã nhận (%(paid)s) chưa đủ tổng đơn (%(total)s): hãy hoàn tiền cho người mua.",
+                paid=format_vnd(received),
+                total=format_vnd(order.total_vnd),
+            ),
+            code="not_enough_money",
+        )
+    if order.stock_released:
+        _reserve_again(order)
+    for payment in late:
+        payment.status = PaymentStatus.APPLIED
+    order.paid_vnd = received
+    transition(order, S.PAID, actor, _("Mở lại đơn: tiền đến muộn %(paid)s", paid=format_vnd(received)))
+    record_audit(
+        actor,
+        "order.reopened",
+        "order",
+        order.id,
+        commune_code=order.cooperative.commune_code,
+        order=order.code,
+        amount_vnd=received,
+    )
+
+
+def late_payments(order: Order) -> list[Payment]:
+    """Money that arrived after the order expired or was cancelled, still waiting for a refund or a reopen."""
+    return list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.order_id == order.id, Payment.status == PaymentStatus.LATE)
+            .order_by(Payment.id)
+        )
+    )
+
+
+def can_reopen(order: Order) -> bool:
+    """For the desk page: reopening would be accepted if the stock is still there."""
+    late = late_payments(order)
+    return (
+        OrderStatus(order.status) in REOPENABLE
+        and bool(late)
+        and order.paid_vnd + sum(payment.amount_vnd for payment in late) >= order.total_vnd
+        and not was_shipped(order)
+    )
 
 
 def confirm_order(actor: User, order: Order) -> None:
     ensure_seller(actor, order)
+    order = locked(order)
     transition(order, S.CONFIRMED, actor)
 
 
 def ship_order(actor: User, order: Order, carrier: str, tracking_no: str) -> None:
     ensure_seller(actor, order)
+    order = locked(order)
     if carrier not in CARRIERS:
         raise ValidationFailed(_("Chọn đơn vị vận chuyển."), fields={"carrier": [_("Không hợp lệ.")]})
     tracking = (clean_text(tracking_no) or "")[:60]
@@ -147,6 +328,7 @@ def ship_order(actor: User, order: Order, carrier: str, tracking_no: str) -> Non
 def complete_order(actor: User, order: Order) -> None:
     if not (is_buyer_of(actor, order) or actor.is_admin):
         raise Forbidden(_("Chỉ người mua xác nhận hoàn tất."))
+    order = locked(order)
     transition(order, S.COMPLETED, actor)
 
 
@@ -158,7 +340,9 @@ def lock_order(order_id: int) -> Order | None:
 
 
 def apply_payment(payment: Payment, order: Order, actor: User | None = None) -> None:
-    """Count money towards an order: paid once it covers the total; late money never revives an order."""
+    """Count money towards an order: paid once it covers the total; late money never revives an order by itself
+    (it is kept as LATE and the seller is told to refund or reopen)."""
+    order = locked(order)
     payment.order_id = order.id
     if OrderStatus(order.status) in NO_LONGER_PAYABLE:
         count("payments", on_commit=True, gateway=payment.gateway, status="late")
@@ -175,7 +359,9 @@ def apply_payment(payment: Payment, order: Order, actor: User | None = None) -> 
 
 
 def expire_unpaid_orders(now: datetime | None = None, limit: int = 500) -> int:
-    """Cancel unpaid orders past their payment deadline (gateways that expire unpaid) and return their stock."""
+    """Close unpaid orders past their payment deadline (gateways that expire unpaid) and return their stock: an
+    order that got part of its money waits for a refund (`refund_requested`), the others are cancelled. Rows
+    another transaction holds (a payment arriving now) are skipped and looked at on the next run."""
     now = now or utcnow()
     orders = db.session.scalars(
         select(Order)
@@ -183,9 +369,10 @@ def expire_unpaid_orders(now: datetime | None = None, limit: int = 500) -> int:
         .order_by(Order.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     for order in orders:
-        transition(order, S.CANCELLED, None, _("Quá hạn thanh toán"))
+        transition(order, cancel_target(order), None, _money_note(order, _("Quá hạn thanh toán")))
         release_stock(order)
     db.session.flush()
     return len(orders)

@@ -201,8 +201,8 @@ def record_notification(data: dict[str, Any]) -> None:
     """A verified IPN: a failure frees the order for a new attempt; money that is exactly what the order owes pays
     it (or is late money if the order was cancelled); any other amount waits for a person in reconciliation."""
     attempt = reconcile.attempt_for(PLUGIN.id, str(data["orderId"]))
-    if attempt is None:
-        log.warning("MoMo IPN for an orderId we never sent: %s", data["orderId"])
+    if attempt is None or attempt.order.payment_method != PLUGIN.id:
+        log.warning("MoMo IPN for an orderId no MoMo order of ours sent: %s", data["orderId"])
         return
     order = services.lock_order(attempt.order_id)
     if _whole_number(data["resultCode"]) != 0:

@@ -191,22 +191,18 @@ def _event_seen(event_id: str, event_type: str) -> bool:
     return False
 
 
-def _order_for_intent(intent_id: str | None, metadata: dict | None = None) -> Order | None:
-    """The order this intent was made for (locked): by our attempt, or by its metadata while the order has none
-    (the intent was made but our transaction that recorded it never committed)."""
+def _order_for_intent(intent_id: str | None) -> Order | None:
+    """The card order that created this PaymentIntent (our attempt with that reference), locked; any other
+    intent (another site's, one made by hand, one whose metadata names some order) is ignored and logged."""
     attempt = reconcile.attempt_for(PLUGIN.id, str(intent_id or ""))
-    if attempt is not None:
-        return services.lock_order(attempt.order_id)
-    order_id = str((metadata or {}).get("order_id") or "")
-    if order_id.isdigit():
-        order = db.session.get(Order, int(order_id))
-        if order is not None and order.payment_method == PLUGIN.id and order.latest_attempt is None:
-            return services.lock_order(order.id)
-    return None
+    if attempt is None or attempt.order.payment_method != PLUGIN.id:
+        log.warning("Stripe event for PaymentIntent %s, which no card order of ours created: ignored", intent_id)
+        return None
+    return services.lock_order(attempt.order_id)
 
 
 def _succeeded(intent: dict) -> str:
-    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    order = _order_for_intent(intent.get("id"))
     if order is None or str(intent.get("currency", "")).lower() != "vnd":
         return "ignored"
     payment = Payment(
@@ -233,7 +229,7 @@ def _fee(intent: dict) -> int:
 
 
 def _failed(intent: dict) -> str:
-    order = _order_for_intent(intent.get("id"), intent.get("metadata"))
+    order = _order_for_intent(intent.get("id"))
     if order is not None:
         _mark(order, intent.get("id"), AttemptStatus.FAILED)
         notifications.payment_failed(order, PLUGIN.label)

@@ -1,4 +1,5 @@
-"""Cooperative order desk: filter by state, confirm, ship, deliver, cancel, refund, packing slip, reconciliation."""
+"""Cooperative order desk: filter by state, confirm, ship, deliver, cancel, refund, reopen with late money, goods
+returned, packing slip, reconciliation."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
@@ -42,7 +43,11 @@ def desk():
 @bp.get("/cooperative/orders/<code>")
 @require_roles(*DESK_ROLES)
 def desk_order(code: str):
-    order = queries.managed_order(current_user, code)
+    return _desk_order_page(queries.managed_order(current_user, code))
+
+
+def _desk_order_page(order: Order, status: int = 200):
+    shipped = services.was_shipped(order)
     return render_template(
         "orders/desk_order.html",
         order=order,
@@ -50,10 +55,27 @@ def desk_order(code: str):
         status_label=states.status_label,
         payment_label=payment_label,
         can_move=states.can_move,
+        cancel_target=services.cancel_target(order),
+        late=services.late_payments(order),
+        reopenable=services.can_reopen(order),
+        shipped=shipped,
+        returnable=shipped and any(line.returned_qty < line.quantity for line in order.lines),
         OrderStatus=OrderStatus,
         carriers=services.CARRIERS,
         refund=refunds.panel(order, get_gateway(order.payment_method)),
-    )
+    ), status
+
+
+def _returned_quantities() -> dict[int, int]:
+    """`line-<id>` fields of the return form: the units of each line taken back (blank is 0)."""
+    quantities: dict[int, int] = {}
+    for key, value in request.form.items():
+        if key.startswith("line-") and key[5:].isdigit():
+            text = value.strip() or "0"
+            if not text.isdigit():
+                raise ValidationFailed(_("Số lượng nhận trả phải là số nguyên."), fields={key: [_("Không hợp lệ.")]})
+            quantities[int(key[5:])] = int(text[:6])
+    return quantities
 
 
 ACTIONS = {
@@ -63,7 +85,10 @@ ACTIONS = {
     "ship": lambda user, order: services.ship_order(
         user, order, request.form.get("carrier", ""), request.form.get("tracking_no", "")
     ),
+    "reopen": lambda user, order: services.reopen_order(user, order),
+    "return": lambda user, order: services.record_return(user, order, _returned_quantities()),
 }
+SHOW_REFUSAL = {"reopen", "return"}  # refused: the order page with the reason and its 4xx (e.g. 409 no stock)
 
 
 @bp.post("/cooperative/orders/<code>/<action>")
@@ -77,9 +102,14 @@ def desk_action(code: str, action: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
+        if action in SHOW_REFUSAL:
+            return _desk_order_page(queries.managed_order(current_user, code), error.status)
     else:
         db.session.commit()
-        flash(_("Đơn %(code)s: %(status)s.", code=order.code, status=states.status_label(order.status)), "success")
+        if action == "return":
+            flash(_("Đơn %(code)s: đã nhận hàng trả lại vào kho.", code=order.code), "success")
+        else:
+            flash(_("Đơn %(code)s: %(status)s.", code=order.code, status=states.status_label(order.status)), "success")
     return redirect(url_for("orders.desk_order", code=order.code))
 
 

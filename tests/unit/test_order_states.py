@@ -26,5 +26,12 @@ def test_refund_and_terminal_states():
     assert can_move(S.PAID, S.REFUND_REQUESTED) and can_move(S.REFUND_REQUESTED, S.REFUNDED)
     assert not can_move(S.PENDING_PAYMENT, S.SHIPPED)
     assert not can_move(S.SHIPPED, S.CANCELLED)
-    for terminal in (S.COMPLETED, S.CANCELLED, S.REFUNDED):
+    for terminal in (S.COMPLETED, S.REFUNDED):
         assert ALLOWED[terminal] == frozenset()
+
+
+def test_money_states():
+    assert can_move(S.PENDING_PAYMENT, S.REFUND_REQUESTED)  # under-paid, then cancelled or expired
+    assert can_move(S.SHIPPED, S.REFUND_REQUESTED)
+    assert ALLOWED[S.CANCELLED] == frozenset({S.PAID})  # reopened when late money covers it
+    assert can_move(S.REFUND_REQUESTED, S.PAID)
