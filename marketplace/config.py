@@ -46,7 +46,11 @@ def build_config(overrides: dict | None = None) -> dict:
     database_url = _sqlalchemy_url(_env("DATABASE_URL") or f"sqlite:///{instance / 'ocop.sqlite'}")
     media_root = Path(_env("MEDIA_ROOT") or instance / "media")
     redis_url = _env("REDIS_URL")
+    ocop_env = overrides.get("OCOP_ENV") or _env("OCOP_ENV", "development")
+    if ocop_env not in ("development", "production"):
+        raise RuntimeError(f"OCOP_ENV must be development or production, not {ocop_env!r}")
     config = {
+        "OCOP_ENV": ocop_env,  # development | production (production refuses demo secrets)
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -65,7 +69,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": _env("MAIL_FROM", "Chợ OCOP <no-reply@ocop.local>"),
-        "BANK_WEBHOOK_API_KEY": _env("BANK_WEBHOOK_API_KEY", "demo-bank-key"),
+        # the platform-wide key for bank notifications; the demo default only outside production (unset there:
+        # only sellers' own keys are accepted)
+        "BANK_WEBHOOK_API_KEY": _env("BANK_WEBHOOK_API_KEY", None if ocop_env == "production" else "demo-bank-key"),
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
