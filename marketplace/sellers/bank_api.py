@@ -65,6 +65,7 @@ class BankAccountResource(MethodView):
 
     @blp.arguments(BankAccountRequest)
     @blp.response(202, BankChangeSchema)
+    @blp.alt_response(200, schema=BankChangeSchema, description="Hồ sơ chưa xác minh: sửa thẳng tài khoản")
     @api_errors(401, 403, 404, 422)
     @token_required()
     def put(self, body, slug: str):

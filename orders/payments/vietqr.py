@@ -137,8 +137,8 @@ def record_bank_transfer(data: Any, seller: Cooperative | None = None) -> Paymen
         order = reconcile.find_order_for_transfer(info["content"], info["account_no"], seller.id)
     else:
         order = reconcile.find_order_for_transfer(info["content"], info["account_no"])
-        owner = bank.verified_owner_of_account(info["account_no"])
-        receiver_id = order.cooperative_id if order is not None else (owner.id if owner else None)
+        owner = bank.verified_owner_of_account(info["account_no"]) if order is None else order.cooperative
+        receiver_id = owner.id if owner is not None else None
     payment = Payment(
         cooperative_id=receiver_id,
         gateway=PLUGIN.id,

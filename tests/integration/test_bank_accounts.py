@@ -280,7 +280,7 @@ def test_reconciliation_shows_transfers_into_the_sellers_account_at_the_time_the
 
 
 def test_an_unverified_seller_gets_no_vietqr(client):
-    cooperative, owner, product = _seller()
+    cooperative, _owner, product = _seller()
     order = _order(product)
     cooperative.status = CooperativeStatus.PENDING
     db.session.commit()
