@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import binascii
 import hmac
-import logging
 import re
 import unicodedata
 from typing import Any
 
-from flask import Flask, Request, current_app, jsonify
+from flask import Request, current_app, jsonify
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -25,10 +24,6 @@ from orders.cart import CartGroup
 from orders.models import Order, Payment, PaymentStatus
 
 from .base import Gateway, refused
-
-log = logging.getLogger(__name__)
-DEMO_KEY = "demo-bank-key"
-MIN_PRODUCTION_KEY_LENGTH = 16
 
 NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
@@ -168,21 +163,6 @@ def _platform_key_ok(key: str) -> bool:
     return bool(key) and bool(expected) and hmac.compare_digest(key.encode(), expected.encode())
 
 
-def check_production_key(config: dict[str, Any]) -> None:
-    """In production the demo key (or a short one) stops the app; no key turns the platform path off."""
-    if config.get("OCOP_ENV") != "production":
-        return
-    key = config.get("BANK_WEBHOOK_API_KEY") or ""
-    if key == DEMO_KEY or (key and len(key) < MIN_PRODUCTION_KEY_LENGTH):
-        raise RuntimeError(
-            "OCOP_ENV=production: BANK_WEBHOOK_API_KEY is the demo key or shorter than "
-            f"{MIN_PRODUCTION_KEY_LENGTH} characters; set a long random key, or unset it to accept only "
-            "sellers' own notification keys"
-        )
-    if not key:
-        log.warning("BANK_WEBHOOK_API_KEY is not set: bank notifications are accepted only with sellers' own keys")
-
-
 class VietQR(Gateway):
     id = "vietqr"
     label = _l("Chuyển khoản bằng mã VietQR")
@@ -190,9 +170,6 @@ class VietQR(Gateway):
     needs_payment_page = True
     payment_template = "orders/payments/vietqr.html"
     notification_path = "bank-transfer"
-
-    def init_app(self, app: Flask) -> None:
-        check_production_key(app.config)
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
         """The money goes straight to each cooperative: every one of them must be verified (with its account)."""

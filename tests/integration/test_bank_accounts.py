@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from marketplace import create_app
+from marketplace.config import build_config
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Cooperative, CooperativeStatus, CoopRole, Notice, Role
 from marketplace.sellers.models import BankAccountChange, BankChangeStatus
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from orders.payments import get_gateway
-from tests.conftest import make_test_app
 from tests.factories import MUONG_LAT, login, make_cooperative, make_product, make_user
 from tests.factories.orders import bank_notification, bearer, checkout_body, make_checkout
 
@@ -299,15 +300,18 @@ def test_an_unverified_seller_gets_no_vietqr(client):
     assert "chưa được xã xác minh" in response.get_json()["error"]["message"]
 
 
-def test_production_refuses_the_demo_bank_key(database_url, tmp_path):
-    with pytest.raises(RuntimeError, match="BANK_WEBHOOK_API_KEY"):
-        make_test_app(database_url, tmp_path / "a", OCOP_ENV="production", BANK_WEBHOOK_API_KEY="demo-bank-key")
-    with pytest.raises(RuntimeError, match="BANK_WEBHOOK_API_KEY"):
-        make_test_app(database_url, tmp_path / "b", OCOP_ENV="production", BANK_WEBHOOK_API_KEY="short")
-    quiet = make_test_app(database_url, tmp_path / "c", OCOP_ENV="production", BANK_WEBHOOK_API_KEY=None)
-    with quiet.app_context():
-        response = quiet.test_client().post(
-            "/webhooks/bank-transfer", json=bank_notification("OCOP OC000000", 1000, "123456"), headers=PLATFORM_KEY
-        )
-        assert response.status_code == 401
-        db.session.remove()
+def test_production_refuses_the_demo_bank_key(app, client, tmp_path, monkeypatch):
+    """create_app stops before it touches anything shared; unset, the platform key path is off."""
+    for key in ("demo-bank-key", "short"):
+        with pytest.raises(RuntimeError, match="BANK_WEBHOOK_API_KEY"):
+            create_app({"INSTANCE_PATH": str(tmp_path), "OCOP_ENV": "production", "BANK_WEBHOOK_API_KEY": key})
+    monkeypatch.delenv("BANK_WEBHOOK_API_KEY", raising=False)
+    assert build_config({"INSTANCE_PATH": str(tmp_path), "OCOP_ENV": "production"})["BANK_WEBHOOK_API_KEY"] is None
+
+    seller, _owner, product = _seller()
+    order = _order(product)
+    monkeypatch.setitem(app.config, "BANK_WEBHOOK_API_KEY", None)
+    payload = bank_notification(f"OCOP {order.code}", order.total_vnd, seller.account_no)
+    assert _notify(client, payload).status_code == 401
+    assert _notify(client, payload, {"Authorization": "Apikey "}).status_code == 401
+    assert _reload(Order, order.id).status == OrderStatus.PENDING_PAYMENT
