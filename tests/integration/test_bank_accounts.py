@@ -3,6 +3,8 @@ notification key pays only its own orders, and reconciliation goes by the accoun
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from marketplace import create_app
 from marketplace.config import build_config
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Cooperative, CooperativeStatus, CoopRole, Notice, Role
+from marketplace.sellers import bank
 from marketplace.sellers.models import BankAccountChange, BankChangeStatus
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from orders.payments import get_gateway
@@ -315,3 +318,41 @@ def test_production_refuses_the_demo_bank_key(app, client, tmp_path, monkeypatch
     assert _notify(client, payload).status_code == 401
     assert _notify(client, payload, {"Authorization": "Apikey "}).status_code == 401
     assert _reload(Order, order.id).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_the_settings_page_shows_a_new_key_once_and_staff_decide_on_their_page(client):
+    cooperative, owner, product = _seller()
+    staff = make_user(Role.COMMUNE_STAFF)
+    other_staff = make_user(Role.COMMUNE_STAFF, commune_code=MUONG_LAT)
+    db.session.commit()
+    login(client, owner)
+    page = client.form_post("/cooperative/settings/bank-webhook-key").get_data(as_text=True)
+    key = re.search(r'<code id="webhook-key">([^<]+)</code>', page).group(1)
+    assert "https://ocop.test/webhooks/bank-transfer" in page and f"Authorization: Apikey {key}" in page
+    assert key not in client.get("/cooperative/settings").get_data(as_text=True)
+    order = _order(product)
+    payload = bank_notification(f"OCOP {order.code}", order.total_vnd, cooperative.account_no)
+    assert _notify(client, payload, {"Authorization": f"Apikey {key}"}).status_code == 200
+    assert _reload(Order, order.id).status == OrderStatus.PAID
+
+    client.form_post(
+        "/cooperative/settings", {"name": cooperative.name, "bank_bin": "970436", "account_no": "1112223334"}
+    )
+    assert bank.pending_change_json(_reload(Cooperative, cooperative.id))["account_no"] == "1112223334"
+    client.form_post("/logout")
+    login(client, other_staff)
+    assert "1112223334" not in client.get("/commune/bank-changes").get_data(as_text=True)
+    client.form_post(f"/commune/bank-changes/{cooperative.id}", {"decision": "verify"})
+    assert _reload(Cooperative, cooperative.id).account_no != "1112223334"
+    client.form_post("/logout")
+    login(client, staff)
+    assert "1112223334" in client.get("/commune/bank-changes").get_data(as_text=True)
+    client.form_post(f"/commune/bank-changes/{cooperative.id}", {"decision": "reject"})  # a reason is needed
+    assert bank.pending_change(_reload(Cooperative, cooperative.id)) is not None
+    client.form_post(
+        f"/commune/bank-changes/{cooperative.id}", {"decision": "reject", "reason": "Chủ HTX không xin đổi"}
+    )
+    cooperative = _reload(Cooperative, cooperative.id)
+    assert bank.pending_change(cooperative) is None and cooperative.account_no != "1112223334"
+    notices = db.session.scalars(select(Notice.message).where(Notice.user_id == owner.id)).all()
+    assert any("Chủ HTX không xin đổi" in message for message in notices)
