@@ -64,6 +64,24 @@ def _sqlalchemy_url(raw: str) -> str:
     return raw
 
 
+DEMO_BANK_KEY = "demo-bank-key"
+MIN_PRODUCTION_KEY_LENGTH = 16
+
+
+def refuse_unsafe_production(config: dict) -> None:
+    """With OCOP_ENV=production the app does not start on the demo bank-notification key (anyone could pay orders
+    with it) or a short one; no key at all turns the platform-wide path off (sellers' own keys still work)."""
+    if config.get("OCOP_ENV") != "production":
+        return
+    key = config.get("BANK_WEBHOOK_API_KEY") or ""
+    if key == DEMO_BANK_KEY or (key and len(key) < MIN_PRODUCTION_KEY_LENGTH):
+        raise RuntimeError(
+            "OCOP_ENV=production: BANK_WEBHOOK_API_KEY is the demo key or shorter than "
+            f"{MIN_PRODUCTION_KEY_LENGTH} characters; set a long random key (e.g. `openssl rand -hex 32`), "
+            "or unset it to accept only sellers' own notification keys"
+        )
+
+
 def build_config(overrides: dict | None = None) -> dict:
     """Everything the app reads, as one dict; tests pass overrides."""
     load_dotenv(PROJECT_ROOT / ".env")
@@ -73,7 +91,11 @@ def build_config(overrides: dict | None = None) -> dict:
     database_url = _sqlalchemy_url(_env("DATABASE_URL") or f"sqlite:///{instance / 'ocop.sqlite'}")
     media_root = Path(_env("MEDIA_ROOT") or instance / "media")
     redis_url = _env("REDIS_URL")
+    ocop_env = overrides.get("OCOP_ENV") or _env("OCOP_ENV", "development")
+    if ocop_env not in ("development", "production"):
+        raise RuntimeError(f"OCOP_ENV must be development or production, not {ocop_env!r}")
     config = {
+        "OCOP_ENV": ocop_env,  # development | production (production refuses demo secrets)
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": None,
         # development (default) or production: production refuses to start without explicit secrets
@@ -95,7 +117,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") == "1",
         "MAIL_FROM": _env("MAIL_FROM", "Chợ OCOP <no-reply@ocop.local>"),
-        "BANK_WEBHOOK_API_KEY": _env("BANK_WEBHOOK_API_KEY", "demo-bank-key"),
+        # the platform-wide key for bank notifications; the demo default only outside production (unset there:
+        # only sellers' own keys are accepted)
+        "BANK_WEBHOOK_API_KEY": _env("BANK_WEBHOOK_API_KEY", None if ocop_env == "production" else DEMO_BANK_KEY),
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": _env("STRIPE_PUBLISHABLE_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
@@ -135,6 +159,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "PROXY_FIX_HOPS": int(_env("PROXY_FIX_HOPS", "0")),
     }
     config.update(overrides)
+    refuse_unsafe_production(config)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
     if not config["TRACE_CHAIN_KEY"]:

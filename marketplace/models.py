@@ -132,6 +132,9 @@ class Cooperative(db.Model):
     bank_bin: Mapped[str | None] = mapped_column(ForeignKey("banks.bin"))
     account_no: Mapped[str | None] = mapped_column(String(19))
     account_holder: Mapped[str | None] = mapped_column(String(120))
+    # the seller's own key for bank notifications (`Authorization: Apikey …`): sha256 hex of it, shown once
+    bank_webhook_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    bank_webhook_key_at: Mapped[datetime | None]
     status: Mapped[CooperativeStatus] = mapped_column(
         str_enum(CooperativeStatus, "cooperative_status"), default=CooperativeStatus.PENDING, index=True
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from . import services, sessions
@@ -23,6 +24,7 @@ from .forms import (
 from .hooks import run_login_hooks
 from .models import Bank, Notice, Province, Role, User
 from .permissions import require_roles
+from .sellers import bank
 from .units import search_communes
 from .urls import public_url, safe_next_url
 
@@ -155,29 +157,71 @@ def account():
     return render_template("marketplace/account.html", notices=notices)
 
 
-@bp.route("/cooperative/settings", methods=["GET", "POST"])
-@require_roles(Role.COOPERATIVE)
-def cooperative_settings():
-    cooperative = current_user.cooperative
+def _settings_form(cooperative) -> CooperativeForm:
     form = CooperativeForm(obj=cooperative)
     form.bank_bin.choices = [("", _("— Chọn ngân hàng —"))] + [
         (b.bin, f"{b.short_name} ({b.bin})")
         for b in db.session.scalars(select(Bank).where(Bank.active).order_by(Bank.short_name))
     ]
+    return form
+
+
+@bp.route("/cooperative/settings", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE)
+def cooperative_settings():
+    cooperative = current_user.cooperative
+    form = _settings_form(cooperative)
     if form.validate_on_submit():
         if not current_user.is_cooperative_owner:
             flash(_("Chỉ chủ hợp tác xã được sửa thông tin này."), "error")
-            return render_template("marketplace/cooperative_settings.html", form=form, cooperative=cooperative), 403
+            return _settings_page(form, cooperative, status=403)
         try:
-            services.update_cooperative_profile(current_user, cooperative, form.data)
+            change = bank.update_settings(current_user, cooperative, form.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("Đã lưu thông tin hợp tác xã."), "success")
+            if change is not None:
+                flash(
+                    _("Đã gửi yêu cầu đổi tài khoản nhận tiền; xã xác nhận xong mới áp dụng cho mã VietQR mới."),
+                    "info",
+                )
             return redirect(url_for("main.cooperative_settings"))
-    return render_template("marketplace/cooperative_settings.html", form=form, cooperative=cooperative)
+    return _settings_page(form, cooperative)
+
+
+def _settings_page(form: CooperativeForm, cooperative, new_key: str | None = None, status: int = 200):
+    page = render_template(
+        "marketplace/cooperative_settings.html",
+        form=form,
+        cooperative=cooperative,
+        pending_change=bank.pending_change(cooperative),
+        key_form=FlaskForm(),
+        new_key=new_key,
+        webhook_url=bank.webhook_url(),
+    )
+    return page, status
+
+
+@bp.post("/cooperative/settings/bank-webhook-key")
+@require_roles(Role.COOPERATIVE)
+def cooperative_webhook_key():
+    """Generate or rotate the seller's key for bank notifications; the page shows it this once."""
+    cooperative = current_user.cooperative
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("main.cooperative_settings"))
+    try:
+        key = bank.issue_webhook_key(current_user, cooperative)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("main.cooperative_settings"))
+    db.session.commit()
+    response = make_response(_settings_page(_settings_form(cooperative), cooperative, new_key=key))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/cooperative/members", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from .cli import register_cli
 from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
+from .sellers import bank_api as seller_bank_api
 from .urls import public_url
 
 
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
     _template_globals(app)
     app.register_blueprint(views.bp)
     register_api_blueprint(api_module.blp)
+    register_api_blueprint(seller_bank_api.blp)
     app.before_request(check_token_before_body)
     _register_security_scheme()
     register_cli(app)

@@ -234,6 +234,7 @@ def _new_order(buyer, checkout, group: CartGroup, gateway: PaymentGateway, shipp
         )
         for line in group.lines
     ]
+    gateway.placed(order, group.cooperative)
     return order
 
 

@@ -15,6 +15,7 @@ from marketplace.text import utcnow
 from .cart import shipping_fee
 from .codes import new_order_code
 from .models import Checkout, Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
+from .payments import get_gateway
 
 BUYER = "khach@demo.ocop.vn"
 VIETQR, COD = "vietqr", "cod"  # gateway ids (orders/payments/)
@@ -106,6 +107,7 @@ def _demo_order(buyer, product: Product, state: OrderStatus, method: str, quanti
             weight_g=product.weight_g,
         )
     ]
+    get_gateway(method).placed(order, product.cooperative)  # VietQR: the payee its QR shows
     db.session.add(order)
     db.session.flush()
     db.session.add(
@@ -115,6 +117,7 @@ def _demo_order(buyer, product: Product, state: OrderStatus, method: str, quanti
         db.session.add(
             Payment(
                 order_id=order.id,
+                cooperative_id=product.cooperative_id,
                 gateway=method,
                 provider_reference=f"demo-{order.code}",
                 amount_vnd=paid,

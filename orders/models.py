@@ -112,6 +112,11 @@ class Order(db.Model):
     carrier: Mapped[str | None] = mapped_column(String(40))
     tracking_no: Mapped[str | None] = mapped_column(String(60))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # where a bank transfer for this order goes, fixed when the order is placed (VietQR): a later change of the
+    # seller's account never moves a pending payment
+    payee_bin: Mapped[str | None] = mapped_column(String(6))
+    payee_account_no: Mapped[str | None] = mapped_column(String(19))
+    payee_account_name: Mapped[str | None] = mapped_column(String(120))
     stock_released: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -207,6 +212,8 @@ class Payment(db.Model):
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[PaymentStatus] = mapped_column(str_enum(PaymentStatus, "payment_status"))
     account_no: Mapped[str | None] = mapped_column(String(30), index=True)
+    # the seller whose verified account (or notification key) received this transfer, resolved when it arrived
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     content: Mapped[str] = mapped_column(String(500), default="")
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

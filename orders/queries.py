@@ -55,12 +55,13 @@ def visible_order(user: User, *, code: str | None = None, order_id: int | None =
 
 
 def unmatched_transfers_for(user: User) -> Select[tuple[Payment]]:
-    """Transfers waiting for a person: the cooperative sees those into its own account, admin sees all."""
+    """Transfers waiting for a person: the cooperative sees those that arrived for it (into its verified account or
+    with its own notification key, as resolved on arrival, not by today's account), admin sees all."""
     query = select(Payment).where(Payment.status == PaymentStatus.UNMATCHED).order_by(Payment.at.desc())
     if user.role == Role.ADMIN:
         return query
-    if user.role == Role.COOPERATIVE and user.cooperative and user.cooperative.account_no:
-        return query.where(Payment.account_no == user.cooperative.account_no)
+    if user.role == Role.COOPERATIVE and user.cooperative_id is not None:
+        return query.where(Payment.cooperative_id == user.cooperative_id)
     return query.where(False)
 
 

@@ -37,13 +37,28 @@ def code_candidates(content: str) -> list[str]:
     return found
 
 
-def find_order_for_transfer(content: str, account_no: str | None) -> Order | None:
+def paid_into(order: Order, account_no: str | None) -> bool:
+    """A transfer into this account may pay this order: the payee fixed for the order, or the seller's live
+    account while the seller is verified. A notification that names no account pays nothing."""
+    if not account_no:
+        return False
+    if order.payee_account_no == account_no:
+        return True
+    return order.cooperative.verified and order.cooperative.account_no == account_no
+
+
+def find_order_for_transfer(content: str, account_no: str | None, cooperative_id: int | None = None) -> Order | None:
+    """The order the transfer's text names, if the money went into that order's account; with `cooperative_id`
+    (a seller's own notification key) only that seller's orders."""
     candidates = code_candidates(content)
     if not candidates:
         return None
-    orders = db.session.scalars(select(Order).where(Order.code.in_(candidates))).all()
+    query = select(Order).where(Order.code.in_(candidates))
+    if cooperative_id is not None:
+        query = query.where(Order.cooperative_id == cooperative_id)
+    orders = db.session.scalars(query).all()
     for order in sorted(orders, key=lambda o: candidates.index(o.code)):
-        if not account_no or order.cooperative.account_no == account_no:
+        if paid_into(order, account_no):
             return order
     return None
 
@@ -76,7 +91,7 @@ def match_transfer(actor: User, payment_id: int, order_code: str) -> Payment:
             _("Không tìm thấy đơn %(code)s.", code=order_code), fields={"order_code": [_("Sai mã.")]}
         )
     if not actor.is_admin:
-        own = actor.cooperative_id == order.cooperative_id and payment.account_no == order.cooperative.account_no
+        own = actor.cooperative_id == order.cooperative_id and payment.cooperative_id == order.cooperative_id
         if not own:
             raise Forbidden(_("Chỉ ghép được giao dịch vào tài khoản và đơn của hợp tác xã mình."))
     services.apply_payment(payment, services.lock_order(order.id), actor)

@@ -18,6 +18,7 @@ from marketplace.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from flask_babel import LazyString
 
+    from marketplace.models import Cooperative
     from orders.cart import CartGroup
     from orders.models import Order, Payment
 
@@ -50,6 +51,9 @@ class PaymentGateway(Protocol):
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
         """Refuse (ValidationFailed) a checkout this gateway cannot take, e.g. a cooperative without a bank account."""
+
+    def placed(self, order: Order, cooperative: Cooperative) -> None:
+        """Record on a new order (not yet flushed) what its payment keeps from checkout, e.g. VietQR's payee."""
 
     def start(self, order: Order) -> None:
         """Prepare whatever the buyer needs to pay; idempotent, so the pay page may call it again."""
@@ -102,6 +106,9 @@ class Gateway:
     def check_checkout(self, groups: list[CartGroup]) -> None:
         if not self.enabled():
             raise refused(_("%(method)s chưa được bật; hãy chọn cách trả khác.", method=self.label))
+
+    def placed(self, order: Order, cooperative: Cooperative) -> None:
+        return None
 
     def start(self, order: Order) -> None:
         return None

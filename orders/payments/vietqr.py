@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
+from marketplace.models import Bank, Cooperative
+from marketplace.sellers import bank
 from marketplace.urls import public_url
 from orders import reconcile, services
 from orders.cart import CartGroup
@@ -71,9 +73,33 @@ def reference_for(order: Order) -> str:
     return f"{REFERENCE_PREFIX} {order.code}"
 
 
+def take_payee(order: Order, cooperative: Cooperative) -> None:
+    """Fix where this order's money goes: the seller's verified account when the order is placed. A later change
+    of the seller's account (even verified) never moves it."""
+    if order.payee_account_no is None:
+        order.payee_bin = cooperative.bank_bin
+        order.payee_account_no = cooperative.account_no
+        order.payee_account_name = cooperative.account_holder
+
+
+def payee_refusal(order: Order) -> Conflict | None:
+    """Why no QR may be shown for this order (a seller not verified, no payee on record), or None."""
+    if not order.cooperative.verified:
+        return Conflict(
+            _("%(coop)s chưa được xã xác minh nên chưa nhận chuyển khoản.", coop=order.cooperative.name),
+            code="cooperative_unverified",
+        )
+    if not (order.payee_bin and order.payee_account_no):
+        return Conflict(_("Đơn này không có tài khoản nhận chuyển khoản."), code="no_payee")
+    return None
+
+
 def payload_for(order: Order) -> str:
-    cooperative = order.cooperative
-    return build_payload(cooperative.bank_bin, cooperative.account_no, order.total_vnd, reference_for(order))
+    """The order's VietQR: always to the payee fixed for the order, never for a seller that is not verified."""
+    refusal = payee_refusal(order)
+    if refusal is not None:
+        raise refusal
+    return build_payload(order.payee_bin, order.payee_account_no, order.total_vnd, reference_for(order))
 
 
 def parse_bank_notification(data: Any) -> dict[str, Any]:
@@ -92,12 +118,24 @@ def parse_bank_notification(data: Any) -> dict[str, Any]:
     }
 
 
-def record_bank_transfer(data: Any) -> Payment | None:
-    """Apply one SePay-style notification; outgoing or non-positive transfers are ignored."""
+def record_bank_transfer(data: Any, seller: Cooperative | None = None) -> Payment | None:
+    """Apply one SePay-style notification; outgoing or non-positive transfers are ignored.
+
+    With a seller's own key (`seller`), the transfer belongs to that seller and pays only one of its orders.
+    With the platform key, it belongs to the verified seller whose account it names (or whose order names it as
+    payee), else to no one (admin sees it). Which seller is stored on the payment, as it was on arrival."""
     info = parse_bank_notification(data)
     if info["direction"] == "out" or info["amount"] <= 0:
         return None
+    if seller is not None:
+        receiver_id = seller.id
+        order = reconcile.find_order_for_transfer(info["content"], info["account_no"], seller.id)
+    else:
+        order = reconcile.find_order_for_transfer(info["content"], info["account_no"])
+        owner = bank.verified_owner_of_account(info["account_no"]) if order is None else order.cooperative
+        receiver_id = owner.id if owner is not None else None
     payment = Payment(
+        cooperative_id=receiver_id,
         gateway=PLUGIN.id,
         provider_reference=info["reference"],
         amount_vnd=info["amount"],
@@ -108,17 +146,21 @@ def record_bank_transfer(data: Any) -> Payment | None:
     )
     if not reconcile.record_once(payment):
         return None
-    order = reconcile.find_order_for_transfer(info["content"], info["account_no"])
     if order is not None:
         services.apply_payment(payment, services.lock_order(order.id))
     db.session.flush()
     return payment
 
 
-def _apikey_ok(request: Request) -> bool:
+def _apikey(request: Request) -> str:
     scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "apikey" else ""
+
+
+def _platform_key_ok(key: str) -> bool:
+    """The platform-wide key (one-account setups, the demo); empty means that path is off."""
     expected = current_app.config.get("BANK_WEBHOOK_API_KEY") or ""
-    return scheme.lower() == "apikey" and bool(expected) and hmac.compare_digest(key.strip(), expected)
+    return bool(key) and bool(expected) and hmac.compare_digest(key.encode(), expected.encode())
 
 
 class VietQR(Gateway):
@@ -131,8 +173,15 @@ class VietQR(Gateway):
     refund_methods = ("bank_transfer",)  # the money went to the cooperative's account: it transfers it back
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
-        """The money goes straight to each cooperative: every one of them needs a bank account."""
+        """The money goes straight to each cooperative: every one of them must be verified (with its account)."""
         for group in groups:
+            if not group.cooperative.verified:
+                raise refused(
+                    _(
+                        "%(coop)s chưa được xã xác minh nên chưa nhận chuyển khoản; hãy chọn cách trả khác.",
+                        coop=group.cooperative.name,
+                    )
+                )
             if not (group.cooperative.bank_bin and group.cooperative.account_no):
                 raise refused(
                     _(
@@ -141,28 +190,45 @@ class VietQR(Gateway):
                     )
                 )
 
+    def placed(self, order: Order, cooperative: Cooperative) -> None:
+        take_payee(order, cooperative)
+
     def describe(self, order: Order) -> dict[str, Any]:
-        cooperative = order.cooperative
+        """The transfer details to the order's payee; when none may be shown, `error` says why and no account
+        or QR is given."""
+        refusal = payee_refusal(order)
+        if refusal is not None:
+            return {
+                "gateway": self.id,
+                "qr_payload": None,
+                "amount_vnd": order.total_vnd,
+                "reference": reference_for(order),
+                "error": {"code": refusal.code, "message": refusal.message},
+            }
+        payee_bank = db.session.get(Bank, order.payee_bin)
         return {
             "gateway": self.id,
             "qr_payload": payload_for(order),
             "qr_image_url": public_url("orders.qr_image", code=order.code, fmt="png"),
-            "bank_bin": cooperative.bank_bin,
-            "bank_name": cooperative.bank.short_name if cooperative.bank else "",
-            "account_no": cooperative.account_no,
-            "account_holder": cooperative.account_holder,
+            "bank_bin": order.payee_bin,
+            "bank_name": payee_bank.short_name if payee_bank else "",
+            "account_no": order.payee_account_no,
+            "account_holder": order.payee_account_name,
             "amount_vnd": order.total_vnd,
             "reference": reference_for(order),
         }
 
     def qr_payload(self, order: Order) -> str | None:
-        return payload_for(order) if order.cooperative.account_no else None
+        return None if payee_refusal(order) is not None else payload_for(order)
 
     def handle_notification(self, request: Request) -> Response:
-        """A repeat of the same transaction id answers 200 and changes nothing; a wrong API key is a 401."""
-        if not _apikey_ok(request):
+        """A repeat of the same transaction id answers 200 and changes nothing; an unknown API key is a 401.
+        A seller's own key is looked up first, then the platform key."""
+        key = _apikey(request)
+        seller = bank.cooperative_for_webhook_key(key)
+        if seller is None and not _platform_key_ok(key):
             raise DomainError(_("Sai khoá API."), code="unauthorized", status=401)
-        record_bank_transfer(request.get_json(silent=True))
+        record_bank_transfer(request.get_json(silent=True), seller)
         return jsonify({"success": True})
 
 

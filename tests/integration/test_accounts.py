@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from marketplace.extensions import db
-from marketplace.models import CoopRole, Role, User
+from marketplace.models import CooperativeStatus, CoopRole, Role, User
 from tests.factories import PASSWORD, login, make_cooperative, make_user, sent_mails
 
 
@@ -141,7 +141,10 @@ def test_staff_member_cannot_edit_cooperative_profile(client):
 
 
 def test_owner_sets_bank_account_for_vietqr(client):
-    owner = make_user(Role.COOPERATIVE)
+    """A seller still waiting for verification edits its application's account directly (a verified seller's
+    change waits for the commune: tests/integration/test_bank_accounts.py)."""
+    applicant = make_cooperative(status=CooperativeStatus.PENDING)
+    owner = make_user(Role.COOPERATIVE, cooperative=applicant, coop_role=CoopRole.OWNER)
     db.session.commit()
     login(client, owner)
     client.form_post(

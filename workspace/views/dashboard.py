@@ -8,10 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace import services
-from marketplace.errors import NotFound
+from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Province, Role
 from marketplace.permissions import require_roles
+from marketplace.sellers import bank
 from workspace import figures, reports, stats
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
 
@@ -51,6 +52,7 @@ def dashboard():
         period=period,
         figures=figures.dashboard_figures(scope, period, today),
         review_count=stats.review_queue_count(scope),
+        bank_changes=bank.pending_changes_count(current_user, scope.commune_code),
         waiting=stats.cooperatives_waiting(scope),
         expiring=stats.expiring_certificates(scope, today),
         summary=figures.summary(scope, period, today),
@@ -78,6 +80,35 @@ def verify(cooperative_id: int):
 def _back_to_dashboard() -> str:
     args = {k: v for k, v in request.form.items() if k in ("commune", "province", "from", "to") and v}
     return url_for("workspace.dashboard", **args)
+
+
+@bp.get("/bank-changes")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def bank_changes():
+    """Sellers of the commune (admin: all) asking to be paid into another account: compare, confirm or reject."""
+    changes = db.session.scalars(bank.pending_changes_for(current_user).limit(200)).all()
+    return render_template("workspace/bank_changes.html", changes=changes)
+
+
+@bp.post("/bank-changes/<int:cooperative_id>")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def decide_bank_change(cooperative_id: int):
+    cooperative = db.session.get(Cooperative, cooperative_id)
+    if cooperative is None:
+        raise NotFound(_("Không tìm thấy hợp tác xã."))
+    verified = request.form.get("decision") == "verify"
+    try:
+        bank.decide_bank_change(current_user, cooperative, verified, request.form.get("reason", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if verified:
+            flash(_("Đã xác nhận tài khoản nhận tiền mới của %(name)s.", name=cooperative.name), "success")
+        else:
+            flash(_("Đã từ chối đổi tài khoản của %(name)s.", name=cooperative.name), "info")
+    return redirect(url_for("workspace.bank_changes"))
 
 
 @bp.get("/report.xlsx")

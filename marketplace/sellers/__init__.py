@@ -1,0 +1,1 @@
+"""Sellers (cooperatives): onboarding, verification and the bank account their money goes to."""
