@@ -9,6 +9,8 @@ ACTION_LABELS = {
     "user.role_changed": _l("Đổi vai trò tài khoản"),
     "cooperative.verified": _l("Xác minh hợp tác xã"),
     "cooperative.unverified": _l("Bỏ xác minh hợp tác xã"),
+    "cooperative.rejected": _l("Từ chối hồ sơ người bán"),
+    "cooperative.resubmitted": _l("Gửi lại hồ sơ người bán"),
     "cooperative.member_joined": _l("Thành viên gia nhập hợp tác xã"),
     "category.saved": _l("Lưu danh mục"),
     "product.created": _l("Tạo sản phẩm"),
