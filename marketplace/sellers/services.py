@@ -214,7 +214,7 @@ def _tell_staff(cooperative: Cooperative, resubmitted: bool) -> None:
         message = _("Hồ sơ mở gian hàng mới: “%(name)s”, chờ xã xác minh.", name=cooperative.name)
     link = public_url("workspace.application", cooperative_id=cooperative.id)
     for member in staff:
-        core.notify(member, "cooperative.application", message, link)
+        core.notify(member, "seller_application", message, link)
         queue_mail(member.email, _("Chợ OCOP: hồ sơ người bán chờ xác minh"), f"{message}\n\n{link}")
 
 
@@ -234,7 +234,7 @@ def verify(actor: User, cooperative: Cooperative) -> None:
     db.session.flush()
     core.notify_cooperative(
         cooperative.id,
-        "cooperative.verified",
+        "seller_verified",
         _("Xã đã xác minh “%(name)s”: gian hàng của bạn đã được mở.", name=cooperative.name),
         link=public_url("sellers.application"),
         mail_subject=_("Chợ OCOP: gian hàng đã được xác minh"),
@@ -275,7 +275,7 @@ def reject(actor: User, cooperative: Cooperative, reason: str | None) -> None:
     )
     core.notify_cooperative(
         cooperative.id,
-        "cooperative.rejected",
+        "seller_rejected",
         _(
             "Xã chưa xác minh “%(name)s”. Lý do: %(reason)s. Hãy sửa hồ sơ và gửi lại.",
             name=cooperative.name,
