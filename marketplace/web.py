@@ -16,6 +16,7 @@ from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
 from .sellers import api as seller_api
+from .sellers import demo as _seller_demo  # noqa: F401 — registers the demo application's seeder
 from .sellers import views as seller_views
 from .urls import public_url
 

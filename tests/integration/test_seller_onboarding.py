@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image
 from sqlalchemy import func, select
 
+from marketplace.demo import DEMO_PASSWORD, demo_cooperative, seed
 from marketplace.extensions import db, limiter
 from marketplace.models import AuditLog, Cooperative, CooperativeStatus, Notice, Role, User
 from tests.factories import MUONG_LAT, VAN_SON, api_token, login, make_cooperative, make_user, sent_mails
@@ -395,3 +396,14 @@ def test_the_seller_api_is_in_the_openapi_document(client):
     reject = spec["paths"]["/api/v1/cooperatives/{slug}/reject"]["post"]
     assert {"200", "403", "404", "422"} <= set(reject["responses"])
     assert "bank" in spec["components"]["schemas"]["Cooperative"]["properties"]
+
+
+def test_demo_data_has_a_verified_seller_and_an_application_in_the_queue(client):
+    seed()
+    seed()  # idempotent
+    db.session.commit()
+    assert demo_cooperative("htx-nam-meo-van-son").status == CooperativeStatus.VERIFIED
+    assert db.session.scalar(select(func.count()).where(Cooperative.status == CooperativeStatus.PENDING)) == 1
+    login(client, "xa@demo.ocop.vn", DEMO_PASSWORD)
+    queue = client.get("/commune/").get_data(as_text=True).split("Việc cần làm")[1].split("</section>")[0]
+    assert "Hộ kinh doanh Miến dong Triệu Sơn" in queue
