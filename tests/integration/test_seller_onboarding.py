@@ -219,6 +219,7 @@ def _apply_page_to(client, url: str, data: dict, **files):
 def test_the_form_keeps_the_draft_and_says_what_is_wrong(client):
     buyer = make_user(Role.BUYER)
     db.session.commit()
+    assert 'href="/cooperative/apply"' in client.get("/").get_data(as_text=True)  # "Mở gian hàng" on the home page
     login(client, buyer)
     response = _apply_page(client, _form(registration_no="12-34", name="HTX Bản Nháp Giữ Lại", account_holder=""))
     page = response.get_data(as_text=True)
