@@ -1,74 +1,19 @@
-"""Photo pipeline: check the content (not the name), refuse bombs, straighten, strip metadata, make sizes."""
+"""Product photo files: where originals and sizes live, and making the sizes (the upload itself is checked and
+re-encoded by marketplace.images)."""
 
 from __future__ import annotations
 
-import io
 import secrets
-import warnings
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
-from marketplace.errors import ValidationFailed
+from marketplace.images import MAX_BYTES as MAX_BYTES  # re-exported: the Excel import's upload limit
+from marketplace.images import clean_image as clean_image  # re-exported: the catalogue's photo services
+from marketplace.images import read_upload as read_upload  # re-exported: the photo upload views
 
-MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-ORIGINAL_MAX_SIDE = 2400
 WIDTHS = (320, 800, 1600)
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "BMP"}
-
-
-def _refuse(message: str) -> ValidationFailed:
-    return ValidationFailed(message, code="invalid_image", fields={"image": [message]})
-
-
-def read_upload(stream) -> bytes:
-    """The uploaded bytes, refusing files over MAX_BYTES without reading them all."""
-    data = stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise _refuse(_("Ảnh quá lớn (tối đa %(mb)d MB). Hãy chụp lại ở độ phân giải thấp hơn.", mb=MAX_BYTES // 2**20))
-    if not data:
-        raise _refuse(_("Tệp ảnh trống."))
-    return data
-
-
-def clean_image(data: bytes) -> Image.Image:
-    """Decode a photo safely: real image content, ≤ 40 megapixels, EXIF orientation applied, no metadata."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            probe = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, OSError, ValueError):
-            raise _refuse(_("Tệp này không phải ảnh (chỉ nhận JPEG, PNG, WebP).")) from None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refuse(_("Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel).")) from None
-        if probe.format not in ACCEPTED_FORMATS:
-            raise _refuse(_("Tệp này không phải ảnh (chỉ nhận JPEG, PNG, WebP)."))
-        width, height = probe.size
-        if width * height > MAX_PIXELS:
-            raise _refuse(_("Ảnh có quá nhiều điểm ảnh (tối đa 40 megapixel)."))
-        try:
-            probe.load()
-            upright = ImageOps.exif_transpose(probe)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refuse(_("Ảnh bị hỏng hoặc không đọc được.")) from None
-    return _pixels_only(upright)
-
-
-def _pixels_only(image: Image.Image) -> Image.Image:
-    """A fresh RGB image holding only the pixels: EXIF, GPS, XMP and ICC are all left behind."""
-    if image.mode in ("RGBA", "LA", "P"):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        image = flat
-    rgb = image.convert("RGB")
-    clean = Image.new("RGB", rgb.size)
-    clean.paste(rgb)
-    clean.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE), Image.Resampling.LANCZOS)
-    return clean
 
 
 def media_root() -> Path:

@@ -9,6 +9,8 @@ ACTION_LABELS = {
     "user.role_changed": _l("Đổi vai trò tài khoản"),
     "cooperative.verified": _l("Xác minh hợp tác xã"),
     "cooperative.unverified": _l("Bỏ xác minh hợp tác xã"),
+    "cooperative.rejected": _l("Từ chối hồ sơ người bán"),
+    "cooperative.resubmitted": _l("Gửi lại hồ sơ người bán"),
     "cooperative.member_joined": _l("Thành viên gia nhập hợp tác xã"),
     "bank_account.change_requested": _l("Xin đổi tài khoản nhận tiền"),
     "bank_account.change_replaced": _l("Thay yêu cầu đổi tài khoản nhận tiền bằng yêu cầu mới"),

@@ -98,8 +98,6 @@ def build_config(overrides: dict | None = None) -> dict:
         "OCOP_ENV": ocop_env,  # development | production (production refuses demo secrets)
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": None,
-        # development (default) or production: production refuses to start without explicit secrets
-        "OCOP_ENV": _env("OCOP_ENV", "development"),
         "TRACE_CHAIN_KEY": None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

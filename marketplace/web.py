@@ -15,7 +15,10 @@ from .cli import register_cli
 from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
+from .sellers import api as seller_api
 from .sellers import bank_api as seller_bank_api
+from .sellers import demo as _seller_demo  # noqa: F401 — registers the demo application's seeder
+from .sellers import views as seller_views
 from .urls import public_url
 
 
@@ -92,4 +95,6 @@ def init_app(app: Flask) -> None:
     register_cli(app)
     ops.init_app(app)
     app.register_blueprint(job_views.bp)
+    app.register_blueprint(seller_views.bp)
+    register_api_blueprint(seller_api.blp)
     add_account_link(app, "jobs.jobs", _l("Công việc nền"))

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, func, select
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.models import Commune, Cooperative, CooperativeKind, Province
+from marketplace.models import Commune, Cooperative, CooperativeKind, CooperativeStatus, Province
 
 from .scope import Scope
 
@@ -89,12 +89,13 @@ def cooperative_counts(scope: Scope) -> CooperativeCounts:
 
 
 def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
-    """Cooperatives not yet verified, oldest first (the staff's to-do list)."""
+    """Sellers' applications waiting for the staff (pending: not verified, not sent back to the applicant),
+    oldest submission first (the staff's to-do list)."""
     return list(
         db.session.scalars(
             select(Cooperative)
-            .where(scope.where(Cooperative.commune_code), ~Cooperative.verified)
-            .order_by(Cooperative.created_at, Cooperative.id)
+            .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
+            .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
             .limit(limit)
         )
     )

@@ -14,6 +14,7 @@ from marketplace.admin import services, settings
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.models import Bank, Commune, Cooperative, Province, Role, User
+from marketplace.sellers import services as sellers
 from marketplace.text import format_vnd, to_local, utcnow
 from orders import ledger
 from workspace import admin_queries as queries
@@ -113,7 +114,10 @@ def verify_cooperative(cooperative_id: int):
     if cooperative is None:
         raise NotFound(_("Không tìm thấy hợp tác xã."))
     verified = request.form.get("verified", "1") != "0"
-    core_services.verify_cooperative(current_user, cooperative, verified)
+    if verified:
+        sellers.verify(current_user, cooperative)  # also tells its owner
+    else:
+        core_services.verify_cooperative(current_user, cooperative, verified)
     db.session.commit()
     message = _("Đã xác minh %(name)s.") if verified else _("Đã bỏ xác minh %(name)s.")
     flash(message % {"name": cooperative.name}, "success")

@@ -1,4 +1,4 @@
-"""Commune workspace pages: the dashboard, cooperative verification and the Excel report for the province."""
+"""Commune workspace pages: the dashboard, sellers' applications (verify or reject) and the Excel report for the province."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Province, Role
 from marketplace.permissions import require_roles
 from marketplace.sellers import bank
+from marketplace.sellers import services as sellers
 from workspace import figures, reports, stats
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
 
@@ -61,6 +62,20 @@ def dashboard():
     )
 
 
+@bp.get("/cooperatives/<int:cooperative_id>")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def application(cooperative_id: int):
+    """A seller's application with its certificate photos, to verify or reject (staff of its commune, admin)."""
+    cooperative = sellers.find_for_staff(current_user, cooperative_id=cooperative_id)
+    return render_template(
+        "workspace/application.html",
+        cooperative=cooperative,
+        kind_label=sellers.kind_label,
+        status_label=sellers.status_label,
+        reason=request.args.get("reason", ""),
+    )
+
+
 @bp.post("/cooperatives/<int:cooperative_id>/verify")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def verify(cooperative_id: int):
@@ -68,12 +83,40 @@ def verify(cooperative_id: int):
     if cooperative is None:
         raise NotFound(_("Không tìm thấy hợp tác xã."))
     verified = request.form.get("verified", "1") != "0"
-    services.verify_cooperative(current_user, cooperative, verified)
+    if verified:
+        sellers.verify(current_user, cooperative)
+    else:
+        services.verify_cooperative(current_user, cooperative, verified)
     db.session.commit()
     if verified:
         flash(_("Đã xác minh %(name)s.", name=cooperative.name), "success")
     else:
         flash(_("Đã bỏ xác minh %(name)s.", name=cooperative.name), "info")
+    return redirect(_back_to_dashboard())
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/reject")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def reject(cooperative_id: int):
+    """Reject a pending application with a reason (required: the page comes back with the message without one)."""
+    cooperative = sellers.find_for_staff(current_user, cooperative_id=cooperative_id)
+    reason = request.form.get("reason", "")
+    try:
+        sellers.reject(current_user, cooperative, reason)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        cooperative = db.session.get(Cooperative, cooperative_id)
+        page = render_template(
+            "workspace/application.html",
+            cooperative=cooperative,
+            kind_label=sellers.kind_label,
+            status_label=sellers.status_label,
+            reason=reason,
+        )
+        return page, error.status
+    db.session.commit()
+    flash(_("Đã từ chối hồ sơ %(name)s; người nộp đã được báo lý do.", name=cooperative.name), "info")
     return redirect(_back_to_dashboard())
 
 
