@@ -67,9 +67,18 @@ def refunded_vnd(order: Order) -> int:
     return sum(r.amount_vnd for r in refunds_of(order) if r.status == RefundStatus.SUCCEEDED)
 
 
+RECEIVED = frozenset({PaymentStatus.APPLIED, PaymentStatus.LATE, PaymentStatus.REFUNDED})
+REFUNDABLE_PAYMENTS = frozenset({PaymentStatus.APPLIED, PaymentStatus.LATE})
+
+
+def received_vnd(order: Order) -> int:
+    """All the money the buyer sent for this order: counted towards it (`paid_vnd`) or arrived late."""
+    return sum(p.amount_vnd for p in order.payments if p.status in RECEIVED)
+
+
 def refundable_vnd(order: Order) -> int:
-    """What can still be refunded: paid, less the refunds that succeeded or wait for the provider."""
-    return max(order.paid_vnd - sum(r.amount_vnd for r in refunds_of(order) if r.status in COUNTED), 0)
+    """What can still be refunded: received, less the refunds that succeeded or wait for the provider."""
+    return max(received_vnd(order) - sum(r.amount_vnd for r in refunds_of(order) if r.status in COUNTED), 0)
 
 
 def _payment_remaining(payment: Payment) -> int:
@@ -84,7 +93,7 @@ def refund_summary(order: Order) -> str:
     done = refunded_vnd(order)
     if not done:
         return ""
-    return _("Đã hoàn %(done)s / %(paid)s", done=format_vnd(done), paid=format_vnd(order.paid_vnd))
+    return _("Đã hoàn %(done)s / %(paid)s", done=format_vnd(done), paid=format_vnd(received_vnd(order)))
 
 
 def as_json(order: Order) -> list[dict]:
@@ -180,7 +189,7 @@ def _refund_by_api(
     actor: User, order: Order, gateway: PaymentGateway, amount_vnd: int, note: str, key: str | None
 ) -> list[Refund]:
     """Spread the amount over the order's payments through this gateway, newest first, one provider refund each."""
-    payments = [p for p in order.payments if p.gateway == gateway.id and p.status == PaymentStatus.APPLIED]
+    payments = [p for p in order.payments if p.gateway == gateway.id and p.status in REFUNDABLE_PAYMENTS]
     plan: list[tuple[Payment, int]] = []
     rest = amount_vnd
     for payment in reversed(payments):
@@ -395,17 +404,20 @@ def _confirmed_note(refund: Refund) -> str:
 def settle(order: Order, actor: User | None) -> None:
     """Refunds that succeeded cover what was paid → the order is refunded (via refund_requested when needed) and
     its payments are marked refunded; anything less leaves the order as it is."""
-    if order.paid_vnd <= 0 or refunded_vnd(order) < order.paid_vnd:
+    received = received_vnd(order)
+    if received <= 0 or refunded_vnd(order) < received:
         return
-    note = _("Đã hoàn đủ %(amount)s", amount=format_vnd(order.paid_vnd))
+    for payment in order.payments:
+        if payment.status in REFUNDABLE_PAYMENTS:
+            payment.status = PaymentStatus.REFUNDED
+    if order.paid_vnd <= 0:
+        return  # only late money, given back: the order stays cancelled
+    note = _("Đã hoàn đủ %(amount)s", amount=format_vnd(received))
     status = OrderStatus(order.status)
     if not can_move(status, S.REFUNDED) and can_move(status, S.REFUND_REQUESTED):
         services.transition(order, S.REFUND_REQUESTED, actor, note)
     if can_move(order.status, S.REFUNDED):
         services.transition(order, S.REFUNDED, actor, note)
-    for payment in order.payments:
-        if payment.status == PaymentStatus.APPLIED:
-            payment.status = PaymentStatus.REFUNDED
 
 
 def panel(order: Order, gateway: PaymentGateway) -> dict:
@@ -424,6 +436,7 @@ def panel(order: Order, gateway: PaymentGateway) -> dict:
         ],
         "summary": refund_summary(order),
         "refundable_vnd": refundable_vnd(order),
+        "received_vnd": received_vnd(order),
         "by_api": gateway.refunds_by_api,
         "methods": [(m, method_label(m)) for m in gateway.refund_methods],
         "key": secrets.token_hex(16),

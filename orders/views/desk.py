@@ -43,10 +43,10 @@ def desk():
 @bp.get("/cooperative/orders/<code>")
 @require_roles(*DESK_ROLES)
 def desk_order(code: str):
-    return _desk_order_page(queries.managed_order(current_user, code))
+    return desk_order_page(queries.managed_order(current_user, code))
 
 
-def _desk_order_page(order: Order, status: int = 200):
+def desk_order_page(order: Order, status: int = 200):
     shipped = services.was_shipped(order)
     return render_template(
         "orders/desk_order.html",
@@ -103,7 +103,7 @@ def desk_action(code: str, action: str):
         db.session.rollback()
         flash(error.message, "error")
         if action in SHOW_REFUSAL:
-            return _desk_order_page(queries.managed_order(current_user, code), error.status)
+            return desk_order_page(queries.managed_order(current_user, code), error.status)
     else:
         db.session.commit()
         if action == "return":

@@ -14,7 +14,7 @@ from orders import queries, refunds
 from orders.payments import get_gateway
 
 from .blueprint import bp
-from .desk import DESK_ROLES, desk_order
+from .desk import DESK_ROLES, desk_order_page
 
 
 @bp.post("/cooperative/orders/<code>/refunds")
@@ -36,7 +36,7 @@ def refund(code: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return desk_order(code), error.status
+        return desk_order_page(queries.managed_order(current_user, code), error.status)
     db.session.commit()
     flash(_("Đã ghi hoàn tiền %(amount)s.", amount=format_vnd(sum(r.amount_vnd for r in made))), "success")
     return redirect(url_for("orders.desk_order", code=order.code))

@@ -131,6 +131,28 @@ def test_late_payment_is_kept_late_and_the_seller_is_told_to_refund_or_reopen(cl
     assert "Mở lại đơn" in page and "Hoàn tiền cho người mua" in page
 
 
+def test_late_money_is_given_back_by_a_recorded_refund_and_the_order_stays_cancelled(client):
+    order, seller, _buyer, _product_id = _setup()
+    order.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    expire_unpaid_orders()
+    _pay(client, order, order.total_vnd)
+    login(client, seller)
+    page = _text(client, f"/cooperative/orders/{order.code}")
+    assert 'id="refunds"' in page  # the refund form is there for money that came too late
+    url = f"/cooperative/orders/{order.code}/refunds"
+    too_much = client.form_post(url, {"amount_vnd": str(order.total_vnd + 1), "reference": "FT26LATE1"})
+    assert too_much.status_code == 422
+    done = client.form_post(url, {"amount_vnd": str(order.total_vnd), "reference": "FT26LATE1"})
+    assert done.status_code == 302
+    order = _reload(order)
+    assert order.status == OrderStatus.CANCELLED and order.paid_vnd == 0
+    assert db.session.scalar(select(Payment.status)) == PaymentStatus.REFUNDED
+    assert f"Đã hoàn {format_vnd(order.total_vnd)} / {format_vnd(order.total_vnd)}" in _text(
+        client, f"/cooperative/orders/{order.code}"
+    )
+
+
 def test_seller_reopens_an_expired_order_when_late_money_covers_it_and_stock_is_there(client):
     order, seller, buyer, product_id = _setup(stock=5, quantity=2)
     order.expires_at = utcnow() - timedelta(minutes=1)
@@ -216,7 +238,8 @@ def test_delivered_order_refunded_without_a_return_keeps_stock_then_a_return_of_
     _delivered(client, order, seller)
     assert _stock(product_id) == 7
     client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Hàng dập"})
-    client.form_post(f"/cooperative/orders/{order.code}/refund")
+    refund = {"amount_vnd": str(order.total_vnd), "method": "bank_transfer", "reference": "FT26REFUND1"}
+    assert client.form_post(f"/cooperative/orders/{order.code}/refunds", refund).status_code == 302
     assert _reload(order).status == OrderStatus.REFUNDED
     assert _stock(product_id) == 7  # the goods are with the buyer: nothing comes back by itself
     page = _text(client, f"/cooperative/orders/{order.code}")
