@@ -305,11 +305,12 @@ def test_an_unverified_seller_gets_no_vietqr(client):
 
 def test_production_refuses_the_demo_bank_key(app, client, tmp_path, monkeypatch):
     """create_app stops before it touches anything shared; unset, the platform key path is off."""
+    production = {"INSTANCE_PATH": str(tmp_path), "OCOP_ENV": "production", "TRACE_CHAIN_KEY": "k" * 48}
     for key in ("demo-bank-key", "short"):
         with pytest.raises(RuntimeError, match="BANK_WEBHOOK_API_KEY"):
-            create_app({"INSTANCE_PATH": str(tmp_path), "OCOP_ENV": "production", "BANK_WEBHOOK_API_KEY": key})
+            create_app({**production, "BANK_WEBHOOK_API_KEY": key})
     monkeypatch.delenv("BANK_WEBHOOK_API_KEY", raising=False)
-    assert build_config({"INSTANCE_PATH": str(tmp_path), "OCOP_ENV": "production"})["BANK_WEBHOOK_API_KEY"] is None
+    assert build_config(production)["BANK_WEBHOOK_API_KEY"] is None
 
     seller, _owner, product = _seller()
     order = _order(product)

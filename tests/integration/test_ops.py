@@ -178,6 +178,7 @@ import sentry_sdk
 from marketplace import create_app
 
 app = create_app({"SENTRY_DSN": sys.argv[1], "INSTANCE_PATH": sys.argv[2], "SECRET_KEY": "x", "OCOP_ENV": "production",
+                  "TRACE_CHAIN_KEY": "trace-chain-key-for-this-test-only-0123456789",
                   "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[2] + "/db.sqlite"})
 
 @app.get("/boom")

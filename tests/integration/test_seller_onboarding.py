@@ -308,7 +308,13 @@ def test_api_apply_read_verify(client):
         "commune": MUONG_LAT,
         "province": THANH_HOA,
         "status": "pending",
-        "bank": {"bin": "970422", "account_no": "0868000111", "account_name": "HTX CHE MUONG LAT", "status": "pending"},
+        "bank": {
+            "bin": "970422",
+            "account_no": "0868000111",
+            "account_name": "HTX CHE MUONG LAT",
+            "status": "pending",
+            "pending_change": None,
+        },
     }
     assert client.get("/api/v1/cooperatives/hop-tac-xa-che-muong-lat", headers=headers).get_json() == expected
     assert any("Chè Mường Lát" in m for m in _notices(staff))
