@@ -35,6 +35,7 @@ from .models import (
     User,
 )
 from .permissions import ensure_staff_of_commune
+from .signals import announce_seller_status
 from .text import as_utc, ascii_upper, clean_text, normalise_phone, slugify, utcnow
 from .ttlcache import TtlCache
 from .urls import public_url
@@ -480,11 +481,29 @@ def set_bank_account(
     cooperative.account_holder = account_holder_name(account_holder, cooperative.name)
 
 
+def unverified_message() -> str:
+    return _(
+        "Hợp tác xã chưa được xã xác minh: bạn vẫn soạn được bản nháp, nhưng chưa thể gửi duyệt, "
+        "hiển thị công khai hay nhận đơn hàng."
+    )
+
+
+def ensure_cooperative_verified(cooperative: Cooperative, message: str | None = None, **extra: object) -> None:
+    """409 `cooperative_unverified` unless the commune has verified this seller (submit, approve, cart, checkout)."""
+    if not cooperative.verified:
+        raise Conflict(message or unverified_message(), code="cooperative_unverified", **extra)
+
+
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
+    """Verify a seller (or take its verification back): its published products appear in public (or leave it)."""
     ensure_staff_of_commune(actor, cooperative.commune_code)
+    was_verified = cooperative.verified
     cooperative.status = CooperativeStatus.VERIFIED if verified else CooperativeStatus.PENDING
     cooperative.verified_at = utcnow() if verified else None
     cooperative.verified_by_id = actor.id if verified else None
+    if was_verified != verified and cooperative.id is not None:
+        db.session.flush()
+        announce_seller_status(cooperative.id, verified)
     record_audit(
         actor,
         "cooperative.verified" if verified else "cooperative.unverified",
