@@ -12,9 +12,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import insert, select
 
 from marketplace.errors import ValidationFailed
@@ -23,6 +22,7 @@ from marketplace.jobs.models import Job
 from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
+from marketplace.spreadsheets import list_validation, workbook_bytes, write_header
 from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
@@ -93,13 +93,7 @@ def template_workbook() -> bytes:
     for i, level in enumerate(CertificationLevel, 1):
         lists.cell(i, 3, level.value)
     lists.sheet_state = "hidden"
-    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F6F43")
-    for col, (_key, header, example, width) in enumerate(COLUMNS, 1):
-        cell = sheet.cell(1, col, header)
-        cell.font, cell.fill = bold, fill
-        sheet.cell(2, col, example)
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.freeze_panes = "A2"
+    write_header(sheet, [(header, example, width) for _key, header, example, width in COLUMNS])
     _validation(sheet, FIELD_COLUMN["category"], f"'Danh sách'!$A$1:$A${max(len(categories), 1)}")
     _validation(sheet, FIELD_COLUMN["unit"], f"'Danh sách'!$B$1:$B${len(UNITS)}")
     _validation(sheet, FIELD_COLUMN["ocop_stars"], '"3,4,5"')
@@ -108,17 +102,10 @@ def template_workbook() -> bytes:
 
 
 def _validation(sheet, column: int, formula: str) -> None:
-    letter = get_column_letter(column)
-    rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
-    rule.error = _("Hãy chọn một giá trị trong danh sách.")
-    sheet.add_data_validation(rule)
-    rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    list_validation(sheet, column, formula, MAX_ROWS)
 
 
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+_save = workbook_bytes
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict]]:

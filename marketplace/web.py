@@ -15,6 +15,7 @@ from .cli import register_cli
 from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
+from .sellers import views_bulk as sellers_bulk
 from .urls import public_url
 
 
@@ -89,4 +90,5 @@ def init_app(app: Flask) -> None:
     _register_security_scheme()
     register_cli(app)
     app.register_blueprint(job_views.bp)
+    app.register_blueprint(sellers_bulk.bp)
     add_account_link(app, "jobs.jobs", _l("Công việc nền"))

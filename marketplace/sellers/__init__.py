@@ -1,0 +1,1 @@
+"""Sellers (cooperatives): applying, verification, bulk onboarding by the commune."""
