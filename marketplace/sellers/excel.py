@@ -8,14 +8,13 @@ registration number, or same name in the same commune) is reported as already th
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
@@ -34,13 +33,13 @@ from ..services import (
     record_audit,
     verify_cooperative,
 )
-from ..spreadsheets import list_validation, workbook_bytes, write_header
+from ..spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
 from ..text import fold, spreadsheet_safe
 from ..urls import public_url
+from .labels import kind_labels
 
 MAX_ROWS = 2_000
 IMPORT_TASK = "marketplace.import_sellers"
-EXAMPLE_PREFIX = "vi du:"  # the template's example row starts so and is never imported
 # (field key, Vietnamese header, example value, column width)
 COLUMNS = (
     ("name", "Tên người bán", "Ví dụ: Hợp tác xã Nấm mèo Vạn Sơn (dòng này không được nhập)", 40),
@@ -66,15 +65,6 @@ FIELD_TO_COLUMN = {"bank_bin": "bank", "email": "owner_email"}  # service field 
 def accept_url(token: str) -> str:
     """The owner invitation's link, on PUBLIC_BASE_URL (it goes out by mail)."""
     return public_url("main.accept_invitation", token=token)
-
-
-def kind_labels() -> dict[CooperativeKind, str]:
-    return {
-        CooperativeKind.HTX: _("Hợp tác xã"),
-        CooperativeKind.TO_HOP_TAC: _("Tổ hợp tác"),
-        CooperativeKind.HO_KINH_DOANH: _("Hộ kinh doanh"),
-        CooperativeKind.DOANH_NGHIEP: _("Doanh nghiệp"),
-    }
 
 
 def bank_label(bank: Bank) -> str:
@@ -149,24 +139,9 @@ def template_workbook(actor: User) -> bytes:
 
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
     """(row number, {field: text}) for every filled row; headers matched without accents."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a file that is not a workbook
-        raise ValidationFailed(_("Tệp không phải bảng tính Excel (.xlsx)."), code="invalid_workbook") from None
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    keys = [HEADER_TO_KEY.get(fold(str(h or ""))) for h in next(rows, None) or ()]
-    if "name" not in keys or "commune" not in keys:
-        raise ValidationFailed(_("Không thấy cột “Tên người bán” và “Xã/phường”. Hãy dùng tệp mẫu."), code="bad_header")
-    out = []
-    for number, values in enumerate(rows, 2):
-        if number > MAX_ROWS + 1:
-            raise ValidationFailed(_("Tối đa %(n)d dòng mỗi lần nhập.", n=MAX_ROWS), code="too_many_rows")
-        row = {k: _text(v) for k, v in zip(keys, values, strict=False) if k}
-        if not any(row.values()) or fold(row.get("name", "")).startswith(EXAMPLE_PREFIX):
-            continue
-        out.append((number, row))
-    book.close()
-    return out
+    missing = _("Không thấy cột “Tên người bán” và “Xã/phường”. Hãy dùng tệp mẫu.")
+    rows = read_sheet(data, HEADER_TO_KEY, ("name", "commune"), missing, MAX_ROWS)
+    return [(number, {k: _text(v) for k, v in row.items()}) for number, row in rows]
 
 
 def _text(value: object) -> str:

@@ -4,19 +4,17 @@ and the import with its row-by-row report (a long list runs as a background job 
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
-from ..jobs.services import start_job
+from ..jobs.services import keep_upload, start_job
 from ..models import Role
 from ..permissions import require_roles
-from ..spreadsheets import XLSX
+from ..spreadsheets import XLSX, uploaded_bytes
 from . import excel
 
 bp = Blueprint("sellers_bulk", __name__, url_prefix="/commune/sellers")
@@ -36,13 +34,8 @@ def template():
 def import_sellers():
     if request.method == "GET":
         return render_template("marketplace/sellers_import.html", report=None)
-    upload = request.files.get("file")
     try:
-        if upload is None or not upload.filename:
-            raise DomainError(_("Hãy chọn tệp Excel."))
-        data = upload.stream.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise DomainError(_("Tệp quá lớn (tối đa 5 MB)."), status=413)
+        data = uploaded_bytes(request.files.get("file"), MAX_BYTES)
         rows = excel.read_rows(data)
         if len(rows) > INLINE_ROWS:
             return _start_job(data, len(rows))
@@ -57,10 +50,7 @@ def import_sellers():
 
 
 def _start_job(data: bytes, total: int):
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(8)}.xlsx"
-    path.write_bytes(data)
+    path = keep_upload(data)
     job = start_job(
         "import",
         _("Nhập %(n)d người bán từ Excel", n=total),
