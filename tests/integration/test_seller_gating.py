@@ -42,6 +42,7 @@ def test_an_unverified_seller_can_save_a_draft_but_not_submit_it(app, client):
     assert error["code"] == "cooperative_unverified" and UNVERIFIED in error["message"]
 
     login(client, owner)
+    assert UNVERIFIED in client.get("/cooperative/products").get_data(as_text=True)
     page = client.form_post(f"/cooperative/products/{draft.id}/submit", follow_redirects=True)
     assert UNVERIFIED in page.get_data(as_text=True)
     db.session.expire_all()
