@@ -145,6 +145,7 @@ def test_staff_import_makes_verified_sellers_reports_bad_rows_and_invites_the_ow
     assert not [m for m in sent_mails(app) if m["to"] in ("che@example.vn", "ml@example.vn")]
     link = re.search(r"/invite/[\w\-]+", mails[0]["body"]).group(0)
     invitee = app.test_client()
+    assert "Bạn sẽ là chủ gian hàng." in invitee.get(link).get_data(as_text=True)
     accepted = invitee.form_post(link, {"full_name": "Lê Văn Tám", "password": "mat-khau-moi-2"})
     assert accepted.status_code == 302
     owner = db.session.scalar(select(User).where(User.email == "chu.matong@example.vn"))
