@@ -22,7 +22,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..jobs.models import Job
 from ..jobs.services import progress_reporter, report_progress, run_job, write_phase
-from ..models import Bank, Commune, Cooperative, CooperativeKind, Province, Role, User
+from ..models import Bank, Commune, Cooperative, CooperativeKind, CoopRole, Invitation, Province, Role, User
 from ..permissions import communes_visible_to, ensure_staff_of_commune
 from ..services import (
     create_cooperative,
@@ -34,7 +34,7 @@ from ..services import (
     verify_cooperative,
 )
 from ..spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
-from ..text import fold, spreadsheet_safe
+from ..text import fold, spreadsheet_safe, utcnow
 from ..urls import public_url
 from .labels import kind_labels
 
@@ -225,6 +225,19 @@ def _check_owner_email(text: str) -> str:
     user = find_user_by_email(email)
     if user is not None and (user.role not in (Role.BUYER, Role.COOPERATIVE) or user.cooperative_id is not None):
         raise _row_error("owner_email", _("E-mail %(e)s đã thuộc một người bán khác hoặc cán bộ.", e=email))
+    invited = db.session.scalar(  # one account owns one seller: an open owner invitation (this file's too) counts
+        select(Cooperative.name)
+        .join(Invitation, Invitation.cooperative_id == Cooperative.id)
+        .where(
+            Invitation.email == email,
+            Invitation.role == CoopRole.OWNER,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .limit(1)
+    )
+    if invited is not None:
+        raise _row_error("owner_email", _("E-mail %(e)s đã được mời làm chủ %(c)s.", e=email, c=invited))
     return email
 
 

@@ -172,9 +172,13 @@ def test_admin_imports_any_commune_and_a_same_name_seller_is_not_duplicated(app,
             registration_no="0101234567",
             owner_email="b@example.vn",
         ),
+        _row(_commune(MUONG_LAT), name="Hợp tác xã Ngô", registration_no="0101234568", owner_email="b@example.vn"),
     )
     page = _upload(client, data).get_data(as_text=True)
-    assert "Đã tạo: 1 · Đã có sẵn: 1 · Dòng lỗi: 0" in page
+    assert "Đã tạo: 1 · Đã có sẵn: 1 · Dòng lỗi: 1" in page
+    assert (
+        "<td>4</td><td>L — E-mail chủ gian hàng</td><td>E-mail b@example.vn đã được mời làm chủ Hợp tác xã Lúa" in page
+    )
     assert _count() == 2
     new = db.session.scalar(select(Cooperative).where(Cooperative.registration_no == "0101234567"))
     assert new.verified and new.verified_by_id == admin.id
