@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
@@ -100,13 +101,10 @@ class OnboardingReport:
 
 
 def template_workbook(actor: User) -> bytes:
-    """Headers, an example row, and drop-down lists (kind, province, commune as "Xã …, Tỉnh …", bank) kept on a
-    hidden sheet; commune staff get their own commune only, admin every commune."""
-    communes = list(
-        db.session.scalars(
-            communes_visible_to(actor).join(Province).order_by(Province.name, Commune.name)  # staff: their own
-        )
-    )
+    """Headers, an example row, and drop-down lists (kind, province, commune as "Xã Triệu Sơn, Thanh Hóa", bank)
+    kept on a hidden sheet; commune staff get their own commune only, admin every commune."""
+    query = communes_visible_to(actor).join(Province).options(contains_eager(Commune.province))
+    communes = list(db.session.scalars(query.order_by(Province.name, Commune.name)))
     provinces = sorted({c.province.name for c in communes})
     banks = [bank_label(b) for b in db.session.scalars(select(Bank).where(Bank.active).order_by(Bank.short_name))]
     lists = {
@@ -129,7 +127,7 @@ def template_workbook(actor: User) -> bytes:
         list_validation(sheet, COLUMN_OF[key], formula, MAX_ROWS)
     for key in TEXT_COLUMNS:  # Excel would otherwise drop a tax code's or an account's leading zero
         letter = get_column_letter(COLUMN_OF[key])
-        for row in range(2, 201):
+        for row in range(2, MAX_ROWS + 2):
             sheet[f"{letter}{row}"].number_format = "@"
     return workbook_bytes(book)
 
@@ -156,7 +154,7 @@ class _Lookups:
     """Communes, kinds and banks by what a person types or picks, loaded once per import."""
 
     def __init__(self) -> None:
-        communes = db.session.scalars(select(Commune).join(Province)).all()
+        communes = db.session.scalars(select(Commune).join(Province).options(contains_eager(Commune.province))).all()
         self.communes = {fold(c.full_name): c for c in communes}
         self.communes.update({str(c.code): c for c in communes})
         self.by_name: dict[str, list[Commune]] = {}
