@@ -4,9 +4,10 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from marketplace.demo import register_seeder
+from marketplace.signals import seller_status_changed
 from marketplace.web import add_account_link, register_api_blueprint
 
-from . import api, cli, demo, templating, views
+from . import api, cli, demo, services, templating, views
 from .search import indexing
 
 BEAT_SCHEDULE = {
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     cli.register(app)
     indexing.connect(app)
+    seller_status_changed.connect(services.seller_status_moved, sender=app)
     register_seeder("catalog", demo.seed_catalog, order=20)
     add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"))
     add_account_link(app, "catalog.admin_categories", _l("Danh mục sản phẩm"))

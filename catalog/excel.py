@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import secrets
 from collections.abc import Callable
@@ -11,10 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import insert, select
 
 from marketplace.errors import ValidationFailed
@@ -23,6 +21,7 @@ from marketplace.jobs.models import Job
 from marketplace.jobs.services import fail_job, finish_job, mark_running, progress_reporter
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
+from marketplace.spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
 from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
@@ -46,7 +45,6 @@ COLUMNS = (
     ("certificate_issued_on", "Ngày công nhận", "15/03/2024", 16),
     ("certificate_expires_on", "Ngày hết hạn", "", 14),
 )
-EXAMPLE_PREFIX = "vi du:"  # the template's example row starts so and is never imported
 HEADER_TO_KEY = {fold(header): key for key, header, _example, _width in COLUMNS}
 FIELD_COLUMN = {key: index + 1 for index, (key, *_rest) in enumerate(COLUMNS)}
 FIELD_COLUMN["category_id"] = FIELD_COLUMN["category"]
@@ -93,56 +91,22 @@ def template_workbook() -> bytes:
     for i, level in enumerate(CertificationLevel, 1):
         lists.cell(i, 3, level.value)
     lists.sheet_state = "hidden"
-    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F6F43")
-    for col, (_key, header, example, width) in enumerate(COLUMNS, 1):
-        cell = sheet.cell(1, col, header)
-        cell.font, cell.fill = bold, fill
-        sheet.cell(2, col, example)
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.freeze_panes = "A2"
+    write_header(sheet, [(header, example, width) for _key, header, example, width in COLUMNS])
     _validation(sheet, FIELD_COLUMN["category"], f"'Danh sách'!$A$1:$A${max(len(categories), 1)}")
     _validation(sheet, FIELD_COLUMN["unit"], f"'Danh sách'!$B$1:$B${len(UNITS)}")
     _validation(sheet, FIELD_COLUMN["ocop_stars"], '"3,4,5"')
     _validation(sheet, FIELD_COLUMN["certificate_level"], f"'Danh sách'!$C$1:$C${len(CertificationLevel)}")
-    return _save(book)
+    return workbook_bytes(book)
 
 
 def _validation(sheet, column: int, formula: str) -> None:
-    letter = get_column_letter(column)
-    rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
-    rule.error = _("Hãy chọn một giá trị trong danh sách.")
-    sheet.add_data_validation(rule)
-    rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    list_validation(sheet, column, formula, MAX_ROWS)
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
     """(row number, {field: value}) for every non-empty row; headers matched without accents."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a file that is not a workbook
-        raise ValidationFailed(_("Tệp không phải bảng tính Excel (.xlsx)."), code="invalid_workbook") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    keys = [HEADER_TO_KEY.get(fold(str(h or ""))) for h in header]
-    if "name" not in keys or "price_vnd" not in keys:
-        raise ValidationFailed(_("Không thấy cột “Tên sản phẩm” và “Giá (đồng)”. Hãy dùng tệp mẫu."), code="bad_header")
-    out = []
-    for number, values in enumerate(rows, 2):
-        if number > MAX_ROWS + 1:
-            raise ValidationFailed(_("Tối đa %(n)d dòng mỗi lần nhập.", n=MAX_ROWS), code="too_many_rows")
-        row = {k: v for k, v in zip(keys, values, strict=False) if k}
-        if not any(v not in (None, "") for v in values) or fold(str(row.get("name") or "")).startswith(EXAMPLE_PREFIX):
-            continue
-        out.append((number, row))
-    book.close()
-    return out
+    missing = _("Không thấy cột “Tên sản phẩm” và “Giá (đồng)”. Hãy dùng tệp mẫu.")
+    return read_sheet(data, HEADER_TO_KEY, ("name", "price_vnd"), missing, MAX_ROWS)
 
 
 def _loose(text: str) -> str:
@@ -304,7 +268,7 @@ def export_workbook(cooperative: Cooperative) -> bytes:
         )
     for col, (_k, _h, _e, width) in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
-    return _save(book)
+    return workbook_bytes(book)
 
 
 def run_import_job(job_id: str) -> None:

@@ -1,6 +1,7 @@
 """Read scopes: every list and lookup starts from one, so a forgotten check is a 404, not someone else's product.
 
-Who sees what: everyone sees published products; a cooperative's members see their own in any state; commune
+Who sees what: everyone sees published products of verified sellers (`IS_PUBLIC`, the one public scope: pages,
+search, sitemap, feeds, channel exports, the API, the cart); a cooperative's members see their own in any state; commune
 staff see their commune's; admin sees all (`products_visible_to`). Changing a product needs more
 (`products_managed_by`, `products_reviewable_by`).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.errors import NotFound
@@ -20,6 +21,15 @@ from marketplace.models import Commune, Cooperative, Role, User
 from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
 
 IS_PUBLISHED = Product.status == ProductStatus.PUBLISHED
+SELLER_VERIFIED = Product.cooperative_id.in_(select(Cooperative.id).where(Cooperative.verified))
+# What the public sees: a published product of a seller its commune has verified. Every public list, page, index,
+# feed and export starts from this (or `published_products()` / `is_public`), never from IS_PUBLISHED alone.
+IS_PUBLIC = and_(IS_PUBLISHED, SELLER_VERIFIED)
+
+
+def is_public(product: Product) -> bool:
+    """`IS_PUBLIC` for a loaded product: published, and its seller verified."""
+    return product.status == ProductStatus.PUBLISHED and product.cooperative.verified
 
 
 def with_card_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
@@ -38,22 +48,22 @@ def product_loader() -> Select[tuple[Product]]:
 
 
 def published_products() -> Select[tuple[Product]]:
-    """What buyers and anonymous visitors see."""
-    return select(Product).where(IS_PUBLISHED)
+    """What buyers and anonymous visitors see: published products of verified sellers."""
+    return select(Product).where(IS_PUBLIC)
 
 
 def products_visible_to(user: User | None) -> Select[tuple[Product]]:
-    """Published products for everyone; besides, a cooperative's own in any state for its members, a commune's
+    """Public products (published, verified seller) for everyone; besides, a cooperative's own in any state for its members, a commune's
     for its staff, and every product for admin."""
     if user is None or not getattr(user, "is_authenticated", False):
         return published_products()
     if user.role == Role.ADMIN:
         return select(Product)
     if user.role == Role.COOPERATIVE and user.cooperative_id is not None:
-        return select(Product).where(or_(IS_PUBLISHED, Product.cooperative_id == user.cooperative_id))
+        return select(Product).where(or_(IS_PUBLIC, Product.cooperative_id == user.cooperative_id))
     if user.role == Role.COMMUNE_STAFF and user.commune_code is not None:
         in_commune = select(Cooperative.id).where(Cooperative.commune_code == user.commune_code)
-        return select(Product).where(or_(IS_PUBLISHED, Product.cooperative_id.in_(in_commune)))
+        return select(Product).where(or_(IS_PUBLIC, Product.cooperative_id.in_(in_commune)))
     return published_products()
 
 

@@ -20,7 +20,7 @@ from marketplace.extensions import db
 from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
-from marketplace.services import notify_cooperative, record_audit, unique_slug
+from marketplace.services import ensure_cooperative_verified, notify_cooperative, record_audit, unique_slug
 from marketplace.text import clean_text, fold, utcnow
 from marketplace.urls import public_url
 
@@ -122,6 +122,15 @@ def _announce(product_ids: list[int], changed: set[str]) -> None:
         signals.send(signals.stock_changed, product_ids)
     if changed - {"stock"}:
         signals.send(signals.product_changed, product_ids, fields=frozenset(changed - {"stock"}))
+
+
+def seller_status_moved(_sender: object, cooperative_id: int, verified: bool) -> None:
+    """`marketplace.signals.seller_status_changed`: a seller's published products come into public view (or leave
+    it) as if each were published (or unpublished), so search, feeds, channels and webhooks follow."""
+    published = db.session.scalars(
+        select(Product.id).where(Product.cooperative_id == cooperative_id, Product.status == S.PUBLISHED)
+    )
+    signals.send(signals.product_published if verified else signals.product_unpublished, published)
 
 
 def stock_changed_for(product_ids: Iterable[int]) -> None:
@@ -436,6 +445,7 @@ def submit_product(actor: User, product: Product) -> None:
         raise ValidationFailed(_("Cần ít nhất một ảnh sản phẩm trước khi gửi duyệt."), code="photo_required")
     if product.category_id is None:
         raise ValidationFailed(_("Hãy chọn danh mục trước khi gửi duyệt."), code="category_required")
+    ensure_cooperative_verified(product.cooperative)
     transition(product, S.PENDING_REVIEW, actor)
 
 
@@ -467,6 +477,9 @@ def _reason(reason: str | None) -> str:
 def approve_product(actor: User, product: Product, version: int | None = None) -> None:
     """Publish the product as the reviewer saw it: `version` (when given) must still be the current one (else 409)."""
     ensure_staff_of_commune(actor, product.cooperative.commune_code)
+    ensure_cooperative_verified(
+        product.cooperative, _("Hãy xác minh hợp tác xã trước khi duyệt sản phẩm của nó: người bán chưa được xác minh.")
+    )
     _next_version(product, version)
     transition(product, S.PUBLISHED, actor)
     _notify(

@@ -22,7 +22,8 @@ from flask import Flask, current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Product, ProductStatus
+from catalog.models import Product
+from catalog.queries import IS_PUBLIC
 from catalog.signals import product_changed, product_published, product_unpublished, stock_changed
 from marketplace.database import after_commit_once
 from marketplace.extensions import db
@@ -41,7 +42,13 @@ feed_rebuilds = DebouncedTask(FEED_TASK, "FEED_REBUILD_DELAY_SECONDS")
 def _current_rows(product_ids: list[int]) -> list[Any]:
     """Each product as the database has it now (the services flushed; orders' stock UPDATEs are in)."""
     query = select(
-        Product.id, Product.cooperative_id, Product.slug, Product.name, Product.price_vnd, Product.stock, Product.status
+        Product.id,
+        Product.cooperative_id,
+        Product.slug,
+        Product.name,
+        Product.price_vnd,
+        Product.stock,
+        IS_PUBLIC.label("public"),
     )
     return list(db.session.execute(query.where(Product.id.in_(product_ids)).order_by(Product.id)))
 
@@ -61,7 +68,7 @@ def _payload(row: Any, fields: set[str]) -> dict[str, Any]:
 def _record(product_ids: list[int], fields: set[str], webhook: str | None, *, status_moved: bool = False) -> None:
     """Listings out of sync, one webhook per published product, and a feed rebuild when the shop moved."""
     mark_products_changed({product_id: fields for product_id in product_ids})
-    published = [row for row in _current_rows(product_ids) if row.status == ProductStatus.PUBLISHED]
+    published = [row for row in _current_rows(product_ids) if row.public]
     if webhook:
         for row in published:
             emit(webhook, _payload(row, fields))

@@ -1,4 +1,4 @@
-"""Product feeds built from every published product, cached on disk and rebuilt when products change.
+"""Product feeds built from every public product (published, verified seller), cached on disk and rebuilt when products change.
 
 A feed file is valid for one *fingerprint* of the catalogue (product count, newest change, photos and
 certificates): a request that finds the fingerprint moved rebuilds it, so a stale feed is never served even
@@ -46,12 +46,18 @@ def feed_dir() -> Path:
 
 
 def fingerprint() -> str:
-    """Changes whenever a product, photo, certificate or cooperative is added, changed or removed."""
+    """Changes whenever a product, photo, certificate or cooperative is added, changed, verified or removed."""
     parts = [
         db.session.execute(select(func.count(Product.id), func.max(Product.updated_at))).one(),
         db.session.execute(select(func.count(ProductImage.id), func.max(ProductImage.id))).one(),
         db.session.execute(select(func.count(OcopCertificate.id), func.max(OcopCertificate.id))).one(),
         db.session.execute(select(func.count(Cooperative.id))).one(),
+        # which sellers are verified: one that gains or loses its verification moves its products in or out
+        db.session.execute(
+            select(func.count(Cooperative.id), func.sum(Cooperative.id), func.max(Cooperative.verified_at)).where(
+                Cooperative.verified
+            )
+        ).one(),
     ]
     return hashlib.sha256(repr([tuple(map(str, p)) for p in parts]).encode()).hexdigest()[:32]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from catalog.models import Category, Product, ProductStatus
+from catalog.models import Category, Product
+from catalog.queries import IS_PUBLIC
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role, User
@@ -129,7 +130,7 @@ def products_to_export(
     if product_ids is not None:
         query = query.where(Product.id.in_(product_ids))
     listed_somewhere = [pid for pid, state in states.items() if state == ListingState.OUT_OF_SYNC]
-    query = query.where(or_(Product.status == ProductStatus.PUBLISHED, Product.id.in_(listed_somewhere)))
+    query = query.where(or_(IS_PUBLIC, Product.id.in_(listed_somewhere)))
     chosen = []
     for product in db.session.scalars(query):
         state = states.get(product.id, ListingState.NOT_LISTED)

@@ -15,7 +15,8 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Category, Product, ProductStatus
+from catalog.models import Category, Product
+from catalog.queries import IS_PUBLIC, is_public
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative
 
@@ -143,7 +144,7 @@ def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
     files = [p for p in images if p is not None]
     cert = product.certificate
     link = _absolute(f"/p/{product.slug}")
-    published = product.status == ProductStatus.PUBLISHED
+    published = is_public(product)  # a product of an unverified seller is exported with stock 0
     return ProductFacts(
         id=product.id,
         sku=sku(product.id),
@@ -187,7 +188,7 @@ def products_query() -> Select[tuple[Product]]:
 
 
 def published_products(cooperative_ids: list[int] | None = None) -> list[Product]:
-    query = products_query().where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
+    query = products_query().where(IS_PUBLIC).order_by(Product.id)
     if cooperative_ids is not None:
         query = query.where(Product.cooperative_id.in_(cooperative_ids))
     return list(db.session.scalars(query))

@@ -12,8 +12,9 @@ from .banks import load_banks
 from .demo import database_is_empty, seed
 from .errors import DomainError
 from .extensions import db
-from .models import Cooperative, CoopRole, Role
-from .services import create_user
+from .models import Cooperative, CooperativeKind, CoopRole, Role
+from .sellers.excel import accept_url
+from .services import create_cooperative, create_user, find_user_by_email, invite_owner, verify_cooperative
 from .units import commune_count, load_units
 
 
@@ -22,6 +23,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(load_units_command)
     app.cli.add_command(migrate_command)
+    app.cli.add_command(create_cooperative_command)
 
 
 @click.command("migrate")
@@ -76,6 +78,50 @@ def create_user_command(email, password, role, full_name, cooperative_slug, owne
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
+
+
+@click.command("create-cooperative")
+@click.option("--name", required=True, help="Tên người bán.")
+@click.option("--commune", "commune_code", type=int, required=True, help="Mã xã/phường.")
+@click.option("--kind", type=click.Choice([k.value for k in CooperativeKind]), default=CooperativeKind.HTX.value)
+@click.option("--registration-no", default=None, help="Mã số đăng ký/mã số thuế (10 hoặc 13 số).")
+@click.option("--address", default="")
+@click.option("--phone", default="")
+@click.option("--representative", default="")
+@click.option("--bank-bin", default=None, help="BIN NAPAS của ngân hàng (6 số).")
+@click.option("--account-no", default=None)
+@click.option("--account-holder", default=None)
+@click.option("--owner-email", default=None, help="Tài khoản có sẵn thành chủ ngay; e-mail mới nhận thư mời làm chủ.")
+@click.option(
+    "--verified-by", default=None, help="E-mail cán bộ xã/quản trị xác minh; bỏ trống: người bán chờ xác minh."
+)
+def create_cooperative_command(name, commune_code, owner_email, verified_by, **fields) -> None:
+    """Create a seller and print its slug: verified by --verified-by (commune staff of its commune, or admin), else
+    pending like a seller that applied itself."""
+    try:
+        cooperative = _create_cooperative(name, commune_code, owner_email, verified_by, fields)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(cooperative.slug)
+
+
+def _create_cooperative(name, commune_code, owner_email, verified_by, fields) -> Cooperative:
+    verifier = find_user_by_email(verified_by) if verified_by else None
+    if verified_by and (verifier is None or verifier.role not in (Role.COMMUNE_STAFF, Role.ADMIN)):
+        raise DomainError(f"--verified-by {verified_by}: không phải tài khoản cán bộ xã hay quản trị viên.")
+    owner = find_user_by_email(owner_email) if owner_email else None
+    if owner is not None and (owner.role != Role.BUYER or not owner.active):
+        raise DomainError(f"--owner-email {owner_email}: tài khoản này đã thuộc người bán khác hoặc là cán bộ.")
+    if owner_email and owner is None and verifier is None:
+        raise DomainError("Gửi thư mời chủ cho e-mail mới cần --verified-by (người mời).")
+    cooperative = create_cooperative(name, commune_code, owner=owner, **fields)
+    if verifier is not None:
+        verify_cooperative(verifier, cooperative)
+        if owner_email and owner is None:
+            invite_owner(verifier, cooperative, owner_email, accept_url)
+    return cooperative
 
 
 @click.command("load-units")

@@ -54,6 +54,12 @@ class CooperativeForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A yes-I-mean-it box before a change that cannot be taken back by the one who makes it."""
+
+    confirm = BooleanField(_l("Tôi hiểu và muốn tiếp tục"), validators=[DataRequired()])
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail người được mời"), validators=[DataRequired(), Email()])
 

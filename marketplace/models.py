@@ -253,7 +253,8 @@ class RememberToken(db.Model):
 
 
 class Invitation(db.Model):
-    """An owner's e-mail invitation for a new member of a cooperative."""
+    """An e-mail invitation to a cooperative: an owner's for a new member (staff), or commune staff's for the owner
+    of a seller they onboarded (`role` owner)."""
 
     __tablename__ = "invitations"
     id: Mapped[IntId]
@@ -261,6 +262,9 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[CoopRole] = mapped_column(
+        str_enum(CoopRole, "invitation_role"), default=CoopRole.STAFF, server_default=CoopRole.STAFF.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]

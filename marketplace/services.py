@@ -37,6 +37,7 @@ from .models import (
 )
 from .ops.metrics import count
 from .permissions import ensure_staff_of_commune
+from .signals import announce_seller_status
 from .text import as_utc, ascii_upper, clean_text, normalise_phone, normalise_phone_e164, slugify, utcnow
 from .ttlcache import TtlCache
 from .urls import public_url
@@ -526,11 +527,29 @@ def set_bank_account(
     cooperative.account_holder = account_holder_name(account_holder, cooperative.name)
 
 
+def unverified_message() -> str:
+    return _(
+        "Hợp tác xã chưa được xã xác minh: bạn vẫn soạn được bản nháp, nhưng chưa thể gửi duyệt, "
+        "hiển thị công khai hay nhận đơn hàng."
+    )
+
+
+def ensure_cooperative_verified(cooperative: Cooperative, message: str | None = None, **extra: object) -> None:
+    """409 `cooperative_unverified` unless the commune has verified this seller (submit, approve, cart, checkout)."""
+    if not cooperative.verified:
+        raise Conflict(message or unverified_message(), code="cooperative_unverified", **extra)
+
+
 def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = True) -> None:
+    """Verify a seller (or take its verification back): its published products appear in public (or leave it)."""
     ensure_staff_of_commune(actor, cooperative.commune_code)
+    was_verified = cooperative.verified
     cooperative.status = CooperativeStatus.VERIFIED if verified else CooperativeStatus.PENDING
     cooperative.verified_at = utcnow() if verified else None
     cooperative.verified_by_id = actor.id if verified else None
+    if was_verified != verified and cooperative.id is not None:
+        db.session.flush()
+        announce_seller_status(cooperative.id, verified)
     record_audit(
         actor,
         "cooperative.verified" if verified else "cooperative.unverified",
@@ -540,29 +559,58 @@ def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = T
     )
 
 
-def invite_member(owner: User, email: str, accept_url_for) -> Invitation:
-    if not owner.is_cooperative_owner:
-        raise Forbidden(_("Chỉ chủ hợp tác xã được mời thành viên."))
+def _invite(inviter: User, cooperative: Cooperative, email: str, role: CoopRole, accept_url_for) -> Invitation:
+    """An invitation row (only the token's hash is kept) and its e-mail with the acceptance link."""
     email = normalise_email(email)
     token = secrets.token_urlsafe(24)
     invitation = Invitation(
-        cooperative_id=owner.cooperative_id,
+        cooperative_id=cooperative.id,
         email=email,
+        role=role,
         token_hash=_token_digest(token),
-        invited_by_id=owner.id,
+        invited_by_id=inviter.id,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     db.session.add(invitation)
     db.session.flush()
-    queue_mail(
-        email,
-        _("Lời mời tham gia %(coop)s trên Chợ OCOP", coop=owner.cooperative.name),
-        _(
-            "%(owner)s mời bạn quản lý gian hàng %(coop)s. Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
-            owner=owner.full_name or owner.email,
-            coop=owner.cooperative.name,
+    if role == CoopRole.OWNER:
+        body = _(
+            "%(inviter)s đã đưa %(coop)s lên Chợ OCOP và mời bạn làm chủ gian hàng. "
+            "Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
+            inviter=inviter.full_name or inviter.email,
+            coop=cooperative.name,
             url=accept_url_for(token),
-        ),
+        )
+    else:
+        body = _(
+            "%(owner)s mời bạn quản lý gian hàng %(coop)s. Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
+            owner=inviter.full_name or inviter.email,
+            coop=cooperative.name,
+            url=accept_url_for(token),
+        )
+    queue_mail(email, _("Lời mời tham gia %(coop)s trên Chợ OCOP", coop=cooperative.name), body)
+    return invitation
+
+
+def invite_member(owner: User, email: str, accept_url_for) -> Invitation:
+    """The owner invites a member (staff) of their cooperative."""
+    if not owner.is_cooperative_owner:
+        raise Forbidden(_("Chỉ chủ hợp tác xã được mời thành viên."))
+    return _invite(owner, owner.cooperative, email, CoopRole.STAFF, accept_url_for)
+
+
+def invite_owner(actor: User, cooperative: Cooperative, email: str, accept_url_for) -> Invitation:
+    """Commune staff (of its commune) or admin invite the owner of a seller they onboarded: accepting makes the
+    invitee its owner."""
+    ensure_staff_of_commune(actor, cooperative.commune_code)
+    invitation = _invite(actor, cooperative, email, CoopRole.OWNER, accept_url_for)
+    record_audit(
+        actor,
+        "cooperative.owner_invited",
+        "cooperative",
+        cooperative.id,
+        commune_code=cooperative.commune_code,
+        email=invitation.email,
     )
     return invitation
 
@@ -604,12 +652,51 @@ def accept_invitation(token: str, password: str, full_name: str, actor: User | N
     elif user.role not in (Role.BUYER, Role.COOPERATIVE) or (
         user.cooperative_id not in (None, invitation.cooperative_id)
     ):
-        raise Conflict(_("Tài khoản này đã thuộc một tổ chức khác."), code="already_member")
-    user.role, user.cooperative_id, user.cooperative_role = Role.COOPERATIVE, invitation.cooperative_id, CoopRole.STAFF
+        raise Conflict(
+            _(
+                "Tài khoản này đã là thành viên của một người bán khác hoặc của chính quyền: "
+                "mỗi tài khoản chỉ thuộc một nơi. Hãy dùng một e-mail khác."
+            ),
+            code="already_member",
+        )
+    # an existing member keeps the role they have (an owner never becomes staff by accepting); an owner
+    # invitation from the commune makes its invitee an owner
+    already = user.cooperative_id == invitation.cooperative_id and user.role == Role.COOPERATIVE
+    role = CoopRole.OWNER if invitation.role == CoopRole.OWNER else CoopRole.STAFF
+    if already and user.cooperative_role == CoopRole.OWNER:
+        role = CoopRole.OWNER
+    user.role, user.cooperative_id, user.cooperative_role = Role.COOPERATIVE, invitation.cooperative_id, role
     invitation.accepted_at = utcnow()
     db.session.flush()
-    record_audit(user, "cooperative.member_joined", "cooperative", invitation.cooperative_id)
+    record_audit(user, "cooperative.member_joined", "cooperative", invitation.cooperative_id, role=str(role))
     return user
+
+
+def transfer_ownership(owner: User, member: User) -> None:
+    """The owner hands the seller to another active member of it; the old owner stays on as a plain member."""
+    if not owner.is_cooperative_owner:
+        raise Forbidden(_("Chỉ chủ hợp tác xã được chuyển quyền chủ."))
+    if member.id == owner.id or member.cooperative_id != owner.cooperative_id or member.role != Role.COOPERATIVE:
+        raise NotFound(_("Không tìm thấy thành viên này trong hợp tác xã của bạn."))
+    if not member.active:
+        raise Conflict(_("Tài khoản này đã bị khoá, không nhận quyền chủ được."), code="member_inactive")
+    member.cooperative_role, owner.cooperative_role = CoopRole.OWNER, CoopRole.STAFF
+    db.session.flush()
+    record_audit(
+        owner,
+        "cooperative.ownership_transferred",
+        "cooperative",
+        owner.cooperative_id,
+        commune_code=owner.cooperative.commune_code,
+        from_user_id=owner.id,
+        to_user_id=member.id,
+    )
+    notify(
+        member,
+        "cooperative_owner",
+        _("Bạn đã trở thành chủ của %(coop)s.", coop=owner.cooperative.name),
+        link=public_url("main.cooperative_members"),
+    )
 
 
 def _parse_fee(raw: object) -> int | None:

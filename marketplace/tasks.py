@@ -7,6 +7,8 @@ import smtplib
 from celery import shared_task
 
 from .mail import DRAIN_TASK, SEND_TASK, deliver_outbox_mail, pending_mail_ids
+from .sellers.excel import IMPORT_TASK as IMPORT_SELLERS_TASK
+from .sellers.excel import accept_url, run_import_job
 
 
 @shared_task(
@@ -38,3 +40,9 @@ def drain_outbox() -> int:
     if len(ids) == DRAIN_BATCH:
         drain_outbox.delay()
     return sent
+
+
+@shared_task(name=IMPORT_SELLERS_TASK)
+def import_sellers_task(job_id: str) -> None:
+    """A commune's long list of sellers (bulk onboarding), started from /commune/sellers/import."""
+    run_import_job(job_id, accept_url)

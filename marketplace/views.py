@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from . import services, sessions
-from .errors import DomainError
+from .errors import DomainError, Forbidden, NotFound
 from .extensions import db, limiter
 from .forms import (
     AcceptInvitationForm,
+    ConfirmForm,
     CooperativeForm,
     ForgotPasswordForm,
     InviteForm,
@@ -242,6 +243,32 @@ def cooperative_members():
             flash(_("Đã gửi lời mời tới %(email)s.", email=form.email.data), "success")
             return redirect(url_for("main.cooperative_members"))
     return render_template("marketplace/members.html", form=form, cooperative=current_user.cooperative)
+
+
+@bp.route("/cooperative/members/<int:user_id>/owner", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE)
+def transfer_ownership(user_id: int):
+    """Hand the seller to another member: a confirmation page, then the change (the owner becomes a member)."""
+    member = db.session.get(User, user_id)
+    if member is None or member.cooperative_id != current_user.cooperative_id or member.id == current_user.id:
+        raise NotFound(_("Không tìm thấy thành viên này trong hợp tác xã của bạn."))
+    if not current_user.is_cooperative_owner:
+        raise Forbidden(_("Chỉ chủ hợp tác xã được chuyển quyền chủ."))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.transfer_ownership(current_user, member)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s giờ là chủ hợp tác xã; bạn là thành viên.", name=member.full_name or member.email),
+                "success",
+            )
+            return redirect(url_for("main.cooperative_members"))
+    return render_template("marketplace/transfer_ownership.html", form=form, member=member)
 
 
 @bp.route("/admin/staff", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from .sellers import api as seller_api
 from .sellers import bank_api as seller_bank_api
 from .sellers import demo as _seller_demo  # noqa: F401 — registers the demo application's seeder
 from .sellers import views as seller_views
+from .sellers import views_bulk as sellers_bulk
 from .urls import public_url
 
 
@@ -97,4 +98,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(job_views.bp)
     app.register_blueprint(seller_views.bp)
     register_api_blueprint(seller_api.blp)
+    app.register_blueprint(sellers_bulk.bp)
     add_account_link(app, "jobs.jobs", _l("Công việc nền"))

@@ -10,9 +10,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Product, ProductStatus
+from catalog.queries import is_public
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
+from marketplace.services import ensure_cooperative_verified
 
 from .models import CartItem
 
@@ -95,6 +97,11 @@ def _published(product_id: int) -> Product:
     product = db.session.get(Product, product_id) if 0 < product_id <= MAX_ID else None
     if product is None or product.status != ProductStatus.PUBLISHED:
         raise NotFound(_("Sản phẩm không còn được bán."))
+    ensure_cooperative_verified(
+        product.cooperative,
+        _("“%(name)s” chưa bán được: người bán chưa được xã xác minh.", name=product.name),
+        product_id=product.id,
+    )
     return product
 
 
@@ -151,7 +158,7 @@ def merge_guest_cart(user: User) -> None:
     saved = read_cart(user)
     for product_id, quantity in guest.items():
         product = db.session.get(Product, product_id)
-        if product is None or product.status != ProductStatus.PUBLISHED:
+        if product is None or not is_public(product):
             continue
         _write(user, product_id, min(max(quantity, saved.get(product_id, 0)), max(product.stock, 0)))
     session.pop(SESSION_KEY, None)
@@ -172,7 +179,7 @@ def cart_groups(items: dict[int, int]) -> tuple[list[CartGroup], list[str]]:
     notes: list[str] = []
     for product in products:
         quantity = items[product.id]
-        if product.status != ProductStatus.PUBLISHED or product.stock <= 0:
+        if not is_public(product) or product.stock <= 0:
             notes.append(_("“%(name)s” đã hết hàng hoặc ngừng bán.", name=product.name))
             continue
         if quantity > product.stock:

@@ -24,7 +24,7 @@ from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.ops.metrics import count
-from marketplace.services import province_of_commune
+from marketplace.services import ensure_cooperative_verified, province_of_commune
 from marketplace.text import clean_text, normalise_phone, utcnow
 
 from . import notifications, services
@@ -106,6 +106,13 @@ def _groups(items: dict[int, int]) -> list[CartGroup]:
     missing = sorted(set(items) - set(found))
     if missing:
         raise ValidationFailed(_("Có sản phẩm không còn được bán."), code="product_unavailable", product_ids=missing)
+    unverified = sorted(pid for pid, product in found.items() if not product.cooperative.verified)
+    if unverified:
+        ensure_cooperative_verified(
+            found[unverified[0]].cooperative,
+            _("Có sản phẩm của người bán chưa được xã xác minh, chưa đặt mua được."),
+            product_ids=unverified,
+        )
     groups: dict[int, CartGroup] = {}
     for pid in sorted(items):
         product = found[pid]

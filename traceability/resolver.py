@@ -13,7 +13,8 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from catalog.models import Product, ProductStatus
+from catalog.models import Product
+from catalog.queries import IS_PUBLIC
 from marketplace.extensions import db
 
 from .models import Batch, LabelRun, TraceEvent
@@ -38,12 +39,9 @@ def link_type(raw: str | None) -> str | None:
 
 
 def product_for_gtin(gtin: str) -> Product | None:
-    """The published product that carries this GTIN-14 (stored as given or as GTIN-13/12/8)."""
+    """The public product (published, verified seller) that carries this GTIN-14 (stored as given or as GTIN-13/12/8)."""
     return db.session.scalar(
-        select(Product)
-        .where(Product.gtin.in_(gtin_forms(gtin)), Product.status == ProductStatus.PUBLISHED)
-        .order_by(Product.id)
-        .limit(1)
+        select(Product).where(Product.gtin.in_(gtin_forms(gtin)), IS_PUBLIC).order_by(Product.id).limit(1)
     )
 
 

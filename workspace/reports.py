@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from marketplace.models import CooperativeKind
+from marketplace.sellers.labels import kind_labels
 from marketplace.text import spreadsheet_row, to_local, utcnow
 
 from . import figures, stats
@@ -31,15 +32,6 @@ def scope_slug(scope: Scope) -> str:
 def local_date(moment: datetime | None) -> date | None:
     """A UTC timestamp as its date in Vietnam (what people mean by 'the day it happened')."""
     return to_local(moment).date() if moment else None
-
-
-def kind_labels() -> dict[CooperativeKind, str]:
-    return {
-        CooperativeKind.HTX: _("Hợp tác xã"),
-        CooperativeKind.TO_HOP_TAC: _("Tổ hợp tác"),
-        CooperativeKind.HO_KINH_DOANH: _("Hộ kinh doanh"),
-        CooperativeKind.DOANH_NGHIEP: _("Doanh nghiệp"),
-    }
 
 
 def level_label(level) -> str:

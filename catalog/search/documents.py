@@ -10,7 +10,7 @@ from marketplace.extensions import db
 from marketplace.text import fold
 
 from ..models import Product
-from ..queries import IS_PUBLISHED, product_loader
+from ..queries import IS_PUBLIC, product_loader
 from . import get_backend
 
 DESCRIPTION_CHARS = 600
@@ -52,11 +52,11 @@ def document_for(product: Product) -> dict:
 
 
 def published_products(batch: int = 1000):
-    """Every published product, in id order, in batches (for reindexing)."""
+    """Every public product (published, verified seller), in id order, in batches (for reindexing)."""
     last_id = 0
     while True:
         rows = db.session.scalars(
-            product_loader().where(IS_PUBLISHED, Product.id > last_id).order_by(Product.id).limit(batch)
+            product_loader().where(IS_PUBLIC, Product.id > last_id).order_by(Product.id).limit(batch)
         ).all()
         if not rows:
             return
@@ -79,4 +79,4 @@ def reindex(progress=None, batch: int = 1000) -> int:
 
 
 def published_count() -> int:
-    return db.session.scalar(select(func.count()).where(IS_PUBLISHED)) or 0
+    return db.session.scalar(select(func.count()).where(IS_PUBLIC)) or 0

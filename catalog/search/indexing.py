@@ -14,8 +14,8 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.jobs.queue import enqueue_task
 
-from ..models import Product, ProductStatus
-from ..queries import IS_PUBLISHED, product_loader
+from ..models import Product
+from ..queries import IS_PUBLIC, is_public, product_loader
 from ..signals import product_changed, product_published, product_unpublished
 from . import get_backend
 from .documents import document_for
@@ -24,7 +24,7 @@ SYNC_TASK = "catalog.sync_search"
 
 
 def sync_products(product_ids: Iterable[int]) -> None:
-    """Index these products as they are now (published) or take them out (any other status, or gone)."""
+    """Index these products as they are now (public) or take them out (any other status, unverified seller, gone)."""
     ids = sorted(set(product_ids))
     if not ids:
         return
@@ -42,14 +42,14 @@ def refresh_index(backend, ids: list[int]) -> None:
     # populate_existing: an object this session already holds may still point at its old category or certificate
     query = product_loader().where(Product.id.in_(ids)).execution_options(populate_existing=True)
     products = {p.id: p for p in db.session.scalars(query)}
-    published = [p for p in products.values() if p.status == ProductStatus.PUBLISHED]
+    published = [p for p in products.values() if is_public(p)]
     backend.index([document_for(p) for p in sorted(published, key=lambda p: p.id)])
     backend.remove([i for i in ids if i not in {p.id for p in published}])
 
 
 def _on_changed(_sender: Flask, product_ids: list[int], **_fields) -> None:
     """Content, price or certificate changed: only published products are in the index."""
-    sync_products(db.session.scalars(select(Product.id).where(Product.id.in_(product_ids), IS_PUBLISHED)))
+    sync_products(db.session.scalars(select(Product.id).where(Product.id.in_(product_ids), IS_PUBLIC)))
 
 
 def _on_status_moved(_sender: Flask, product_ids: list[int]) -> None:

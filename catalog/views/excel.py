@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,9 +12,10 @@ from catalog.excel import export_workbook, import_workbook, read_rows, template_
 from catalog.images import MAX_BYTES
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.jobs.services import start_job
+from marketplace.jobs.services import keep_upload, start_job
 from marketplace.models import Role
 from marketplace.permissions import require_roles
+from marketplace.spreadsheets import uploaded_bytes
 
 from .blueprint import bp
 
@@ -46,14 +45,9 @@ def export_products():
 def import_products():
     if request.method == "GET":
         return render_template("catalog/import.html", report=None)
-    upload = request.files.get("file")
     valid_only = bool(request.form.get("valid_only"))
     try:
-        if upload is None or not upload.filename:
-            raise DomainError(_("Hãy chọn tệp Excel."))
-        data = upload.stream.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise DomainError(_("Tệp quá lớn (tối đa 15 MB)."), status=413)
+        data = uploaded_bytes(request.files.get("file"), MAX_BYTES)
         rows = read_rows(data)
         if len(rows) > INLINE_ROWS:
             return _start_job(data, len(rows), valid_only)
@@ -78,10 +72,7 @@ def import_products():
 
 
 def _start_job(data: bytes, total: int, valid_only: bool):
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(8)}.xlsx"
-    path.write_bytes(data)
+    path = keep_upload(data)
     job = start_job(
         "import",
         _("Nhập %(n)d sản phẩm từ Excel", n=total),

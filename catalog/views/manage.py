@@ -20,6 +20,7 @@ from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
+from marketplace.services import unverified_message
 
 from .blueprint import bp
 
@@ -143,6 +144,16 @@ def my_products():
     )
 
 
+def _wants_submit(product) -> bool:
+    """ "Save and submit": an unverified seller's draft is saved all the same, with a word on why it stays a draft."""
+    if request.form.get("action") != "submit":
+        return False
+    if not product.cooperative.verified:
+        flash(unverified_message(), "info")
+        return False
+    return True
+
+
 @bp.route("/cooperative/products/new", methods=["GET", "POST"])
 @require_roles(Role.COOPERATIVE)
 def new_product():
@@ -157,7 +168,7 @@ def new_product():
     try:
         product = services.create_product(current_user, current_user.cooperative, values, client_token=token)
         _upload_photos(product)
-        if request.form.get("action") == "submit":
+        if _wants_submit(product):
             services.submit_product(current_user, product)
     except DomainError as error:
         db.session.rollback()
@@ -180,7 +191,7 @@ def edit_product(product_id: int):
     try:
         revision = services.update_product(current_user, product, values, expected_stock=seen)
         uploaded = _upload_photos(product)
-        if request.form.get("action") == "submit" and product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED):
+        if _wants_submit(product) and product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED):
             services.submit_product(current_user, product)
     except DomainError as error:
         db.session.rollback()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Category, OcopCertificate, Product
 from catalog.queries import (
-    IS_PUBLISHED,
+    IS_PUBLIC,
     get_published_by_slug,
     load_published,
     published_products,
@@ -134,7 +134,7 @@ def home():
         .join(Commune, Commune.province_code == Province.code)
         .join(Cooperative, Cooperative.commune_code == Commune.code)
         .join(Product, Product.cooperative_id == Cooperative.id)
-        .where(IS_PUBLISHED)
+        .where(IS_PUBLIC)
         .group_by(Province.code)
         .order_by(func.count(Product.id).desc())
     ).all()
@@ -173,8 +173,8 @@ def commune(slug: str):
 
 @bp.get("/htx/<slug>")
 def storefront(slug: str):
-    cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
-    if cooperative is None:
+    cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug, Cooperative.verified))
+    if cooperative is None:  # a seller its commune has not verified has no public page
         raise NotFound(_("Không tìm thấy hợp tác xã."))
     query = search_query_from_args(cooperative_id=cooperative.id)
     return render_listing(cooperative.name, "catalog.storefront", {"slug": slug}, query, cooperative=cooperative)

@@ -6,6 +6,7 @@ task's main work is still running.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,6 +151,15 @@ def write_phase() -> Iterator[None]:
         yield
     finally:
         sqlite_begin_immediate.reset(token)
+
+
+def keep_upload(data: bytes, suffix: str = ".xlsx") -> Path:
+    """Keep an uploaded file under the instance's `imports/` for the job that will read it (it deletes it)."""
+    folder = Path(current_app.config["INSTANCE_PATH"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(8)}{suffix}"
+    path.write_bytes(data)
+    return path
 
 
 def job_files_dir(job_id: str) -> Path:
