@@ -299,8 +299,8 @@ def test_an_unverified_seller_gets_no_vietqr(client):
     assert "chưa được xã xác minh" in page and cooperative.account_no not in page
 
     response = client.post("/api/v1/checkout", json=checkout_body({product.id: 1}), headers=bearer(make_user()))
-    assert response.status_code == 422
-    assert "chưa được xã xác minh" in response.get_json()["error"]["message"]
+    assert response.status_code == 409  # the checkout refuses a seller not yet verified before any gateway is asked
+    assert response.get_json()["error"]["code"] == "cooperative_unverified"
 
 
 def test_production_refuses_the_demo_bank_key(app, client, tmp_path, monkeypatch):
