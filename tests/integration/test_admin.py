@@ -92,7 +92,19 @@ def test_bank_add_edit_deactivate_with_audit(client, admin):
     assert client.get("/admin/banks/000000").status_code == 404
 
 
-def test_deactivated_bank_leaves_the_cooperative_picker(client, admin):
+@pytest.fixture
+def agribank_restored(app):
+    """Banks are reference data kept between tests: put Agribank back as it was after the test changes it."""
+    bank = db.session.get(Bank, "970405")
+    before = (bank.short_name, bank.name, bank.active)
+    yield
+    db.session.rollback()
+    bank = db.session.get(Bank, "970405")
+    bank.short_name, bank.name, bank.active = before
+    db.session.commit()
+
+
+def test_deactivated_bank_leaves_the_cooperative_picker(client, admin, agribank_restored):
     owner = make_user(Role.COOPERATIVE, email="chu@example.vn")
     db.session.commit()
     login(client, admin)
