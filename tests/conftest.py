@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from celery import _state as celery_state
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -166,3 +167,13 @@ def client(app) -> OcopClient:
 def dialect(app) -> str:
     with app.app_context():
         return db.engine.dialect.name
+
+
+@pytest.fixture
+def keep_celery_app():
+    """Building another app makes its Celery app the current and default one (shared tasks would then run in that
+    app's context); the session app's comes back afterwards."""
+    current, default = celery_state.get_current_app(), celery_state.default_app
+    yield
+    celery_state.set_default_app(default)
+    celery_state._set_current_app(current)

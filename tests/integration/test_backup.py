@@ -8,7 +8,6 @@ import secrets
 from pathlib import Path
 
 import pytest
-from celery import _state as celery_state
 from sqlalchemy import create_engine, select
 
 from catalog.models import ProductImage
@@ -21,16 +20,6 @@ from tests.factories.orders import make_checkout
 from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Scan
-
-
-@pytest.fixture
-def keep_celery_app():
-    """Building another app makes its Celery app the current and default one (shared tasks would then run in that
-    app's context); the session app's comes back afterwards."""
-    current, default = celery_state.get_current_app(), celery_state.default_app
-    yield
-    celery_state.set_default_app(default)
-    celery_state._set_current_app(current)
 
 
 @pytest.fixture

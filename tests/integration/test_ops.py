@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from celery import _state as celery_state
 from prometheus_client.parser import text_string_to_metric_families
 
 from marketplace.extensions import db
@@ -31,16 +30,6 @@ from traceability import scanpage
 UNREACHABLE_DB = "postgresql+psycopg://nobody@127.0.0.1:1/nothing"
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def keep_celery_app():
-    """Building another app makes its Celery app the current and default one (shared tasks would then run in that
-    app's context); the session app's comes back afterwards."""
-    current, default = celery_state.get_current_app(), celery_state.default_app
-    yield
-    celery_state.set_default_app(default)
-    celery_state._set_current_app(current)
 
 
 def samples(client, headers=None) -> dict[tuple[str, tuple], float]:
