@@ -28,6 +28,21 @@ def log_in(page: Page, email: str, password: str = DEMO_PASSWORD, shot=None) -> 
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 
 
+def register(page: Page, full_name: str, email: str, password: str, phone: str = "", shot=None) -> None:
+    """Create an account through /register, then sign in with it (the page sends a new person to the login)."""
+    page.goto("/register")
+    page.get_by_label("Họ và tên").fill(full_name)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Số điện thoại").fill(phone)
+    page.get_by_label("Mật khẩu (ít nhất 8 ký tự)").fill(password)
+    page.get_by_label("Nhập lại mật khẩu").fill(password)
+    if shot:
+        shot(page, "register")
+    page.locator("main form").get_by_role("button", name="Tạo tài khoản").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
+    log_in(page, email, password)
+
+
 def photo_file(folder: Path, name: str = "nam-meo.jpg", size: tuple[int, int] = (2400, 1800)) -> Path:
     """A phone-camera-sized JPEG (larger than the 1600 px the page shrinks photos to)."""
     image = Image.new("RGB", size, (120, 80, 50))
