@@ -4,7 +4,6 @@ limits per number, client and in all, new numbers become buyers, staff sign in b
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,23 +18,7 @@ from marketplace.notify import outbox_dir
 from marketplace.services import require_mobile
 from marketplace.text import normalise_phone_e164
 from tests.factories import make_user
-
-
-def fresh_phone() -> str:
-    """A Vietnamese mobile number no other test of this run uses (the outbox folder outlives one test)."""
-    return "+8491" + str(uuid.uuid4().int % 10**7).zfill(7)
-
-
-def national(phone: str) -> str:
-    return "0" + phone[3:]
-
-
-def outbox_code(phone: str) -> str:
-    """The code in the newest message to this phone, read from the outbox file as a person reads the SMS."""
-    digits = phone.lstrip("+")
-    files = sorted(Path(outbox_dir()).glob(f"*-{digits}-*.txt"), key=lambda path: path.stat().st_mtime_ns)
-    assert files, f"no message to {phone} in the outbox"
-    return re.search(r"\b(\d{6})\b", files[-1].read_text(encoding="utf-8")).group(1)
+from tests.factories.phones import fresh_phone, national, outbox_code
 
 
 def _age(phone: str, minutes: float) -> None:
