@@ -65,12 +65,17 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def resend_wait(phone: str | None, now: datetime | None = None) -> int:
-    """Seconds before this number may be sent another code (0: now)."""
+def resend_wait(phone: str | None, purpose: OtpPurpose, now: datetime | None = None) -> int:
+    """Seconds before this number may be sent another code for `purpose` (0: now). The wait follows a code still
+    unused: once one is entered, the next sign-in or order may ask for a new one at once."""
     if not phone:
         return 0
     now = now or utcnow()
-    last = db.session.scalar(select(func.max(OneTimeCode.sent_at)).where(OneTimeCode.phone == phone))
+    last = db.session.scalar(
+        select(func.max(OneTimeCode.sent_at)).where(
+            OneTimeCode.phone == phone, OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None)
+        )
+    )
     if last is None:
         return 0
     left = as_utc(last) + _resend_gap() - now
@@ -97,9 +102,9 @@ def _window_full(condition, limit: int, now: datetime) -> int | None:
     return _seconds(oldest + WINDOW - now)
 
 
-def _check_limits(phone: str, client: str, now: datetime) -> None:
+def _check_limits(phone: str, purpose: OtpPurpose, client: str, now: datetime) -> None:
     config = current_app.config
-    wait = resend_wait(phone, now)
+    wait = resend_wait(phone, purpose, now)
     if wait:
         raise OtpLimited(_("Mã vừa được gửi. Gửi lại mã sau %(n)d giây.", n=wait), retry_after=wait)
     checks = [
@@ -127,7 +132,7 @@ def send_code(raw_phone: str, purpose: OtpPurpose, client: str) -> SentCode:
     phone = require_mobile(raw_phone)
     now = utcnow()
     client = (client or "")[:64]
-    _check_limits(phone, client, now)
+    _check_limits(phone, purpose, client, now)
     code = f"{secrets.randbelow(10**6):06d}"
     row = OneTimeCode(
         phone=phone,

@@ -83,7 +83,9 @@ def login_phone():
         phone = sent.phone
     except otp.OtpLimited as error:
         phone = services.normalise_account_phone(phone_form.phone.data)
-        if otp.resend_wait(phone) == 0:  # an hourly limit, not the short wait after a code just sent
+        if (
+            otp.resend_wait(phone, OtpPurpose.SIGN_IN) == 0
+        ):  # an hourly limit, not the short wait after a code just sent
             phone_form.phone.errors = [error.message]
             return _login_page(phone_form=phone_form, status=429)
     except DomainError as error:
@@ -138,7 +140,7 @@ def login_code():
         "marketplace/login_code.html",
         form=form,
         phone_display=display_phone(phone),
-        wait=otp.resend_wait(phone),
+        wait=otp.resend_wait(phone, OtpPurpose.SIGN_IN),
     )
     return page, status
 

@@ -198,7 +198,7 @@ def _guest_checkout(form: CheckoutForm, items, shipping: dict):
         try:
             otp.send_code(phone, OtpPurpose.COD_CONFIRM, get_remote_address() or "")
         except otp.OtpLimited as error:
-            if otp.resend_wait(phone) == 0:
+            if otp.resend_wait(phone, OtpPurpose.COD_CONFIRM) == 0:
                 raise
             flash(error.message, "info")  # a code went out a moment ago: it still works
         db.session.commit()
@@ -252,7 +252,7 @@ def checkout_confirm():
         "orders/guest_confirm.html",
         form=form,
         phone_display=display_phone(phone),
-        wait=otp.resend_wait(phone),
+        wait=otp.resend_wait(phone, OtpPurpose.COD_CONFIRM),
         shipping=pending["shipping"],
     )
     return page, status

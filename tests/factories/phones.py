@@ -19,6 +19,9 @@ def national(phone: str) -> str:
     return "0" + phone[3:]
 
 
+CODE = re.compile(r"OCOP: (\d{6})\b")  # "Ma dang nhap Cho OCOP: 123456 (hieu luc 5 phut)…"
+
+
 def _files(phone: str) -> list[Path]:
     digits = phone.lstrip("+")
     return sorted(Path(outbox_dir()).glob(f"*-{digits}-*.txt"), key=lambda path: path.stat().st_mtime_ns)
@@ -31,6 +34,7 @@ def outbox_messages(phone: str) -> str:
 
 def outbox_code(phone: str) -> str:
     """The 6-digit code in the newest message to this phone, read from the outbox as a person reads the SMS."""
-    files = [path for path in _files(phone) if re.search(r"\b\d{6}\b", path.read_text(encoding="utf-8"))]
-    assert files, f"no code sent to {phone} in the outbox"
-    return re.search(r"\b(\d{6})\b", files[-1].read_text(encoding="utf-8")).group(1)
+    found = [CODE.search(path.read_text(encoding="utf-8")) for path in _files(phone)]
+    codes = [match.group(1) for match in found if match]
+    assert codes, f"no code sent to {phone} in the outbox"
+    return codes[-1]
