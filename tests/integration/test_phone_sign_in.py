@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace import otp
+from marketplace.demo import DEMO_PHONES, seed
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.models import OneTimeCode, OtpPurpose, Role, User
@@ -203,3 +204,19 @@ def test_staff_invited_by_phone_accept_after_signing_in_with_that_phone(app, cli
     assert joined.status_code == 302
     member = db.session.scalar(select(User).where(User.phone == invitee))
     assert member.cooperative_id == owner.cooperative_id and member.role == Role.COOPERATIVE
+
+
+def test_demo_accounts_have_their_phones_and_sign_in_by_code(app, client):
+    seed()
+    db.session.commit()
+    phones = {email: db.session.scalar(select(User.phone).where(User.email == email)) for email in DEMO_PHONES}
+    assert phones == {
+        "admin@demo.ocop.vn": "+84912000001",
+        "xa@demo.ocop.vn": "+84912000002",
+        "htx@demo.ocop.vn": "+84912000003",
+        "khach@demo.ocop.vn": "+84912000004",
+    }
+    # the outbox outlives one test: only the newest code counts, and this one was just sent
+    client.form_post("/login/phone", {"phone": "0912 000 003"})
+    client.form_post("/login/phone/code", {"code": outbox_code("+84912000003")})
+    assert "Nguyễn Văn Sơn" in client.get("/account/").get_data(as_text=True)
