@@ -204,7 +204,11 @@ def _guest_checkout(form: CheckoutForm, items, shipping: dict):
         db.session.commit()
         return redirect(url_for("orders.checkout_confirm"))
     buyer = otp.account_for_phone(phone, verified=False)
-    placed = checkout_service.checkout(buyer, items, method, shipping, form.token.data)
+    try:
+        placed = checkout_service.checkout(buyer, items, method, shipping, form.token.data)
+    except checkout_service.PaymentNotStarted as error:  # placed and committed; the link's pay page tries again
+        flash(error.message, "error")
+        placed = error.checkout
     return _after_guest_checkout(placed, phone)
 
 
