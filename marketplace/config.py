@@ -123,6 +123,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "ORDER_PAYMENT_TTL_HOURS": int(_env("ORDER_PAYMENT_TTL_HOURS", "24")),
+        # one-time codes to phones (SMS costs money: "SMS pumping" is held off by these hourly limits)
+        "OTP_SENDS_PER_NUMBER_HOUR": int(_env("OTP_SENDS_PER_NUMBER_HOUR", "5")),
+        "OTP_SENDS_PER_CLIENT_HOUR": int(_env("OTP_SENDS_PER_CLIENT_HOUR", "10")),
+        "OTP_SENDS_GLOBAL_HOUR": int(_env("OTP_SENDS_GLOBAL_HOUR", "500")),
+        "OTP_RESEND_SECONDS": int(_env("OTP_RESEND_SECONDS", "60")),
         # shared by every worker process: Redis when configured, else one SQLite file (marketplace.ratelimit_store)
         "RATELIMIT_STORAGE_URI": redis_url or f"ocop-sqlite://{instance / 'ratelimits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": True,

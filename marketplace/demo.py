@@ -11,6 +11,7 @@ from .banks import load_banks
 from .extensions import db
 from .models import Cooperative, CooperativeKind, CooperativeStatus, CoopRole, Role, User
 from .services import create_cooperative, create_user, find_user_by_email
+from .text import normalise_phone_e164
 from .units import load_units, units_loaded
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo password, demo data only
@@ -78,6 +79,13 @@ DEMO_USERS = (
     ("htx@demo.ocop.vn", "Nguyễn Văn Sơn", Role.COOPERATIVE),
     ("khach@demo.ocop.vn", "Trần Minh Anh", Role.BUYER),
 )
+# the demo accounts also sign in by phone (DESIGN "Phone-first"); the code arrives in instance/outbox/
+DEMO_PHONES = {
+    "admin@demo.ocop.vn": "0912000001",
+    "xa@demo.ocop.vn": "0912000002",
+    "htx@demo.ocop.vn": "0912000003",
+    "khach@demo.ocop.vn": "0912000004",
+}
 
 Seeder = Callable[[], dict[str, int]]
 _SEEDERS: list[tuple[int, str, Seeder]] = []
@@ -131,6 +139,13 @@ def _seed_core() -> dict[str, int]:
                 commune_code=main_coop.commune_code if role == Role.COMMUNE_STAFF else None,
             )
             users += 1
+    for email, phone in DEMO_PHONES.items():
+        user = find_user_by_email(email)
+        e164 = normalise_phone_e164(phone)
+        if user is not None and user.phone is None and e164 is not None:
+            holder = db.session.scalar(select(User.id).where(User.phone == e164))
+            if holder is None:
+                user.phone = e164
     for spec in DEMO_COOPERATIVES[1:]:
         email = f"{spec.slug}@demo.ocop.vn"
         if find_user_by_email(email) is None:

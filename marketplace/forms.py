@@ -61,7 +61,7 @@ class ConfirmForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail người được mời"), validators=[DataRequired(), Email()])
+    email = StringField(_l("E-mail hoặc số di động người được mời"), validators=[DataRequired(), Length(max=254)])
 
 
 class StaffForm(FlaskForm):
@@ -70,3 +70,22 @@ class StaffForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=200)])
     province = SelectField(_l("Tỉnh/thành phố"), choices=[], validate_choice=False)
     commune = SelectField(_l("Xã/phường/đặc khu"), choices=[], validate_choice=False)
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(_l("Số điện thoại di động"), validators=[DataRequired(), Length(max=30)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Mã gồm 6 chữ số"), validators=[Optional(), Length(max=12)])
+
+
+class NameForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+
+
+class AddressForm(FlaskForm):
+    name = StringField(_l("Họ tên người nhận"), validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Số di động"), validators=[DataRequired(), Length(max=20)])
+    address = StringField(_l("Địa chỉ (số nhà, thôn/xóm, đường)"), validators=[DataRequired(), Length(max=300)])
+    is_default = BooleanField(_l("Dùng làm địa chỉ mặc định"))

@@ -28,8 +28,11 @@ DRAIN_TASK = "marketplace.drain_outbox"
 outbox_drains = DebouncedTask(DRAIN_TASK, "OUTBOX_DRAIN_DELAY_SECONDS")
 
 
-def queue_mail(to_address: str, subject: str, body: str) -> OutboxMail:
-    """Write a mail to the outbox in the caller's transaction; a drain of the outbox is queued after commit."""
+def queue_mail(to_address: str | None, subject: str, body: str) -> OutboxMail | None:
+    """Write a mail to the outbox in the caller's transaction; a drain of the outbox is queued after commit.
+    An account without an e-mail (signed up by phone) gets none: None."""
+    if not to_address:
+        return None
     message = OutboxMail(to_address=to_address, subject=subject, body=body)
     db.session.add(message)
     app = current_app._get_current_object()

@@ -22,7 +22,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
-from .text import utcnow
+from .text import display_phone, utcnow
 
 IntId = Annotated[int, mapped_column(primary_key=True)]  # the surrogate key of most tables
 
@@ -185,10 +185,12 @@ class User(UserMixin, db.Model):
         ),
     )
     id: Mapped[IntId]
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # unique when present; a phone-only account (signed up by a code) has none
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # "" for an account that signs in only by code
     full_name: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
+    phone_verified_at: Mapped[datetime | None]  # when a one-time code sent to the phone was last entered
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.BUYER)
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     cooperative_role: Mapped[CoopRole | None] = mapped_column(str_enum(CoopRole, "coop_role"))
@@ -213,6 +215,16 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def label(self) -> str:
+        """How people see this account: its name, else its e-mail, else its phone as read in Vietnam."""
+        return self.full_name or self.email or display_phone(self.phone)
+
+    @property
+    def contact(self) -> str:
+        """The account's e-mail, else its phone (`0912 345 678`)."""
+        return self.email or display_phone(self.phone)
 
     @property
     def is_commune_staff(self) -> bool:
@@ -253,13 +265,14 @@ class RememberToken(db.Model):
 
 
 class Invitation(db.Model):
-    """An e-mail invitation to a cooperative: an owner's for a new member (staff), or commune staff's for the owner
+    """An invitation (by e-mail or to a phone) to a cooperative: an owner's for a new member (staff), or commune staff's for the owner
     of a seller they onboarded (`role` owner)."""
 
     __tablename__ = "invitations"
     id: Mapped[IntId]
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(254))  # the invitee's e-mail, or
+    phone: Mapped[str | None] = mapped_column(String(20))  # their mobile (E.164): accepting needs a code sent to it
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role: Mapped[CoopRole] = mapped_column(
@@ -321,3 +334,44 @@ class OutboxMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class OtpPurpose(enum.StrEnum):
+    SIGN_IN = "sign_in"
+    COD_CONFIRM = "cod_confirm"  # a guest's cash-on-delivery order: the phone is confirmed before it is placed
+    INVITE = "invite"
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code sent to a phone: only its HMAC is kept; 5 minutes, 5 tries, used once. The rows also count
+    the sends per number, per client address and in all (the hourly limits hold across workers)."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        Index("ix_one_time_codes_phone_sent", "phone", "sent_at"),
+        Index("ix_one_time_codes_client_sent", "client", "sent_at"),
+    )
+    id: Mapped[IntId]
+    phone: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[OtpPurpose] = mapped_column(str_enum(OtpPurpose, "otp_purpose"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    expires_at: Mapped[datetime]
+    tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+
+
+class Address(db.Model):
+    """A saved delivery address of an account; at most one is its default."""
+
+    __tablename__ = "addresses"
+    id: Mapped[IntId]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(300))
+    commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    commune: Mapped[Commune] = relationship()

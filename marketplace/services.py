@@ -35,10 +35,20 @@ from .models import (
     Role,
     User,
 )
+from .notify import send_text
 from .ops.metrics import count
 from .permissions import ensure_staff_of_commune
 from .signals import announce_seller_status
-from .text import as_utc, ascii_upper, clean_text, normalise_phone, normalise_phone_e164, slugify, utcnow
+from .text import (
+    PhoneProblem,
+    as_utc,
+    ascii_upper,
+    classify_phone,
+    clean_text,
+    normalise_phone,
+    slugify,
+    utcnow,
+)
 from .ttlcache import TtlCache
 from .urls import public_url
 
@@ -134,11 +144,22 @@ def normalise_account_phone(raw: str | None) -> str | None:
     """An account's phone in E.164 (`+84912345678`); None when left empty; any other text is refused."""
     if not (raw or "").strip():
         return None
-    phone = normalise_phone_e164(raw or "")
-    if phone is None:
+    return require_mobile(raw)
+
+
+def require_mobile(raw: str | None) -> str:
+    """A Vietnamese mobile number in E.164, or a message saying why the typed text is not one (a landline or a
+    foreign number cannot receive our codes and texts)."""
+    phone, problem = classify_phone(raw)
+    if phone is not None:
+        return phone
+    if problem == PhoneProblem.LANDLINE:
+        message = _("Đây là số máy bàn: hãy nhập số di động (10 chữ số, ví dụ 0912 345 678) để nhận mã.")
+    elif problem == PhoneProblem.FOREIGN:
+        message = _("Chỉ nhận số di động Việt Nam (ví dụ 0912 345 678 hoặc +84 912 345 678).")
+    else:
         message = _("Số điện thoại di động gồm 10 chữ số, ví dụ 0912 345 678.")
-        raise ValidationFailed(message, fields={"phone": message})
-    return phone
+    raise ValidationFailed(message, fields={"phone": message}, code="invalid_phone")
 
 
 def ensure_phone_free(phone: str | None, user: User | None = None) -> None:
@@ -156,10 +177,10 @@ def set_account_phone(user: User, raw: str | None) -> None:
     phone = normalise_account_phone(raw)
     ensure_phone_free(phone, user)
     user.phone = phone
-    _flush_phone(user)
+    flush_account_phone(user)
 
 
-def _flush_phone(user: User) -> None:
+def flush_account_phone(user: User) -> None:
     """Flush an account whose phone was just set; the unique index decides a race between two accounts."""
     try:
         with db.session.begin_nested():
@@ -191,8 +212,16 @@ def register_buyer(email: str, password: str, full_name: str, phone: str | None 
         phone=account_phone,
         role=Role.BUYER,
     )
-    _flush_phone(user)
+    flush_account_phone(user)
     return user
+
+
+def set_full_name(user: User, full_name: str) -> None:
+    name = clean_text(full_name) or ""
+    if not name or len(name) > 120:
+        raise ValidationFailed(_("Nhập họ tên (tối đa 120 ký tự)."), fields={"full_name": [_("Bắt buộc.")]})
+    user.full_name = name
+    db.session.flush()
 
 
 def _mail_taken_address(user: User) -> None:
@@ -204,7 +233,7 @@ def _mail_taken_address(user: User) -> None:
             "Chào %(name)s,\n\nAi đó vừa đăng ký tài khoản mới bằng e-mail này, nhưng e-mail đã có tài khoản. "
             "Nếu là bạn, hãy đăng nhập, hoặc đặt lại mật khẩu tại:\n%(url)s\n\n"
             "Nếu không phải bạn, hãy bỏ qua thư này; tài khoản của bạn không thay đổi.",
-            name=user.full_name or user.email,
+            name=user.label,
             url=public_url("main.forgot_password"),
         ),
     )
@@ -331,7 +360,7 @@ def request_password_reset(email: str, reset_url_for) -> None:
         _(
             "Chào %(name)s,\n\nBấm vào liên kết sau để đặt lại mật khẩu (hiệu lực 2 giờ):\n%(url)s\n\n"
             "Nếu bạn không yêu cầu, hãy bỏ qua thư này.",
-            name=user.full_name or user.email,
+            name=user.label,
             url=reset_url_for(token),
         ),
     )
@@ -559,13 +588,17 @@ def verify_cooperative(actor: User, cooperative: Cooperative, verified: bool = T
     )
 
 
-def _invite(inviter: User, cooperative: Cooperative, email: str, role: CoopRole, accept_url_for) -> Invitation:
-    """An invitation row (only the token's hash is kept) and its e-mail with the acceptance link."""
-    email = normalise_email(email)
+def _invite(inviter: User, cooperative: Cooperative, contact: str, role: CoopRole, accept_url_for) -> Invitation:
+    """An invitation row (only the token's hash is kept) and its message with the acceptance link: an e-mail, or
+    a text message when `contact` is a mobile number (accepting then needs signing in with that phone by code)."""
+    by_phone = "@" not in (contact or "")
+    email = None if by_phone else normalise_email(contact)
+    phone = require_mobile(contact) if by_phone else None
     token = secrets.token_urlsafe(24)
     invitation = Invitation(
         cooperative_id=cooperative.id,
         email=email,
+        phone=phone,
         role=role,
         token_hash=_token_digest(token),
         invited_by_id=inviter.id,
@@ -577,18 +610,21 @@ def _invite(inviter: User, cooperative: Cooperative, email: str, role: CoopRole,
         body = _(
             "%(inviter)s đã đưa %(coop)s lên Chợ OCOP và mời bạn làm chủ gian hàng. "
             "Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
-            inviter=inviter.full_name or inviter.email,
+            inviter=inviter.label,
             coop=cooperative.name,
             url=accept_url_for(token),
         )
     else:
         body = _(
             "%(owner)s mời bạn quản lý gian hàng %(coop)s. Nhận lời mời (hiệu lực 7 ngày):\n%(url)s",
-            owner=inviter.full_name or inviter.email,
+            owner=inviter.label,
             coop=cooperative.name,
             url=accept_url_for(token),
         )
-    queue_mail(email, _("Lời mời tham gia %(coop)s trên Chợ OCOP", coop=cooperative.name), body)
+    if phone is not None:
+        send_text(phone, body, key=f"invite:{invitation.id}")
+    else:
+        queue_mail(email, _("Lời mời tham gia %(coop)s trên Chợ OCOP", coop=cooperative.name), body)
     return invitation
 
 
@@ -611,6 +647,7 @@ def invite_owner(actor: User, cooperative: Cooperative, email: str, accept_url_f
         cooperative.id,
         commune_code=cooperative.commune_code,
         email=invitation.email,
+        phone=invitation.phone,
     )
     return invitation
 
@@ -636,14 +673,25 @@ def accept_invitation(token: str, password: str, full_name: str, actor: User | N
     """Create the member's account, or attach an existing account to the inviting cooperative when its
     owner is signed in or gives its password."""
     invitation = find_invitation(token)
-    user = find_user_by_email(invitation.email)
+    if invitation.phone is not None:  # a text message with a link proves nothing: the phone's code does
+        if actor is None or actor.phone != invitation.phone or actor.phone_verified_at is None:
+            raise DomainError(
+                _("Lời mời này gửi tới một số điện thoại: hãy đăng nhập bằng số đó (nhận mã) rồi nhận lời mời."),
+                code="phone_sign_in_required",
+                status=401,
+            )
+        user = actor
+        if not user.full_name:
+            user.full_name = clean_text(full_name) or ""
+    else:
+        user = find_user_by_email(invitation.email)
     if user is None:
         check_password_strength(password)
         user = User(
             email=invitation.email, password_hash=hash_password(password), full_name=clean_text(full_name) or ""
         )
         db.session.add(user)
-    elif not user.active or not _proves_ownership(user, password, actor):
+    elif not user.active or (invitation.phone is None and not _proves_ownership(user, password, actor)):
         raise DomainError(
             _("E-mail này đã có tài khoản: hãy đăng nhập bằng tài khoản đó hoặc nhập đúng mật khẩu của nó."),
             code="invalid_credentials",

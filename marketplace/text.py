@@ -3,6 +3,7 @@ cleaner of typed text (`clean_text`) and of spreadsheet cells (`spreadsheet_safe
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 import unicodedata
@@ -12,6 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import nh3
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NBSP = "\u00a0"
@@ -126,15 +129,51 @@ def normalise_phone(value: str) -> str | None:
     return "0" + match.group(1)
 
 
+class PhoneProblem(enum.StrEnum):
+    """Why a typed number is no Vietnamese mobile (the caller words the message)."""
+
+    INVALID = "invalid"  # not a phone number at all, or too short/long
+    LANDLINE = "landline"  # a Vietnamese fixed line (`024 3825 1234`)
+    FOREIGN = "foreign"  # a valid number of another country
+
+
+_MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def classify_phone(value: str | None) -> tuple[str | None, PhoneProblem | None]:
+    """A typed phone as (E.164 of a Vietnamese mobile, None) or (None, why not), parsed with `phonenumbers`.
+
+    `0912 345 678`, `+84912345678`, `84912345678`, `(+84) 912.345.678` and full-width digits (NFKC) are one number.
+    """
+    typed = unicodedata.normalize("NFKC", value or "").strip()
+    digits = re.sub(r"[\s.\-()]", "", typed)
+    if re.fullmatch(r"84[0-9]{9,10}", digits):  # `84912345678` typed without its plus
+        digits = "+" + digits
+    try:
+        number = phonenumbers.parse(digits, "VN")
+    except NumberParseException:
+        return None, PhoneProblem.INVALID
+    if not phonenumbers.is_valid_number(number):
+        national = normalise_phone(typed)  # a new mobile range the metadata does not list yet
+        if national is not None and number.country_code == 84 and phone_has_known_prefix(national):
+            return "+84" + national[1:], None
+        return None, PhoneProblem.INVALID
+    if number.country_code != 84:
+        return None, PhoneProblem.FOREIGN
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return None, PhoneProblem.LANDLINE
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
 def normalise_phone_e164(value: str) -> str | None:
     """An account's phone as its one E.164 spelling (`+84912345678`), or None when it is not a Vietnamese mobile.
 
     Every common way of typing the number maps here: `0912 345 678`, `84912345678`, `+84 912-345-678`, full-width
     digits `０９１２…` (NFKC). Accounts store this form so look-alike spellings can never make a second account;
-    shipping and cooperative contact phones keep the national form of `normalise_phone`.
+    shipping and cooperative contact phones keep the national form of `normalise_phone`. Landlines and foreign
+    numbers are refused (`classify_phone` tells which).
     """
-    national = normalise_phone(value)
-    return None if national is None else "+84" + national[1:]
+    return classify_phone(value)[0]
 
 
 def display_phone(value: str | None) -> str:

@@ -4,28 +4,34 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from . import services, sessions
+from . import addresses, otp, services, sessions
 from .errors import DomainError, Forbidden, NotFound
 from .extensions import db, limiter
 from .forms import (
     AcceptInvitationForm,
+    AddressForm,
+    CodeForm,
     ConfirmForm,
     CooperativeForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
+    NameForm,
+    PhoneForm,
     RegisterForm,
     ResetPasswordForm,
     StaffForm,
 )
 from .hooks import run_login_hooks
-from .models import Bank, Notice, Province, Role, User
+from .models import Bank, Notice, OtpPurpose, Province, Role, User
 from .permissions import require_roles
 from .sellers import bank
+from .text import display_phone
 from .units import search_communes
 from .urls import public_url, safe_next_url
 
@@ -50,7 +56,93 @@ def login():
             session["locale"] = user.locale
             _merge_guest_state(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
-    return render_template("marketplace/login.html", form=form), 200 if request.method == "GET" else 400
+    return _login_page(form, status=200 if request.method == "GET" else 400)
+
+
+def _login_page(form: LoginForm | None = None, phone_form: PhoneForm | None = None, status: int = 200):
+    page = render_template(
+        "marketplace/login.html", form=form or LoginForm(formdata=None), phone_form=phone_form or PhoneForm()
+    )
+    return page, status
+
+
+def client_address() -> str:
+    """The client's address as the rate limiter sees it (ProxyFix has applied X-Forwarded-For when configured)."""
+    return get_remote_address() or ""
+
+
+@bp.post("/login/phone")
+@limiter.limit(LOGIN_LIMIT)
+def login_phone():
+    """Step 1 of signing in by phone: a code to the number (a number without an account gets one at step 2)."""
+    phone_form = PhoneForm()
+    if not phone_form.validate_on_submit():
+        return _login_page(phone_form=phone_form, status=422)
+    try:
+        sent = otp.send_code(phone_form.phone.data, OtpPurpose.SIGN_IN, client_address())
+        phone = sent.phone
+    except otp.OtpLimited as error:
+        phone = services.normalise_account_phone(phone_form.phone.data)
+        if (
+            otp.resend_wait(phone, OtpPurpose.SIGN_IN) == 0
+        ):  # an hourly limit, not the short wait after a code just sent
+            phone_form.phone.errors = [error.message]
+            return _login_page(phone_form=phone_form, status=429)
+    except DomainError as error:
+        phone_form.phone.errors = [error.message]
+        return _login_page(phone_form=phone_form, status=error.status)
+    db.session.commit()
+    session["otp_phone"] = phone
+    return redirect(url_for("main.login_code", next=safe_next_url(request.args.get("next"))))
+
+
+@bp.route("/login/phone/code", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login_code():
+    """Step 2: the code from the text message signs in (and makes a buyer account for a new number)."""
+    phone = session.get("otp_phone")
+    if not phone:
+        return redirect(url_for("main.login"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if request.form.get("action") == "resend":
+            try:
+                otp.send_code(phone, OtpPurpose.SIGN_IN, client_address())
+            except DomainError as error:
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Đã gửi mã mới."), "info")
+            return redirect(url_for("main.login_code", next=safe_next_url(request.args.get("next"))))
+        try:
+            user = otp.sign_in_with_code(phone, form.code.data or "")
+        except otp.OtpRejected as error:
+            db.session.commit()  # the try counts
+            form.code.errors = [error.message]
+            status = error.status
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors = [error.message]
+            status = error.status
+        else:
+            db.session.commit()
+            session.pop("otp_phone", None)
+            login_user(user)
+            session["locale"] = user.locale
+            _merge_guest_state(user)
+            target = safe_next_url(request.args.get("next"))
+            if not user.full_name and target is None:
+                flash(_("Đã đăng nhập. Hãy thêm họ tên của bạn để người bán biết giao cho ai."), "success")
+                return redirect(url_for("main.account"))
+            return redirect(target or url_for("catalog.home"))
+    page = render_template(
+        "marketplace/login_code.html",
+        form=form,
+        phone_display=display_phone(phone),
+        wait=otp.resend_wait(phone, OtpPurpose.SIGN_IN),
+    )
+    return page, status
 
 
 def _merge_guest_state(user: User) -> None:
@@ -124,18 +216,22 @@ def reset_password(token: str):
 def accept_invitation(token: str):
     invitation = services.find_invitation(token)
     form = AcceptInvitationForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            actor = current_user if current_user.is_authenticated else None
+            actor = current_user._get_current_object() if current_user.is_authenticated else None
             user = services.accept_invitation(token, form.password.data or "", form.full_name.data, actor)
         except DomainError as error:
+            db.session.rollback()
             flash(error.message, "error")
+            status = error.status
         else:
             db.session.commit()
             login_user(user)
             flash(_("Bạn đã tham gia %(coop)s.", coop=invitation.cooperative.name), "success")
             return redirect(url_for("main.cooperative_settings"))
-    return render_template("marketplace/invite.html", form=form, invitation=invitation)
+    page = render_template("marketplace/invite.html", form=form, invitation=invitation, phone_form=PhoneForm())
+    return page, status
 
 
 @bp.get("/lang/<code>")
@@ -155,7 +251,94 @@ def account():
     notices = db.session.scalars(
         select(Notice).where(Notice.user_id == current_user.id).order_by(Notice.created_at.desc()).limit(30)
     ).all()
-    return render_template("marketplace/account.html", notices=notices)
+    return render_template(
+        "marketplace/account.html",
+        notices=notices,
+        addresses=addresses.addresses_of(current_user),
+        name_form=NameForm(obj=current_user),
+        action_form=FlaskForm(),
+    )
+
+
+@bp.route("/account/addresses/new", methods=["GET", "POST"], defaults={"address_id": None})
+@bp.route("/account/addresses/<int:address_id>", methods=["GET", "POST"])
+@login_required
+def address_form(address_id: int | None):
+    """Add or edit a saved delivery address (province → commune picker that also works without JavaScript)."""
+    row = addresses.address_of(current_user, address_id) if address_id else None
+    form = AddressForm(obj=row)
+    if request.method == "GET" and row is not None:
+        form.phone.data = display_phone(row.phone)
+        form.is_default.data = row.is_default
+    commune_code = request.form.get("commune", type=int) or (row.commune_code if row else None)
+    province_code = request.form.get("province", type=int) or (row.commune.province_code if row else None)
+    status = 200
+    if request.method == "POST" and request.form.get("action") != "pick" and form.validate_on_submit():
+        values = (form.name.data, form.phone.data, form.address.data, request.form.get("commune"))
+        try:
+            if row is None:
+                addresses.save_address(current_user, *values, make_default=form.is_default.data)
+            else:
+                addresses.update_address(current_user, row.id, *values, make_default=form.is_default.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            for name, messages in (error.extra.get("fields") or {}).items():
+                if name in form:
+                    form[name].errors = list(messages)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("Đã lưu địa chỉ."), "success")
+            return redirect(url_for("main.account") + "#addresses")
+    elif request.method == "POST" and request.form.get("action") != "pick":
+        status = 422
+    provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
+    communes = search_communes(db.session, province_code, limit=600) if province_code else []
+    page = render_template(
+        "marketplace/address_form.html",
+        form=form,
+        address=row,
+        provinces=provinces,
+        communes=communes,
+        province_code=province_code,
+        commune_code=commune_code,
+    )
+    return page, status
+
+
+@bp.post("/account/addresses/<int:address_id>/default")
+@login_required
+def address_default(address_id: int):
+    if FlaskForm().validate_on_submit():
+        addresses.set_default_address(current_user, address_id)
+        db.session.commit()
+        flash(_("Đã đặt làm địa chỉ mặc định."), "success")
+    return redirect(url_for("main.account") + "#addresses")
+
+
+@bp.post("/account/addresses/<int:address_id>/delete")
+@login_required
+def address_delete(address_id: int):
+    if FlaskForm().validate_on_submit():
+        addresses.delete_address(current_user, address_id)
+        db.session.commit()
+        flash(_("Đã xoá địa chỉ."), "success")
+    return redirect(url_for("main.account") + "#addresses")
+
+
+@bp.post("/account/name")
+@login_required
+def account_name():
+    """An account made by a phone code has no name yet: the person adds it here."""
+    form = NameForm()
+    if form.validate_on_submit():
+        services.set_full_name(current_user, form.full_name.data)
+        db.session.commit()
+        flash(_("Đã lưu họ tên."), "success")
+    else:
+        flash(_("Nhập họ tên (tối đa 120 ký tự)."), "error")
+    return redirect(url_for("main.account"))
 
 
 def _settings_form(cooperative) -> CooperativeForm:
@@ -240,7 +423,7 @@ def cooperative_members():
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(_("Đã gửi lời mời tới %(email)s.", email=form.email.data), "success")
+            flash(_("Đã gửi lời mời tới %(email)s.", email=form.email.data.strip()), "success")
             return redirect(url_for("main.cooperative_members"))
     return render_template("marketplace/members.html", form=form, cooperative=current_user.cooperative)
 
@@ -264,7 +447,7 @@ def transfer_ownership(user_id: int):
         else:
             db.session.commit()
             flash(
-                _("%(name)s giờ là chủ hợp tác xã; bạn là thành viên.", name=member.full_name or member.email),
+                _("%(name)s giờ là chủ hợp tác xã; bạn là thành viên.", name=member.label),
                 "success",
             )
             return redirect(url_for("main.cooperative_members"))

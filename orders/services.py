@@ -51,7 +51,7 @@ def transition(order: Order, target: OrderStatus, actor: User | None, note: str 
         from_status=str(current),
         to_status=str(target),
         actor_id=actor.id if actor else None,
-        actor_label=(actor.full_name or actor.email)[:60] if actor else SYSTEM,
+        actor_label=actor.label[:60] if actor else SYSTEM,
         note=(note or "")[:300],
     )
     db.session.add(event)
@@ -68,7 +68,7 @@ def record_note(order: Order, actor: User | None, note: str) -> OrderEvent:
         from_status=status,
         to_status=status,
         actor_id=actor.id if actor else None,
-        actor_label=(actor.full_name or actor.email)[:60] if actor else SYSTEM,
+        actor_label=actor.label[:60] if actor else SYSTEM,
         note=(note or "")[:300],
     )
     db.session.add(event)
@@ -83,7 +83,7 @@ def record_created(order: Order, actor: User) -> None:
             from_status=None,
             to_status=str(order.status),
             actor_id=actor.id,
-            actor_label=(actor.full_name or actor.email)[:60],
+            actor_label=actor.label[:60],
         )
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Commune, Cooperative, Province, Role, User
-from marketplace.text import fold, slugify
+from marketplace.text import fold, normalise_phone_e164, slugify
 from workspace.scope import Period
 
 AUDIT_PAGE_SIZE = 50
@@ -67,7 +67,11 @@ def audit_query(filters: AuditFilters) -> Select[tuple[AuditLog]]:
         query = query.where(or_(AuditLog.action == filters.action, AuditLog.action.like(f"{filters.action}.%")))
     if filters.actor:
         needle = f"%{filters.actor.lower()}%"
-        query = query.where(or_(func.lower(User.email).like(needle), func.lower(User.full_name).like(needle)))
+        matches = [func.lower(User.email).like(needle), func.lower(User.full_name).like(needle)]
+        phone = normalise_phone_e164(filters.actor)
+        if phone is not None:  # an actor signed up by phone has no e-mail: find them by their number too
+            matches.append(User.phone == phone)
+        query = query.where(or_(*matches))
     if filters.commune_code:
         query = query.where(AuditLog.commune_code == filters.commune_code)
     if filters.start or filters.end:

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from marketplace import addresses, otp
 from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
-from marketplace.extensions import db
-from marketplace.models import Province
+from marketplace.extensions import db, limiter
+from marketplace.forms import CodeForm
+from marketplace.models import OtpPurpose, Province
 from marketplace.security import csp_with
+from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
 from marketplace.units import search_communes
 from marketplace.urls import safe_next_url
 from orders import cart as cart_service
 from orders import checkout as checkout_service
-from orders import delivery, queries, services, states
+from orders import delivery, links, queries, services, states
 from orders.forms import CheckoutForm
 from orders.models import Order, OrderStatus
 from orders.payments import checkout_security, get_gateway
@@ -80,7 +84,9 @@ def cart_update():
     return redirect(url_for("orders.cart"))
 
 
-def _checkout_page(form: CheckoutForm, groups, province_code: int | None, commune_code: int | None, status: int = 200):
+def _checkout_page(
+    form: CheckoutForm, groups, province_code: int | None, commune_code: int | None, status: int = 200, saved=()
+):
     provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
     communes = search_communes(db.session, province_code, limit=600) if province_code else []
     total = sum(group.total_vnd for group in groups)
@@ -94,6 +100,7 @@ def _checkout_page(form: CheckoutForm, groups, province_code: int | None, commun
             communes=communes,
             province_code=province_code,
             commune_code=commune_code,
+            saved=saved,
         ),
         status,
     )
@@ -104,24 +111,26 @@ def _checkout_page(form: CheckoutForm, groups, province_code: int | None, commun
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
-@login_required
 def checkout():
-    groups, _notes = cart_service.cart_groups(cart_service.read_cart(current_user))
+    """Checkout for a signed-in buyer (saved addresses offered, the address used saved) and for a guest (name,
+    phone, address; cash on delivery waits for a code sent to the phone, at /checkout/confirm)."""
+    buyer = _cart_owner()
+    groups, _notes = cart_service.cart_groups(cart_service.read_cart(buyer))
     form = CheckoutForm()
+    saved = addresses.addresses_of(buyer) if buyer else []
     if request.method == "GET":
         if not groups:
             return _empty_cart()
         form.token.data = secrets.token_urlsafe(16)
-        form.name.data = current_user.full_name
-        form.phone.data = display_phone(current_user.phone)  # accounts keep E.164
-        return _checkout_page(form, groups, None, None)
+        province_code, commune_code = _prefill(form, buyer, saved)
+        return _checkout_page(form, groups, province_code, commune_code, saved=saved)
     province_code = request.form.get("province", type=int)
     commune_code = request.form.get("commune", type=int)
     picking = request.form.get("action") == "pick"
     if picking or not form.validate_on_submit():
         if not groups:
             return _empty_cart()
-        return _checkout_page(form, groups, province_code, commune_code, 200 if picking else 422)
+        return _checkout_page(form, groups, province_code, commune_code, 200 if picking else 422, saved=saved)
     shipping = {
         "name": form.name.data,
         "phone": form.phone.data,
@@ -132,9 +141,13 @@ def checkout():
     }
     items = [(line.product.id, line.quantity) for group in groups for line in group.lines]
     try:
+        if buyer is None:
+            return _guest_checkout(form, items, shipping)
         placed = checkout_service.checkout(
-            current_user, items, form.payment_method.data, shipping, form.token.data, from_cart=True
+            buyer, items, form.payment_method.data, shipping, form.token.data, from_cart=True
         )
+        if request.form.get("save_address"):
+            addresses.save_address(buyer, form.name.data, form.phone.data, form.address.data, commune_code)
     except checkout_service.PaymentNotStarted as error:  # placed and committed; its pay page tries again
         flash(error.message, "error")
         return _after_checkout(error.checkout)
@@ -145,9 +158,138 @@ def checkout():
             return redirect(url_for("orders.cart"))
         for name, messages in (error.extra.get("fields") or {}).items():
             if name in form:
-                form[name].errors = list(messages)
-        return _checkout_page(form, groups, province_code, commune_code, error.status)
+                form[name].errors = list(messages) if isinstance(messages, list | tuple) else [messages]
+        return _checkout_page(form, groups, province_code, commune_code, error.status, saved=saved)
     return _after_checkout(placed)
+
+
+def _prefill(form: CheckoutForm, buyer, saved) -> tuple[int | None, int | None]:
+    """The form filled from the address picked (`?address=`), else the default one, else the account."""
+    if buyer is None:
+        return None, None
+    chosen = request.args.get("address", type=int)
+    address = next((a for a in saved if a.id == chosen), None) or (saved[0] if saved else None)
+    if address is None:
+        form.name.data = buyer.full_name
+        form.phone.data = display_phone(buyer.phone)  # accounts keep E.164
+        return None, None
+    form.name.data, form.phone.data, form.address.data = address.name, display_phone(address.phone), address.address
+    return address.commune.province_code, address.commune_code
+
+
+GUEST_KEY = "guest_checkout"
+GUEST_PLACED_KEY = "guest_placed"
+
+
+def _guest_checkout(form: CheckoutForm, items, shipping: dict):
+    """A guest's order: the details are checked now; cash on delivery first confirms the phone by a code."""
+    checkout_service.clean_shipping(
+        shipping["name"],
+        shipping["phone"],
+        shipping["address"],
+        shipping["commune"],
+        shipping["province"],
+        shipping["note"] or "",
+    )
+    phone = require_mobile(shipping["phone"])
+    method = form.payment_method.data
+    if method == "cod":
+        session[GUEST_KEY] = {"shipping": shipping, "method": method, "token": form.token.data, "phone": phone}
+        try:
+            otp.send_code(phone, OtpPurpose.COD_CONFIRM, get_remote_address() or "")
+        except otp.OtpLimited as error:
+            if otp.resend_wait(phone, OtpPurpose.COD_CONFIRM) == 0:
+                raise
+            flash(error.message, "info")  # a code went out a moment ago: it still works
+        db.session.commit()
+        return redirect(url_for("orders.checkout_confirm"))
+    buyer = otp.account_for_phone(phone, verified=False)
+    try:
+        placed = checkout_service.checkout(buyer, items, method, shipping, form.token.data)
+    except checkout_service.PaymentNotStarted as error:  # placed and committed; the link's pay page tries again
+        flash(error.message, "error")
+        placed = error.checkout
+    return _after_guest_checkout(placed, phone)
+
+
+@bp.route("/checkout/confirm", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def checkout_confirm():
+    """Step 2 of a guest's cash-on-delivery order: the code sent to the phone places it."""
+    pending = session.get(GUEST_KEY)
+    if not pending:
+        return redirect(url_for("orders.checkout"))
+    phone = pending["phone"]
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if request.form.get("action") == "resend":
+            try:
+                otp.send_code(phone, OtpPurpose.COD_CONFIRM, get_remote_address() or "")
+            except DomainError as error:
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Đã gửi mã mới."), "info")
+            return redirect(url_for("orders.checkout_confirm"))
+        groups, _notes = cart_service.cart_groups(cart_service.read_cart(None))
+        items = [(line.product.id, line.quantity) for group in groups for line in group.lines]
+        try:
+            otp.check_code(phone, OtpPurpose.COD_CONFIRM, form.code.data or "")
+        except otp.OtpRejected as error:
+            db.session.commit()  # the try counts
+            form.code.errors = [error.message]
+            status = error.status
+        else:
+            try:
+                buyer = otp.account_for_phone(phone, verified=True)
+                placed = checkout_service.checkout(
+                    buyer, items, pending["method"], pending["shipping"], pending["token"]
+                )
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                return redirect(url_for("orders.checkout"))
+            session.pop(GUEST_KEY, None)
+            return _after_guest_checkout(placed, phone)
+    page = render_template(
+        "orders/guest_confirm.html",
+        form=form,
+        phone_display=display_phone(phone),
+        wait=otp.resend_wait(phone, OtpPurpose.COD_CONFIRM),
+        shipping=pending["shipping"],
+    )
+    return page, status
+
+
+def _after_guest_checkout(placed, phone: str):
+    """The guest's cart empties, each order's link goes to the phone and onto the confirmation page."""
+    cart_service.remove_products(None, [line.product_id for order in placed.orders for line in order.lines])
+    links.send_order_links(placed.orders, phone)
+    session[GUEST_PLACED_KEY] = [order.code for order in placed.orders]
+    db.session.commit()
+    flash(_("Đã đặt %(n)d đơn hàng.", n=len(placed.orders)), "success")
+    return redirect(url_for("orders.guest_placed"))
+
+
+@bp.get("/checkout/placed")
+def guest_placed():
+    """What a guest just ordered, with the link to each order (also sent to the phone)."""
+    codes = session.get(GUEST_PLACED_KEY) or []
+    orders = db.session.scalars(select(Order).where(Order.code.in_(codes))).all() if codes else []
+    if not orders:
+        return redirect(url_for("catalog.home"))
+    response = make_response(
+        render_template(
+            "orders/guest_placed.html",
+            orders=[(order, links.order_link(order), links.link_token(order)) for order in orders],
+            status_label=states.status_label,
+            OrderStatus=OrderStatus,
+            get_gateway=get_gateway,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _empty_cart():
@@ -179,12 +321,25 @@ def my_orders():
     return render_template("orders/my_orders.html", orders=orders, status_label=states.status_label)
 
 
+def _order_for_viewer(code: str):
+    """(order, link token) for the signed-in buyer or the holder of the order's signed link; None when neither
+    (the caller sends them to sign in)."""
+    token = request.args.get("t")
+    if token:
+        return links.order_for_token(code, token), token
+    if not current_user.is_authenticated:
+        return None, None
+    return queries.buyer_order(current_user, code), None
+
+
 @bp.get("/orders/<code>")
-@login_required
 def detail(code: str):
-    order = queries.buyer_order(current_user, code)
+    order, token = _order_for_viewer(code)
+    if order is None:
+        return current_app.login_manager.unauthorized()
     return render_template(
         "orders/detail.html",
+        link_token=token,
         order=order,
         gateway=get_gateway(order.payment_method),
         status_label=states.status_label,
@@ -195,13 +350,14 @@ def detail(code: str):
 
 
 @bp.get("/orders/<code>/pay")
-@login_required
 def pay(code: str):
     """The gateway's payment page (QR and transfer details, card form, wallet link); reloads until paid."""
-    order = queries.buyer_order(current_user, code)
+    order, token = _order_for_viewer(code)
+    if order is None:
+        return current_app.login_manager.unauthorized()
     gateway = get_gateway(order.payment_method)
     if order.status != OrderStatus.PENDING_PAYMENT or not gateway.needs_payment_page:
-        return redirect(url_for("orders.detail", code=order.code))
+        return redirect(url_for("orders.detail", code=order.code, t=token))
     if gateway.starts_remotely:  # again, in case the provider failed at checkout (start is idempotent)
         try:
             gateway.start(order)
@@ -209,13 +365,18 @@ def pay(code: str):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
-    others = [o for o in order.checkout.orders if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT]
+    others = [
+        o
+        for o in order.checkout.orders
+        if token is None and o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT
+    ]
     response = make_response(
         render_template(
             gateway.payment_template,
             order=order,
             payment=gateway.describe(order),
             others=others,
+            link_token=token,
             refresh=PAYMENT_REFRESH_SECONDS,
         )
     )
@@ -231,9 +392,12 @@ def pay(code: str):
 def qr_image(code: str, fmt: str):
     """The order's scan-to-pay code as PNG or SVG, for its buyer (session or bearer token) or its cooperative."""
     user = current_user if current_user.is_authenticated else api_user()
-    if user is None or fmt not in ("png", "svg"):
+    if fmt not in ("png", "svg") or (user is None and not request.args.get("t")):
         abort(404)
-    order = queries.visible_order(user, code=code)
+    if request.args.get("t"):
+        order = links.order_for_token(code, request.args["t"])
+    else:
+        order = queries.visible_order(user, code=code)
     payload = get_gateway(order.payment_method).qr_payload(order)
     if payload is None:
         abort(404)

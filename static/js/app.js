@@ -82,6 +82,22 @@
     form.addEventListener("change", function () { saveDraft(form); });
   });
 
+  /* "Gửi lại mã sau 42 giây": the page says how long (and keeps the button disabled); this counts it down. */
+  document.querySelectorAll("[data-countdown]").forEach(function (note) {
+    var left = parseInt(note.getAttribute("data-countdown"), 10) || 0;
+    var number = note.querySelector("[data-countdown-seconds]");
+    var button = document.querySelector(note.getAttribute("data-countdown-for"));
+    var timer = setInterval(function () {
+      left -= 1;
+      if (number) number.textContent = String(Math.max(left, 0));
+      if (left <= 0) {
+        clearInterval(timer);
+        note.hidden = true;
+        if (button) button.disabled = false;
+      }
+    }, 1000);
+  });
+
   /* A submit button is disabled after the first click so a double tap sends one request. */
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () {

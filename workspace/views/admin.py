@@ -86,7 +86,7 @@ def revoke_staff(user_id: int):
     commune = db.session.get(Commune, user.commune_code)
     core_services.change_role(current_user, user, Role.BUYER, commune_code=user.commune_code)
     db.session.commit()
-    flash(_("Đã thu hồi quyền cán bộ xã của %(email)s.", email=user.email), "success")
+    flash(_("Đã thu hồi quyền cán bộ xã của %(email)s.", email=user.contact), "success")
     return redirect(url_for("admin.communes", province=commune.province_code if commune else None))
 
 
