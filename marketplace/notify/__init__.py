@@ -46,6 +46,7 @@ def send_text(phone: str, text: str, *, key: str) -> Path | None:
 # the settings of the channels, read from the environment (docs/operations.md "Notices")
 SETTINGS = (
     "NOTIFY_CHANNELS",
+    "NOTIFY_OUTBOX_DIR",
     "SMS_PROVIDER",
     "ESMS_API_KEY",
     "ESMS_SECRET_KEY",
