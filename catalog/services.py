@@ -340,6 +340,9 @@ def pending_revision_for(actor: User, product: Product) -> ProductRevision:
         revision = ProductRevision(product_id=product.id, changes={}, created_by_id=actor.id)
         db.session.add(revision)
         db.session.flush()
+        _first_in_queue(
+            product, _("Có chỉnh sửa sản phẩm chờ xã duyệt: “%(name)s”.", name=product.name), key=f"rev:{revision.id}"
+        )
         db.session.expire(product, ["revisions"])
         record_audit(
             actor,
@@ -463,18 +466,12 @@ def waiting_reviews(commune_code: int) -> tuple[str, int]:
     return _("sản phẩm chờ duyệt"), (db.session.scalar(products) or 0) + (db.session.scalar(revisions) or 0)
 
 
-def _first_in_queue(product: Product) -> None:
+def _first_in_queue(product: Product, text: str, key: str) -> None:
     """The commune's review queue was empty: its staff hear that something arrived (then the daily digest)."""
     db.session.flush()
     commune_code = product.cooperative.commune_code
     if waiting_reviews(commune_code)[1] == 1:
-        tell_staff_first_item(
-            commune_code,
-            "review.first",
-            _("Có sản phẩm mới chờ xã duyệt: “%(name)s”.", name=product.name),
-            public_url("moderation.queue"),
-            key=f"{product.id}:{product.version}",
-        )
+        tell_staff_first_item(commune_code, "review.first", text, public_url("moderation.queue"), key=key)
 
 
 def submit_product(actor: User, product: Product) -> None:
@@ -485,7 +482,11 @@ def submit_product(actor: User, product: Product) -> None:
         raise ValidationFailed(_("Hãy chọn danh mục trước khi gửi duyệt."), code="category_required")
     ensure_cooperative_verified(product.cooperative)
     transition(product, S.PENDING_REVIEW, actor)
-    _first_in_queue(product)
+    _first_in_queue(
+        product,
+        _("Có sản phẩm mới chờ xã duyệt: “%(name)s”.", name=product.name),
+        key=f"{product.id}:{product.version}",
+    )
 
 
 def withdraw_product(actor: User, product: Product) -> None:
