@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.models import CooperativeStatus, Notice, Role, User
 from marketplace.notify import services as notices
 from marketplace.notify.models import Delivery, DeliveryStatus
-from marketplace.notify.tasks import deliver_notice, staff_digest
+from marketplace.notify.tasks import deliver_notice, staff_digest, sweep_deliveries
 from marketplace.notify.text import phone_text
 from marketplace.text import utcnow
 from orders import services as order_services
@@ -349,3 +349,30 @@ def test_delivery_log_is_admin_only_with_filters_and_a_monthly_count(client, out
     assert "order.refunded" in filtered and "order.shipped" not in filtered
     months = {(m, c): n for m, c, n in notices.monthly_counts()}
     assert sorted(months.values()) == [1, 1] and len({m for m, _c in months}) == 2
+
+
+def test_the_seller_hears_a_cancellation_and_a_review_decision(outbox):
+    coop = make_cooperative()
+    seller = _person("+84912000007", Role.COOPERATIVE, cooperative=coop)
+    buyer = _person(None)
+    product = make_product(coop, stock=5)
+    order = make_checkout(buyer, {product.id: 1}, "cod").orders[0]
+    order_services.transition(order, order_services.S.CANCELLED, buyer)
+    staff = make_user(Role.COMMUNE_STAFF, commune_code=coop.commune_code)
+    draft = make_draft(seller, name="Trà hoa vàng")
+    catalog_services.submit_product(seller, draft)
+    catalog_services.approve_product(staff, draft)
+    _run_all()
+    heard = {d.event: d for d in _deliveries(user_id=seller.id)}
+    assert {"order.placed", "order.cancelled", "product_review"} <= set(heard)
+    assert order.code in heard["order.cancelled"].message and "Trà hoa vàng" in heard["product_review"].message
+    assert all(d.channel == "outbox" and d.status == DeliveryStatus.SENT for d in heard.values())
+
+
+def test_the_sweep_sends_a_delivery_whose_task_was_lost(outbox):
+    user = _person("+84912000008")
+    delivery = notices.tell(user, "order.delivered", "Đơn ĐH-12 đã giao tới bạn.")
+    delivery.created_at = utcnow() - timedelta(minutes=10)  # its task never reached a worker
+    db.session.commit()
+    assert sweep_deliveries() == 1 and sweep_deliveries() == 0
+    assert _deliveries()[0].status == DeliveryStatus.SENT and len(list(outbox.glob("*84912000008*.txt"))) == 1
