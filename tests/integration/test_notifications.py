@@ -233,6 +233,7 @@ def test_email_channel_goes_through_the_mail_outbox(outbox, app):
     db.session.commit()
     [row] = _deliveries()
     assert (row.channel, row.status, row.recipient) == ("email", DeliveryStatus.SENT, user.email)
+    assert row.provider_id.startswith("mail:")
     [mail] = [m for m in sent_mails(app) if m["to"] == user.email]
     assert mail["subject"] == "Hoàn tiền" and "https://ocop.test/o/8" in mail["body"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ...extensions import db
 from ...mail import queue_mail
 from .base import DeliveryResult, Message, enabled
 
@@ -23,7 +24,8 @@ class EmailChannel:
         subject = message.subject or _("Chợ OCOP: %(text)s", text=message.text[:80])
         body = message.text + (f"\n\n{message.link}" if message.link else "")
         mail = queue_mail(recipient, subject, body)
-        return DeliveryResult(ok=True, provider_id=f"mail:{mail.id}" if mail.id else None)
+        db.session.flush()  # the outbox row's id is the delivery's provider id
+        return DeliveryResult(ok=True, provider_id=f"mail:{mail.id}")
 
 
 PLUGIN = EmailChannel()
