@@ -19,8 +19,15 @@ from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFaile
 from marketplace.extensions import db
 from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
+from marketplace.notify.services import tell, tell_staff_first_item
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
-from marketplace.services import ensure_cooperative_verified, notify_cooperative, record_audit, unique_slug
+from marketplace.services import (
+    active_members,
+    ensure_cooperative_verified,
+    notify_cooperative,
+    record_audit,
+    unique_slug,
+)
 from marketplace.text import clean_text, fold, utcnow
 from marketplace.urls import public_url
 
@@ -333,6 +340,9 @@ def pending_revision_for(actor: User, product: Product) -> ProductRevision:
         revision = ProductRevision(product_id=product.id, changes={}, created_by_id=actor.id)
         db.session.add(revision)
         db.session.flush()
+        _first_in_queue(
+            product, _("Có chỉnh sửa sản phẩm chờ xã duyệt: “%(name)s”.", name=product.name), key=f"rev:{revision.id}"
+        )
         db.session.expire(product, ["revisions"])
         record_audit(
             actor,
@@ -435,8 +445,33 @@ def _pending_removals(product: Product) -> list[int]:
 
 
 def _notify(product: Product, message: str, subject: str) -> None:
+    """A review decision: every member of the seller hears it in the app and on their channel."""
     link = public_url("catalog.edit_product", product_id=product.id)
-    notify_cooperative(product.cooperative_id, "product_review", message, link=link, mail_subject=subject)
+    key = f"{product.id}:{product.version}:{product.status}"
+    for member in active_members(product.cooperative_id):
+        tell(member, "product_review", message, link, key=key, subject=subject)
+
+
+def waiting_reviews(commune_code: int) -> tuple[str, int]:
+    """How many new products and revisions wait for a commune's review (the staff's daily digest)."""
+    products = select(func.count()).select_from(Product).join(Cooperative, Cooperative.id == Product.cooperative_id)
+    products = products.where(Product.status == S.PENDING_REVIEW, Cooperative.commune_code == commune_code)
+    revisions = (
+        select(func.count())
+        .select_from(ProductRevision)
+        .join(Product, Product.id == ProductRevision.product_id)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(ProductRevision.status == RevisionStatus.PENDING, Cooperative.commune_code == commune_code)
+    )
+    return _("sản phẩm chờ duyệt"), (db.session.scalar(products) or 0) + (db.session.scalar(revisions) or 0)
+
+
+def _first_in_queue(product: Product, text: str, key: str) -> None:
+    """The commune's review queue was empty: its staff hear that something arrived (then the daily digest)."""
+    db.session.flush()
+    commune_code = product.cooperative.commune_code
+    if waiting_reviews(commune_code)[1] == 1:
+        tell_staff_first_item(commune_code, "review.first", text, public_url("moderation.queue"), key=key)
 
 
 def submit_product(actor: User, product: Product) -> None:
@@ -447,6 +482,11 @@ def submit_product(actor: User, product: Product) -> None:
         raise ValidationFailed(_("Hãy chọn danh mục trước khi gửi duyệt."), code="category_required")
     ensure_cooperative_verified(product.cooperative)
     transition(product, S.PENDING_REVIEW, actor)
+    _first_in_queue(
+        product,
+        _("Có sản phẩm mới chờ xã duyệt: “%(name)s”.", name=product.name),
+        key=f"{product.id}:{product.version}",
+    )
 
 
 def withdraw_product(actor: User, product: Product) -> None:

@@ -201,6 +201,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # bumped by logout, a password reset and a role change: every session and remember-me token ends
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # notices (marketplace/notify): the channel this person picked (`zalo`, `sms`, `email`, `in_app`; None: chosen by
+    # what they have) and whether their phone is on Zalo (None: not known yet)
+    notify_channel: Mapped[str | None] = mapped_column(String(10))
+    zalo_ok: Mapped[bool | None]
 
     cooperative: Mapped[Cooperative | None] = relationship(back_populates="members", foreign_keys=[cooperative_id])
     commune: Mapped[Commune | None] = relationship(foreign_keys=[commune_code])

@@ -15,6 +15,9 @@ from .cli import register_cli
 from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
+from .notify import init_app as init_notify
+from .notify import models as _deliveries  # noqa: F401 — registers the deliveries table
+from .notify import views as notify_views
 from .sellers import api as seller_api
 from .sellers import bank_api as seller_bank_api
 from .sellers import demo as _seller_demo  # noqa: F401 — registers the demo application's seeder
@@ -100,3 +103,6 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(seller_api.blp)
     app.register_blueprint(sellers_bulk.bp)
     add_account_link(app, "jobs.jobs", _l("Công việc nền"))
+    init_notify(app)
+    app.register_blueprint(notify_views.bp)
+    add_account_link(app, "notify.preferences", _l("Nhận thông báo qua Zalo, SMS, e-mail"))

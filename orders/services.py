@@ -24,10 +24,17 @@ from marketplace.text import clean_text, format_vnd, utcnow
 
 from . import notifications
 from .models import Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
-from .states import BUYER_CANCELLABLE, LEFT_THE_SELLER, NO_LONGER_PAYABLE, REOPENABLE, can_move, status_label
+from .states import (  # CARRIERS is read as services.CARRIERS by the views
+    BUYER_CANCELLABLE,
+    CARRIERS,
+    LEFT_THE_SELLER,
+    NO_LONGER_PAYABLE,
+    REOPENABLE,
+    can_move,
+    status_label,
+)
 
 S = OrderStatus
-CARRIERS = {"vnpost": "VNPost", "viettelpost": "Viettel Post", "own": "Tự giao"}
 SYSTEM = "hệ thống"
 
 

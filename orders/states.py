@@ -48,3 +48,11 @@ def status_label(status: OrderStatus | str) -> str:
 
 def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:
     return target in ALLOWED[OrderStatus(current)]
+
+
+# who carries a shipped order (orders.services.ship_order; the buyer's "shipped" notice names it)
+CARRIERS = {"vnpost": "VNPost", "viettelpost": "Viettel Post", "own": "Tự giao"}
+
+
+def carrier_label(carrier: str | None) -> str:
+    return CARRIERS.get(carrier or "", carrier or "")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 # Periodic work, by task name (beat sends names, so no package imports another's tasks).
@@ -22,6 +23,9 @@ BEAT_SCHEDULE = {
         "kwargs": {"force": True},
     },
     "reconcile-channels": {"task": "integrations.reconcile_channels", "schedule": timedelta(hours=1)},
+    "sweep-deliveries": {"task": "marketplace.notify.sweep", "schedule": timedelta(minutes=5)},
+    # 07:00 in Asia/Ho_Chi_Minh (the Celery timezone): commune staff hear what waits for them
+    "staff-digest": {"task": "marketplace.notify.daily_digest", "schedule": crontab(hour=7, minute=0)},
 }
 
 
@@ -74,6 +78,7 @@ def init_celery(app: Flask) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
         include=[
             "marketplace.tasks",
+            "marketplace.notify.tasks",
             "catalog.tasks",
             "orders.tasks",
             "traceability.tasks",

@@ -3,15 +3,20 @@
 `send_text(phone, text, key=…)` is the one entry point for a message to a phone. Without an SMS or Zalo provider the
 message is written to `NOTIFY_OUTBOX_DIR` (default `instance/outbox/`) as one `.txt` file whose name carries the
 phone's digits (`84912345678`); a second call with the same `key` writes nothing, so a retried task never sends twice.
+
+The rest of the package: `channels/` (the NotificationChannel protocol and one module per provider: outbox, email,
+sms = eSMS.vn, zalo_zns), `services.tell` (who hears what, on their chosen channel), `tasks` (delivery after commit),
+`models.Delivery` (the delivery log), `views` (each person's choice of channel).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 
 from ..text import utcnow
 
@@ -36,3 +41,31 @@ def send_text(phone: str, text: str, *, key: str) -> Path | None:
     path = folder / _file_name(phone, key)
     path.write_text(f"To: {phone}\n\n{text}\n", encoding="utf-8")
     return path
+
+
+# the settings of the channels, read from the environment (docs/operations.md "Notices")
+SETTINGS = (
+    "NOTIFY_CHANNELS",
+    "NOTIFY_OUTBOX_DIR",
+    "SMS_PROVIDER",
+    "ESMS_API_KEY",
+    "ESMS_SECRET_KEY",
+    "ESMS_BRANDNAME",
+    "ESMS_API_URL",
+    "ESMS_UNICODE",
+    "ZALO_OA_ID",
+    "ZALO_APP_ID",
+    "ZALO_APP_SECRET",
+    "ZALO_REFRESH_TOKEN",
+    "ZALO_TEMPLATES",
+    "ZALO_OAUTH_URL",
+    "ZALO_API_URL",
+)
+
+
+def init_app(app: Flask) -> None:
+    """Channel settings default to the environment; empty means not configured."""
+    for name in SETTINGS:
+        app.config.setdefault(name, os.environ.get(name) or None)
+    if isinstance(app.config.get("ESMS_UNICODE"), str):
+        app.config["ESMS_UNICODE"] = app.config["ESMS_UNICODE"] == "1"

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from .. import services as core
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..mail import queue_mail
 from ..models import Commune, Cooperative, CooperativeKind, CooperativeStatus, Role, User
+from ..notify import services as notices
 from ..permissions import ensure_staff_of_commune
 from ..text import clean_text, normalise_phone, utcnow
 from ..urls import public_url
@@ -213,9 +213,19 @@ def _tell_staff(cooperative: Cooperative, resubmitted: bool) -> None:
     else:
         message = _("Hồ sơ mở gian hàng mới: “%(name)s”, chờ xã xác minh.", name=cooperative.name)
     link = public_url("workspace.application", cooperative_id=cooperative.id)
+    first = notices.pending_applications(cooperative.commune_code) == 1  # the queue was empty: say so on their channel
     for member in staff:
-        core.notify(member, "seller_application", message, link)
-        queue_mail(member.email, _("Chợ OCOP: hồ sơ người bán chờ xác minh"), f"{message}\n\n{link}")
+        if first:
+            notices.tell(
+                member,
+                "seller_application",
+                message,
+                link,
+                key=f"{cooperative.id}:{cooperative.submitted_at}",
+                subject=_("Chợ OCOP: hồ sơ người bán chờ xác minh"),
+            )
+        else:
+            core.notify(member, "seller_application", message, link)
 
 
 # --- the commune's decision -----------------------------------------------------------------------

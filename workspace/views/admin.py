@@ -14,10 +14,16 @@ from marketplace.admin import services, settings
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db, login_manager
 from marketplace.models import Bank, Commune, Cooperative, Province, Role, User
+from marketplace.notify import outbox_dir
+from marketplace.notify import services as notices
+from marketplace.notify.channels import CHANNELS
+from marketplace.notify.models import DeliveryStatus
 from marketplace.sellers import services as sellers
 from marketplace.text import format_vnd, to_local, utcnow
 from orders import ledger
 from workspace import admin_queries as queries
+from workspace import charts
+from workspace.figure import month_label
 from workspace.sales import channel_counts
 from workspace.scope import Scope
 
@@ -54,6 +60,7 @@ def admin_links() -> list[tuple[str, str]]:
         ("admin.channels", _("Kênh bán hàng")),
         ("admin.settings", _("Cài đặt trang")),
         ("admin.audit", _("Nhật ký thao tác")),
+        ("admin.deliveries", _("Tin đã gửi (Zalo, SMS, e-mail)")),
         ("workspace.dashboard", _("Bảng số liệu")),
     ]
     return [(endpoint, label) for endpoint, label in links if endpoint in current_app.view_functions]
@@ -264,3 +271,33 @@ def record_payout(cooperative_id: int):
         "success",
     )
     return redirect(url_for("admin.payouts"))
+
+
+@bp.get("/deliveries")
+def deliveries():
+    """The delivery log of notices (filters by channel, status, recipient), the count per channel per month, and in
+    demo mode the messages written to the outbox folder."""
+    channel = request.args.get("channel") or None
+    status = request.args.get("status") or None
+    q = (request.args.get("q") or "").strip()[:60]
+    counts = notices.monthly_counts()
+    months = sorted({month for month, _channel, _n in counts})
+    table = {(month, ch): n for month, ch, n in counts}
+    channel_ids = CHANNELS.ids()
+    latest = months[-1] if months else None
+    points = [charts.Point(str(CHANNELS.get(ch).label), table.get((latest, ch), 0)) for ch in channel_ids]
+    title = _("Tin đã gửi tháng %(month)s", month=month_label(latest)) if latest else _("Tin đã gửi")
+    folder = outbox_dir()
+    outbox = sorted(folder.glob("*.txt"), reverse=True)[:30] if folder.is_dir() else []
+    return render_template(
+        "workspace/admin/deliveries.html",
+        links=admin_links(),
+        rows=notices.delivery_log(channel=channel, status=status, q=q),
+        filters={"channel": channel or "", "status": status or "", "q": q},
+        channels=[(ch, CHANNELS.get(ch).label, CHANNELS.get(ch).available(current_app.config)) for ch in channel_ids],
+        statuses=[s.value for s in DeliveryStatus],
+        months=[(month, month_label(month)) for month in months],
+        table=table,
+        chart=charts.bar_chart(points, title=title, empty_text=_("Chưa có tin nào")) if latest else None,
+        outbox=[(path.name, path.read_text(encoding="utf-8")) for path in outbox],
+    )
