@@ -27,7 +27,7 @@ __all__ = [
     "storage",
 ]
 
-backends: Registry = Registry(__name__, skip=("base", "serve"))
+backends: Registry = Registry(__name__, skip=("base", "serve", "migrate"))
 
 
 def get_backend(backend_id: str, config) -> Storage:
