@@ -26,6 +26,7 @@ from catalog.tasks import make_image_variants
 from integrations.tasks import sync_channel
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
+from marketplace.ops.backup import backup
 from marketplace.storage import get_backend, storage
 from marketplace.storage.local import LocalStorage
 from marketplace.storage.migrate import migrate
@@ -325,3 +326,18 @@ def test_readiness_checks_the_bucket(app, client, s3_endpoint):
         assert response.status_code == 503 and response.get_json()["failed"] == ["storage"]
     finally:
         app.extensions.pop("ocop_storage")
+
+
+def test_backup_copies_the_files_of_the_bucket(app, tmp_path):
+    owner = make_user(Role.COOPERATIVE)
+    product = make_draft(owner, photo=False)
+    image = catalog_services.add_image(owner, product, jpeg_bytes(400, 300))
+    db.session.commit()
+    key = f"products/{product.id}/{image.stem}.jpg"
+    photo = storage().read(key)
+    storage().save("labels/run-77.pdf", b"%PDF-1.4 backup", "application/pdf")
+
+    manifest = backup(tmp_path / "backup")
+    paths = {entry["path"] for entry in manifest["files"]}
+    assert {f"media/{key}", "media/labels/run-77.pdf"} <= paths
+    assert (tmp_path / "backup" / "media" / key).read_bytes() == photo
