@@ -58,24 +58,27 @@ class LocalStorage:
         self.path(key).unlink(missing_ok=True)
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
-        roots = []
-        if not prefix or not is_private(prefix):
-            roots.append(self.media_root)
-        if not prefix or is_private(prefix) or any(p.startswith(prefix) for p in PRIVATE_PREFIXES):
-            roots.append(self.private_root)
+        folders = []  # (root the keys are relative to, folder to walk)
+        if not is_private(prefix):
+            folders.append((self.media_root, self.media_root))
+        # private files live in the instance folder's own sub-folders (labels/, exports/, …), never elsewhere in it
+        folders += [
+            (self.private_root, self.private_root / top.rstrip("/"))
+            for top in PRIVATE_PREFIXES
+            if top.startswith(prefix) or prefix.startswith(top)
+        ]
         found = []
-        for root in roots:
-            if not root.is_dir():
+        for root, start in folders:
+            if not start.is_dir():
                 continue
-            for folder, _dirs, files in os.walk(root):
+            for folder, _dirs, files in os.walk(start):
                 for name in files:
                     if name.endswith(".tmp") or name.startswith(".ready-"):
                         continue
                     path = Path(folder) / name
                     key = path.relative_to(root).as_posix()
-                    if not key.startswith(prefix) or (root == self.private_root) != is_private(key):
-                        continue  # the instance folder's own files (database, keys) are not storage
-                    found.append(StoredFile(key, path.stat().st_size))
+                    if key.startswith(prefix) and (root == self.private_root) == is_private(key):
+                        found.append(StoredFile(key, path.stat().st_size))
         return iter(sorted(found, key=lambda f: f.key))
 
     def size(self, key: str) -> int:

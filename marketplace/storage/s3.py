@@ -71,6 +71,10 @@ class S3Storage:
         except (BotoCoreError, ClientError) as error:
             raise StorageError(f"S3 put {key}: {error}") from error
 
+    def get(self, key: str) -> dict:
+        """The object's GetObject answer: `Body` (a stream), `ContentLength`, `ETag`, `LastModified`."""
+        return self._get(key)
+
     def _get(self, key: str):
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))

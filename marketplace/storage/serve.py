@@ -10,6 +10,7 @@ from flask import abort, send_file
 
 from . import content_type_for, storage
 from .local import LocalStorage
+from .s3 import S3Storage
 
 
 def send(
@@ -39,6 +40,15 @@ def send(
             if not path.is_file():
                 abort(404)
             return send_file(path, **options)
+        if isinstance(backend, S3Storage):
+            found = backend.get(key)  # streamed from the bucket, never held whole in memory
+            if etag is True:
+                options["etag"] = str(found.get("ETag", "")).strip('"') or key
+            options["last_modified"] = last_modified or found.get("LastModified")
+            response = send_file(found["Body"], **options)
+            if response.status_code == 200 and found.get("ContentLength") is not None:
+                response.content_length = int(found["ContentLength"])
+            return response
         data = backend.read(key)
     except (KeyError, FileNotFoundError):
         abort(404)
