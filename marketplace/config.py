@@ -82,6 +82,14 @@ def refuse_unsafe_production(config: dict) -> None:
         )
 
 
+def check_storage_settings(config: dict) -> None:
+    """STORAGE names a backend, and `s3` has its bucket: refuse to start rather than fail on the first upload."""
+    if config.get("STORAGE") not in ("local", "s3"):
+        raise RuntimeError(f"STORAGE must be local or s3, not {config.get('STORAGE')!r}")
+    if config["STORAGE"] == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a non-AWS service)")
+
+
 def build_config(overrides: dict | None = None) -> dict:
     """Everything the app reads, as one dict; tests pass overrides."""
     load_dotenv(PROJECT_ROOT / ".env")
@@ -168,6 +176,7 @@ def build_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     refuse_unsafe_production(config)
+    check_storage_settings(config)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
     if not config["TRACE_CHAIN_KEY"]:

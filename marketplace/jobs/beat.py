@@ -133,8 +133,10 @@ class SingleBeatScheduler(PersistentScheduler):
             except Exception as error:  # the lease store is unreachable: send nothing rather than risk two beats
                 log.warning("beat lease unavailable: %s", error)
                 held = False
-        if held != self.holding:
-            log.warning("beat %s %s the lease", self.holder, "took" if held else "lost")
+        if held and not self.holding:
+            log.info("beat %s took the lease: it sends the periodic tasks", self.holder)
+        elif self.holding and not held:
+            log.warning("beat %s lost the lease: another beat sends the periodic tasks", self.holder)
         self.holding = held
         return held
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from marketplace.config import build_config
 from marketplace.storage import is_private, sha256_bytes
 from marketplace.storage.local import LocalStorage
 
@@ -56,3 +57,10 @@ def test_delete_and_read_a_missing_file(local):
     assert not local.exists("trace/3/x.jpg")
     with pytest.raises(FileNotFoundError):
         local.read("trace/3/x.jpg")
+
+
+def test_the_app_refuses_an_unknown_backend_or_s3_without_a_bucket(tmp_path):
+    with pytest.raises(RuntimeError, match="STORAGE must be local or s3"):
+        build_config({"INSTANCE_PATH": str(tmp_path), "STORAGE": "ftp"})
+    with pytest.raises(RuntimeError, match="S3_BUCKET"):
+        build_config({"INSTANCE_PATH": str(tmp_path), "STORAGE": "s3", "S3_BUCKET": None})
