@@ -22,9 +22,11 @@ from PIL import Image
 from sqlalchemy import select
 
 from catalog import services as catalog_services
-from catalog.tasks import make_image_variants
+from catalog.tasks import import_products_task, make_image_variants
+from catalog.views.excel import INLINE_ROWS
 from integrations.tasks import sync_channel
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
 from marketplace.models import Cooperative, Role
 from marketplace.ops.backup import backup
 from marketplace.storage import get_backend, storage
@@ -35,6 +37,7 @@ from tests.conftest import make_test_app
 from tests.factories import VAN_SON, login, make_product, make_user
 from tests.factories.catalog import jpeg_bytes, make_draft, make_published
 from tests.factories.traceability import make_batch
+from tests.integration.test_catalog_excel import GOOD, workbook
 from traceability.models import LabelRun
 from traceability.tasks import render_labels_task
 
@@ -341,3 +344,24 @@ def test_backup_copies_the_files_of_the_bucket(app, tmp_path):
     paths = {entry["path"] for entry in manifest["files"]}
     assert {f"media/{key}", "media/labels/run-77.pdf"} <= paths
     assert (tmp_path / "backup" / "media" / key).read_bytes() == photo
+
+
+def test_a_long_excel_import_waits_in_the_bucket_for_its_job(app, client):
+    owner = make_user(Role.COOPERATIVE)
+    db.session.commit()
+    login(client, owner)
+    rows = [{**GOOD, "Tên sản phẩm": f"Chè số {n}", "Giá (đồng)": "không rõ"} for n in range(INLINE_ROWS + 1)]
+    response = client.form_post(
+        "/cooperative/products/import",
+        {"file": (io.BytesIO(workbook(rows)), "san-pham.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    job = db.session.scalar(select(Job).where(Job.kind == "import"))
+    assert list(_objects(app, "imports/")) == [job.params["key"]]  # any worker host can read it
+
+    import_products_task.run(job.id)  # what a worker runs
+    db.session.expire_all()
+    data = client.get(f"/jobs/{job.id}?format=json").get_json()
+    assert data["status"] == "succeeded" and "lỗi" in data["message"]
+    assert _objects(app, "imports/") == {}  # the job removed the upload
