@@ -75,7 +75,8 @@ class Storage(Protocol):
 
     def url(self, key: str, *, private: bool = False, expires: int = 300) -> str:
         """Where a browser fetches the file: `/media/<key>` or the public base URL for public files; for private
-        files a presigned URL valid `expires` seconds (S3) or None-like app route the caller owns (local)."""
+        files (S3) a presigned URL valid `expires` seconds. The local backend has no URL for private files: they are
+        served by the app's own routes after their access checks (marketplace.storage.serve)."""
         ...
 
     def check(self) -> None:

@@ -93,6 +93,8 @@ class LocalStorage:
 
     def url(self, key: str, *, private: bool = False, expires: int = 300) -> str:
         check_key(key)
+        if private or is_private(key):
+            raise KeyError(f"{key}: a private file is served by its own route, after its access checks")
         return "/media/" + key
 
     def check(self) -> None:

@@ -26,6 +26,8 @@ def test_public_and_private_keys_keep_their_folders(local, tmp_path):
     assert (tmp_path / "instance/labels/run-1.pdf").read_bytes() == b"%PDF"
     assert (tmp_path / "instance/private/cooperatives/1/ocop-x.jpg").read_bytes() == b"scan"
     assert local.url("products/1/abc.jpg") == "/media/products/1/abc.jpg"
+    with pytest.raises(KeyError):
+        local.url("labels/run-1.pdf")  # private: served by its own route, after access checks
     assert is_private("labels/run-1.pdf") and not is_private("products/1/abc.jpg")
     assert [f.key for f in local.list("")] == [
         "labels/run-1.pdf",
