@@ -17,7 +17,7 @@ from marketplace.models import Province, Role
 from marketplace.urls import public_url
 
 from . import services
-from .images import media_url, original_path, read_upload
+from .images import media_url, original_key, read_upload
 from .models import Category, Product, ProductStatus
 from .queries import get_managed_product, get_product, get_visible_product, load_published
 from .search import SearchQuery, get_backend
@@ -139,7 +139,7 @@ def detail(product: Product) -> dict:
         category={"id": product.category.id, "slug": product.category.slug, "name": product.category.name}
         if product.category
         else None,
-        images=[media_url(original_path(product.id, i.stem)) for i in images],
+        images=[media_url(original_key(product.id, i.stem)) for i in images],
         weight_g=product.weight_g,
         gtin=product.gtin,
         certificate=services.certificate_data(product),
@@ -230,7 +230,7 @@ class ProductImagesResource(MethodView):
             raise ValidationFailed(_("Cần gửi ảnh trong trường “image”."), fields={"image": [_("Bắt buộc.")]})
         image = services.add_image(api_user(), product, read_upload(upload.stream))
         db.session.commit()
-        return {"id": image.id, "url": media_url(original_path(product.id, image.stem))}
+        return {"id": image.id, "url": media_url(original_key(product.id, image.stem))}
 
 
 def _action(product: Product, verb) -> dict:

@@ -22,6 +22,7 @@ from marketplace.jobs.services import fail_job, finish_job, mark_running, progre
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
 from marketplace.spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
+from marketplace.storage import storage
 from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
@@ -276,9 +277,11 @@ def run_import_job(job_id: str) -> None:
     job = db.session.get(Job, job_id)
     if job is None or job.done:
         return
-    path = Path(job.params["path"])
+    key, legacy_path = job.params.get("key"), job.params.get("path")
     try:
-        rows = read_rows(path.read_bytes())
+        # the upload kept in storage by keep_upload (older jobs: a file path on the host that took the upload)
+        data = storage().read(key) if key else Path(legacy_path).read_bytes()
+        rows = read_rows(data)
         mark_running(job_id, total=len(rows))
         cooperative = db.session.get(Cooperative, job.cooperative_id)
         actor = db.session.get(User, job.owner_id) if job.owner_id else None
@@ -299,4 +302,7 @@ def run_import_job(job_id: str) -> None:
     else:
         db.session.commit()
         finish_job(job_id, report.as_dict(), _("Đã nhập %(n)d sản phẩm.", n=report.created))
-    path.unlink(missing_ok=True)
+    if key:
+        storage().delete(key)
+    else:
+        Path(legacy_path).unlink(missing_ok=True)

@@ -667,7 +667,19 @@ def warn_expiring_certificates(today: date | None = None) -> int:
             OcopCertificate.expiry_warned_on.is_(None),
         )
     ).all()
+    warned = 0
     for certificate in due:
+        # claim the warning first (one UPDATE … WHERE not yet warned): a second run at the same time — two beats
+        # during a hand-over, a retried task — finds it claimed and tells no one twice
+        claimed = db.session.execute(
+            update(OcopCertificate)
+            .where(OcopCertificate.id == certificate.id, OcopCertificate.expiry_warned_on.is_(None))
+            .values(expiry_warned_on=today)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        warned += 1
         product = certificate.product
         notify_cooperative(
             product.cooperative_id,
@@ -687,7 +699,7 @@ def warn_expiring_certificates(today: date | None = None) -> int:
     ).all()
     # the index stores stars; pages, the API and feeds apply the certificate rule as they render
     indexing.sync_products(lapsed)
-    return len(due)
+    return warned
 
 
 def ensure_reviewer(actor: User, product: Product) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from marketplace.extensions import db
+from marketplace.storage import storage
 
 from .excel import run_import_job
-from .images import make_variants, original_path
+from .images import make_variants, original_key
 from .models import ProductImage
 from .search import get_backend
 from .search.indexing import SYNC_TASK, refresh_index
@@ -17,7 +18,7 @@ from .services import VARIANTS_TASK, warn_expiring_certificates
 def make_image_variants(image_id: int) -> int:
     """Make the WebP and JPEG sizes of one photo; running it again changes nothing. Returns files made."""
     image = db.session.get(ProductImage, image_id)
-    if image is None or not original_path(image.product_id, image.stem).exists():
+    if image is None or not storage().exists(original_key(image.product_id, image.stem)):
         return 0
     made = make_variants(image.product_id, image.stem)
     if not image.variants_ready:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from marketplace.storage import media_base
+
 from .images import WIDTHS
 from .markdown import render_description
 from .models import ProductImage
@@ -11,7 +13,7 @@ from .services import ALLOWED
 
 
 def photo_sources(image: ProductImage) -> dict[str, str]:
-    base = f"/media/products/{image.product_id}/{image.stem}"
+    base = f"{media_base()}/products/{image.product_id}/{image.stem}"
     if not image.variants_ready:
         return {"src": base + ".jpg", "webp": "", "jpeg": ""}
     sizes: dict[int, int] = {}

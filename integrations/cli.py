@@ -39,7 +39,7 @@ def sync_command(channel_id: str, cooperative_slug: str | None, out: Path | None
         raise click.ClickException(f"{error.message} Các kênh: {known}.") from error
     if Capability.FEED in channel.capabilities:
         feed = feeds.build_feed(channel.id)
-        click.echo(f"{channel.name}: {feed.count} sản phẩm → {feed.path}")
+        click.echo(f"{channel.name}: {feed.count} sản phẩm → /feeds/{channel.filename}")
         return
     ids = _cooperative_ids(cooperative_slug)
     out = out or Path(f"{channel.id}-{utcnow():%Y%m%d-%H%M}.xlsx")

@@ -1,4 +1,5 @@
-"""Product feeds built from every public product (published, verified seller), cached on disk and rebuilt when products change.
+"""Product feeds built from every public product (published, verified seller), cached in storage (private keys
+`feeds/<file>` and `feeds/<channel>.json`, so every host serves the same feed) and rebuilt when products change.
 
 A feed file is valid for one *fingerprint* of the catalogue (product count, newest change, photos and
 certificates): a request that finds the fingerprint moved rebuilds it, so a stale feed is never served even
@@ -10,17 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from catalog.models import OcopCertificate, Product, ProductImage
 from marketplace.extensions import db
 from marketplace.models import Cooperative
+from marketplace.storage import storage
 from marketplace.text import utcnow
 
 from .channels import Capability, channels_with, get_channel
@@ -32,17 +31,15 @@ FEEDS = {"google.xml": "google", "facebook.csv": "facebook"}
 
 @dataclass
 class Feed:
-    path: Path
+    key: str
     etag: str
     last_modified: datetime
     content_type: str
     count: int
 
 
-def feed_dir() -> Path:
-    folder = Path(current_app.config["INSTANCE_PATH"]) / "feeds"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def feed_key(filename: str) -> str:
+    return f"feeds/{filename}"
 
 
 def fingerprint() -> str:
@@ -62,13 +59,13 @@ def fingerprint() -> str:
     return hashlib.sha256(repr([tuple(map(str, p)) for p in parts]).encode()).hexdigest()[:32]
 
 
-def _meta_path(channel_id: str) -> Path:
-    return feed_dir() / f"{channel_id}.json"
+def _meta_key(channel_id: str) -> str:
+    return feed_key(f"{channel_id}.json")
 
 
 def _read_meta(channel_id: str) -> dict | None:
     try:
-        return json.loads(_meta_path(channel_id).read_text())
+        return json.loads(storage().read(_meta_key(channel_id)))
     except (OSError, ValueError):
         return None
 
@@ -84,21 +81,16 @@ def build_feed(channel_id: str, print_fp: str | None = None) -> Feed:
     etag = hashlib.sha256(content).hexdigest()[:32]
     previous = _read_meta(channel_id)
     modified = previous["last_modified"] if previous and previous["etag"] == etag else utcnow().isoformat()
-    target = feed_dir() / channel.filename
-    _atomic_write(target, content)
+    target = feed_key(channel.filename)
+    files = storage()
+    files.save(target, content, channel.content_type)  # each save is whole (atomic rename / one S3 put)
     meta = {"etag": etag, "last_modified": modified, "fingerprint": print_fp, "count": len(products)}
-    _atomic_write(_meta_path(channel_id), json.dumps(meta).encode())
+    files.save(_meta_key(channel_id), json.dumps(meta).encode(), "application/json")
     return _feed(channel, target, meta)
 
 
-def _atomic_write(target: Path, content: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
-
-
-def _feed(channel, path: Path, meta: dict) -> Feed:
-    return Feed(path, meta["etag"], datetime.fromisoformat(meta["last_modified"]), channel.content_type, meta["count"])
+def _feed(channel, key: str, meta: dict) -> Feed:
+    return Feed(key, meta["etag"], datetime.fromisoformat(meta["last_modified"]), channel.content_type, meta["count"])
 
 
 def current_feed(channel_id: str) -> Feed:
@@ -106,9 +98,9 @@ def current_feed(channel_id: str) -> Feed:
     channel = get_channel(channel_id)
     print_fp = fingerprint()
     meta = _read_meta(channel_id)
-    path = feed_dir() / channel.filename
-    if meta and meta.get("fingerprint") == print_fp and path.exists():
-        return _feed(channel, path, meta)
+    key = feed_key(channel.filename)
+    if meta and meta.get("fingerprint") == print_fp and storage().exists(key):
+        return _feed(channel, key, meta)
     return build_feed(channel_id, print_fp)
 
 

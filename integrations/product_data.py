@@ -5,11 +5,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Select, select
@@ -19,6 +17,7 @@ from catalog.models import Category, Product
 from catalog.queries import IS_PUBLIC, is_public
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative
+from marketplace.storage import StoredFile, media_base, storage
 
 PLACEHOLDER_IMAGE = "/static/img/ocop-product.png"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -36,40 +35,38 @@ def product_id_from_sku(value: object) -> int | None:
 
 
 class MediaIndex:
-    """Every file under MEDIA_ROOT, sorted, so a photo's files are found by its stem in O(log n)."""
+    """Every stored product photo file (through storage, so every host sees the same files), sorted by name, so a
+    photo's files are found by its stem in O(log n)."""
 
-    def __init__(self, root: Path):
-        self.root = root
-        names = []
-        if root.exists():
-            for folder, _dirs, files in os.walk(root):
-                for name in files:
-                    if name.lower().endswith(IMAGE_SUFFIXES):
-                        names.append((name, Path(folder) / name))
-        names.sort()
-        self._names = [n for n, _p in names]
-        self._paths = [p for _n, p in names]
+    def __init__(self, files: list[StoredFile]):
+        names = sorted(
+            (f.key.rsplit("/", 1)[-1], f.key, f.size) for f in files if f.key.lower().endswith(IMAGE_SUFFIXES)
+        )
+        self._names = [n for n, _k, _s in names]
+        self._keys = [k for _n, k, _s in names]
+        self._sizes = dict((k, size) for _n, k, size in names)
 
-    def files_for(self, stem: str) -> list[Path]:
+    def files_for(self, stem: str) -> list[str]:
         start = bisect.bisect_left(self._names, stem)
         found = []
         for i in range(start, len(self._names)):
             if not self._names[i].startswith(stem):
                 break
-            found.append(self._paths[i])
+            found.append(self._keys[i])
         return found
 
-    def best(self, stem: str) -> Path | None:
-        """The largest file of a photo (the original or its biggest variant)."""
+    def best(self, stem: str) -> str | None:
+        """The storage key of the largest file of a photo (the original or its biggest variant)."""
         files = self.files_for(stem)
-        return max(files, key=lambda p: p.stat().st_size) if files else None
+        return max(files, key=lambda k: self._sizes[k]) if files else None
 
-    def url(self, path: Path) -> str:
-        return "/media/" + path.relative_to(self.root).as_posix()
+    @staticmethod
+    def url(key: str) -> str:
+        return f"{media_base()}/{key}"
 
 
 def media_index() -> MediaIndex:
-    return MediaIndex(Path(current_app.config["MEDIA_ROOT"]))
+    return MediaIndex(list(storage().list("products/")))
 
 
 def parcel_size_cm(weight_g: int) -> tuple[int, int, int]:
@@ -134,6 +131,8 @@ class ProductFacts:
 
 
 def _absolute(url: str) -> str:
+    if url.startswith(("https://", "http://")):  # a photo on the S3 public base URL
+        return url
     return current_app.config["PUBLIC_BASE_URL"] + url
 
 
@@ -162,7 +161,7 @@ def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
         link=link,
         trace_url=link + "#nguon-goc",
         image_urls=[_absolute(media.url(p)) for p in files] or [_absolute(PLACEHOLDER_IMAGE)],
-        image_files=[str(p) for p in files],
+        image_files=files,  # storage keys
         gtin=product.gtin,
         ocop_stars=product.valid_stars() or None,  # a lapsed certificate shows no stars
         ocop_decision=cert.certificate_no if cert else "",

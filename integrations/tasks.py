@@ -3,7 +3,9 @@ that re-send what a lost message or a down broker left behind. Every task takes 
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from celery import shared_task
 from flask import current_app
@@ -11,7 +13,7 @@ from sqlalchemy import or_, select
 
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
-from marketplace.jobs.services import job_files_dir, progress_reporter, report_progress, run_job, write_phase
+from marketplace.jobs.services import progress_reporter, report_progress, run_job, save_job_file, write_phase
 from marketplace.mail import SEND_TASK
 from marketplace.models import OutboxMail, OutboxStatus
 from marketplace.text import utcnow
@@ -37,15 +39,17 @@ def _sync_work(job: Job) -> tuple[dict, str]:
         product_ids=params.get("product_ids"),
     )
     report_progress(job_id, 0, len(products))
-    out = job_files_dir(job_id) / f"{channel.id}.xlsx"
-    result = listings.prepare_export(
-        channel.id,
-        out,
-        cooperative_ids=params.get("cooperative_ids"),
-        include_all=params.get("all", False),
-        product_ids=params.get("product_ids"),
-        advance=progress_reporter(job_id, max(len(products), 1), every=20),
-    )
+    with tempfile.TemporaryDirectory(prefix="ocop-export-") as folder:
+        result = listings.prepare_export(
+            channel.id,
+            Path(folder) / f"{channel.id}.xlsx",
+            cooperative_ids=params.get("cooperative_ids"),
+            include_all=params.get("all", False),
+            product_ids=params.get("product_ids"),
+            advance=progress_reporter(job_id, max(len(products), 1), every=20),
+        )
+        save_job_file(job_id, result.workbook)  # in storage, so the download works from any host
+        save_job_file(job_id, result.photos_zip)
     with write_phase():
         listings.record_export(channel.id, result)
     files = [f"/jobs/{job_id}/files/{result.workbook.name}", f"/jobs/{job_id}/files/{result.photos_zip.name}"]

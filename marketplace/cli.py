@@ -15,6 +15,7 @@ from .extensions import db
 from .models import Cooperative, CooperativeKind, CoopRole, Role
 from .sellers.excel import accept_url
 from .services import create_cooperative, create_user, find_user_by_email, invite_owner, verify_cooperative
+from .storage import migrate as storage_migrate
 from .units import commune_count, load_units
 
 
@@ -24,6 +25,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(load_units_command)
     app.cli.add_command(migrate_command)
     app.cli.add_command(create_cooperative_command)
+    storage_migrate.register_cli(app)
 
 
 @click.command("migrate")

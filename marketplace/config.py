@@ -82,6 +82,14 @@ def refuse_unsafe_production(config: dict) -> None:
         )
 
 
+def check_storage_settings(config: dict) -> None:
+    """STORAGE names a backend, and `s3` has its bucket: refuse to start rather than fail on the first upload."""
+    if config.get("STORAGE") not in ("local", "s3"):
+        raise RuntimeError(f"STORAGE must be local or s3, not {config.get('STORAGE')!r}")
+    if config["STORAGE"] == "s3" and not config.get("S3_BUCKET"):
+        raise RuntimeError("STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL for a non-AWS service)")
+
+
 def build_config(overrides: dict | None = None) -> dict:
     """Everything the app reads, as one dict; tests pass overrides."""
     load_dotenv(PROJECT_ROOT / ".env")
@@ -108,6 +116,14 @@ def build_config(overrides: dict | None = None) -> dict:
         "MEILISEARCH_URL": _env("MEILISEARCH_URL"),
         "MEILISEARCH_API_KEY": _env("MEILISEARCH_API_KEY"),
         "MEDIA_ROOT": str(media_root),
+        # where files live: local (MEDIA_ROOT + the instance folder) or s3 (marketplace.storage, docs/operations.md)
+        "STORAGE": _env("STORAGE", "local"),
+        "S3_BUCKET": _env("S3_BUCKET"),
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "S3_REGION": _env("S3_REGION"),
+        "AWS_ACCESS_KEY_ID": _env("AWS_ACCESS_KEY_ID"),
+        "AWS_SECRET_ACCESS_KEY": _env("AWS_SECRET_ACCESS_KEY"),
+        "S3_PUBLIC_BASE_URL": _env("S3_PUBLIC_BASE_URL"),
         "MAIL_DIR": str(instance / "mail"),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": int(_env("SMTP_PORT", "587")),
@@ -151,6 +167,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 86400,
         "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
+        # the one Celery beat's lease (marketplace.jobs.beat): another beat takes over this long after it dies
+        "BEAT_LEASE_SECONDS": float(_env("BEAT_LEASE_SECONDS", "60")),
         # a burst of stock changes (checkouts) queues one feed rebuild per worker, this many seconds ahead
         "FEED_REBUILD_DELAY_SECONDS": float(_env("FEED_REBUILD_DELAY_SECONDS", "30")),
         # and one outbox drain per worker, this many seconds after the first new mail
@@ -163,6 +181,7 @@ def build_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     refuse_unsafe_production(config)
+    check_storage_settings(config)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_PATH"]))
     if not config["TRACE_CHAIN_KEY"]:

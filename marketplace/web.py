@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, send_from_directory
+from flask import Flask, abort, send_from_directory
 from flask_babel import lazy_gettext as _l
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
@@ -23,6 +23,8 @@ from .sellers import bank_api as seller_bank_api
 from .sellers import demo as _seller_demo  # noqa: F401 — registers the demo application's seeder
 from .sellers import views as seller_views
 from .sellers import views_bulk as sellers_bulk
+from .storage import is_private, serve, storage
+from .storage.local import LocalStorage
 from .urls import public_url
 
 
@@ -53,8 +55,14 @@ def _register_login(app: Flask) -> None:
 def _register_media(app: Flask) -> None:
     @app.get("/media/<path:filename>")
     def media(filename: str):
-        """Uploaded files; send_from_directory refuses any path outside MEDIA_ROOT (404)."""
-        response = send_from_directory(app.config["MEDIA_ROOT"], filename, max_age=30 * 86400)
+        """Uploaded files; send_from_directory refuses any path outside MEDIA_ROOT (404). With another backend
+        (S3) the file is streamed from it; private keys (labels, exports, scans…) are never served here."""
+        if isinstance(storage(), LocalStorage):
+            response = send_from_directory(app.config["MEDIA_ROOT"], filename, max_age=30 * 86400)
+        elif is_private(filename):
+            abort(404)
+        else:
+            response = serve.send(filename, max_age=30 * 86400)
         response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
         return response
 

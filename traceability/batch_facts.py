@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Product
 from marketplace.extensions import db
+from marketplace.storage import media_base
 from marketplace.text import to_local
 
 from . import photos
@@ -46,7 +47,7 @@ def _product_photo(product: Product) -> str | None:
     image = next((i for i in product.public_images), None)
     if image is None:
         return None
-    base = f"/media/products/{product.id}/{image.stem}"
+    base = f"{media_base()}/products/{product.id}/{image.stem}"
     return f"{base}-320.jpg" if image.variants_ready else f"{base}.jpg"
 
 

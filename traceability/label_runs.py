@@ -9,12 +9,12 @@ PDF becomes downloadable only once it is complete.
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.jobs.services import progress_reporter, start_job, write_phase
 from marketplace.models import Cooperative, User
 from marketplace.permissions import cooperatives_managed_by
+from marketplace.storage import storage
 
 from .label_pdf import DEFAULT_PRESET, LabelContent, LabelLayout, custom_layout, preset_layout, render_labels
 from .labels import MAX_LABELS_PER_RUN, IssuedLabel, issue_labels, label_url
@@ -48,9 +49,15 @@ def runs_of(batch: Batch) -> Select[tuple[LabelRun]]:
 
 def run_of(batch: Batch, run_id: int) -> LabelRun:
     run = db.session.scalar(runs_of(batch).where(LabelRun.id == run_id))
-    if run is None or not run.pdf_path or not Path(run.pdf_path).is_file():
+    if run is None or not run.pdf_path or not pdf_exists(run.pdf_path):
         raise NotFound(_("Không tìm thấy tệp tem này."))
     return run
+
+
+def pdf_exists(pdf_path: str) -> bool:
+    """A run's PDF: a storage key (`labels/run-<id>.pdf`, made by the label job) or a file the `ocop labels`
+    command wrote on this host (absolute path)."""
+    return Path(pdf_path).is_file() if Path(pdf_path).is_absolute() else storage().exists(pdf_path)
 
 
 def _number(form: Mapping[str, Any], name: str, default: float, label: str) -> float:
@@ -147,9 +154,9 @@ def label_contents(batch: Batch, issued: Iterable[IssuedLabel]) -> Iterator[Labe
         )
 
 
-def pdf_dir() -> Path:
-    """Private folder for label PDFs (inside the instance, never under the public /media)."""
-    return Path(current_app.config["INSTANCE_PATH"]) / "labels"
+def pdf_key(run_id: int) -> str:
+    """Storage key of a run's PDF: private (never under the public /media; locally inside the instance folder)."""
+    return f"labels/run-{run_id}.pdf"
 
 
 def download_path(batch: Batch, run: LabelRun) -> str:
@@ -193,11 +200,15 @@ def render_job(job) -> tuple[dict[str, Any], str]:
         run, issued = _issued_for_job(batch, job_id, count, bool(params.get("with_pin")), layout, actor_id)
         run_id = run.id
         db.session.commit()
-    out = pdf_dir() / f"run-{run_id}.pdf"
-    pages = write_pdf(batch, issued, layout, out, progress_reporter(job_id, count, every=PROGRESS_EVERY))
+    key = pdf_key(run_id)
+    with tempfile.TemporaryDirectory(prefix="ocop-labels-") as folder:
+        out = Path(folder) / f"run-{run_id}.pdf"
+        pages = write_pdf(batch, issued, layout, out, progress_reporter(job_id, count, every=PROGRESS_EVERY))
+        with out.open("rb") as stream:
+            storage().save(key, stream, "application/pdf")
     with write_phase():
         run = db.session.get(LabelRun, run_id)
-        run.pdf_path = str(out)
+        run.pdf_path = key
         db.session.flush()
     result = {"run_id": run_id, "labels": count, "pages": pages, "download_url": download_path(batch, run)}
     return result, _("Đã tạo %(n)s tem trên %(p)s trang.", n=count, p=pages)

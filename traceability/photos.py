@@ -11,6 +11,7 @@ from sqlalchemy import event as sa_event
 from catalog import images
 from marketplace.database import after_commit
 from marketplace.extensions import db
+from marketplace.storage import media_base, storage
 
 THUMB_SIDE = 320
 FULL_SIDE = 1600
@@ -20,44 +21,54 @@ def clean(data: bytes) -> Image.Image:
     return images.clean_image(data)
 
 
-def folder(batch_id: int) -> Path:
-    return images.media_root() / "trace" / str(batch_id)
+def prefix(batch_id: int) -> str:
+    return f"trace/{batch_id}/"
+
+
+def full_key(batch_id: int, stem: str) -> str:
+    return f"{prefix(batch_id)}{stem}.jpg"
+
+
+def thumb_key(batch_id: int, stem: str) -> str:
+    return f"{prefix(batch_id)}{stem}-{THUMB_SIDE}.jpg"
 
 
 def full_path(batch_id: int, stem: str) -> Path:
-    return folder(batch_id) / f"{stem}.jpg"
+    """Where the `local` backend keeps the photo (tests and local tools; the app reads through storage)."""
+    return images.media_root() / full_key(batch_id, stem)
 
 
 def thumb_path(batch_id: int, stem: str) -> Path:
-    return folder(batch_id) / f"{stem}-{THUMB_SIDE}.jpg"
+    return images.media_root() / thumb_key(batch_id, stem)
 
 
 def thumb_url(batch_id: int, stem: str) -> str:
-    return f"/media/trace/{batch_id}/{stem}-{THUMB_SIDE}.jpg"
+    return f"{media_base()}/trace/{batch_id}/{stem}-{THUMB_SIDE}.jpg"
 
 
 def full_url(batch_id: int, stem: str) -> str:
-    return f"/media/trace/{batch_id}/{stem}.jpg"
+    return f"{media_base()}/trace/{batch_id}/{stem}.jpg"
 
 
 def store(batch_id: int, picture: Image.Image) -> str:
     """Write the photo (≤ 1600 px) and a small thumbnail (≤ 320 px, for the scan page); returns its stem."""
     stem = images.new_stem()
-    target = folder(batch_id)
-    target.mkdir(parents=True, exist_ok=True)
+    files = storage()
     large = picture.copy()
     large.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
-    large.save(full_path(batch_id, stem), "JPEG", quality=85, optimize=True, progressive=True)
+    files.save(
+        full_key(batch_id, stem), images.encode(large, "JPEG", quality=85, optimize=True, progressive=True), images.JPEG
+    )
     small = picture.copy()
     small.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    small.save(thumb_path(batch_id, stem), "JPEG", quality=70, optimize=True)
+    files.save(thumb_key(batch_id, stem), images.encode(small, "JPEG", quality=70, optimize=True), images.JPEG)
     _delete_on_rollback(batch_id, stem)
     return stem
 
 
-def _file_sha256(path: Path) -> bytes:
+def _file_sha256(key: str) -> bytes:
     try:
-        return hashlib.sha256(path.read_bytes()).digest()
+        return hashlib.sha256(storage().read(key)).digest()
     except FileNotFoundError:
         return b""
 
@@ -65,14 +76,15 @@ def _file_sha256(path: Path) -> bytes:
 def digest(batch_id: int, stem: str) -> str:
     """SHA-256 over the SHA-256 of the stored photo and of its thumbnail: what the hash chain seals of a photo
     (a replaced or deleted file, large or small, changes it)."""
-    full = _file_sha256(full_path(batch_id, stem))
-    thumb = _file_sha256(thumb_path(batch_id, stem))
+    full = _file_sha256(full_key(batch_id, stem))
+    thumb = _file_sha256(thumb_key(batch_id, stem))
     return hashlib.sha256(full + thumb).hexdigest()
 
 
 def delete(batch_id: int, stem: str) -> None:
-    for path in folder(batch_id).glob(f"{stem}*"):
-        path.unlink(missing_ok=True)
+    files = storage()
+    for stored in files.list(f"{prefix(batch_id)}{stem}"):
+        files.delete(stored.key)
 
 
 def _delete_on_rollback(batch_id: int, stem: str) -> None:

@@ -72,14 +72,14 @@ def import_products():
 
 
 def _start_job(data: bytes, total: int, valid_only: bool):
-    path = keep_upload(data)
+    key = keep_upload(data)
     job = start_job(
         "import",
         _("Nhập %(n)d sản phẩm từ Excel", n=total),
         "catalog.import_products",
         owner=current_user,
         cooperative_id=current_user.cooperative_id,
-        params={"path": str(path), "valid_only": valid_only},
+        params={"key": key, "valid_only": valid_only},
         total=total,
     )
     db.session.commit()

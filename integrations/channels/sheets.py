@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from PIL import Image, ImageOps
 
+from marketplace.storage import storage
 from marketplace.text import fold, format_date, spreadsheet_row
 
 from ..product_data import ProductFacts, product_id_from_sku
@@ -119,8 +120,8 @@ class SpreadsheetChannel:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for item in facts:
-                for n, path in enumerate(item.image_files[:MAX_IMAGES], start=1):
-                    archive.writestr(f"{item.sku}_{n}.jpg", square_jpeg(Path(path)))
+                for n, key in enumerate(item.image_files[:MAX_IMAGES], start=1):
+                    archive.writestr(f"{item.sku}_{n}.jpg", square_jpeg(io.BytesIO(storage().read(key))))
                     written += 1
         return written
 
@@ -130,8 +131,9 @@ class SpreadsheetChannel:
         return read_platform_export(data)
 
 
-def square_jpeg(path: Path) -> bytes:
-    with Image.open(path) as source:
+def square_jpeg(source_file) -> bytes:
+    """A stored photo (a path or a binary stream) as a white-padded square JPEG."""
+    with Image.open(source_file) as source:
         image = ImageOps.exif_transpose(source).convert("RGB")
     side = min(PHOTO_SIDE, max(PHOTO_MIN_SIDE, image.width, image.height))
     image.thumbnail((side, side))

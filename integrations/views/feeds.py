@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, send_from_directory
+from flask import abort
 
 from integrations import feeds
+from marketplace.storage import serve
 
 from .blueprint import bp
 
@@ -16,9 +17,8 @@ def feed(name: str):
     if channel_id is None:
         abort(404)
     current = feeds.current_feed(channel_id)
-    return send_from_directory(
-        current.path.parent,
-        current.path.name,
+    return serve.send(
+        current.key,
         mimetype=current.content_type,
         etag=current.etag,
         last_modified=current.last_modified,

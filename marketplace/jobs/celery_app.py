@@ -75,6 +75,8 @@ def init_celery(app: Flask) -> Celery:
         task_default_retry_delay=5,
         task_default_queue=os.environ.get("CELERY_QUEUE", "celery"),
         beat_schedule=BEAT_SCHEDULE,
+        # one beat per site: sends only while it holds the lease (Redis or the database), marketplace.jobs.beat
+        beat_scheduler="marketplace.jobs.beat:SingleBeatScheduler",
         worker_cancel_long_running_tasks_on_connection_loss=True,
         include=[
             "marketplace.tasks",
@@ -89,5 +91,6 @@ def init_celery(app: Flask) -> Celery:
     # Packages add periodic tasks through CELERY_OVERRIDES["beat_schedule"]: add them, never replace ours.
     celery.conf.update(overrides, beat_schedule={**BEAT_SCHEDULE, **overrides.pop("beat_schedule", {})})
     celery.set_default()
+    celery.flask_app = app  # the beat scheduler's lease runs in this app's context
     app.extensions["celery"] = celery
     return celery

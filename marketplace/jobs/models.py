@@ -51,3 +51,13 @@ class Job(db.Model):
     @property
     def done(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class BeatLease(db.Model):
+    """Who runs Celery beat now (marketplace.jobs.beat), when Redis is not configured: one row per lease name,
+    held until `expires_at` and renewed by its holder."""
+
+    __tablename__ = "beat_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()

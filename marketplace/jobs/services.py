@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select, update
 
@@ -20,6 +19,7 @@ from marketplace.database import sqlite_begin_immediate
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role, User
+from marketplace.storage import content_type_for, storage
 from marketplace.text import utcnow
 
 from .models import Job, JobStatus
@@ -153,15 +153,22 @@ def write_phase() -> Iterator[None]:
         sqlite_begin_immediate.reset(token)
 
 
-def keep_upload(data: bytes, suffix: str = ".xlsx") -> Path:
-    """Keep an uploaded file under the instance's `imports/` for the job that will read it (it deletes it)."""
-    folder = Path(current_app.config["INSTANCE_PATH"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(8)}{suffix}"
-    path.write_bytes(data)
-    return path
+def keep_upload(data: bytes, suffix: str = ".xlsx") -> str:
+    """Keep an uploaded file in storage under the private `imports/` for the job that will read it (it deletes
+    it); returns its storage key (any worker host can read it)."""
+    key = f"imports/{secrets.token_hex(8)}{suffix}"
+    storage().save(key, data, content_type_for(key))
+    return key
 
 
-def job_files_dir(job_id: str) -> Path:
-    """The folder where a job writes the files it offers for download (`/jobs/<id>/files/<name>`)."""
-    return Path(current_app.config["INSTANCE_PATH"]) / "exports" / job_id
+def job_file_key(job_id: str, name: str) -> str:
+    """Storage key of a file a job offers for download (`/jobs/<id>/files/<name>`); private."""
+    return f"exports/{job_id}/{Path(name).name}"
+
+
+def save_job_file(job_id: str, path: Path) -> str:
+    """Put a file the job made on this host's disk into storage, for download from any host."""
+    key = job_file_key(job_id, path.name)
+    with path.open("rb") as stream:
+        storage().save(key, stream, content_type_for(key))
+    return key

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
+from marketplace.storage import serve
 from marketplace.text import format_datetime
 
-from .services import job_files_dir, job_visible_to, jobs_visible_to
+from .services import job_file_key, job_visible_to, jobs_visible_to
 
 bp = Blueprint("jobs", __name__)
 JOBS_PER_PAGE = 30
@@ -56,7 +57,4 @@ def jobs():
 def job_file(job_id: str, name: str):
     """A file a job produced (an export sheet or its photo ZIP), for the people who may see the job."""
     job = job_visible_to(current_user, job_id)
-    folder = job_files_dir(job.id)
-    if not (folder / Path(name).name).is_file():
-        abort(404)
-    return send_from_directory(folder, Path(name).name, as_attachment=True, max_age=0)
+    return serve.send(job_file_key(job.id, name), as_attachment=True, download_name=Path(name).name, max_age=0)

@@ -1,7 +1,7 @@
 """`ocop backup --out DIR` and `ocop restore DIR`.
 
 A backup folder holds the database (`database.sqlite`, taken with SQLite's online backup API so it is consistent
-while the site runs, or `database.dump`, PostgreSQL's `pg_dump -Fc`), a copy of MEDIA_ROOT under `media/`, and
+while the site runs, or `database.dump`, PostgreSQL's `pg_dump -Fc`), a copy of every stored file (marketplace.storage, any backend) under `media/`, and
 `manifest.json`: when, which database kind, the Alembic revisions the database was at, and every file with its size
 and SHA-256. Restore checks every checksum first, refuses a database that already has tables (unless `--force`),
 then loads the database and copies the media back.
@@ -25,6 +25,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from marketplace.extensions import db
+from marketplace.storage import content_type_for, storage
 from marketplace.text import utcnow
 
 MANIFEST = "manifest.json"
@@ -85,11 +86,7 @@ def alembic_revisions() -> list[str]:
         return sorted(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
-def _media_files(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    return sorted(path for path in root.rglob("*") if path.is_file())
-
+NOT_BACKED_UP = ("feeds/", "imports/")
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -110,13 +107,16 @@ def backup(out: Path, progress: Progress | None = None) -> dict:
         progress("database", 0, 1)
         _run([pg_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(database_file), target.libpq_url], "pg_dump")
         progress("database", 1, 1)
-    media_root = Path(current_app.config["MEDIA_ROOT"])
-    sources = _media_files(media_root)
+    files_store = storage()
+    # public media and private files (label PDFs, job files, certificate scans) from any backend; feeds and
+    # pending uploads are caches, made again
+    sources = [f.key for f in files_store.list("") if not f.key.startswith(NOT_BACKED_UP)]
     files = [_entry(out, database_file)]
-    for number, source in enumerate(sources, 1):
-        copy = out / MEDIA / source.relative_to(media_root)
+    for number, key in enumerate(sources, 1):
+        copy = out / MEDIA / key
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, copy)
+        with files_store.open(key) as stream, copy.open("wb") as handle:
+            shutil.copyfileobj(stream, handle)
         files.append(_entry(out, copy))
         progress("media", number, len(sources))
     manifest = {
@@ -202,12 +202,12 @@ def restore(folder: Path, force: bool = False, progress: Progress | None = None)
         _run([*command, str(folder / PG_FILE)], "pg_restore")
         progress("database", 1, 1)
     db.engine.dispose()
-    media_root = Path(current_app.config["MEDIA_ROOT"])
+    files_store = storage()
     media = [entry["path"] for entry in manifest["files"] if entry["path"].startswith(f"{MEDIA}/")]
     for number, relative in enumerate(media, 1):
-        destination = media_root / relative[len(MEDIA) + 1 :]
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(folder / relative, destination)
+        key = relative[len(MEDIA) + 1 :]
+        with (folder / relative).open("rb") as stream:
+            files_store.save(key, stream, content_type_for(key))
         progress("media", number, len(media))
     return manifest
 

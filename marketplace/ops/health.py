@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from marketplace.extensions import db
 from marketplace.security import json_error
+from marketplace.storage import storage
 
 from .metrics import exposition
 
@@ -46,10 +47,9 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    """MEDIA_ROOT takes a file (made when missing, as the first upload would)."""
-    folder = Path(current_app.config["MEDIA_ROOT"])
-    folder.mkdir(parents=True, exist_ok=True)
-    _probe_folder(folder)
+    """The storage backend takes a file: MEDIA_ROOT is writable (made when missing, as the first upload would), or
+    the S3 bucket answers."""
+    storage().check()
 
 
 def _probe_folder(folder: Path) -> None:

@@ -35,6 +35,7 @@ from ..services import (
     verify_cooperative,
 )
 from ..spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
+from ..storage import storage
 from ..text import fold, spreadsheet_safe, utcnow
 from ..urls import public_url
 from .labels import kind_labels
@@ -333,12 +334,16 @@ def run_import_job(job_id: str, accept_url_for: Callable[[str], str]) -> bool:
     """Celery side of a long list started from the import page (progress and report on /jobs/<id>)."""
 
     def work(job: Job) -> tuple[dict, str]:
-        path = Path(job.params["path"])
-        rows = read_rows(path.read_bytes())
+        # the upload kept in storage by keep_upload (older jobs: a file path on the host that took the upload)
+        key, legacy_path = job.params.get("key"), job.params.get("path")
+        rows = read_rows(storage().read(key) if key else Path(legacy_path).read_bytes())
         report_progress(job_id, 0, len(rows))
         actor = db.session.get(User, job.owner_id)
         report = import_sellers(actor, rows, accept_url_for, progress_reporter(job_id, len(rows), every=20))
-        path.unlink(missing_ok=True)
+        if key:
+            storage().delete(key)
+        else:
+            Path(legacy_path).unlink(missing_ok=True)
         return report.as_dict(), summary(report)
 
     return run_job(job_id, work)

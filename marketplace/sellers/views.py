@@ -3,7 +3,7 @@ rejected), and the certificate photos, served only to those who may see the appl
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -14,6 +14,7 @@ from ..extensions import db
 from ..images import read_upload
 from ..models import Bank, Cooperative, Province, Role
 from ..permissions import require_roles
+from ..storage import serve
 from ..units import search_communes
 from . import documents, services
 from .forms import ApplicationForm
@@ -154,10 +155,10 @@ def application():
 def document(slug: str, which: str):
     """A certificate photo: the seller's members, its commune's staff and admin; anyone else 404."""
     cooperative = services.find_visible(current_user, slug)
-    path = documents.document_file(cooperative, which)
-    if path is None:
+    key = documents.document_key(cooperative, which)
+    if key is None:
         raise NotFound(_("Chưa có ảnh này."))
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response = serve.send(key, mimetype="image/jpeg", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
     return response

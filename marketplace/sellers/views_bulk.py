@@ -50,13 +50,13 @@ def import_sellers():
 
 
 def _start_job(data: bytes, total: int):
-    path = keep_upload(data)
+    key = keep_upload(data)
     job = start_job(
         "import",
         _("Nhập %(n)d người bán từ Excel", n=total),
         excel.IMPORT_TASK,
         owner=current_user,
-        params={"path": str(path)},
+        params={"key": key},
         total=total,
     )
     db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -221,8 +222,11 @@ def test_the_pdf_is_kept_outside_public_media(app, client):
     job_id = client.form_post(f"/cooperative/batches/{code}/labels", {"count": "1"}).headers["Location"].rsplit("/")[-1]
     render_labels_task.run(job_id)
     run = db.session.scalar(select(LabelRun).where(LabelRun.job_id == job_id))
-    assert run.pdf_path.startswith(app.config["INSTANCE_PATH"])
-    assert not run.pdf_path.startswith(app.config["MEDIA_ROOT"])
+    # a private storage key: on the local backend a file in the instance folder, never under the public /media
+    assert run.pdf_path == f"labels/run-{run.id}.pdf"
+    on_disk = Path(app.config["INSTANCE_PATH"]) / run.pdf_path
+    assert on_disk.is_file() and not on_disk.is_relative_to(app.config["MEDIA_ROOT"])
+    assert client.get(f"/media/{run.pdf_path}").status_code == 404
 
 
 def test_cli_prints_labels_with_a_progress_bar(app, tmp_path):

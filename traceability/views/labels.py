@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
@@ -13,6 +14,7 @@ from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
+from marketplace.storage import serve
 from traceability import tasks  # noqa: F401 — registers the Celery task wherever the app is built
 from traceability.label_pdf import DEFAULT_PRESET
 from traceability.label_runs import (
@@ -74,10 +76,7 @@ def new_run(code: str):
 def download(code: str, run_id: int):
     batch = batch_for_manager(current_user, code)
     run = run_of(batch, run_id)
-    return send_file(
-        run.pdf_path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"tem-{batch.code}-{run.id}.pdf",
-        max_age=0,
-    )
+    options = {"mimetype": "application/pdf", "as_attachment": True, "download_name": f"tem-{batch.code}-{run.id}.pdf"}
+    if Path(run.pdf_path).is_absolute():  # written by `ocop labels` on this host
+        return send_file(run.pdf_path, max_age=0, **options)
+    return serve.send(run.pdf_path, **options)
