@@ -27,7 +27,7 @@ from marketplace.jobs.models import Job, JobStatus
 from marketplace.models import Role, User
 from orders.models import Order, OrderStatus, Payment
 from tests.factories.integrations import make_subscription, receiver, wait_for
-from tests.perf.cluster import Cluster, Host, MixedLoad, units_sold
+from tests.perf.cluster import HAS_STORAGE, Cluster, Host, MixedLoad, units_sold
 from traceability.label_pdf.layout import preset_layout
 from traceability.label_runs import request_run
 from traceability.models import Batch, Label, LabelRun, Scan
@@ -92,6 +92,7 @@ def test_two_hosts_lose_a_web_host_and_a_worker_and_nothing_is_lost(tmp_path, ke
             cluster.start_worker("3")  # the lost worker's replacement
             time.sleep(8)
 
+        print("two hosts:", "S3 (moto)" if HAS_STORAGE else "shared MEDIA_ROOT", "—", outcome.summary())
         host_b2 = cluster.start_host("b2")
         survivors = [host_a, host_b2]
 

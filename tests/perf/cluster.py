@@ -55,6 +55,7 @@ SCARCE_STOCK = 6
 PLENTY_STOCK = 100_000
 HAS_STORAGE = importlib.util.find_spec("marketplace.storage") is not None
 CLAIM_KEY = "ocop:two-hosts:claim"
+S3_SETTINGS = ("STORAGE", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
 def claim_redis_db() -> int:
@@ -301,6 +302,7 @@ class Cluster:
                     "BANK_WEBHOOK_API_KEY": BANK_KEY,
                     "SEARCH_BACKEND": "sql",
                     "PUBLIC_BASE_URL": "http://127.0.0.1",
+                    **{key: value for key, value in env.items() if key in S3_SETTINGS},
                 }
             )
         return self._app
@@ -369,6 +371,15 @@ class Outcome:
     @property
     def total(self) -> int:
         return sum(self.requests.values())
+
+    def summary(self) -> str:
+        answered = ", ".join(f"{kind} {status}: {n}" for (kind, status), n in sorted(self.requests.items()))
+        refused = ", ".join(f"{kind} on {host}: {n}" for (kind, host), n in sorted(self.connection_errors.items()))
+        return (
+            f"{self.total} answered ({answered}); connection errors ({refused or 'none'}); "
+            f"{len(self.accepted_orders)} orders accepted, {len(self.notified)} bank transfers notified, "
+            f"{sum(self.scans_ok.values())} scans answered, {len(self.photos)} photos uploaded"
+        )
 
 
 class MixedLoad:
