@@ -233,6 +233,15 @@ class Cluster:
 
     # --- processes ---------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _own_folders(instance: Path) -> dict[str, str]:
+        """Each process's own instance folder; with S3 also its own MEDIA_ROOT, so that a photo uploaded on one
+        host can reach the other only through the bucket (without S3, MEDIA_ROOT is the one shared folder)."""
+        own = {"INSTANCE_PATH": str(instance)}
+        if HAS_STORAGE:
+            own["MEDIA_ROOT"] = str(instance / "media")
+        return own
+
     def start_host(self, name: str, wait: bool = True) -> Host:
         """`gunicorn` for the app on a free port, its own instance folder and process group."""
         instance = self.folder / f"host-{name}"
@@ -251,7 +260,7 @@ class Cluster:
                 self.app_spec,
             ],
             cwd=ROOT,
-            env={**os.environ, **self.env, "INSTANCE_PATH": str(instance), "PYTHONPATH": str(ROOT)},
+            env={**os.environ, **self.env, **self._own_folders(instance), "PYTHONPATH": str(ROOT)},
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -275,7 +284,7 @@ class Cluster:
             self.redis_url,
             "celery",
             instance / "worker.log",
-            **{**self.env, "INSTANCE_PATH": str(instance)},
+            **{**self.env, **self._own_folders(instance)},
         )
         self.workers.append(worker)
         return worker
