@@ -183,7 +183,16 @@ def test_two_hosts_lose_a_web_host_and_a_worker_and_nothing_is_lost(tmp_path, ke
                 statuses = Counter(db.session.scalars(select(WebhookDelivery.status)))
                 return set(statuses) == {DeliveryStatus.SENT} and statuses
 
-        sent = wait_for(all_sent, timeout=60, what="every webhook delivery")
+        try:
+            sent = wait_for(all_sent, timeout=60, what="every webhook delivery")
+        except AssertionError:
+            with cluster.app.app_context():
+                stuck = db.session.execute(
+                    select(WebhookDelivery.status, WebhookDelivery.attempts, WebhookDelivery.last_error)
+                    .where(WebhookDelivery.status != DeliveryStatus.SENT)
+                    .limit(10)
+                ).all()
+            raise AssertionError(f"webhook deliveries not sent: {stuck}; workers' logs: {cluster.folder}") from None
         with cluster.app.app_context():
             event_ids = set(db.session.scalars(select(WebhookDelivery.event_id)))
             created = db.session.scalar(
