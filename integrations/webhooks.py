@@ -33,7 +33,10 @@ from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubs
 EVENTS = ("product.published", "product.updated", "stock.changed", "order.created", "order.paid", "order.shipped")
 MAX_ATTEMPTS = 6  # the first try and 5 retries
 TIMEOUT_SECONDS = 10
-CLAIM_SECONDS = 60  # a claimed attempt is not picked up again by the sweeper for this long
+# a claimed attempt is not picked up again (by the sweeper or a redelivered task) for this long: more than one
+# attempt can take (TIMEOUT_SECONDS to connect plus TIMEOUT_SECONDS between bytes), short enough that an attempt
+# whose worker died is taken up again soon
+CLAIM_SECONDS = 30
 DELIVER_TASK = "integrations.deliver_webhook"
 SIGNATURE_HEADER = "X-Ocop-Signature"
 _PENDING_KEY = "ocop_pending_webhooks"
@@ -163,6 +166,24 @@ def _claim(delivery_id: int) -> tuple[str, str, bytes, str, int] | None:
     return claim
 
 
+def _not_yet_due(delivery_id: int) -> float | None:
+    """Seconds until a still-pending delivery's next attempt is due, when it is not due now: another task holds
+    its claim, or that task's worker died mid-attempt (SIGKILL, lost machine) and the broker gave its message to
+    this worker — then this task must wait the claim out and try, not drop the delivery. None when it is done."""
+    row = db.session.get(WebhookDelivery, delivery_id)
+    now = utcnow()
+    waiting = (
+        row is not None
+        and row.status == DeliveryStatus.PENDING
+        and row.attempts < MAX_ATTEMPTS
+        and row.next_attempt_at is not None
+        and row.next_attempt_at > now
+    )
+    seconds = (row.next_attempt_at - now).total_seconds() + 1 if waiting else None
+    db.session.rollback()
+    return seconds
+
+
 def _failure(error: Exception) -> str:
     """A short reason for the delivery log; never the receiver's body or the exception's text."""
     if isinstance(error, outbound.UnsafeTarget):
@@ -206,10 +227,10 @@ def _post(url: str, secret: str, body: bytes, event_name: str, event_id: str) ->
 
 
 def deliver(delivery_id: int) -> Outcome:
-    """One attempt, safe to call twice: a sent or not-yet-due delivery is left alone."""
+    """One attempt, safe to call twice: a sent delivery is left alone, a not-yet-due one says when it is due."""
     claim = _claim(delivery_id)
     if claim is None:
-        return Outcome(sent=False)
+        return Outcome(sent=False, retry_in=_not_yet_due(delivery_id))
     url, secret, body, event_name, attempt = claim
     event_id = json.loads(body)["id"]
     status_code, elapsed, error = _post(url, secret, body, event_name, event_id)

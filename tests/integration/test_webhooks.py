@@ -179,3 +179,22 @@ def test_real_worker_on_the_filesystem_broker_retries_until_the_receiver_is_up(a
         assert [a.status_code for a in _deliveries()[0].log] == [503, 503, 200]
     finally:
         worker.stop()
+
+
+def test_an_attempt_whose_worker_died_is_taken_up_again_when_its_claim_runs_out(app):
+    """The broker hands a SIGKILLed worker's task to another worker: that task waits the claim out, then sends
+    (instead of dropping the delivery until the sweeper, which runs only where beat does)."""
+    with receiver() as hook:
+        make_subscription(hook.url, events=["stock.changed"])
+        [delivery] = webhooks.emit("stock.changed", {"product_id": 1, "stock": 3})
+        db.session.commit()
+        assert webhooks._claim(delivery.id) is not None  # the worker that claimed the attempt dies here
+        redelivered = deliver(delivery.id)
+        assert not redelivered.sent and 0 < redelivered.retry_in <= webhooks.CLAIM_SECONDS + 1
+        assert hook.requests == []
+        row = db.session.get(WebhookDelivery, delivery.id)
+        row.next_attempt_at = None  # the claim ran out (what the task's countdown waits for)
+        db.session.commit()
+        assert deliver(delivery.id).sent
+        assert len(hook.requests) == 1
+        assert deliver(delivery.id).retry_in is None  # sent: any later copy of the task stops
