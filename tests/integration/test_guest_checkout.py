@@ -102,7 +102,7 @@ def test_a_guest_order_to_a_number_with_an_account_waits_for_the_code_whatever_t
     page = client.get("/checkout/confirm").get_data(as_text=True)
     assert "Xác nhận số điện thoại" in page and "chỉ người giữ số mới đặt được" in page
     assert "trả tiền khi nhận hàng" not in page  # the VietQR order is not told it is cash on delivery
-    # someone without the phone: a wrong code places nothing, the owner's order list stays empty
+    # someone without the phone: a wrong code places nothing (no order anywhere, so none in the account)
     code = outbox_code(phone)
     wrong = client.form_post("/checkout/confirm", {"code": "000000" if code != "000000" else "111111"})
     assert wrong.status_code == 401
