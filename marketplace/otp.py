@@ -189,13 +189,25 @@ def check_code(raw_phone: str, purpose: OtpPurpose, code: str) -> str:
     return phone
 
 
+def phone_has_account(phone: str) -> bool:
+    """Whether a number (E.164) already belongs to an account: a guest's order to it waits for a code."""
+    return db.session.scalar(select(User.id).where(User.phone == phone).limit(1)) is not None
+
+
+def new_phone_account(phone: str) -> User:
+    """A new phone-only buyer account (no e-mail, no password) for a number (E.164) that has none; Conflict
+    `phone_taken` when another account holds the number (the unique index decides a race)."""
+    user = User(email=None, password_hash="", full_name="", phone=phone, role=Role.BUYER)
+    flush_account_phone(user)
+    return user
+
+
 def account_for_phone(phone: str, *, verified: bool) -> User:
     """The account holding this number (E.164), or a new phone-only buyer account (no e-mail, no password; the
     person adds a name later). `verified` marks the number as proven by a code just entered."""
     user = db.session.scalar(select(User).where(User.phone == phone))
     if user is None:
-        user = User(email=None, password_hash="", full_name="", phone=phone, role=Role.BUYER)
-        flush_account_phone(user)
+        user = new_phone_account(phone)
     if verified:
         user.phone_verified_at = utcnow()
     return user

@@ -182,7 +182,9 @@ GUEST_PLACED_KEY = "guest_placed"
 
 
 def _guest_checkout(form: CheckoutForm, items, shipping: dict):
-    """A guest's order: the details are checked now; cash on delivery first confirms the phone by a code."""
+    """A guest's order: the details are checked now; cash on delivery, and any order to a number that already has an
+    account (it lands in that account), first confirm the phone by a code; a new number paying online places at
+    once."""
     checkout_service.clean_shipping(
         shipping["name"],
         shipping["phone"],
@@ -193,7 +195,7 @@ def _guest_checkout(form: CheckoutForm, items, shipping: dict):
     )
     phone = require_mobile(shipping["phone"])
     method = form.payment_method.data
-    if method == "cod":
+    if method == "cod" or otp.phone_has_account(phone):  # an account's orders only by its phone's code
         session[GUEST_KEY] = {"shipping": shipping, "method": method, "token": form.token.data, "phone": phone}
         try:
             otp.send_code(phone, OtpPurpose.COD_CONFIRM, get_remote_address() or "")
@@ -203,7 +205,7 @@ def _guest_checkout(form: CheckoutForm, items, shipping: dict):
             flash(error.message, "info")  # a code went out a moment ago: it still works
         db.session.commit()
         return redirect(url_for("orders.checkout_confirm"))
-    buyer = otp.account_for_phone(phone, verified=False)
+    buyer = otp.new_phone_account(phone)  # never an existing account without its code (409 if one appeared)
     try:
         placed = checkout_service.checkout(buyer, items, method, shipping, form.token.data)
     except checkout_service.PaymentNotStarted as error:  # placed and committed; the link's pay page tries again
@@ -215,7 +217,8 @@ def _guest_checkout(form: CheckoutForm, items, shipping: dict):
 @bp.route("/checkout/confirm", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def checkout_confirm():
-    """Step 2 of a guest's cash-on-delivery order: the code sent to the phone places it."""
+    """Step 2 of a guest's cash-on-delivery order (or any order to a number with an account): the code sent to the
+    phone places it."""
     pending = session.get(GUEST_KEY)
     if not pending:
         return redirect(url_for("orders.checkout"))
@@ -246,6 +249,9 @@ def checkout_confirm():
                 placed = checkout_service.checkout(
                     buyer, items, pending["method"], pending["shipping"], pending["token"]
                 )
+            except checkout_service.PaymentNotStarted as error:  # placed and committed; its link's pay page retries
+                flash(error.message, "error")
+                placed = error.checkout
             except DomainError as error:
                 db.session.rollback()
                 flash(error.message, "error")
@@ -258,6 +264,7 @@ def checkout_confirm():
         phone_display=display_phone(phone),
         wait=otp.resend_wait(phone, OtpPurpose.COD_CONFIRM),
         shipping=pending["shipping"],
+        cash_on_delivery=pending["method"] == "cod",
     )
     return page, status
 

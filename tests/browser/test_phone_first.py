@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
+from marketplace.models import Cooperative
 from tests.browser.conftest import app_context, eventually
 
 pytestmark = pytest.mark.browser
@@ -97,3 +99,77 @@ def test_phone_only_buyer_signs_up_buys_cash_on_delivery_as_guest_then_sees_the_
     page.goto("/orders/")
     expect(page.locator("main")).to_contain_text(order_code)
     shot(page, "my-orders")
+
+
+DEMO_COOPERATIVE_PHONE = "0912000003"  # htx@demo.ocop.vn, owner of "HTX Nấm mèo Văn Sơn" (marketplace.demo)
+
+
+def _demo_cooperative_product(site) -> str:
+    with app_context(site):
+        query = (
+            select(Product.slug)
+            .join(Cooperative, Cooperative.id == Product.cooperative_id)
+            .where(Cooperative.slug == "htx-nam-meo-van-son")
+            .where(Product.status == ProductStatus.PUBLISHED, Product.stock >= 5)
+        )
+        return db.session.scalars(query.order_by(Product.id)).first()
+
+
+def _outbox_text(site, phone: str) -> str:
+    digits = "84" + phone[1:]
+    return "\n".join(path.read_text(encoding="utf-8") for path in (site.instance / "outbox").glob(f"*-{digits}-*.txt"))
+
+
+def test_a_cooperative_member_signs_in_by_phone_and_hears_of_a_guest_order(new_context, shot, live_site, celery_worker):
+    # 1. the cooperative's owner signs in on their phone with the code from the text message
+    seller = new_context().new_page()
+    seen = len(_codes(live_site, DEMO_COOPERATIVE_PHONE))
+    seller.goto("/login")
+    seller.get_by_label("Số điện thoại di động").fill("0912 000 003")
+    seller.get_by_role("button", name="Nhận mã qua tin nhắn").click()
+    code = _new_code(live_site, DEMO_COOPERATIVE_PHONE, seen)
+    seller.get_by_label("Mã gồm 6 chữ số").fill(code)
+    shot(seller, "seller-code")
+    seller.locator("main form").get_by_role("button", name="Đăng nhập").click()
+    expect(seller.get_by_role("button", name="Đăng xuất")).to_be_visible()
+    seller.goto("/account/")
+    expect(seller.locator("main h1")).to_have_text("Nguyễn Văn Sơn")  # the demo account, not a new one
+    shot(seller, "seller-signed-in")
+
+    # 2. a guest buys one of the cooperative's products on another phone, cash on delivery, confirmed by a code
+    buyer_phone = "098" + str(uuid.uuid4().int % 10**7).zfill(7)
+    buyer = new_context().new_page()
+    buyer.goto(f"/p/{_demo_cooperative_product(live_site)}")
+    buyer.get_by_role("button", name="Thêm vào giỏ").click()
+    buyer.get_by_role("link", name="Giỏ hàng").first.click()
+    buyer.locator("main").get_by_role("link", name="Đặt hàng").click()
+    buyer.get_by_label("Họ tên người nhận").fill("Hà Văn Tùng")
+    buyer.get_by_label("Số di động").fill(buyer_phone)
+    buyer.get_by_label("Tỉnh/thành phố").select_option(label="Thanh Hóa")
+    communes = buyer.get_by_label("Xã/phường/đặc khu")
+    expect(communes.locator("option", has_text="Triệu Sơn")).to_have_count(1)
+    communes.select_option(label="Xã Triệu Sơn")
+    buyer.get_by_label("Địa chỉ (số nhà, thôn/xóm, đường)").fill("Thôn Đông")
+    buyer.get_by_label("Trả tiền mặt khi nhận hàng").check()
+    buyer.locator("main").get_by_role("button", name="Đặt hàng").click()
+    expect(buyer.get_by_role("heading", name="Xác nhận số điện thoại")).to_be_visible()
+    buyer.get_by_label("Mã gồm 6 chữ số").fill(_new_code(live_site, buyer_phone, 0))
+    buyer.get_by_role("button", name="Xác nhận và đặt hàng").click()
+    expect(buyer.get_by_role("heading", name="Đã đặt hàng")).to_be_visible()
+    link = buyer.locator("a.order-link").first
+    order_code = re.search(r"/orders/(OC\w+)\?t=", link.get_attribute("href")).group(1)
+    shot(buyer, "buyer-placed")
+
+    # 3. the owner's text message (no Zalo, no SMS provider: the outbox) names the order, delivered by the worker
+    message = eventually(lambda: order_code in (text := _outbox_text(live_site, DEMO_COOPERATIVE_PHONE)) and text)
+    assert f"Đơn mới {order_code}" in message
+    # …and the notice is in the app, its link opening the order on the cooperative's desk
+    seller.goto("/account/")
+    notice = seller.locator("main p.notice", has_text=f"Đơn mới {order_code}")
+    expect(notice).to_have_count(1)
+    shot(seller, "seller-notice")
+    # the link is absolute on PUBLIC_BASE_URL (the live site's has no port): open its path on this site
+    seller.goto(urlsplit(notice.get_by_role("link").get_attribute("href")).path)
+    expect(seller.locator("main")).to_contain_text(order_code)
+    expect(seller.locator("main")).to_contain_text("Hà Văn Tùng")
+    shot(seller, "seller-order")

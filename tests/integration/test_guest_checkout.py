@@ -1,6 +1,7 @@
-"""Buying without an account: a guest's cash-on-delivery order waits for the code sent to the phone, a VietQR order is
-placed at once; the signed link shows the order (a tampered one finds nothing); signing in later with the phone shows
-the orders; saved addresses (several, one default) are offered at checkout and kept on the account page."""
+"""Buying without an account: a guest's cash-on-delivery order waits for the code sent to the phone, and so does any
+order to a number that already has an account (it would land there); a new number's VietQR order is placed at once;
+the signed link shows the order (a tampered one finds nothing); signing in later with the phone shows the orders;
+saved addresses (several, one default) are offered at checkout and kept on the account page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Address, Role, User
+from marketplace.services import set_account_phone
 from orders.models import Order, OrderStatus
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.phones import fresh_phone, national, outbox_code, outbox_messages
@@ -85,6 +87,55 @@ def test_a_guest_vietqr_order_needs_no_code_and_its_link_shows_the_payment(app, 
     assert payment.status_code == 200 and f"OCOP {order.code}" in text
     qr = re.search(r'src="(/orders/[^"]+/qr\.svg\?t=[^"]+)"', text).group(1).replace("&amp;", "&")
     assert stranger.get(qr).status_code == 200
+
+
+def test_a_guest_order_to_a_number_with_an_account_waits_for_the_code_whatever_the_payment(app, client):
+    product = make_product(stock=5)
+    owner = make_user(full_name="Đặng Thị Hoa")
+    phone = fresh_phone()
+    set_account_phone(owner, national(phone))  # typed as people do; kept as E.164
+    db.session.commit()
+    client.form_post("/cart/add", {"product_id": product.id, "quantity": 1})
+    asked = client.form_post("/checkout", _form(client, phone, "vietqr"))
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("/checkout/confirm")
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0  # nothing lands in the account yet
+    page = client.get("/checkout/confirm").get_data(as_text=True)
+    assert "Xác nhận số điện thoại" in page and "chỉ người giữ số mới đặt được" in page
+    assert "trả tiền khi nhận hàng" not in page  # the VietQR order is not told it is cash on delivery
+    # someone without the phone: a wrong code places nothing (no order anywhere, so none in the account)
+    code = outbox_code(phone)
+    wrong = client.form_post("/checkout/confirm", {"code": "000000" if code != "000000" else "111111"})
+    assert wrong.status_code == 401
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    # the holder of the phone enters the code: the order is placed in their account, waiting for the transfer
+    placed = client.form_post("/checkout/confirm", {"code": code})
+    assert placed.status_code == 302 and placed.headers["Location"].endswith("/checkout/placed")
+    [order] = _orders_of(phone)
+    assert order.buyer_id == owner.id and order.payment_method == "vietqr"
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert re.search(r'href="/orders/[^"]+/pay\?t=', client.get("/checkout/placed").get_data(as_text=True))
+    holder = app.test_client()
+    login(holder, owner)
+    assert order.code in holder.get("/orders/").get_data(as_text=True)
+
+
+def test_a_new_number_paying_online_places_at_once_and_cash_on_delivery_still_asks(app, client):
+    products = [make_product(stock=5) for _ in range(2)]
+    db.session.commit()
+    phone = fresh_phone()
+    client.form_post("/cart/add", {"product_id": products[0].id, "quantity": 1})
+    placed = client.form_post("/checkout", _form(client, phone, "vietqr"))
+    assert placed.status_code == 302 and placed.headers["Location"].endswith("/checkout/placed")
+    assert len(_orders_of(phone)) == 1
+    # the number now has an account (made by that order): the next order, even by VietQR, asks for the code
+    client.form_post("/cart/add", {"product_id": products[1].id, "quantity": 1})
+    asked = client.form_post("/checkout", _form(client, phone, "vietqr"))
+    assert asked.status_code == 302 and asked.headers["Location"].endswith("/checkout/confirm")
+    assert len(_orders_of(phone)) == 1
+    other = app.test_client()
+    other.form_post("/cart/add", {"product_id": products[1].id, "quantity": 1})
+    cod = other.form_post("/checkout", _form(other, fresh_phone(), "cod"))
+    assert cod.status_code == 302 and cod.headers["Location"].endswith("/checkout/confirm")
 
 
 def test_the_signed_link_works_without_sign_in_and_a_tampered_one_is_404(app, client):
