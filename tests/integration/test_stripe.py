@@ -38,13 +38,18 @@ def localstripe_url():
     binary = Path(sys.executable).parent / "localstripe"
     process = subprocess.Popen([str(binary), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 180  # localstripe takes about 30 s to start here, more on a busy machine
+    ready = False
+    while not ready and time.monotonic() < deadline and process.poll() is None:
         with contextlib.suppress(OSError):
             request = urllib.request.Request(url + "/v1/balance", headers={"Authorization": f"Bearer {API_KEY}"})
             urllib.request.urlopen(request, timeout=1).read()
-            break
-        time.sleep(0.2)
+            ready = True
+        if not ready:
+            time.sleep(0.2)
+    if not ready:
+        process.terminate()
+        raise RuntimeError(f"localstripe did not answer on {url} (exit code {process.poll()})")
     yield url
     process.terminate()
     process.wait(timeout=10)
