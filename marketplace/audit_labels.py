@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext as _l
 ACTION_LABELS = {
     "user.created": _l("Tạo tài khoản"),
     "user.role_changed": _l("Đổi vai trò tài khoản"),
+    "account.phone_changed": _l("Đổi số di động của tài khoản (đã nhập mã)"),
+    "account.email_changed": _l("Đổi e-mail của tài khoản (đã mở liên kết xác nhận)"),
+    "account.password_set": _l("Đặt mật khẩu lần đầu cho tài khoản"),
     "cooperative.verified": _l("Xác minh hợp tác xã"),
     "cooperative.unverified": _l("Bỏ xác minh hợp tác xã"),
     "cooperative.rejected": _l("Từ chối hồ sơ người bán"),

@@ -191,6 +191,7 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str | None] = mapped_column(String(20))
     phone_verified_at: Mapped[datetime | None]  # when a one-time code sent to the phone was last entered
+    email_verified_at: Mapped[datetime | None]  # when a confirmation link mailed to the address was opened
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.BUYER)
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     cooperative_role: Mapped[CoopRole | None] = mapped_column(str_enum(CoopRole, "coop_role"))
@@ -344,6 +345,7 @@ class OtpPurpose(enum.StrEnum):
     SIGN_IN = "sign_in"
     COD_CONFIRM = "cod_confirm"  # a guest's cash-on-delivery order: the phone is confirmed before it is placed
     INVITE = "invite"
+    VERIFY_PHONE = "verify_phone"  # a signed-in account adds or changes its phone
 
 
 class OneTimeCode(db.Model):

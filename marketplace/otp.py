@@ -124,6 +124,8 @@ def _check_limits(phone: str, purpose: OtpPurpose, client: str, now: datetime) -
 def _message(purpose: OtpPurpose, code: str) -> str:
     if purpose == OtpPurpose.COD_CONFIRM:
         return _("Ma xac nhan don hang Cho OCOP: %(code)s (hieu luc 5 phut). Khong dua ma nay cho ai.", code=code)
+    if purpose == OtpPurpose.VERIFY_PHONE:
+        return _("Ma xac nhan so di dong Cho OCOP: %(code)s (hieu luc 5 phut). Khong dua ma nay cho ai.", code=code)
     return _("Ma dang nhap Cho OCOP: %(code)s (hieu luc 5 phut). Khong dua ma nay cho ai.", code=code)
 
 

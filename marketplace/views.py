@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from . import addresses, otp, services, sessions
+from . import addresses, identifiers, otp, services, sessions
 from .errors import DomainError, Forbidden, NotFound
 from .extensions import db, limiter
 from .forms import (
@@ -18,6 +18,7 @@ from .forms import (
     CodeForm,
     ConfirmForm,
     CooperativeForm,
+    EmailForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -257,6 +258,9 @@ def account():
         addresses=addresses.addresses_of(current_user),
         name_form=NameForm(obj=current_user),
         action_form=FlaskForm(),
+        phone_form=PhoneForm(formdata=None),
+        email_form=EmailForm(formdata=None),
+        password_form=ResetPasswordForm(formdata=None),
     )
 
 
@@ -339,6 +343,136 @@ def account_name():
     else:
         flash(_("Nhập họ tên (tối đa 120 ký tự)."), "error")
     return redirect(url_for("main.account"))
+
+
+@bp.post("/account/phone")
+@login_required
+@limiter.limit(LOGIN_LIMIT)
+def account_phone():
+    """Add or change the account's phone, step 1: a code to the new number (a taken number is refused here)."""
+    form = PhoneForm()
+    if not form.validate_on_submit():
+        flash(_("Nhập số điện thoại di động."), "error")
+        return redirect(url_for("main.account") + "#identifiers")
+    try:
+        sent = identifiers.send_phone_code(current_user, form.phone.data, client_address())
+        phone = sent.phone
+    except otp.OtpLimited as error:
+        phone = services.normalise_account_phone(form.phone.data)
+        if otp.resend_wait(phone, OtpPurpose.VERIFY_PHONE) == 0:  # an hourly limit, not the short wait
+            flash(error.message, "error")
+            return redirect(url_for("main.account") + "#identifiers")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("main.account") + "#identifiers")
+    db.session.commit()
+    session["verify_phone"] = phone
+    return redirect(url_for("main.account_phone_code"))
+
+
+@bp.route("/account/phone/code", methods=["GET", "POST"])
+@login_required
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def account_phone_code():
+    """Step 2: the right code sets the number on the account (verified)."""
+    phone = session.get("verify_phone")
+    if not phone:
+        return redirect(url_for("main.account"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if request.form.get("action") == "resend":
+            try:
+                identifiers.send_phone_code(current_user, phone, client_address())
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Đã gửi mã mới."), "info")
+            return redirect(url_for("main.account_phone_code"))
+        try:
+            identifiers.confirm_phone(current_user, phone, form.code.data or "")
+        except otp.OtpRejected as error:
+            db.session.commit()  # the try counts
+            form.code.errors = [error.message]
+            status = error.status
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors = [error.message]
+            status = error.status
+        else:
+            db.session.commit()
+            session.pop("verify_phone", None)
+            flash(_("Đã lưu số di động %(phone)s.", phone=display_phone(phone)), "success")
+            return redirect(url_for("main.account") + "#identifiers")
+    page = render_template(
+        "marketplace/account_phone_code.html",
+        form=form,
+        phone_display=display_phone(phone),
+        wait=otp.resend_wait(phone, OtpPurpose.VERIFY_PHONE),
+    )
+    return page, status
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(LOGIN_LIMIT)
+def account_email():
+    """Add or change the account's e-mail: a confirmation link goes to the new address."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        flash(_("Địa chỉ e-mail không hợp lệ."), "error")
+        return redirect(url_for("main.account") + "#identifiers")
+    try:
+        email = identifiers.request_email(
+            current_user, form.email.data, lambda token: public_url("main.account_email_confirm", token=token)
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Đã gửi liên kết xác nhận tới %(email)s. Mở liên kết khi đang đăng nhập.", email=email), "info")
+    return redirect(url_for("main.account") + "#identifiers")
+
+
+@bp.get("/account/email/confirm/<token>")
+@login_required
+def account_email_confirm(token: str):
+    """The link from the confirmation mail, opened by the signed-in account, sets the address."""
+    try:
+        replaced = identifiers.confirm_email(current_user, token)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("main.account") + "#identifiers")
+    db.session.commit()
+    if replaced:  # other sessions ended; this browser stays signed in
+        login_user(current_user._get_current_object())
+    flash(_("Đã lưu e-mail %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("main.account") + "#identifiers")
+
+
+@bp.post("/account/password")
+@login_required
+def account_password():
+    """An account without a password (made by a phone code) sets one, to sign in by e-mail too."""
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        messages = [message for errors in form.errors.values() for message in errors]
+        flash(" ".join(messages) or _("Mật khẩu cần ít nhất 8 ký tự."), "error")
+        return redirect(url_for("main.account") + "#identifiers")
+    try:
+        identifiers.set_first_password(current_user, form.password.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Đã đặt mật khẩu."), "success")
+    return redirect(url_for("main.account") + "#identifiers")
 
 
 def _settings_form(cooperative) -> CooperativeForm:

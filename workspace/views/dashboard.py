@@ -14,6 +14,8 @@ from marketplace.models import Commune, Cooperative, Province, Role
 from marketplace.permissions import require_roles
 from marketplace.sellers import bank
 from marketplace.sellers import services as sellers
+from marketplace.text import display_phone
+from marketplace.urls import public_url
 from workspace import figures, reports, stats
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
 
@@ -93,6 +95,28 @@ def verify(cooperative_id: int):
     else:
         flash(_("Đã bỏ xác minh %(name)s.", name=cooperative.name), "info")
     return redirect(_back_to_dashboard())
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/invite-owner")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def invite_owner(cooperative_id: int):
+    """Invite the seller's owner by e-mail or mobile number (a text with the link; accepting needs that phone's code)."""
+    cooperative = sellers.find_for_staff(current_user, cooperative_id=cooperative_id)
+    try:
+        invitation = services.invite_owner(
+            current_user,
+            cooperative,
+            request.form.get("contact", ""),
+            lambda token: public_url("main.accept_invitation", token=token),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        to = invitation.email or display_phone(invitation.phone)
+        flash(_("Đã gửi lời mời làm chủ gian hàng tới %(to)s.", to=to), "success")
+    return redirect(url_for("workspace.application", cooperative_id=cooperative_id))
 
 
 @bp.post("/cooperatives/<int:cooperative_id>/reject")
