@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.extensions import db, limiter
 from marketplace.models import AuditLog, CooperativeStatus, Role, User
 from marketplace.notify import outbox_dir
-from tests.factories import PASSWORD, login, make_cooperative, make_user, sent_mails
+from tests.factories import MUONG_LAT, PASSWORD, login, make_cooperative, make_user, sent_mails
 from tests.factories.phones import fresh_phone, national, outbox_code
 
 
@@ -132,12 +132,23 @@ def test_staff_invite_an_owner_by_phone_who_signs_in_by_code_and_owns_the_seller
     assert owner.cooperative_id == cooperative.id and owner.is_cooperative_owner
 
 
-def test_staff_of_another_commune_cannot_invite_an_owner(app, client):
+def test_a_buyer_cannot_invite_an_owner(app, client):
     cooperative = make_cooperative()
     db.session.commit()
     outsider = make_user(Role.BUYER)
     db.session.commit()
     login(client, outsider)
+    invitee = fresh_phone()
+    refused = client.form_post(f"/commune/cooperatives/{cooperative.id}/invite-owner", {"contact": invitee})
+    assert refused.status_code in (403, 404)
+    assert not list(Path(outbox_dir()).glob(f"*-{invitee.lstrip('+')}-*.txt"))
+
+
+def test_staff_of_another_commune_cannot_invite_its_owner(app, client):
+    cooperative = make_cooperative()  # in Văn Sơn
+    staff = make_user(Role.COMMUNE_STAFF, commune_code=MUONG_LAT)
+    db.session.commit()
+    login(client, staff)
     invitee = fresh_phone()
     refused = client.form_post(f"/commune/cooperatives/{cooperative.id}/invite-owner", {"contact": invitee})
     assert refused.status_code in (403, 404)
