@@ -1,4 +1,4 @@
-"""JSON API of seller onboarding: apply, read an application, verify or reject it (DESIGN.md "Sellers")."""
+"""JSON API of seller onboarding: apply, read an application, verify or reject it (docs/api.md "Sellers")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The product API of DESIGN.md, with the same permission rules as the pages."""
+"""The product API described in docs/api.md, with the same permission rules as the pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""VietQR payload builder against DOMAIN.md's public test vectors and the independent `vietnam-qr-pay` package."""
+"""VietQR payload builder against the public test vectors in docs/domain.md and the independent `vietnam-qr-pay` package."""
 
 from __future__ import annotations
 
