@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 import stripe
@@ -20,39 +14,16 @@ from marketplace.extensions import db
 from orders.models import Order, OrderStatus, Payment, PaymentStatus, StripeEvent
 from tests.factories import login, make_product, make_user
 from tests.factories.orders import bearer, checkout_body
+from tests.fakes.localstripe import localstripe_server
 
 WEBHOOK_SECRET = "whsec_test_" + "a" * 24
 API_KEY = "sk_test_ocop"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe_url():
-    """A real localstripe server on a free loopback port for this test session."""
-    port = _free_port()
-    binary = Path(sys.executable).parent / "localstripe"
-    process = subprocess.Popen([str(binary), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180  # localstripe takes about 30 s to start here, more on a busy machine
-    ready = False
-    while not ready and time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(OSError):
-            request = urllib.request.Request(url + "/v1/balance", headers={"Authorization": f"Bearer {API_KEY}"})
-            urllib.request.urlopen(request, timeout=1).read()
-            ready = True
-        if not ready:
-            time.sleep(0.2)
-    if not ready:
-        process.terminate()
-        raise RuntimeError(f"localstripe did not answer on {url} (exit code {process.poll()})")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    """A real localstripe server on a free loopback port, one per test process (tests/fakes/localstripe.py)."""
+    return localstripe_server(API_KEY)
 
 
 @pytest.fixture
