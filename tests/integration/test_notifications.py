@@ -13,6 +13,7 @@ from catalog import services as catalog_services
 from marketplace.admin.models import SiteSetting
 from marketplace.extensions import db
 from marketplace.models import CooperativeStatus, Notice, Role, User
+from marketplace.notify import SETTINGS
 from marketplace.notify import services as notices
 from marketplace.notify.models import Delivery, DeliveryStatus
 from marketplace.notify.tasks import deliver_notice, staff_digest, sweep_deliveries
@@ -25,23 +26,6 @@ from tests.factories.catalog import make_draft
 from tests.factories.orders import make_checkout
 from tests.fakes import esms_server, zalo_server
 
-SETTINGS = (
-    "NOTIFY_OUTBOX_DIR",
-    "NOTIFY_CHANNELS",
-    "SMS_PROVIDER",
-    "ESMS_API_KEY",
-    "ESMS_SECRET_KEY",
-    "ESMS_BRANDNAME",
-    "ESMS_API_URL",
-    "ESMS_UNICODE",
-    "ZALO_OA_ID",
-    "ZALO_APP_ID",
-    "ZALO_APP_SECRET",
-    "ZALO_REFRESH_TOKEN",
-    "ZALO_TEMPLATES",
-    "ZALO_OAUTH_URL",
-    "ZALO_API_URL",
-)
 TEMPLATES = '{"order.placed": "231001", "order.shipped": "231002", "*": "231000"}'
 
 
