@@ -374,13 +374,12 @@ def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
     ensure_member_of(actor, product.cooperative_id)
     if product.status == S.ARCHIVED:
         raise Conflict(_("Sản phẩm đã lưu trữ, không thêm ảnh được."))
+    _lock_product_row(product.id)
     if photo_count(product) >= MAX_IMAGES:
         raise ValidationFailed(_("Mỗi sản phẩm có tối đa %(n)d ảnh.", n=MAX_IMAGES), code="too_many_images")
     picture = photos.clean_image(data)
     revision = pending_revision_for(actor, product) if product.status == S.PUBLISHED else None
-    position = (
-        db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product.id)) or 0
-    ) + 1
+    position = _next_photo_position(product.id)
     stem = photos.new_stem()
     image = ProductImage(
         product_id=product.id,
@@ -402,6 +401,20 @@ def add_image(actor: User, product: Product, data: bytes) -> ProductImage:
     if revision is None:
         _announce([product.id], {"images"})
     return image
+
+
+def _lock_product_row(product_id: int) -> None:
+    """Serialise photo changes on one product: two uploads at once must not count or number photos alike.
+
+    The row is read again under the lock, so the version the change bumps is the one a concurrent upload left."""
+    db.session.scalar(
+        select(Product).where(Product.id == product_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def _next_photo_position(product_id: int) -> int:
+    highest = db.session.scalar(select(func.max(ProductImage.position)).where(ProductImage.product_id == product_id))
+    return (highest or 0) + 1
 
 
 def _delete_files_on_rollback(product_id: int, stem: str) -> None:

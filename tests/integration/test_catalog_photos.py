@@ -4,6 +4,7 @@ the picture is turned upright and stripped of metadata (GPS too), and a Celery t
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,35 @@ def test_photo_on_a_live_product_waits_for_review(client):
     assert product.status == ProductStatus.PUBLISHED
     assert client.get(f"/p/{product.slug}").get_data(as_text=True).count("<picture>") == 1
     assert len(client.get(f"/api/v1/products/{product.id}").get_json()["images"]) == 1
+
+
+def test_photos_uploaded_at_the_same_moment_all_land_and_the_limit_holds(app, client):
+    """Ten uploads released together on one product: eight are stored with distinct positions, the rest are
+    refused with the limit message, and none answers 500 (on PostgreSQL each request has its own connection)."""
+    owner = make_user(Role.COOPERATIVE)
+    product = make_draft(owner, photo=False)
+    db.session.commit()
+    headers = api_token(client, owner.email)
+    url, photo = f"/api/v1/products/{product.id}/images", jpeg_bytes(64, 48)
+    start = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def upload(n: int) -> None:
+        start.wait()
+        response = app.test_client().post(
+            url,
+            data={"image": (io.BytesIO(photo), f"{n}.jpg")},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201] * 8 + [422] * 2
+    db.session.commit()  # a fresh snapshot: SQLite's reader would otherwise still see the table before the uploads
+    positions = db.session.scalars(select(ProductImage.position).where(ProductImage.product_id == product.id)).all()
+    assert sorted(positions) == list(range(1, 9))
