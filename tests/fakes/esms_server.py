@@ -10,13 +10,13 @@ documented JSON send call `SendMultipleMessage_V4_post_json` with its answers an
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.jsonhttp import JsonHandler, serve
 
 API_KEY = "ESMSAPIKEY2026OCOP"
 SECRET_KEY = "ESMSSECRET2026OCOP"
@@ -68,37 +68,20 @@ class FakeEsms:
         return "100", ""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeEsms
 
     def do_POST(self) -> None:  # the name http.server calls
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self.read_body()
         if self.path != SEND_PATH:
-            self._answer(404, {"message": "not found"})
+            self.answer(404, {"message": "not found"})
             return
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        self._answer(200, self.fake.answer(body))
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args) -> None:
-        return None
+        self.answer(200, self.fake.answer(self.parse_json(raw)))
 
 
 def start_fake_esms() -> tuple[FakeEsms, ThreadingHTTPServer]:
     """Serve a FakeEsms on a free loopback port; call `server.shutdown()` when done."""
     fake = FakeEsms()
-    handler = type("FakeEsmsHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}{SEND_PATH}"
-    threading.Thread(target=server.serve_forever, name="fake-esms", daemon=True).start()
+    server, base_url = serve(fake, _Handler, "fake-esms")
+    fake.url = base_url + SEND_PATH
     return fake, server

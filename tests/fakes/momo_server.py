@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.jsonhttp import JsonHandler, serve
 
 PARTNER_CODE = "MOMOOCOP2026"
 ACCESS_KEY = "F8BBA842ECF85"
@@ -140,38 +141,19 @@ def send_ipn(client, ipn: dict[str, Any]):
     return client.post("/webhooks/momo", data=json.dumps(ipn), headers={"Content-Type": "application/json"})
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeMomo
 
     def do_POST(self) -> None:  # the name http.server calls
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
+        raw = self.read_body()
         if self.path != CREATE_PATH:
-            self._answer(404, {"message": "not found"})
+            self.answer(404, {"message": "not found"})
             return
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        self._answer(200, self.fake.create(body))
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args) -> None:
-        return None
+        self.answer(200, self.fake.create(self.parse_json(raw)))
 
 
 def start_fake_momo() -> tuple[FakeMomo, ThreadingHTTPServer]:
     """Serve a FakeMomo on a free loopback port; call `server.shutdown()` when done."""
     fake = FakeMomo()
-    handler = type("FakeMomoHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, name="fake-momo", daemon=True).start()
+    server, fake.url = serve(fake, _Handler, "fake-momo")
     return fake, server

@@ -11,15 +11,15 @@ a Zalo Official Account makes to send ZNS template messages:
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.jsonhttp import JsonHandler, serve
 
 APP_ID = "4312345678901234567"
 APP_SECRET = "ZaloAppSecret2026"
@@ -112,41 +112,23 @@ class FakeZalo:
         return 0
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     fake: FakeZalo
 
     def do_POST(self) -> None:  # the name http.server calls
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self.read_body()
         if self.path == TOKEN_PATH:
             form = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
-            self._answer(self.fake.token(self.headers, form))
+            self.answer(200, self.fake.token(self.headers, form))
         elif self.path == SEND_PATH:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
-            self._answer(self.fake.send(self.headers.get("access_token"), body))
+            self.answer(200, self.fake.send(self.headers.get("access_token"), self.parse_json(raw)))
         else:
             self.send_response(404)
             self.end_headers()
-
-    def _answer(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args) -> None:
-        return None
 
 
 def start_fake_zalo() -> tuple[FakeZalo, ThreadingHTTPServer]:
     """Serve a FakeZalo on a free loopback port (both the OAuth and the OpenAPI host); `server.shutdown()` ends it."""
     fake = FakeZalo()
-    handler = type("FakeZaloHandler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, name="fake-zalo", daemon=True).start()
+    server, fake.url = serve(fake, _Handler, "fake-zalo")
     return fake, server
