@@ -273,9 +273,7 @@ def pending_applications(commune_code: int) -> int:
     return db.session.scalar(query) or 0
 
 
-def tell_staff_waiting(
-    commune_code: int, event: str, text: str, link: str | None, *, key: str, first: bool
-) -> None:
+def tell_staff_waiting(commune_code: int, event: str, text: str, link: str | None, *, key: str, first: bool) -> None:
     """Something entered a commune's queue: each of its staff gets an in-app notice; the first item of an empty
     queue also goes to their channel (Zalo, SMS, e-mail), the rest are summed up by the daily digest."""
     for member in staff_of(commune_code):
