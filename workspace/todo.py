@@ -79,7 +79,7 @@ def cooperative_todo(cooperative_id: int) -> CooperativeTodo:
             "confirm",
             _("Đơn chờ xác nhận"),
             _orders_in(cooperative_id, TO_CONFIRM),
-            url_for("orders.desk", status=OrderStatus.PAID.value),
+            url_for("orders.desk", status=[status.value for status in TO_CONFIRM]),
         ),
         Card(
             "ship",
