@@ -31,7 +31,7 @@ WIDTH = 360
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Arial, sans-serif"
 LABEL_LIMIT = 34
 FONT_SIZE = 14  # viewBox units: 14 × 300 / 360 ≈ 11.7 px on a 360 px phone
-AXIS_LEFT = 66  # room for a tick label such as "1,2 triệu" at FONT_SIZE
+CHAR_WIDTH = 0.6 * FONT_SIZE  # a generous average glyph width, to leave room for the value axis labels
 
 
 @dataclass(frozen=True)
@@ -142,15 +142,21 @@ def _label_every(count: int, room: float, label_width: float = 56) -> int:
     return max(1, math.ceil(count / fits))
 
 
-def _value_axis(parts: list[str], top: int, left: int, plot_h: int, axis_max: int, tick_fmt: Formatter) -> None:
-    for i in range(TICKS + 1):
-        value = axis_max * i / TICKS
+def tick_labels(axis_max: int, tick_fmt: Formatter) -> list[str]:
+    """The value axis labels from 0 to `axis_max`, bottom to top."""
+    return [tick_fmt(round(axis_max * i / TICKS)) for i in range(TICKS + 1)]
+
+
+def axis_margin(labels: Sequence[str]) -> int:
+    """Room left of the plot for the widest value label ("200 nghìn" needs more than "32")."""
+    return math.ceil(max(len(label) for label in labels) * CHAR_WIDTH) + 8
+
+
+def _value_axis(parts: list[str], top: int, left: int, plot_h: int, labels: Sequence[str]) -> None:
+    for i, label in enumerate(labels):
         y = top + plot_h - plot_h * i / TICKS
         parts.append(f'<line x1="{left}" x2="{WIDTH - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-width="1"/>')
-        parts.append(
-            f'<text x="{left - 4}" y="{y + 5:.1f}" text-anchor="end" fill="{MUTED}">'
-            f"{escape(tick_fmt(round(value)))}</text>"
-        )
+        parts.append(f'<text x="{left - 4}" y="{y + 5:.1f}" text-anchor="end" fill="{MUTED}">{escape(label)}</text>')
 
 
 def hbar_chart(
@@ -237,10 +243,12 @@ def _category_chart(
     desc = desc if desc is not None else describe(points, value_format)
     if _is_empty(points):
         return _empty(kind, title, desc, empty_text)
-    top, left = 12, AXIS_LEFT
-    plot = _Plot(top, left, WIDTH - left - right, height - top - bottom, axis_top(max(p.value for p in points)))
+    axis_max = axis_top(max(p.value for p in points))
+    ticks = tick_labels(axis_max, tick_format)
+    top, left = 12, axis_margin(ticks)
+    plot = _Plot(top, left, WIDTH - left - right, height - top - bottom, axis_max)
     parts = _open(kind, title, desc, points, height)
-    _value_axis(parts, top, left, plot.height, plot.axis_max, tick_format)
+    _value_axis(parts, top, left, plot.height, ticks)
     draw(parts, points, plot, value_format, colour)
     return _close(parts)
 

@@ -152,6 +152,17 @@ def test_every_label_stays_at_least_11_px_on_a_phone(chart):
     assert min(sizes) * scale >= 11
 
 
+@pytest.mark.parametrize("top", [4, 32, 200_000, 1_200_000, 12_500_000, 3 * 10**9])
+def test_value_axis_labels_fit_left_of_the_plot(top):
+    """The widest tick label ("12,5 triệu") ends inside the chart: its left edge is not cut off."""
+    root = parse(bar_chart([Point("03/2026", top)], title="t"))
+    ticks = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    widest = max(len(t.text) for t in ticks) * 0.6 * float(root.get("font-size"))
+    assert all(float(t.get("x")) - widest >= 0 for t in ticks)
+    first_bar = next(r for r in root.iter(f"{SVG}rect"))
+    assert float(first_bar.get("x")) > float(ticks[0].get("x"))
+
+
 def test_value_axis_reads_in_words_not_unit_letters():
     root = parse(bar_chart([Point("03/2026", 200_000), Point("04/2026", 1_200_000)], title="t"))
     ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
