@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import Cooperative, CooperativeStatus, User
+from marketplace.notify.models import Delivery, DeliveryStatus
 from marketplace.sellers import bank
 from orders.models import Order, OrderStatus
 from traceability.models import Batch, LabelRun
@@ -136,4 +137,15 @@ def commune_cards(user: User, scope: Scope, today: date, review_url: str | None)
             _expiring_count(scope, today),
             "#chung-nhan-sap-het-han",
         ),
+    ]
+
+
+def admin_cards(review_url: str | None) -> list[Card]:
+    """The admin's to-do across every commune: sellers not verified yet, products to review, messages that failed."""
+    unverified = _count(select(Cooperative.id).where(~Cooperative.verified))
+    failed = _count(select(Delivery.id).where(Delivery.status == DeliveryStatus.FAILED))
+    return [
+        Card("cooperatives", _("Hợp tác xã chưa xác minh"), unverified, url_for("admin.cooperatives")),
+        Card("review", _("Sản phẩm chờ duyệt"), stats.review_queue_count(Scope()), review_url or "#"),
+        Card("deliveries", _("Tin gửi lỗi"), failed, url_for("admin.deliveries", status=DeliveryStatus.FAILED.value)),
     ]

@@ -22,7 +22,7 @@ from marketplace.sellers import services as sellers
 from marketplace.text import format_vnd, to_local, utcnow
 from orders import ledger
 from workspace import admin_queries as queries
-from workspace import charts
+from workspace import charts, todo
 from workspace.figure import month_label
 from workspace.sales import channel_counts
 from workspace.scope import Scope
@@ -45,7 +45,8 @@ def _provinces() -> list[Province]:
 
 @bp.get("/")
 def index():
-    return render_template("workspace/admin/index.html", links=admin_links())
+    review_url = url_for("moderation.queue") if "moderation.queue" in current_app.view_functions else None
+    return render_template("workspace/admin/index.html", links=admin_links(), cards=todo.admin_cards(review_url))
 
 
 def admin_menu() -> list[tuple[str, str]]:
