@@ -90,7 +90,6 @@ def _template_globals(app: Flask) -> None:
         return {
             "url_rules": app.view_functions,
             "account_links": navigation.account_links_for(current_user, app.extensions.get("ocop_account_links", [])),
-            "home_url": navigation.home_url,
             "public_url": public_url,
             "audit": audit_labels,
         }
