@@ -4,6 +4,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from marketplace.demo import register_seeder
+from marketplace.models import Role
 from marketplace.notify.services import add_waiting_source
 from marketplace.signals import seller_status_changed
 from marketplace.web import add_account_link, register_api_blueprint
@@ -27,7 +28,7 @@ def init_app(app: Flask) -> None:
     seller_status_changed.connect(services.seller_status_moved, sender=app)
     add_waiting_source(services.waiting_reviews)
     register_seeder("catalog", demo.seed_catalog, order=20)
-    add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"))
-    add_account_link(app, "catalog.admin_categories", _l("Danh mục sản phẩm"))
+    add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"), [Role.COOPERATIVE])
+    add_account_link(app, "catalog.admin_categories", _l("Danh mục sản phẩm"), [Role.ADMIN])
     overrides = app.config.setdefault("CELERY_OVERRIDES", {})
     overrides.setdefault("beat_schedule", {}).update(BEAT_SCHEDULE)

@@ -19,7 +19,7 @@ from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFaile
 from marketplace.extensions import db
 from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
-from marketplace.notify.services import tell, tell_staff_first_item
+from marketplace.notify.services import tell, tell_staff_waiting
 from marketplace.permissions import ensure_member_of, ensure_staff_of_commune
 from marketplace.services import (
     active_members,
@@ -340,7 +340,7 @@ def pending_revision_for(actor: User, product: Product) -> ProductRevision:
         revision = ProductRevision(product_id=product.id, changes={}, created_by_id=actor.id)
         db.session.add(revision)
         db.session.flush()
-        _first_in_queue(
+        _tell_staff_waiting(
             product, _("Có chỉnh sửa sản phẩm chờ xã duyệt: “%(name)s”.", name=product.name), key=f"rev:{revision.id}"
         )
         db.session.expire(product, ["revisions"])
@@ -479,12 +479,14 @@ def waiting_reviews(commune_code: int) -> tuple[str, int]:
     return _("sản phẩm chờ duyệt"), (db.session.scalar(products) or 0) + (db.session.scalar(revisions) or 0)
 
 
-def _first_in_queue(product: Product, text: str, key: str) -> None:
-    """The commune's review queue was empty: its staff hear that something arrived (then the daily digest)."""
+def _tell_staff_waiting(product: Product, text: str, key: str) -> None:
+    """A product or an edit entered the commune's review queue: its staff see a notice each time, and hear it on
+    their channel when the queue was empty (later ones go in the daily digest)."""
     db.session.flush()
     commune_code = product.cooperative.commune_code
-    if waiting_reviews(commune_code)[1] == 1:
-        tell_staff_first_item(commune_code, "review.first", text, public_url("moderation.queue"), key=key)
+    first = waiting_reviews(commune_code)[1] == 1
+    event = "review.first" if first else "review.waiting"
+    tell_staff_waiting(commune_code, event, text, public_url("moderation.queue"), key=key, first=first)
 
 
 def submit_product(actor: User, product: Product) -> None:
@@ -495,7 +497,7 @@ def submit_product(actor: User, product: Product) -> None:
         raise ValidationFailed(_("Hãy chọn danh mục trước khi gửi duyệt."), code="category_required")
     ensure_cooperative_verified(product.cooperative)
     transition(product, S.PENDING_REVIEW, actor)
-    _first_in_queue(
+    _tell_staff_waiting(
         product,
         _("Có sản phẩm mới chờ xã duyệt: “%(name)s”.", name=product.name),
         key=f"{product.id}:{product.version}",

@@ -9,6 +9,7 @@ from marketplace.storage import media_base
 from .images import WIDTHS
 from .markdown import render_description
 from .models import ProductImage
+from .names import category_name, unit_label
 from .services import ALLOWED
 
 
@@ -29,4 +30,6 @@ def photo_sources(image: ProductImage) -> dict[str, str]:
 def init_app(app: Flask) -> None:
     app.add_template_global(photo_sources)
     app.add_template_filter(render_description, "description_html")
+    app.add_template_filter(category_name, "category_name")
+    app.add_template_filter(unit_label, "unit_label")
     app.add_template_global(lambda status: {str(s) for s in ALLOWED[status]}, "allowed_moves")

@@ -5,6 +5,7 @@ import os
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from marketplace.models import Role
 from marketplace.web import add_account_link
 
 from . import changes, models, views  # noqa: F401 — models: tables known to Alembic
@@ -23,4 +24,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sync_command)
     app.cli.add_command(feeds_command)
     changes.connect(app)
-    add_account_link(app, "integrations.channels", _l("Kênh bán hàng"))
+    add_account_link(app, "integrations.channels", _l("Kênh bán hàng"), [Role.COOPERATIVE])

@@ -30,6 +30,7 @@ from .forms import (
 )
 from .hooks import run_login_hooks
 from .models import Bank, Notice, OtpPurpose, Province, Role, User
+from .navigation import home_url
 from .permissions import require_roles
 from .sellers import bank
 from .text import display_phone
@@ -56,7 +57,7 @@ def login():
             login_user(user)
             session["locale"] = user.locale
             _merge_guest_state(user)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("catalog.home"))
+            return redirect(safe_next_url(request.args.get("next")) or home_url(user))
     return _login_page(form, status=200 if request.method == "GET" else 400)
 
 
@@ -136,7 +137,7 @@ def login_code():
             if not user.full_name and target is None:
                 flash(_("Đã đăng nhập. Hãy thêm họ tên của bạn để người bán biết giao cho ai."), "success")
                 return redirect(url_for("main.account"))
-            return redirect(target or url_for("catalog.home"))
+            return redirect(target or home_url(user))
     page = render_template(
         "marketplace/login_code.html",
         form=form,

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Flask, abort, send_from_directory
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import audit_labels, errors, ops, sessions, views
+from . import audit_labels, errors, navigation, ops, sessions, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
 from .apiauth import check_token_before_body
 from .cli import register_cli
 from .extensions import api, csrf, login_manager
 from .jobs import models as _jobs  # noqa: F401 — registers the jobs table
 from .jobs import views as job_views
+from .models import Role
 from .notify import init_app as init_notify
 from .notify import models as _deliveries  # noqa: F401 — registers the deliveries table
 from .notify import views as notify_views
@@ -67,9 +71,17 @@ def _register_media(app: Flask) -> None:
         return response
 
 
-def add_account_link(app: Flask, endpoint: str, label) -> None:
-    """Packages add their pages to the account menu (shown only when the endpoint exists)."""
-    app.extensions.setdefault("ocop_account_links", []).append((endpoint, label))
+def add_account_link(app: Flask, endpoint: str, label, roles: Iterable[Role] = tuple(Role)) -> None:
+    """Packages add their pages to the account menu, each for the roles that may open it (shown only when the
+    endpoint exists and the signed-in person has one of those roles)."""
+    app.extensions.setdefault("ocop_account_links", []).append(
+        navigation.AccountLink(endpoint, label, frozenset(roles))
+    )
+
+
+def add_home(app: Flask, role: Role, endpoint: str) -> None:
+    """A package names the page a role lands on after signing in (its home)."""
+    app.extensions.setdefault("ocop_homes", {})[role] = endpoint
 
 
 def _template_globals(app: Flask) -> None:
@@ -77,7 +89,7 @@ def _template_globals(app: Flask) -> None:
     def _globals() -> dict:
         return {
             "url_rules": app.view_functions,
-            "account_links": app.extensions.get("ocop_account_links", []),
+            "account_links": navigation.account_links_for(current_user, app.extensions.get("ocop_account_links", [])),
             "public_url": public_url,
             "audit": audit_labels,
         }
@@ -110,7 +122,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(seller_views.bp)
     register_api_blueprint(seller_api.blp)
     app.register_blueprint(sellers_bulk.bp)
-    add_account_link(app, "jobs.jobs", _l("Công việc nền"))
+    add_account_link(app, "jobs.jobs", _l("Công việc nền"), navigation.STAFF_ROLES)
     init_notify(app)
     app.register_blueprint(notify_views.bp)
     add_account_link(app, "notify.preferences", _l("Nhận thông báo qua Zalo, SMS, e-mail"))

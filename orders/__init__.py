@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.demo import register_seeder
 from marketplace.hooks import on_login
+from marketplace.models import Role
 from marketplace.web import add_account_link, register_api_blueprint
 
 from . import api, payments, views
@@ -24,7 +25,7 @@ def init_app(app: Flask) -> None:
     on_login(merge_guest_cart)
     register_seeder("orders", seed_demo_orders, order=40)
     add_account_link(app, "orders.my_orders", _l("Đơn hàng của tôi"))
-    add_account_link(app, "orders.desk", _l("Đơn hàng của hợp tác xã"))
-    add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"))
-    add_account_link(app, "orders.statement", _l("Sao kê tiền thẻ"))
+    add_account_link(app, "orders.desk", _l("Đơn hàng của hợp tác xã"), [Role.COOPERATIVE])
+    add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"), [Role.COOPERATIVE])
+    add_account_link(app, "orders.statement", _l("Sao kê tiền thẻ"), [Role.COOPERATIVE])
     app.cli.add_command(expire_orders_command)

@@ -2,7 +2,8 @@
 
 Every chart is an `<svg role="img">` with `<title>` and `<desc>` for screen readers, draws with presentation
 attributes only (the CSP forbids `style=`), escapes every label, and uses a 360-unit-wide viewBox so that it
-reads on a 360 px phone at 100 % width. The page shows the same numbers as a table beside each chart.
+reads on a 360 px phone at 100 % width. Text is at least `FONT_SIZE` units, so that it stays 11 px or more where
+the chart is drawn about 300 px wide (a phone's card). The page shows the same numbers as a table beside each chart.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypedDict, Unpack
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 # The palette of static/css/app.css.
@@ -27,7 +29,9 @@ SERIES_COLOURS = (GREEN, GOLD, MUTED, WARN, GREEN_DARK, LINE)
 
 WIDTH = 360
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Arial, sans-serif"
-LABEL_LIMIT = 44
+LABEL_LIMIT = 34
+FONT_SIZE = 14  # viewBox units: 14 × 300 / 360 ≈ 11.7 px on a 360 px phone
+CHAR_WIDTH = 0.6 * FONT_SIZE  # a generous average glyph width, to leave room for the value axis labels
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,14 @@ def group_digits(value: int) -> str:
     return sign + f"{abs(int(value)):,}".replace(",", ".")
 
 
+def number_units() -> tuple[tuple[int, str], ...]:
+    """The words people read large numbers with (translated: "thousand", "million", "billion" in English)."""
+    return ((1_000_000_000, _("tỷ")), (1_000_000, _("triệu")), (1_000, _("nghìn")))
+
+
 def compact_number(value: int) -> str:
-    """Short axis labels in Vietnamese units: 1.500 → '1,5 N', 2.000.000 → '2 tr', 3.000.000.000 → '3 tỷ'."""
-    for size, unit in ((1_000_000_000, "tỷ"), (1_000_000, "tr"), (1_000, "N")):
+    """Short axis labels as people say them: 200.000 → '200 nghìn', 1.200.000 → '1,2 triệu', 3.10⁹ → '3 tỷ'."""
+    for size, unit in number_units():
         if abs(value) >= size:
             shown = f"{value / size:.1f}".rstrip("0").rstrip(".").replace(".", ",")
             return f"{shown} {unit}"
@@ -99,7 +108,7 @@ def _open(kind: str, title: str, desc: str, points: Sequence[Point], height: int
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{kind}" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{ident}-t {ident}-d" '
-        f'font-family="{FONT}" font-size="12" fill="{INK}">',
+        f'font-family="{FONT}" font-size="{FONT_SIZE}" fill="{INK}">',
         f'<title id="{ident}-t">{escape(title)}</title>',
         f'<desc id="{ident}-d">{escape(desc)}</desc>',
     ]
@@ -127,21 +136,27 @@ def describe(points: Sequence[Point], fmt: Formatter = group_digits) -> str:
     return "; ".join(f"{shorten(p.label, 60)}: {fmt(p.value)}" for p in points)
 
 
-def _label_every(count: int, room: float, label_width: float = 34) -> int:
+def _label_every(count: int, room: float, label_width: float = 56) -> int:
     """Show every n-th category label so labels never overlap."""
     fits = max(1, int(room // label_width))
     return max(1, math.ceil(count / fits))
 
 
-def _value_axis(parts: list[str], top: int, left: int, plot_h: int, axis_max: int, tick_fmt: Formatter) -> None:
-    for i in range(TICKS + 1):
-        value = axis_max * i / TICKS
+def tick_labels(axis_max: int, tick_fmt: Formatter) -> list[str]:
+    """The value axis labels from 0 to `axis_max`, bottom to top."""
+    return [tick_fmt(round(axis_max * i / TICKS)) for i in range(TICKS + 1)]
+
+
+def axis_margin(labels: Sequence[str]) -> int:
+    """Room left of the plot for the widest value label ("200 nghìn" needs more than "32")."""
+    return math.ceil(max(len(label) for label in labels) * CHAR_WIDTH) + 8
+
+
+def _value_axis(parts: list[str], top: int, left: int, plot_h: int, labels: Sequence[str]) -> None:
+    for i, label in enumerate(labels):
         y = top + plot_h - plot_h * i / TICKS
         parts.append(f'<line x1="{left}" x2="{WIDTH - 6}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-width="1"/>')
-        parts.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="10" fill="{MUTED}">'
-            f"{escape(tick_fmt(round(value)))}</text>"
-        )
+        parts.append(f'<text x="{left - 4}" y="{y + 5:.1f}" text-anchor="end" fill="{MUTED}">{escape(label)}</text>')
 
 
 def hbar_chart(
@@ -157,7 +172,7 @@ def hbar_chart(
     desc = desc if desc is not None else describe(points, value_format)
     if _is_empty(points):
         return _empty("hbar", title, desc, empty_text)
-    row_h, left, right = 38, 4, 4
+    row_h, left, right = 42, 4, 4
     height = row_h * len(points) + 6
     top_value = max(p.value for p in points) or 1
     parts = _open("hbar", title, desc, points, height)
@@ -167,9 +182,9 @@ def hbar_chart(
         bar_w = max(2.0, room * 0.72 * max(point.value, 0) / top_value)
         parts.append(
             f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
-            f'<text x="{left}" y="{y + 12}">{escape(shorten(point.label))}</text>'
-            f'<rect x="{left}" y="{y + 17}" width="{bar_w:.1f}" height="14" rx="2" fill="{colour}"/>'
-            f'<text x="{left + bar_w + 4:.1f}" y="{y + 29}" font-size="11" fill="{MUTED}">'
+            f'<text x="{left}" y="{y + 14}">{escape(shorten(point.label))}</text>'
+            f'<rect x="{left}" y="{y + 20}" width="{bar_w:.1f}" height="14" rx="2" fill="{colour}"/>'
+            f'<text x="{left + bar_w + 4:.1f}" y="{y + 33}" fill="{MUTED}">'
             f"{escape(value_format(point.value))}</text></g>"
         )
     return _close(parts)
@@ -201,7 +216,7 @@ class _Plot:
 
 def bar_chart(points: Sequence[Point], *, title: str, **options: Unpack[CategoryChartOptions]) -> Markup:
     """Vertical bars over categories in order (months, days); values must be ≥ 0."""
-    return _category_chart("bar", _draw_bars, points, title, height=220, bottom=34, right=6, **options)
+    return _category_chart("bar", _draw_bars, points, title, height=220, bottom=28, right=6, **options)
 
 
 def line_chart(points: Sequence[Point], *, title: str, **options: Unpack[CategoryChartOptions]) -> Markup:
@@ -228,10 +243,12 @@ def _category_chart(
     desc = desc if desc is not None else describe(points, value_format)
     if _is_empty(points):
         return _empty(kind, title, desc, empty_text)
-    top, left = 12, 48
-    plot = _Plot(top, left, WIDTH - left - right, height - top - bottom, axis_top(max(p.value for p in points)))
+    axis_max = axis_top(max(p.value for p in points))
+    ticks = tick_labels(axis_max, tick_format)
+    top, left = 12, axis_margin(ticks)
+    plot = _Plot(top, left, WIDTH - left - right, height - top - bottom, axis_max)
     parts = _open(kind, title, desc, points, height)
-    _value_axis(parts, top, left, plot.height, plot.axis_max, tick_format)
+    _value_axis(parts, top, left, plot.height, ticks)
     draw(parts, points, plot, value_format, colour)
     return _close(parts)
 
@@ -240,7 +257,7 @@ def _draw_bars(parts: list[str], points: Sequence[Point], plot: _Plot, value_for
     slot = plot.width / len(points)
     bar_w = max(2.0, slot * 0.7)
     every = _label_every(len(points), plot.width)
-    label_y = plot.top + plot.height + 16
+    label_y = plot.top + plot.height + 18
     for i, point in enumerate(points):
         bar_h = plot.height * max(point.value, 0) / plot.axis_max
         x = plot.left + slot * i + (slot - bar_w) / 2
@@ -251,7 +268,7 @@ def _draw_bars(parts: list[str], points: Sequence[Point], plot: _Plot, value_for
         )
         if i % every == 0:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{label_y}" text-anchor="middle" font-size="10">'
+                f'<text x="{x + bar_w / 2:.1f}" y="{label_y}" text-anchor="middle">'
                 f"{escape(shorten(point.label, 8))}</text>"
             )
 
@@ -276,23 +293,26 @@ def _draw_line(parts: list[str], points: Sequence[Point], plot: _Plot, value_for
     for i in sorted({0, len(points) // 2, len(points) - 1}):
         anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 > 0 else "middle"
         parts.append(
-            f'<text x="{coords[i][0]:.1f}" y="{base + 16}" text-anchor="{anchor}" font-size="10">'
+            f'<text x="{coords[i][0]:.1f}" y="{base + 18}" text-anchor="{anchor}">'
             f"{escape(shorten(points[i].label, 12))}</text>"
         )
 
 
 def _arc(cx: float, cy: float, r: float, start: float, end: float) -> str:
-    """An SVG arc path from angle `start` to `end` (fractions of a full turn, clockwise from 12 o'clock)."""
-    if end - start >= 0.9999:
-        return (
-            f"M {cx:.2f} {cy - r:.2f} A {r} {r} 0 1 1 {cx - 0.01:.2f} {cy - r:.2f} "
-            f"A {r} {r} 0 1 1 {cx:.2f} {cy - r:.2f}"
-        )
+    """An SVG arc path from angle `start` to `end` (fractions of a full turn, clockwise from 12 o'clock); less
+    than a whole turn, which an arc cannot draw (its ends coincide): `_ring_part` draws that as a circle."""
     a0, a1 = 2 * math.pi * start, 2 * math.pi * end
     x0, y0 = cx + r * math.sin(a0), cy - r * math.cos(a0)
     x1, y1 = cx + r * math.sin(a1), cy - r * math.cos(a1)
     large = 1 if end - start > 0.5 else 0
     return f"M {x0:.2f} {y0:.2f} A {r} {r} 0 {large} 1 {x1:.2f} {y1:.2f}"
+
+
+def _ring_part(cx: float, cy: float, r: float, start: float, end: float, colour: str) -> str:
+    """One slice of the ring; a slice of the whole ring (one status at 100 %) is a full circle."""
+    if end - start >= 0.9999:
+        return f'<circle cx="{cx}" cy="{cy:.1f}" r="{r}" fill="none" stroke="{colour}" stroke-width="26"/>'
+    return f'<path d="{_arc(cx, cy, r, start, end)}" fill="none" stroke="{colour}" stroke-width="26"/>'
 
 
 def donut_chart(
@@ -318,8 +338,7 @@ def donut_chart(
         end = start + point.value / total
         parts.append(
             f"<g><title>{escape(point.label)}: {escape(value_format(point.value))}</title>"
-            f'<path d="{_arc(cx, cy, r, start, end)}" fill="none" stroke="{colours[i % len(colours)]}" '
-            f'stroke-width="26"/></g>'
+            f"{_ring_part(cx, cy, r, start, end, colours[i % len(colours)])}</g>"
         )
         start = end
     parts.append(
@@ -331,7 +350,7 @@ def donut_chart(
         y = legend_top + 24 * i
         parts.append(
             f'<rect x="150" y="{y + 4:.1f}" width="12" height="12" rx="2" fill="{colours[i % len(colours)]}"/>'
-            f'<text x="168" y="{y + 15:.1f}">{escape(shorten(point.label, 20))}: '
+            f'<text x="168" y="{y + 15:.1f}">{escape(shorten(point.label, 16))}: '
             f"{escape(value_format(point.value))}</text>"
         )
     return _close(parts)

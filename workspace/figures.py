@@ -98,9 +98,23 @@ def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str,
     ]
 
 
-def summary(scope: Scope, period: Period, today: date) -> list[tuple[str, str]]:
-    """The headline numbers formatted for the page."""
+# Where each headline number is explained on the dashboard (its figure or list), in summary_values' order.
+SUMMARY_ANCHORS = (
+    "orders_by_month",
+    "revenue_by_month",
+    "scans_by_time",
+    "cooperatives",
+    "cooperatives",
+    "products",
+    "products",
+    "ocop",
+    "chung-nhan-sap-het-han",
+)
+
+
+def summary(scope: Scope, period: Period, today: date) -> list[tuple[str, str, str]]:
+    """The headline numbers formatted for the page, each with the anchor of the figure it opens."""
     return [
-        (label, format_vnd(value) if money else group_digits(value))
-        for label, value, money in summary_values(scope, period, today)
+        (label, format_vnd(value) if money else group_digits(value), anchor)
+        for (label, value, money), anchor in zip(summary_values(scope, period, today), SUMMARY_ANCHORS, strict=True)
     ]

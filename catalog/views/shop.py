@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Category, OcopCertificate, Product
+from catalog.names import category_name
 from catalog.queries import (
     IS_PUBLIC,
     get_published_by_slug,
@@ -39,7 +40,7 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     names: dict[str, dict[str, str]] = {}
     category_ids = {int(k) for key in ("category_root_id", "category_id") for k in facets.get(key, {})}
     categories = db.session.scalars(select(Category).where(Category.id.in_(category_ids))).all() if category_ids else []
-    names["category"] = {str(c.id): c.name for c in categories}
+    names["category"] = {str(c.id): category_name(c) for c in categories}
     codes = [int(k) for k in facets.get("province_code", {})]
     names["province_code"] = {
         str(p.code): p.name for p in db.session.scalars(select(Province).where(Province.code.in_(codes)))
@@ -150,7 +151,7 @@ def category(slug: str):
     if found is None:
         raise NotFound(_("Không có danh mục này."))
     query = search_query_from_args(category_id=found.id)
-    return render_listing(found.name, "catalog.category", {"slug": slug}, query, category=found)
+    return render_listing(category_name(found), "catalog.category", {"slug": slug}, query, category=found)
 
 
 @bp.get("/tinh/<slug>")

@@ -273,11 +273,14 @@ def pending_applications(commune_code: int) -> int:
     return db.session.scalar(query) or 0
 
 
-def tell_staff_first_item(commune_code: int, event: str, text: str, link: str | None, *, key: str) -> None:
-    """The first item in a commune's empty queue: each of its staff hears it on their channel (the rest wait for
-    the daily digest)."""
+def tell_staff_waiting(commune_code: int, event: str, text: str, link: str | None, *, key: str, first: bool) -> None:
+    """Something entered a commune's queue: each of its staff gets an in-app notice; the first item of an empty
+    queue also goes to their channel (Zalo, SMS, e-mail), the rest are summed up by the daily digest."""
     for member in staff_of(commune_code):
-        tell(member, event, text, link, key=key)
+        if first:
+            tell(member, event, text, link, key=key)
+        else:
+            notify(member, event, text, link)
 
 
 def daily_digest(link: str | None, since: datetime) -> int:

@@ -25,10 +25,11 @@ DESK_ROLES = (Role.COOPERATIVE, Role.ADMIN)
 @bp.get("/cooperative/orders")
 @require_roles(*DESK_ROLES)
 def desk():
-    status = request.args.get("status", "")
+    wanted = [s for s in request.args.getlist("status") if s in {s.value for s in OrderStatus}]
+    status = wanted[0] if len(wanted) == 1 else ""
     query = queries.orders_managed_by(current_user).order_by(Order.created_at.desc())
-    if status in {s.value for s in OrderStatus}:
-        query = query.where(Order.status == status)
+    if wanted:  # several statuses: the cooperative home's "to confirm" (paid, and cash orders awaiting it)
+        query = query.where(Order.status.in_(wanted))
     orders = db.session.scalars(query.limit(200)).all()
     return render_template(
         "orders/desk.html",

@@ -98,8 +98,10 @@
     }, 1000);
   });
 
-  /* A submit button is disabled after the first click so a double tap sends one request. */
+  /* A submit button is disabled after the first click so a double tap sends one request (forms with photos:
+     photos.js disables every button while the upload runs). */
   document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("input[type=file][data-shrink-photos]")) return;
     form.addEventListener("submit", function () {
       var button = form.querySelector("button[type=submit]:not([formnovalidate])");
       if (button) { setTimeout(function () { button.disabled = true; }, 0); setTimeout(function () { button.disabled = false; }, 8000); }

@@ -1,5 +1,6 @@
-/* Product form: shrink photos in the browser (≤ 1600 px) before sending, and retry a submit that failed
-   because the connection dropped. Without this file the form posts the original photos as usual. */
+/* Forms with photos (product, batch, event): shrink photos in the browser (≤ 1600 px) before sending, show upload
+   progress with every submit button disabled, and retry a submit that failed because the connection dropped.
+   Without this file the form posts the original photos as usual. */
 (function () {
   "use strict";
   var input = document.querySelector("input[type=file][data-shrink-photos]");
@@ -52,37 +53,79 @@
     });
   });
 
-  /* Retry: send the form with fetch; on a network error wait and try again (the hidden client token
-     makes a repeated create harmless). Any server answer is shown as the normal page would be. After a
-     redirect the page fetch already followed is shown as it came (loading it again would lose its one-time
-     "saved" message), under the address it came from. */
+  /* Sending: every submit button is disabled and reads "Đang gửi…", a progress bar follows the upload (XHR, since
+     fetch reports no upload progress). On a network error wait and try again (the hidden client token makes a
+     repeated create harmless); after the last try the buttons come back and the draft (app.js) is still there.
+     Any server answer is shown as the normal page would be: the page the server redirected to (with its one-time
+     "saved" message, which that request consumed), under the address it came from, or the form with its errors. */
   var form = input.form;
-  if (!form || !window.fetch || !window.FormData) return;
+  if (!form || !window.XMLHttpRequest || !window.FormData) return;
+  var sending = form.getAttribute("data-sending") || "Đang gửi…";
+  var buttons = Array.prototype.slice.call(form.querySelectorAll("button[type=submit], input[type=submit]"));
+
+  function progressBar() {
+    var box = document.createElement("p");
+    box.className = "upload-progress";
+    box.setAttribute("role", "status");
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    var text = document.createElement("span");
+    text.textContent = sending;
+    box.appendChild(bar);
+    box.appendChild(text);
+    form.appendChild(box);
+    return { box: box, bar: bar, text: text };
+  }
+  function busyButtons(on) {
+    buttons.forEach(function (button) {
+      if (on) { button.setAttribute("data-label", button.textContent); button.textContent = sending; }
+      else if (button.hasAttribute("data-label")) { button.textContent = button.getAttribute("data-label"); }
+      button.disabled = on;
+    });
+  }
+  function showAnswer(xhr) {
+    if (xhr.responseURL && xhr.responseURL !== target && window.history.replaceState) {
+      window.history.replaceState(null, "", xhr.responseURL);
+    }
+    document.open(); document.write(xhr.responseText); document.close();
+  }
+  var target;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (form.hasAttribute("data-sending-now")) return;
+    form.setAttribute("data-sending-now", "1");
     var data = new FormData(form);
     if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
     var attempt = 0;
+    var progress = progressBar();
+    busyButtons(true);
     /* getAttribute, not form.action: the submit buttons are named "action" and would shadow the property */
-    var target = form.getAttribute("action") || window.location.href;
+    target = form.getAttribute("action") || window.location.href;
+    function giveUp() {
+      progress.box.remove();
+      busyButtons(false);
+      form.removeAttribute("data-sending-now");
+      var note = document.createElement("p");
+      note.className = "flash error";
+      note.textContent = form.getAttribute("data-offline-message") || "Mất kết nối. Bản nháp đã được giữ lại, hãy gửi lại khi có mạng.";
+      form.insertBefore(note, form.firstChild);
+    }
     function send() {
       attempt += 1;
-      fetch(target, { method: "POST", body: data, credentials: "same-origin" })
-        .then(function (response) {
-          /* show the answer as the browser would have: the page the server redirected to (with its
-             "saved" message, which that request consumed), or the form with its errors */
-          return response.text().then(function (html) {
-            if (response.redirected && window.history.replaceState) window.history.replaceState(null, "", response.url);
-            document.open(); document.write(html); document.close();
-          });
-        })
-        .catch(function () {
-          if (attempt < 4) { setTimeout(send, 2000 * attempt); return; }
-          var note = document.createElement("p");
-          note.className = "flash error";
-          note.textContent = form.getAttribute("data-offline-message") || "Mất kết nối. Bản nháp đã được giữ lại, hãy gửi lại khi có mạng.";
-          form.insertBefore(note, form.firstChild);
-        });
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", target);
+      xhr.upload.onprogress = function (e) {
+        if (!e.lengthComputable) return;
+        var percent = Math.round(100 * e.loaded / e.total);
+        progress.bar.value = percent;
+        progress.text.textContent = sending + " " + percent + " %";
+      };
+      xhr.onload = function () { showAnswer(xhr); };
+      xhr.onerror = function () {
+        if (attempt < 4) { setTimeout(send, 2000 * attempt); return; }
+        giveUp();
+      };
+      xhr.send(data);
     }
     send();
   });

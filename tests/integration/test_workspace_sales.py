@@ -93,7 +93,7 @@ def total(*cells: str) -> str:
 
 
 def headline(page: str, label: str) -> str:
-    match = re.search(rf"<li><b>([^<]*)</b><span>{label}</span></li>", page)
+    match = re.search(rf'<li><a class="ws-tile" href="#[^"]*"><b>([^<]*)</b><span>{label}</span></a></li>', page)
     assert match, label
     return match.group(1)
 

@@ -117,9 +117,58 @@ def test_donut_legend_lists_each_nonzero_share_and_the_total():
 
 
 def test_donut_with_one_category_draws_a_full_ring():
+    """A 360° arc has coinciding ends and draws nothing (a broken ring): one slice at 100 % is a whole circle."""
     root = parse(donut_chart([Point("Đã duyệt", 4)], title="t"))
-    path = root.find(f"{SVG}g/{SVG}path").get("d")
-    assert path.count(" A ") == 2  # two half arcs make a closed ring
+    assert root.find(f"{SVG}g/{SVG}path") is None
+    ring = root.find(f"{SVG}g/{SVG}circle")
+    assert float(ring.get("r")) == 52
+    assert ring.get("fill") == "none"
+    assert float(ring.get("stroke-width")) > 0
+
+
+def test_donut_with_one_non_zero_category_among_zeros_is_a_full_ring_too():
+    root = parse(donut_chart([Point("Đang bán", 0), Point("Chờ duyệt", 3), Point("Bản nháp", 0)], title="t"))
+    assert len(list(root.iter(f"{SVG}circle"))) == 1
+    assert not list(root.iter(f"{SVG}path"))
+
+
+def test_donut_with_two_categories_draws_two_arcs_and_no_circle():
+    root = parse(donut_chart([Point("a", 1), Point("b", 3)], title="t"))
+    assert len(list(root.iter(f"{SVG}path"))) == 2
+    assert not list(root.iter(f"{SVG}circle"))
+
+
+PHONE_CHART_WIDTH = 300  # px: a chart inside a card on a 360 px phone
+
+
+@pytest.mark.parametrize("chart", [bar_chart, line_chart, hbar_chart, donut_chart])
+def test_every_label_stays_at_least_11_px_on_a_phone(chart):
+    """The chart scales from its 360-unit viewBox to about 300 px: every text must still be 11 px or more."""
+    root = parse(chart([Point("Hợp tác xã Nấm mèo Vân Sơn", 1_200_000), Point("b", 200_000)], title="t"))
+    scale = PHONE_CHART_WIDTH / float(root.get("viewBox").split()[2])
+    base = float(root.get("font-size"))
+    sizes = [float(t.get("font-size", base)) for t in root.iter(f"{SVG}text")]
+    assert sizes
+    assert min(sizes) * scale >= 11
+
+
+@pytest.mark.parametrize("top", [4, 32, 200_000, 1_200_000, 12_500_000, 3 * 10**9])
+def test_value_axis_labels_fit_left_of_the_plot(top):
+    """The widest tick label ("12,5 triệu") ends inside the chart: its left edge is not cut off."""
+    root = parse(bar_chart([Point("03/2026", top)], title="t"))
+    ticks = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    widest = max(len(t.text) for t in ticks) * 0.6 * float(root.get("font-size"))
+    assert all(float(t.get("x")) - widest >= 0 for t in ticks)
+    first_bar = next(r for r in root.iter(f"{SVG}rect"))
+    assert float(first_bar.get("x")) > float(ticks[0].get("x"))
+
+
+def test_value_axis_reads_in_words_not_unit_letters():
+    root = parse(bar_chart([Point("03/2026", 200_000), Point("04/2026", 1_200_000)], title="t"))
+    ticks = [t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert "1,2 triệu" in ticks
+    assert any(tick.endswith("nghìn") for tick in ticks)
+    assert not any(tick.endswith((" N", " tr")) for tick in ticks)
 
 
 def test_colours_come_from_the_palette():
@@ -157,7 +206,15 @@ def test_axis_top_has_four_whole_steps(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(0, "0"), (950, "950"), (1500, "1,5 N"), (2_000_000, "2 tr"), (12_500_000, "12,5 tr"), (3 * 10**9, "3 tỷ")],
+    [
+        (0, "0"),
+        (950, "950"),
+        (1500, "1,5 nghìn"),
+        (200_000, "200 nghìn"),
+        (1_200_000, "1,2 triệu"),
+        (12_500_000, "12,5 triệu"),
+        (3 * 10**9, "3 tỷ"),
+    ],
 )
 def test_compact_number(value, expected):
     assert compact_number(value) == expected

@@ -22,7 +22,7 @@ from marketplace.sellers import services as sellers
 from marketplace.text import format_vnd, to_local, utcnow
 from orders import ledger
 from workspace import admin_queries as queries
-from workspace import charts
+from workspace import charts, todo
 from workspace.figure import month_label
 from workspace.sales import channel_counts
 from workspace.scope import Scope
@@ -45,7 +45,18 @@ def _provinces() -> list[Province]:
 
 @bp.get("/")
 def index():
-    return render_template("workspace/admin/index.html", links=admin_links())
+    review_url = url_for("moderation.queue") if "moderation.queue" in current_app.view_functions else None
+    return render_template("workspace/admin/index.html", links=admin_links(), cards=todo.admin_cards(review_url))
+
+
+def admin_menu() -> list[tuple[str, str]]:
+    """The administration menu for an admin on an administration page (every page of the menu keeps it)."""
+    if not (current_user.is_authenticated and current_user.is_admin):
+        return []
+    links = admin_links()
+    if request.endpoint == "admin.index" or request.blueprint == "admin" or request.endpoint in dict(links):
+        return links
+    return []
 
 
 def admin_links() -> list[tuple[str, str]]:
@@ -75,7 +86,6 @@ def communes():
         raise NotFound(_("Không tìm thấy tỉnh có mã %(code)s.", code=province_code))
     return render_template(
         "workspace/admin/communes.html",
-        links=admin_links(),
         provinces=_provinces(),
         province=province,
         overview=None if province else queries.province_overview(),
@@ -106,7 +116,6 @@ def cooperatives():
     q = (request.args.get("q") or "").strip()[:80]
     return render_template(
         "workspace/admin/cooperatives.html",
-        links=admin_links(),
         provinces=_provinces(),
         rows=queries.cooperatives_for_admin(status, province_code, q),
         status=status,
@@ -148,7 +157,7 @@ def banks():
             flash(_("Đã thêm ngân hàng %(name)s.", name=bank.short_name), "success")
             return redirect(url_for("admin.banks"))
     rows = db.session.scalars(select(Bank).order_by(Bank.active.desc(), Bank.short_name)).all()
-    return render_template("workspace/admin/banks.html", links=admin_links(), banks=rows, form=form), status
+    return render_template("workspace/admin/banks.html", banks=rows, form=form), status
 
 
 @bp.route("/banks/<bin_>", methods=["GET", "POST"])
@@ -173,7 +182,7 @@ def bank(bin_: str):
             db.session.commit()
             flash(_("Đã lưu ngân hàng %(name)s.", name=bank.short_name), "success")
             return redirect(url_for("admin.banks"))
-    return render_template("workspace/admin/bank.html", links=admin_links(), bank=bank), status
+    return render_template("workspace/admin/bank.html", bank=bank), status
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
@@ -194,7 +203,6 @@ def site_settings():
     return (
         render_template(
             "workspace/admin/settings.html",
-            links=admin_links(),
             specs=settings.SETTINGS,
             values=values,
             errors=errors,
@@ -217,7 +225,7 @@ def channels():
         }
         for channel in all_channels()
     ]
-    return render_template("workspace/admin/channels.html", links=admin_links(), rows=rows)
+    return render_template("workspace/admin/channels.html", rows=rows)
 
 
 @bp.get("/audit")
@@ -226,7 +234,6 @@ def audit():
     pagination = queries.audit_page(filters, request.args.get("page", 1, type=int))
     return render_template(
         "workspace/admin/audit.html",
-        links=admin_links(),
         entries=pagination.items,
         total=pagination.total,
         page=pagination.page,
@@ -241,7 +248,6 @@ def payouts():
     """Card money the platform holds for each cooperative (sales − refunds − fees − payouts) and a payout form each."""
     return render_template(
         "workspace/admin/payouts.html",
-        links=admin_links(),
         statements=ledger.balances(),
         today=to_local(utcnow()).date().isoformat(),
     )
@@ -291,7 +297,6 @@ def deliveries():
     outbox = sorted(folder.glob("*.txt"), reverse=True)[:30] if folder.is_dir() else []
     return render_template(
         "workspace/admin/deliveries.html",
-        links=admin_links(),
         rows=notices.delivery_log(channel=channel, status=status, q=q),
         filters={"channel": channel or "", "status": status or "", "q": q},
         channels=[(ch, CHANNELS.get(ch).label, CHANNELS.get(ch).available(current_app.config)) for ch in channel_ids],

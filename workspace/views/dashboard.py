@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from marketplace.sellers import bank
 from marketplace.sellers import services as sellers
 from marketplace.text import display_phone
 from marketplace.urls import public_url
-from workspace import figures, reports, stats
+from workspace import figures, reports, stats, todo
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
 
 bp = Blueprint("workspace", __name__, url_prefix="/commune")
@@ -45,6 +45,10 @@ def _picker(scope: Scope) -> dict:
     return {"provinces": provinces, "communes": communes, "picked_province": province_code}
 
 
+def _review_url() -> str | None:
+    return url_for("moderation.queue") if "moderation.queue" in current_app.view_functions else None
+
+
 @bp.get("/")
 @require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
 def dashboard():
@@ -54,8 +58,7 @@ def dashboard():
         scope=scope,
         period=period,
         figures=figures.dashboard_figures(scope, period, today),
-        review_count=stats.review_queue_count(scope),
-        bank_changes=bank.pending_changes_count(current_user, scope.commune_code),
+        cards=todo.commune_cards(current_user, scope, today, _review_url()),
         waiting=stats.cooperatives_waiting(scope),
         expiring=stats.expiring_certificates(scope, today),
         summary=figures.summary(scope, period, today),
