@@ -67,6 +67,18 @@ def _register_media(app: Flask) -> None:
         return response
 
 
+FAVICON_MAX_AGE = 30 * 86400
+
+
+def _register_favicon(app: Flask) -> None:
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers and crawlers ask for /favicon.ico whatever the page says: answer with the SVG icon, cached."""
+        return send_from_directory(
+            app.static_folder, "img/favicon.svg", mimetype="image/svg+xml", max_age=FAVICON_MAX_AGE
+        )
+
+
 def add_account_link(app: Flask, endpoint: str, label) -> None:
     """Packages add their pages to the account menu (shown only when the endpoint exists)."""
     app.extensions.setdefault("ocop_account_links", []).append((endpoint, label))
@@ -98,6 +110,7 @@ def init_app(app: Flask) -> None:
     _register_login(app)
     errors.init_app(app)
     _register_media(app)
+    _register_favicon(app)
     _template_globals(app)
     app.register_blueprint(views.bp)
     register_api_blueprint(api_module.blp)
