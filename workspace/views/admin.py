@@ -238,7 +238,7 @@ def audit():
 
 
 def _commune_names(codes: set[int]) -> dict[int, str]:
-    """"Xã Triệu Sơn, Thanh Hóa" for each commune code an audit page shows (codes mean nothing to people)."""
+    """Each commune code an audit page shows as "Xã Triệu Sơn, Thanh Hóa" (codes mean nothing to people)."""
     if not codes:
         return {}
     communes = db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
