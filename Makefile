@@ -10,7 +10,7 @@ CHROMIUM       := /usr/bin/chromium
 AXE_VERSION    := 4.14.1
 AXE            := tests/browser/vendor/node_modules/axe-core/axe.min.js
 
-.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker
+.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker screens
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test-integration: test-deps
 
 test-browser: test-deps
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+# PNGs of each role's main screens at 360 px into docs/screens/ (README shows them)
+screens: test-deps
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser/take_screens.py -q
 
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .
