@@ -16,7 +16,6 @@ from marketplace.units import full_address
 from .models import Order
 from .payments import get_gateway
 
-
 MARGIN = 12 * mm
 TEXT_WIDTH = A5[0] - 2 * MARGIN
 
