@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 from playwright.sync_api import Page
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from werkzeug.routing import Rule
 
 from catalog.models import Category, Product, ProductRevision, ProductStatus
@@ -22,7 +22,7 @@ from integrations.models import WebhookSubscription
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.models import Address, Bank, Cooperative, User
-from orders.models import Order
+from orders.models import CartItem, Order
 from tests.factories.catalog import make_draft
 from tests.factories.integrations import make_subscription
 from traceability.models import Batch, Label
@@ -166,7 +166,7 @@ def audited_paths(app: Flask) -> tuple[list[str], list[str]]:
 
 def add_audit_data(owner: User, buyer: User) -> None:
     """What the demo data lacks for a page to exist: a finished label job, a product and a revision waiting for
-    the commune, a saved address and a webhook subscription (the caller commits)."""
+    the commune, a saved address, a webhook subscription and a cart with lines (the caller commits)."""
     batch = db.session.scalars(select(Batch).where(Batch.cooperative_id == owner.cooperative_id)).first()
     title = f"In 8 tem cho lô {batch.lot}"
     params = {"batch_id": batch.id, "count": 8}
@@ -181,6 +181,22 @@ def add_audit_data(owner: User, buyer: User) -> None:
         Address(user_id=buyer.id, name="Lò Văn Páo", phone="0912000004", address="Bản Pá Khôm", commune_code=commune)
     )
     make_subscription("https://example.com/ocop-hook", cooperative_id=owner.cooperative_id)
+    fill_cart(buyer)
+
+
+def fill_cart(buyer: User) -> None:
+    """Products of two cooperatives in the buyer's cart, so the cart and checkout show their lines."""
+    seen: set[int] = set()
+    for product in db.session.scalars(select(Product).where(Product.status == ProductStatus.PUBLISHED)):
+        if product.cooperative_id not in seen and product.stock >= 2:
+            seen.add(product.cooperative_id)
+            db.session.add(CartItem(user_id=buyer.id, product_id=product.id, quantity=2))
+        if len(seen) == 2:
+            return
+
+
+def empty_cart(buyer: User) -> None:
+    db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id))
 
 
 @dataclass(frozen=True)

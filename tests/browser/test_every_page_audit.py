@@ -4,12 +4,14 @@ writes them to artifacts/audit-<role>.txt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import User
-from tests.browser.audit import AXE, add_audit_data, audited_paths, check_page
+from tests.browser.audit import AXE, add_audit_data, audited_paths, check_page, empty_cart
 from tests.browser.conftest import ARTIFACTS, PHONE, app_context
 from tests.browser.steps import ADMIN, BUYER, COOPERATIVE, STAFF, log_in
 
@@ -19,8 +21,9 @@ ROLES = {"anonymous": None, "buyer": BUYER, "cooperative": COOPERATIVE, "commune
 
 
 @pytest.fixture(scope="module")
-def pages(live_site) -> list[str]:
-    """The pages to visit (the data the demo lacks for some of them is added first)."""
+def pages(live_site) -> Iterator[list[str]]:
+    """The pages to visit (the data the demo lacks for some of them is added first; the buyer's cart is emptied
+    after, for the journeys that fill it themselves)."""
     assert AXE.is_file(), "axe-core is missing: run `make test-deps`"
     with app_context(live_site) as app:
         users = {user.email: user for user in db.session.scalars(select(User).where(User.email.in_(ROLES.values())))}
@@ -28,7 +31,10 @@ def pages(live_site) -> list[str]:
         db.session.commit()
         paths, unfilled = audited_paths(app)
     assert not unfilled, f"no demo data to open: {unfilled}"
-    return paths
+    yield paths
+    with app_context(live_site):
+        empty_cart(db.session.scalar(select(User).where(User.email == BUYER)))
+        db.session.commit()
 
 
 def _opens(response, path: str) -> bool:
