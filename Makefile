@@ -7,8 +7,10 @@ PORT   ?= 5000
 INSTALLED      := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.installed-test
 CHROMIUM       := /usr/bin/chromium
+AXE_VERSION    := 4.14.1
+AXE            := tests/browser/vendor/node_modules/axe-core/axe.min.js
 
-.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker
+.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker screens
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +45,11 @@ $(CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests…"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libzbar0 >/dev/null
 
-test-deps: $(TEST_INSTALLED) translations $(CHROMIUM)
+# axe-core for the page audit (tests/browser/test_every_page_audit.py), from npm into a git-ignored folder
+$(AXE):
+	npm install --prefix tests/browser/vendor --no-save --no-audit --no-fund axe-core@$(AXE_VERSION)
+
+test-deps: $(TEST_INSTALLED) translations $(CHROMIUM) $(AXE)
 	@PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p | grep -q libzbar.so.0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0 >/dev/null)
 
 test: test-deps
@@ -57,6 +63,10 @@ test-integration: test-deps
 
 test-browser: test-deps
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+# PNGs of each role's main screens at 360 px into docs/screens/ (README shows them)
+screens: test-deps
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser/take_screens.py -q
 
 lint: $(TEST_INSTALLED)
 	$(BIN)/ruff check .

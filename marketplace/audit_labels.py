@@ -109,6 +109,8 @@ def detail_label(key: str) -> str:
 
 
 def detail_value(value: object) -> str:
-    """Role codes and the like in words; anything else as it is."""
+    """Role codes and the like in words; nothing as a dash; anything else as it is."""
+    if value is None:
+        return "—"
     label = VALUE_LABELS.get(value) if isinstance(value, str) else None
     return str(label) if label is not None else str(value)

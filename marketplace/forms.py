@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -72,8 +72,17 @@ class StaffForm(FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=200)])
-    province = SelectField(_l("Tỉnh/thành phố"), choices=[], validate_choice=False)
-    commune = SelectField(_l("Xã/phường/đặc khu"), choices=[], validate_choice=False)
+    province = SelectField(
+        _l("Tỉnh/thành phố"), choices=[], validate_choice=False, validators=[DataRequired(_l("Chọn tỉnh/thành phố."))]
+    )
+    commune = SelectField(
+        _l("Xã/phường/đặc khu"), choices=[], validate_choice=False, validators=[DataRequired(_l("Chọn xã/phường."))]
+    )
+
+    def validate_commune(self, field: SelectField) -> None:
+        """The commune must be one of the chosen province's (the choices hold only those)."""
+        if field.data not in {value for value, _label in field.choices if value}:
+            raise ValidationError(_l("Xã này không thuộc tỉnh đã chọn."))
 
 
 class PhoneForm(FlaskForm):

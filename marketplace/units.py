@@ -89,3 +89,12 @@ def search_communes(session: Session, province_code: int | None, query: str = ""
     if query:
         stmt = stmt.where(Commune.name_folded.contains(fold(query)))
     return list(session.scalars(stmt.order_by(Commune.name_folded).limit(limit)))
+
+
+def full_address(street: str, commune: Commune) -> str:
+    """`street`, then the commune and province unless the street already names them (no "xã Triệu Sơn, Xã Triệu
+    Sơn" on a slip)."""
+    said = fold(street)
+    parts = [street.strip().rstrip(",")]
+    parts += [name for name in (commune.name, commune.province.name) if fold(name) not in said]
+    return ", ".join(part for part in parts if part)

@@ -594,10 +594,7 @@ def transfer_ownership(user_id: int):
 def admin_staff():
     form = StaffForm()
     province_code = request.values.get("province", type=int)
-    form.province.choices = [
-        (str(p.code), p.name) for p in db.session.scalars(select(Province).order_by(Province.name))
-    ]
-    form.commune.choices = [(str(c.code), c.name) for c in search_communes(db.session, province_code, limit=500)]
+    _staff_unit_choices(form, province_code)
     if request.method == "POST" and request.form.get("action") == "pick":
         return render_template("marketplace/admin_staff.html", form=form, staff=_staff_list())
     if form.validate_on_submit():
@@ -618,6 +615,14 @@ def admin_staff():
             flash(_("Đã tạo tài khoản cán bộ xã."), "success")
             return redirect(url_for("main.admin_staff"))
     return render_template("marketplace/admin_staff.html", form=form, staff=_staff_list())
+
+
+def _staff_unit_choices(form: StaffForm, province_code: int | None) -> None:
+    """Nothing preselected: the province list starts blank, and communes are those of the chosen province only."""
+    provinces = db.session.scalars(select(Province).order_by(Province.name))
+    form.province.choices = [("", _("— Chọn tỉnh —"))] + [(str(p.code), p.name) for p in provinces]
+    communes = search_communes(db.session, province_code, limit=500) if province_code else []
+    form.commune.choices = [("", _("— Chọn xã —"))] + [(str(c.code), c.name) for c in communes]
 
 
 def _staff_list() -> list[User]:

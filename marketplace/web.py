@@ -71,6 +71,18 @@ def _register_media(app: Flask) -> None:
         return response
 
 
+FAVICON_MAX_AGE = 30 * 86400
+
+
+def _register_favicon(app: Flask) -> None:
+    @app.get("/favicon.ico")
+    def favicon():
+        """Browsers and crawlers ask for /favicon.ico whatever the page says: answer with the SVG icon, cached."""
+        return send_from_directory(
+            app.static_folder, "img/favicon.svg", mimetype="image/svg+xml", max_age=FAVICON_MAX_AGE
+        )
+
+
 def add_account_link(app: Flask, endpoint: str, label, roles: Iterable[Role] = tuple(Role)) -> None:
     """Packages add their pages to the account menu, each for the roles that may open it (shown only when the
     endpoint exists and the signed-in person has one of those roles)."""
@@ -110,6 +122,7 @@ def init_app(app: Flask) -> None:
     _register_login(app)
     errors.init_app(app)
     _register_media(app)
+    _register_favicon(app)
     _template_globals(app)
     app.register_blueprint(views.bp)
     register_api_blueprint(api_module.blp)

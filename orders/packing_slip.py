@@ -6,13 +6,18 @@ import io
 
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
 from marketplace.pdf import register_fonts
 from marketplace.text import format_datetime, format_vnd
+from marketplace.units import full_address
 
 from .models import Order
 from .payments import get_gateway
+
+MARGIN = 12 * mm
+TEXT_WIDTH = A5[0] - 2 * MARGIN
 
 
 def packing_slip_pdf(order: Order) -> bytes:
@@ -24,17 +29,20 @@ def packing_slip_pdf(order: Order) -> bytes:
     y = height - 15 * mm
 
     def line(text: str, size: int = 10, font: str = regular, gap: float = 5.5) -> None:
+        """Draw `text`, wrapped inside the page's margins; `gap` is the space after its last line."""
         nonlocal y
         pdf.setFont(font, size)
-        pdf.drawString(12 * mm, y, text[:95])
-        y -= gap * mm
+        wrapped = simpleSplit(text, font, size, TEXT_WIDTH)
+        for number, part in enumerate(wrapped):
+            pdf.drawString(MARGIN, y, part)
+            y -= (gap if number == len(wrapped) - 1 else size * 0.45) * mm
 
     line(f"PHIẾU GIAO HÀNG — {order.code}", 14, bold, 8)
     line(f"Người gửi: {order.cooperative.name}", 10, bold)
-    line(f"{order.cooperative.address}, {order.cooperative.commune.full_name}")
+    line(full_address(order.cooperative.address, order.cooperative.commune))
     line(f"Điện thoại: {order.cooperative.phone}", gap=8)
     line(f"Người nhận: {order.ship_name} — {order.ship_phone}", 10, bold)
-    line(f"{order.ship_address}, {order.ship_commune.full_name}", gap=8)
+    line(full_address(order.ship_address, order.ship_commune), gap=8)
     line(f"Ngày đặt: {format_datetime(order.created_at)}")
     for item in order.lines:
         line(f"• {item.product_name} × {item.quantity} {item.unit} — {format_vnd(item.amount_vnd)}")

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from marketplace.demo import register_seeder
+from marketplace.jobs.views import add_job_link
 from marketplace.models import Role
 from marketplace.text import format_date, format_datetime
 from marketplace.web import add_account_link, register_api_blueprint
@@ -50,5 +51,6 @@ def init_app(app: Flask) -> None:
     overrides.setdefault("beat_schedule", {}).update(BEAT_SCHEDULE)
     register_seeder("traceability", demo.seed_traceability, order=30)
     add_account_link(app, "traceability.batches", _l("Lô hàng và truy xuất nguồn gốc"), [Role.COOPERATIVE])
+    add_job_link(app, "labels", views.labels.label_job_link)
     app.jinja_env.filters.update(isodate_vn=_isodate_vn, isotime_vn=_isotime_vn)
     fastlane.install(app)

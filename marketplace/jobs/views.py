@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from marketplace.extensions import db
 from marketplace.storage import serve
 from marketplace.text import format_datetime
 
+from .models import Job
 from .services import job_file_key, job_visible_to, jobs_visible_to
+
+JobLink = Callable[[Job], tuple[str, str] | None]
 
 bp = Blueprint("jobs", __name__)
 JOBS_PER_PAGE = 30
+
+
+def add_job_link(app: Flask, kind: str, link: JobLink) -> None:
+    """Packages name the page a job of theirs belongs to: `link(job)` gives (url, label), or None."""
+    app.extensions.setdefault("ocop_job_links", {})[kind] = link
+
+
+def _back_link(job: Job) -> tuple[str, str] | None:
+    link = current_app.extensions.get("ocop_job_links", {}).get(job.kind)
+    return link(job) if link else None
 
 
 @bp.get("/jobs/<job_id>")
@@ -38,7 +52,7 @@ def job_status(job_id: str):
                 "finished_at": format_datetime(job.finished_at),
             }
         )
-    response = render_template("marketplace/jobs/job.html", job=job)
+    response = render_template("marketplace/jobs/job.html", job=job, back=_back_link(job))
     return response, 200, ({} if job.done else {"Refresh": "2"})
 
 

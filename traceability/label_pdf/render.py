@@ -63,7 +63,8 @@ class LabelContent:
 
 
 def facts(content: LabelContent) -> list[str]:
-    """The one-line facts under the names: lot, dates, OCOP stars."""
+    """The one-line facts under the names: lot, dates, OCOP stars, and what the QR is for (last, so the legal
+    facts keep their place when a small label has no room for everything)."""
     lines = [_("Lô: %(lot)s", lot=content.lot)]
     if content.produced_on:
         lines.append(_("NSX: %(date)s", date=date_vn(content.produced_on)))
@@ -71,6 +72,7 @@ def facts(content: LabelContent) -> list[str]:
         lines.append(_("HSD: %(date)s", date=date_vn(content.expires_on)))
     if content.ocop_stars in (3, 4, 5):
         lines.append("OCOP " + STAR * content.ocop_stars)
+    lines.append(_("Quét để truy xuất nguồn gốc"))
     return lines
 
 

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
+from marketplace.jobs.models import Job
 from marketplace.models import Role
 from marketplace.permissions import require_roles
 from marketplace.storage import serve
@@ -38,6 +40,12 @@ PRESET_NAMES = {
     CUSTOM: _l("A4 tự chọn số hàng, cột và lề"),
 }
 DEFAULT_FORM = {"count": "24", "preset": DEFAULT_PRESET, "rows": "8", "cols": "3"}
+
+
+def label_job_link(job: Job) -> tuple[str, str] | None:
+    """A label job's page links back to the batch it prints for."""
+    batch = db.session.get(Batch, job.params.get("batch_id") or 0)
+    return (url_for("traceability.batch", code=batch.code), _("Về lô %(lot)s", lot=batch.lot)) if batch else None
 
 
 def _page(batch: Batch, form: Mapping[str, Any], errors: dict | None = None, status: int = 200):

@@ -240,7 +240,16 @@ def audit():
         pages=max(1, pagination.pages),
         filters=filters,
         actions=queries.audit_actions(),
+        commune_names=_commune_names({entry.commune_code for entry in pagination.items} - {None}),
     )
+
+
+def _commune_names(codes: set[int]) -> dict[int, str]:
+    """Each commune code an audit page shows as "Xã Triệu Sơn, Thanh Hóa" (codes mean nothing to people)."""
+    if not codes:
+        return {}
+    communes = db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
+    return {commune.code: commune.full_name for commune in communes}
 
 
 @bp.get("/payouts")
