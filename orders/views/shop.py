@@ -85,7 +85,13 @@ def cart_update():
 
 
 def _checkout_page(
-    form: CheckoutForm, groups, province_code: int | None, commune_code: int | None, status: int = 200, saved=()
+    form: CheckoutForm,
+    groups,
+    province_code: int | None,
+    commune_code: int | None,
+    status: int = 200,
+    saved=(),
+    commune_errors=(),
 ):
     provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
     communes = search_communes(db.session, province_code, limit=600) if province_code else []
@@ -100,6 +106,7 @@ def _checkout_page(
             communes=communes,
             province_code=province_code,
             commune_code=commune_code,
+            commune_errors=list(commune_errors),
             saved=saved,
         ),
         status,
@@ -130,7 +137,10 @@ def checkout():
     if picking or not form.validate_on_submit():
         if not groups:
             return _empty_cart()
-        return _checkout_page(form, groups, province_code, commune_code, 200 if picking else 422, saved=saved)
+        if picking:
+            return _checkout_page(form, groups, province_code, commune_code, saved=saved)
+        missing = [] if commune_code else [_("Chọn xã/phường nhận hàng.")]
+        return _checkout_page(form, groups, province_code, commune_code, 422, saved=saved, commune_errors=missing)
     shipping = {
         "name": form.name.data,
         "phone": form.phone.data,
@@ -156,10 +166,22 @@ def checkout():
         flash(error.message, "error")
         if not groups:
             return redirect(url_for("orders.cart"))
-        for name, messages in (error.extra.get("fields") or {}).items():
+        fields = {
+            name: list(messages) if isinstance(messages, list | tuple) else [messages]
+            for name, messages in (error.extra.get("fields") or {}).items()
+        }
+        for name, messages in fields.items():
             if name in form:
-                form[name].errors = list(messages) if isinstance(messages, list | tuple) else [messages]
-        return _checkout_page(form, groups, province_code, commune_code, error.status, saved=saved)
+                form[name].errors = messages
+        return _checkout_page(
+            form,
+            groups,
+            province_code,
+            commune_code,
+            error.status,
+            saved=saved,
+            commune_errors=fields.get("commune", ()),
+        )
     return _after_checkout(placed)
 
 
@@ -170,11 +192,20 @@ def _prefill(form: CheckoutForm, buyer, saved) -> tuple[int | None, int | None]:
     chosen = request.args.get("address", type=int)
     address = next((a for a in saved if a.id == chosen), None) or (saved[0] if saved else None)
     if address is None:
+        return _prefill_from_last_order(form, buyer)
+    form.name.data, form.phone.data, form.address.data = address.name, display_phone(address.phone), address.address
+    return address.commune.province_code, address.commune_code
+
+
+def _prefill_from_last_order(form: CheckoutForm, buyer) -> tuple[int | None, int | None]:
+    """A returning buyer without a saved address gets the last order's delivery details (commune list included)."""
+    last = db.session.scalars(queries.orders_of_buyer(buyer).order_by(Order.created_at.desc()).limit(1)).first()
+    if last is None:
         form.name.data = buyer.full_name
         form.phone.data = display_phone(buyer.phone)  # accounts keep E.164
         return None, None
-    form.name.data, form.phone.data, form.address.data = address.name, display_phone(address.phone), address.address
-    return address.commune.province_code, address.commune_code
+    form.name.data, form.phone.data, form.address.data = last.ship_name, display_phone(last.ship_phone), last.ship_address
+    return last.ship_commune.province_code, last.ship_commune_code
 
 
 GUEST_KEY = "guest_checkout"
@@ -415,10 +446,15 @@ def qr_image(code: str, fmt: str):
     return response
 
 
-@bp.post("/orders/<code>/cancel")
+@bp.route("/orders/<code>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(code: str):
+    """Two steps: the first visit asks "Bạn chắc chắn…?" (with a reason box), the POST with `confirm=1` cancels."""
     order = queries.buyer_order(current_user, code)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return cancel_confirmation(
+            order, url_for("orders.cancel", code=order.code), url_for("orders.detail", code=order.code)
+        )
     try:
         services.cancel_order(current_user, order, request.form.get("reason", ""))
     except DomainError as error:
@@ -428,6 +464,22 @@ def cancel(code: str):
         db.session.commit()
         flash(_("Đã huỷ đơn %(code)s.", code=order.code), "success")
     return redirect(url_for("orders.detail", code=order.code))
+
+
+def cancel_confirmation(order: Order, action_url: str, back_url: str):
+    """The question before a cancel; an order that may no longer be cancelled goes back with the reason."""
+    try:
+        services.ensure_may_cancel(current_user, order)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(back_url)
+    return render_template(
+        "orders/cancel_confirm.html",
+        order=order,
+        action_url=action_url,
+        back_url=back_url,
+        refund_due=services.cancel_target(order) == OrderStatus.REFUND_REQUESTED,
+    )
 
 
 @bp.post("/orders/<code>/received")

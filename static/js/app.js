@@ -14,7 +14,7 @@
       return s.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
     }
     function render(items) {
-      var keep = commune.value;
+      var keep = commune.value || commune.getAttribute("data-want") || "";
       commune.length = 1;
       items.forEach(function (c) {
         var o = new Option(c.name, c.code);
@@ -61,11 +61,19 @@
     if (!raw) return;
     var saved = JSON.parse(raw).data || {};
     var restored = false;
+    var changed = [];
     fields(form).forEach(function (el) {
       if (!(el.name in saved)) return;
       if (el.type === "checkbox" || el.type === "radio") { el.checked = saved[el.name]; }
-      else if (!el.value || el.hasAttribute("data-draft-prefer")) { el.value = saved[el.name]; restored = true; }
+      else if (!el.value || el.hasAttribute("data-draft-prefer")) {
+        el.value = saved[el.name];
+        if (el.tagName === "SELECT" && el.value !== saved[el.name]) el.setAttribute("data-want", saved[el.name]);
+        restored = true;
+        changed.push(el);
+      }
     });
+    /* a restored province loads its communes; the commune saved in the draft is picked once they arrive */
+    changed.forEach(function (el) { if (el.hasAttribute("data-province")) el.dispatchEvent(new Event("change")); });
     if (restored) {
       var note = document.createElement("p");
       note.className = "flash info";
