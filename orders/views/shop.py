@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -30,9 +30,6 @@ from orders.payments import checkout_security, get_gateway
 from orders.qrcodes import qr_png, qr_svg
 
 from .blueprint import bp
-
-PAYMENT_REFRESH_SECONDS = 10
-
 
 def _cart_owner():
     return current_user if current_user.is_authenticated else None
@@ -389,12 +386,16 @@ def detail(code: str):
 
 @bp.get("/orders/<code>/pay")
 def pay(code: str):
-    """The gateway's payment page (QR and transfer details, card form, wallet link); reloads until paid."""
+    """The gateway's payment page (QR and transfer details, card form, wallet link). A checkout split between
+    cooperatives shows every order's payment as one sequence; a small script polls `pay_status` to mark each paid."""
     order, token = _order_for_viewer(code)
     if order is None:
         return current_app.login_manager.unauthorized()
     gateway = get_gateway(order.payment_method)
     if order.status != OrderStatus.PENDING_PAYMENT or not gateway.needs_payment_page:
+        waiting = next((o for o in _payment_sequence(order, token) if o.status == OrderStatus.PENDING_PAYMENT), None)
+        if waiting is not None:  # this one is paid: on to the next transfer of the same checkout
+            return redirect(url_for("orders.pay", code=waiting.code))
         return redirect(url_for("orders.detail", code=order.code, t=token))
     if gateway.starts_remotely:  # again, in case the provider failed at checkout (start is idempotent)
         try:
@@ -403,26 +404,58 @@ def pay(code: str):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
-    others = [
-        o
-        for o in order.checkout.orders
-        if token is None and o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT
-    ]
+    sequence = _payment_sequence(order, token)
     response = make_response(
         render_template(
             gateway.payment_template,
             order=order,
             payment=gateway.describe(order),
-            others=others,
+            steps=[(o, gateway.describe(o) if o.status == OrderStatus.PENDING_PAYMENT else None) for o in sequence],
+            others=[o for o in sequence if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT],
             link_token=token,
-            refresh=PAYMENT_REFRESH_SECONDS,
+            status_label=states.status_label,
+            OrderStatus=OrderStatus,
         )
     )
-    response.headers["Refresh"] = str(PAYMENT_REFRESH_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     extra = gateway.content_security("payment")
     if extra:
         response.headers["Content-Security-Policy"] = csp_with(extra)
+    return response
+
+
+def _payment_sequence(order: Order, token: str | None) -> list[Order]:
+    """The orders paid one after the other: the signed-in buyer's whole checkout (cancelled ones left out), or
+    just this order for the holder of its link."""
+    if token is not None:
+        return [order]
+    return [o for o in order.checkout.orders if o.status not in states.NO_LONGER_PAYABLE]
+
+
+@bp.get("/orders/<code>/pay/status")
+def pay_status(code: str):
+    """Small JSON the payment page polls: each order of the sequence, paid or not (no page reloads)."""
+    order, token = _order_for_viewer(code)
+    if order is None:
+        abort(404)
+    sequence = _payment_sequence(order, token)
+    waiting = [o for o in sequence if o.status == OrderStatus.PENDING_PAYMENT]
+    response = jsonify(
+        orders=[
+            {
+                "code": o.code,
+                "status": OrderStatus(o.status).value,
+                "status_label": states.status_label(o.status),
+                "paid": o.status != OrderStatus.PENDING_PAYMENT,
+                "paid_vnd": o.paid_vnd,
+                "total_vnd": o.total_vnd,
+            }
+            for o in sequence
+        ],
+        all_paid=not waiting,
+        next_url=url_for("orders.detail", code=order.code, t=token) if not waiting else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
