@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import session
+from flask_login import current_user
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Product, ProductStatus
@@ -163,6 +164,19 @@ def merge_guest_cart(user: User) -> None:
         _write(user, product_id, min(max(quantity, saved.get(product_id, 0)), max(product.stock, 0)))
     session.pop(SESSION_KEY, None)
     db.session.commit()
+
+
+def item_count(user: User | None) -> int:
+    """Units in the cart, for the header badge (one small query for a buyer, none for a guest)."""
+    if user is None:
+        return sum(read_cart(None).values())
+    total = select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user.id)
+    return int(db.session.scalar(total) or 0)
+
+
+def header_count() -> int:
+    """`cart_count()` in templates: the current visitor's units in the cart."""
+    return item_count(current_user if current_user.is_authenticated else None)
 
 
 def cart_groups(items: dict[int, int]) -> tuple[list[CartGroup], list[str]]:

@@ -106,6 +106,13 @@
     }, 1000);
   });
 
+  /* Cart quantities save as soon as they change (the same form the "Cập nhật" button sends without JavaScript). */
+  document.querySelectorAll("form[data-cart-form]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.hasAttribute("data-autosubmit") && event.target.checkValidity()) form.requestSubmit();
+    });
+  });
+
   /* A submit button is disabled after the first click so a double tap sends one request. */
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () {
