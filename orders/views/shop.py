@@ -62,6 +62,8 @@ def add_to_cart():
     except (ValueError, DomainError) as error:
         return _cart_error(error)
     db.session.commit()
+    if request.form.get("buy_now"):  # "Mua ngay": straight on to checkout with the cart
+        return redirect(url_for("orders.checkout"))
     flash(_("Đã thêm vào giỏ (%(n)d trong giỏ).", n=now), "success")
     return redirect(safe_next_url(request.form.get("next")) or url_for("orders.cart"))
 

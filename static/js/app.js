@@ -113,6 +113,19 @@
     });
   });
 
+  /* Quantity steppers: − and + beside a number input (without JavaScript the input alone works). */
+  document.querySelectorAll("[data-stepper]").forEach(function (stepper) {
+    var input = stepper.querySelector("input[type=number]");
+    stepper.querySelectorAll("[data-step]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var min = parseInt(input.min || "1", 10), max = parseInt(input.max || "999", 10);
+        var next = (parseInt(input.value, 10) || min) + parseInt(button.getAttribute("data-step"), 10);
+        input.value = String(Math.min(max, Math.max(min, next)));
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  });
+
   /* A submit button is disabled after the first click so a double tap sends one request. */
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () {
