@@ -141,3 +141,49 @@ def test_cooperative_cancelling_a_paid_order_is_warned_of_the_refund_first(clien
     assert _status(order) == OrderStatus.PAID
     client.form_post(f"/cooperative/orders/{order.code}/cancel", {"confirm": "1", "reason": "Hết hàng"})
     assert _status(order) == OrderStatus.REFUND_REQUESTED
+
+
+def test_product_page_sells_like_a_shop(client):
+    coop = make_cooperative(phone="+84912345678")
+    coop.shipping_flat_vnd, coop.shipping_per_kg_vnd = 20_000, 5_000
+    product = make_product(coop, name="Mật ong bạc hà", stock=5, weight_g=1500)
+    siblings = [make_product(coop, name=f"Chè shan tuyết {i}") for i in range(7)]
+    make_product(make_cooperative(), name="Gạo của nơi khác")
+    db.session.commit()
+    page = client.get(f"/p/{product.slug}").get_data(as_text=True)
+    assert "Thêm vào giỏ" in page and 'name="buy_now" value="1"' in page and "Mua ngay" in page
+    assert 'href="tel:0912345678"' in page and 'href="https://zalo.me/0912345678"' in page
+    assert "Phí giao hàng: <b>30.000\u00a0₫</b>" in page  # 20.000 flat + 2 started kg × 5.000, as checkout charges
+    assert "Dự kiến nhận hàng" in page
+    others = page[page.index(f"Sản phẩm khác của {coop.name}") :]
+    assert others.count('class="tile"') == 6 and "Gạo của nơi khác" not in others
+    assert siblings[-1].name in others and "Mật ong bạc hà" not in others
+
+
+def test_buy_now_adds_to_the_cart_and_goes_to_checkout(client):
+    product = make_product(stock=5)
+    login(client, make_user())
+    response = client.form_post("/cart/add", {"product_id": product.id, "quantity": 2, "buy_now": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/checkout")
+    checkout = client.get("/checkout").get_data(as_text=True)
+    assert "Đặt hàng" in checkout and product.cooperative.name in checkout
+
+
+def test_header_badge_counts_the_units_in_the_cart_for_guests_and_buyers(client):
+    a, b = make_product(stock=9), make_product(stock=9)
+    db.session.commit()
+    assert "data-cart-count" not in client.get("/cart").get_data(as_text=True)
+    client.form_post("/cart/add", {"product_id": a.id, "quantity": 2})
+    assert re.search(r'data-cart-count>2<', client.get("/").get_data(as_text=True))
+    login(client, make_user())  # the guest cart merges into the account
+    client.form_post("/cart/add", {"product_id": b.id, "quantity": 3})
+    assert re.search(r'data-cart-count>5<', client.get("/cart").get_data(as_text=True))
+
+
+def test_cart_rows_carry_labels_for_the_stacked_phone_layout_and_a_real_remove_button(client):
+    product = make_product(stock=9)
+    client.form_post("/cart/add", {"product_id": product.id, "quantity": 1})
+    page = client.get("/cart").get_data(as_text=True)
+    assert 'class="table stack"' in page and 'data-label="Thành tiền"' in page
+    assert re.search(r'<button type="submit" name="remove" value="\d+" class="secondary remove"', page)
+    assert "data-autosubmit" in page and "Cập nhật số lượng" in page  # saves on change; the button stays for no-JS
