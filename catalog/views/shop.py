@@ -217,7 +217,7 @@ OTHERS_SHOWN = 6
 
 
 def _other_products_of_seller(product: Product) -> list[Product]:
-    """"Sản phẩm khác của <HTX>": up to six more public products of the same cooperative, newest first."""
+    """ "Sản phẩm khác của <HTX>": up to six more public products of the same cooperative, newest first."""
     query = (
         published_products()
         .where(Product.cooperative_id == product.cooperative_id, Product.id != product.id)

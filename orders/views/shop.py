@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -30,6 +41,7 @@ from orders.payments import checkout_security, get_gateway
 from orders.qrcodes import qr_png, qr_svg
 
 from .blueprint import bp
+
 
 def _cart_owner():
     return current_user if current_user.is_authenticated else None
@@ -203,7 +215,11 @@ def _prefill_from_last_order(form: CheckoutForm, buyer) -> tuple[int | None, int
         form.name.data = buyer.full_name
         form.phone.data = display_phone(buyer.phone)  # accounts keep E.164
         return None, None
-    form.name.data, form.phone.data, form.address.data = last.ship_name, display_phone(last.ship_phone), last.ship_address
+    form.name.data, form.phone.data, form.address.data = (
+        last.ship_name,
+        display_phone(last.ship_phone),
+        last.ship_address,
+    )
     return last.ship_commune.province_code, last.ship_commune_code
 
 

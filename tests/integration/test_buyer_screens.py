@@ -174,10 +174,10 @@ def test_header_badge_counts_the_units_in_the_cart_for_guests_and_buyers(client)
     db.session.commit()
     assert "data-cart-count" not in client.get("/cart").get_data(as_text=True)
     client.form_post("/cart/add", {"product_id": a.id, "quantity": 2})
-    assert re.search(r'data-cart-count>2<', client.get("/").get_data(as_text=True))
+    assert re.search(r"data-cart-count>2<", client.get("/").get_data(as_text=True))
     login(client, make_user())  # the guest cart merges into the account
     client.form_post("/cart/add", {"product_id": b.id, "quantity": 3})
-    assert re.search(r'data-cart-count>5<', client.get("/cart").get_data(as_text=True))
+    assert re.search(r"data-cart-count>5<", client.get("/cart").get_data(as_text=True))
 
 
 def test_cart_rows_carry_labels_for_the_stacked_phone_layout_and_a_real_remove_button(client):

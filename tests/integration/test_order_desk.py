@@ -97,7 +97,9 @@ def test_buyer_cannot_cancel_after_confirmation(client):
     client.form_post(f"/cooperative/orders/{order.code}/confirm")
     client.form_post("/logout")
     login(client, buyer)
-    page = client.form_post(f"/orders/{order.code}/cancel", {"confirm": "1"}, follow_redirects=True).get_data(as_text=True)
+    page = client.form_post(f"/orders/{order.code}/cancel", {"confirm": "1"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "không thể tự huỷ" in page and _status(order) == OrderStatus.CONFIRMED
 
 
