@@ -38,7 +38,7 @@
   var url = box.getAttribute("data-pay-status");
   var polls = 0;
   function mark(order) {
-    var step = document.querySelector('[data-step="' + order.code + '"]');
+    var step = document.querySelector('[data-pay-step="' + order.code + '"]');
     if (!step || !order.paid) return;
     step.classList.add("paid");
     var badge = step.querySelector("[data-step-status]");
