@@ -119,8 +119,19 @@ def test_returning_buyer_gets_the_province_and_its_communes_back(page, shot, liv
 
 def test_two_cooperatives_are_paid_in_one_sequence_and_step_one_turns_paid(page, shot, live_site):
     _new_buyer(page)
-    for slug in _products_of_two_cooperatives(live_site):
-        _put_in_cart(page, slug)
+    first_slug, second_slug = _products_of_two_cooperatives(live_site)
+    _put_in_cart(page, first_slug)
+    page.goto(f"/p/{second_slug}")
+    buy_bar = page.locator("form.buy-bar")
+    expect(buy_bar).to_be_in_viewport()  # fixed to the bottom of the phone's screen
+    expect(page.locator("main")).to_contain_text("Phí giao hàng")
+    page.get_by_role("button", name="Thêm một").click()  # the stepper: 1 → 2
+    expect(page.get_by_label("Số lượng")).to_have_value("2")
+    page.get_by_role("button", name="Bớt một").click()
+    no_sideways_scroll(page)
+    shot(page, "product")
+    buy_bar.get_by_role("button", name="Mua ngay").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đặt hàng")
     expect(page.locator("[data-cart-count]")).to_have_text("2")
     page.goto("/cart")
     expect(page.locator("section.cart-group")).to_have_count(2)
