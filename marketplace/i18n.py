@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request, session
 from flask_login import current_user
 
+from . import formtext
 from .extensions import babel
 from .text import display_phone, format_date, format_datetime, format_vnd
 
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path.rsplit("/", 1)[0] + "/translations"),
     )
+    formtext.install()
     app.jinja_env.filters.update(
         vnd=format_vnd, date_vn=format_date, datetime_vn=format_datetime, phone_vn=display_phone
     )

@@ -11,7 +11,7 @@ from marketplace.models import Role
 from marketplace.web import add_account_link, register_api_blueprint
 
 from . import api, payments, views
-from .cart import merge_guest_cart
+from .cart import header_count, merge_guest_cart, shipping_quote
 from .demo import seed_demo_orders
 from .tasks import expire_orders_command
 
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
+    app.jinja_env.globals.update(cart_count=header_count, shipping_quote=shipping_quote)
     on_login(merge_guest_cart)
     register_seeder("orders", seed_demo_orders, order=40)
     add_account_link(app, "orders.my_orders", _l("Đơn hàng của tôi"))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from flask import session
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from flask_login import current_user
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Product, ProductStatus
@@ -15,6 +17,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import ensure_cooperative_verified
+from marketplace.text import to_local, utcnow
 
 from .models import CartItem
 
@@ -163,6 +166,41 @@ def merge_guest_cart(user: User) -> None:
         _write(user, product_id, min(max(quantity, saved.get(product_id, 0)), max(product.stock, 0)))
     session.pop(SESSION_KEY, None)
     db.session.commit()
+
+
+DELIVERY_DAYS = (2, 5)  # after the cooperative confirms: in-province parcels arrive first, remote communes last
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    """What a product page says before checkout: the fee checkout will charge for this quantity, and when."""
+
+    fee_vnd: int
+    earliest: date
+    latest: date
+
+
+def shipping_quote(product: Product, quantity: int = 1) -> ShippingQuote:
+    """The cooperative's fee for `quantity` of the product alone (the cart adds weights per cooperative)."""
+    today = to_local(utcnow()).date()
+    return ShippingQuote(
+        fee_vnd=shipping_fee(product.cooperative, (product.weight_g or 0) * quantity),
+        earliest=today + timedelta(days=DELIVERY_DAYS[0]),
+        latest=today + timedelta(days=DELIVERY_DAYS[1]),
+    )
+
+
+def item_count(user: User | None) -> int:
+    """Units in the cart, for the header badge (one small query for a buyer, none for a guest)."""
+    if user is None:
+        return sum(read_cart(None).values())
+    total = select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user.id)
+    return int(db.session.scalar(total) or 0)
+
+
+def header_count() -> int:
+    """`cart_count()` in templates: the current visitor's units in the cart."""
+    return item_count(current_user if current_user.is_authenticated else None)
 
 
 def cart_groups(items: dict[int, int]) -> tuple[list[CartGroup], list[str]]:

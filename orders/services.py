@@ -241,16 +241,23 @@ def _money_note(order: Order, why: str) -> str:
     return f"{why}, {kept}" if why else kept[:1].upper() + kept[1:]
 
 
+def ensure_may_cancel(actor: User, order: Order) -> Order:
+    """The order, when `actor` may cancel it now: its seller or an admin always, its buyer until it is confirmed."""
+    buyer = is_buyer_of(actor, order)
+    seller = is_seller_of(actor, order) or actor.is_admin
+    if not (buyer or seller):
+        raise Forbidden(_("Bạn không có quyền huỷ đơn này."))
+    if not seller and OrderStatus(order.status) not in BUYER_CANCELLABLE:
+        raise Conflict(_("Đơn đã được xác nhận, không thể tự huỷ. Hãy liên hệ hợp tác xã."), code="not_cancellable")
+    return order
+
+
 def cancel_order(actor: User, order: Order, reason: str = "") -> None:
     """Buyer cancels while nothing has shipped; money kept (paid or under-paid) makes it a refund request. Stock
     comes back unless the goods had left (then only `record_return` puts units back)."""
-    buyer = is_buyer_of(actor, order)
-    if not (buyer or is_seller_of(actor, order) or actor.is_admin):
-        raise Forbidden(_("Bạn không có quyền huỷ đơn này."))
+    ensure_may_cancel(actor, order)
     order = locked(order)
-    status = OrderStatus(order.status)
-    if buyer and not (is_seller_of(actor, order) or actor.is_admin) and status not in BUYER_CANCELLABLE:
-        raise Conflict(_("Đơn đã được xác nhận, không thể tự huỷ. Hãy liên hệ hợp tác xã."), code="not_cancellable")
+    ensure_may_cancel(actor, order)  # again on the locked row: the state may have moved meanwhile
     shipped = was_shipped(order)
     transition(order, cancel_target(order), actor, _money_note(order, clean_text(reason) or ""))
     if not shipped:

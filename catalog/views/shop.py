@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.models import Commune, Cooperative, Province
+from marketplace.text import display_phone, normalise_phone
 from marketplace.urls import public_url
 
 from .blueprint import bp
@@ -207,7 +209,33 @@ def product(slug: str):
         product=found,
         certificate_state=certificate_state(found),
         canonical=public_url("catalog.product", slug=found.slug),
+        contact=seller_contact(found.cooperative),
+        others=_other_products_of_seller(found),
     )
+
+
+OTHERS_SHOWN = 6
+
+
+def _other_products_of_seller(product: Product) -> list[Product]:
+    """ "Sản phẩm khác của <HTX>": up to six more public products of the same cooperative, newest first."""
+    query = (
+        published_products()
+        .where(Product.cooperative_id == product.cooperative_id, Product.id != product.id)
+        .options(selectinload(Product.images))
+        .order_by(Product.id.desc())
+        .limit(OTHERS_SHOWN)
+    )
+    return list(db.session.scalars(query))
+
+
+def seller_contact(cooperative: Cooperative) -> dict[str, str] | None:
+    """The cooperative's phone as a `tel:` link and a Zalo link (Zalo finds people by their national number)."""
+    national = normalise_phone(cooperative.phone or "")
+    digits = national or re.sub(r"\D", "", cooperative.phone or "")
+    if not digits:
+        return None
+    return {"display": display_phone(cooperative.phone), "tel": f"tel:{digits}", "zalo": f"https://zalo.me/{digits}"}
 
 
 @bp.get("/sitemap.xml")

@@ -18,6 +18,7 @@ from orders.packing_slip import packing_slip_pdf
 from orders.payments import get_gateway, payment_label
 
 from .blueprint import bp
+from .shop import cancel_confirmation
 
 DESK_ROLES = (Role.COOPERATIVE, Role.ADMIN)
 
@@ -98,6 +99,12 @@ def desk_action(code: str, action: str):
     order = queries.managed_order(current_user, code)
     if action not in ACTIONS:
         return redirect(url_for("orders.desk_order", code=order.code))
+    if action == "cancel" and request.form.get("confirm") != "1":
+        return cancel_confirmation(
+            order,
+            url_for("orders.desk_action", code=order.code, action="cancel"),
+            url_for("orders.desk_order", code=order.code),
+        )
     try:
         ACTIONS[action](current_user, order)
     except DomainError as error:

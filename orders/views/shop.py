@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -30,8 +41,6 @@ from orders.payments import checkout_security, get_gateway
 from orders.qrcodes import qr_png, qr_svg
 
 from .blueprint import bp
-
-PAYMENT_REFRESH_SECONDS = 10
 
 
 def _cart_owner():
@@ -65,6 +74,8 @@ def add_to_cart():
     except (ValueError, DomainError) as error:
         return _cart_error(error)
     db.session.commit()
+    if request.form.get("buy_now"):  # "Mua ngay": straight on to checkout with the cart
+        return redirect(url_for("orders.checkout"))
     flash(_("Đã thêm vào giỏ (%(n)d trong giỏ).", n=now), "success")
     return redirect(safe_next_url(request.form.get("next")) or url_for("orders.cart"))
 
@@ -85,7 +96,13 @@ def cart_update():
 
 
 def _checkout_page(
-    form: CheckoutForm, groups, province_code: int | None, commune_code: int | None, status: int = 200, saved=()
+    form: CheckoutForm,
+    groups,
+    province_code: int | None,
+    commune_code: int | None,
+    status: int = 200,
+    saved=(),
+    commune_errors=(),
 ):
     provinces = db.session.scalars(select(Province).order_by(Province.name)).all()
     communes = search_communes(db.session, province_code, limit=600) if province_code else []
@@ -100,6 +117,7 @@ def _checkout_page(
             communes=communes,
             province_code=province_code,
             commune_code=commune_code,
+            commune_errors=list(commune_errors),
             saved=saved,
         ),
         status,
@@ -130,7 +148,10 @@ def checkout():
     if picking or not form.validate_on_submit():
         if not groups:
             return _empty_cart()
-        return _checkout_page(form, groups, province_code, commune_code, 200 if picking else 422, saved=saved)
+        if picking:
+            return _checkout_page(form, groups, province_code, commune_code, saved=saved)
+        missing = [] if commune_code else [_("Chọn xã/phường nhận hàng.")]
+        return _checkout_page(form, groups, province_code, commune_code, 422, saved=saved, commune_errors=missing)
     shipping = {
         "name": form.name.data,
         "phone": form.phone.data,
@@ -156,10 +177,22 @@ def checkout():
         flash(error.message, "error")
         if not groups:
             return redirect(url_for("orders.cart"))
-        for name, messages in (error.extra.get("fields") or {}).items():
+        fields = {
+            name: list(messages) if isinstance(messages, list | tuple) else [messages]
+            for name, messages in (error.extra.get("fields") or {}).items()
+        }
+        for name, messages in fields.items():
             if name in form:
-                form[name].errors = list(messages) if isinstance(messages, list | tuple) else [messages]
-        return _checkout_page(form, groups, province_code, commune_code, error.status, saved=saved)
+                form[name].errors = messages
+        return _checkout_page(
+            form,
+            groups,
+            province_code,
+            commune_code,
+            error.status,
+            saved=saved,
+            commune_errors=fields.get("commune", ()),
+        )
     return _after_checkout(placed)
 
 
@@ -170,11 +203,24 @@ def _prefill(form: CheckoutForm, buyer, saved) -> tuple[int | None, int | None]:
     chosen = request.args.get("address", type=int)
     address = next((a for a in saved if a.id == chosen), None) or (saved[0] if saved else None)
     if address is None:
+        return _prefill_from_last_order(form, buyer)
+    form.name.data, form.phone.data, form.address.data = address.name, display_phone(address.phone), address.address
+    return address.commune.province_code, address.commune_code
+
+
+def _prefill_from_last_order(form: CheckoutForm, buyer) -> tuple[int | None, int | None]:
+    """A returning buyer without a saved address gets the last order's delivery details (commune list included)."""
+    last = db.session.scalars(queries.orders_of_buyer(buyer).order_by(Order.created_at.desc()).limit(1)).first()
+    if last is None:
         form.name.data = buyer.full_name
         form.phone.data = display_phone(buyer.phone)  # accounts keep E.164
         return None, None
-    form.name.data, form.phone.data, form.address.data = address.name, display_phone(address.phone), address.address
-    return address.commune.province_code, address.commune_code
+    form.name.data, form.phone.data, form.address.data = (
+        last.ship_name,
+        display_phone(last.ship_phone),
+        last.ship_address,
+    )
+    return last.ship_commune.province_code, last.ship_commune_code
 
 
 GUEST_KEY = "guest_checkout"
@@ -358,12 +404,16 @@ def detail(code: str):
 
 @bp.get("/orders/<code>/pay")
 def pay(code: str):
-    """The gateway's payment page (QR and transfer details, card form, wallet link); reloads until paid."""
+    """The gateway's payment page (QR and transfer details, card form, wallet link). A checkout split between
+    cooperatives shows every order's payment as one sequence; a small script polls `pay_status` to mark each paid."""
     order, token = _order_for_viewer(code)
     if order is None:
         return current_app.login_manager.unauthorized()
     gateway = get_gateway(order.payment_method)
     if order.status != OrderStatus.PENDING_PAYMENT or not gateway.needs_payment_page:
+        waiting = next((o for o in _payment_sequence(order, token) if o.status == OrderStatus.PENDING_PAYMENT), None)
+        if waiting is not None:  # this one is paid: on to the next transfer of the same checkout
+            return redirect(url_for("orders.pay", code=waiting.code))
         return redirect(url_for("orders.detail", code=order.code, t=token))
     if gateway.starts_remotely:  # again, in case the provider failed at checkout (start is idempotent)
         try:
@@ -372,26 +422,58 @@ def pay(code: str):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
-    others = [
-        o
-        for o in order.checkout.orders
-        if token is None and o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT
-    ]
+    sequence = _payment_sequence(order, token)
     response = make_response(
         render_template(
             gateway.payment_template,
             order=order,
             payment=gateway.describe(order),
-            others=others,
+            steps=[(o, gateway.describe(o) if o.status == OrderStatus.PENDING_PAYMENT else None) for o in sequence],
+            others=[o for o in sequence if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT],
             link_token=token,
-            refresh=PAYMENT_REFRESH_SECONDS,
+            status_label=states.status_label,
+            OrderStatus=OrderStatus,
         )
     )
-    response.headers["Refresh"] = str(PAYMENT_REFRESH_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     extra = gateway.content_security("payment")
     if extra:
         response.headers["Content-Security-Policy"] = csp_with(extra)
+    return response
+
+
+def _payment_sequence(order: Order, token: str | None) -> list[Order]:
+    """The orders paid one after the other: the signed-in buyer's whole checkout (cancelled ones left out), or
+    just this order for the holder of its link."""
+    if token is not None:
+        return [order]
+    return [o for o in order.checkout.orders if o.status not in states.NO_LONGER_PAYABLE]
+
+
+@bp.get("/orders/<code>/pay/status")
+def pay_status(code: str):
+    """Small JSON the payment page polls: each order of the sequence, paid or not (no page reloads)."""
+    order, token = _order_for_viewer(code)
+    if order is None:
+        abort(404)
+    sequence = _payment_sequence(order, token)
+    waiting = [o for o in sequence if o.status == OrderStatus.PENDING_PAYMENT]
+    response = jsonify(
+        orders=[
+            {
+                "code": o.code,
+                "status": OrderStatus(o.status).value,
+                "status_label": states.status_label(o.status),
+                "paid": o.status != OrderStatus.PENDING_PAYMENT,
+                "paid_vnd": o.paid_vnd,
+                "total_vnd": o.total_vnd,
+            }
+            for o in sequence
+        ],
+        all_paid=not waiting,
+        next_url=url_for("orders.detail", code=order.code, t=token) if not waiting else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -415,10 +497,15 @@ def qr_image(code: str, fmt: str):
     return response
 
 
-@bp.post("/orders/<code>/cancel")
+@bp.route("/orders/<code>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(code: str):
+    """Two steps: the first visit asks "Bạn chắc chắn…?" (with a reason box), the POST with `confirm=1` cancels."""
     order = queries.buyer_order(current_user, code)
+    if request.method == "GET" or request.form.get("confirm") != "1":
+        return cancel_confirmation(
+            order, url_for("orders.cancel", code=order.code), url_for("orders.detail", code=order.code)
+        )
     try:
         services.cancel_order(current_user, order, request.form.get("reason", ""))
     except DomainError as error:
@@ -428,6 +515,22 @@ def cancel(code: str):
         db.session.commit()
         flash(_("Đã huỷ đơn %(code)s.", code=order.code), "success")
     return redirect(url_for("orders.detail", code=order.code))
+
+
+def cancel_confirmation(order: Order, action_url: str, back_url: str):
+    """The question before a cancel; an order that may no longer be cancelled goes back with the reason."""
+    try:
+        services.ensure_may_cancel(current_user, order)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(back_url)
+    return render_template(
+        "orders/cancel_confirm.html",
+        order=order,
+        action_url=action_url,
+        back_url=back_url,
+        refund_due=services.cancel_target(order) == OrderStatus.REFUND_REQUESTED,
+    )
 
 
 @bp.post("/orders/<code>/received")

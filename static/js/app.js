@@ -14,7 +14,7 @@
       return s.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
     }
     function render(items) {
-      var keep = commune.value;
+      var keep = commune.value || commune.getAttribute("data-want") || "";
       commune.length = 1;
       items.forEach(function (c) {
         var o = new Option(c.name, c.code);
@@ -61,11 +61,19 @@
     if (!raw) return;
     var saved = JSON.parse(raw).data || {};
     var restored = false;
+    var changed = [];
     fields(form).forEach(function (el) {
       if (!(el.name in saved)) return;
       if (el.type === "checkbox" || el.type === "radio") { el.checked = saved[el.name]; }
-      else if (!el.value || el.hasAttribute("data-draft-prefer")) { el.value = saved[el.name]; restored = true; }
+      else if (!el.value || el.hasAttribute("data-draft-prefer")) {
+        el.value = saved[el.name];
+        if (el.tagName === "SELECT" && el.value !== saved[el.name]) el.setAttribute("data-want", saved[el.name]);
+        restored = true;
+        changed.push(el);
+      }
     });
+    /* a restored province loads its communes; the commune saved in the draft is picked once they arrive */
+    changed.forEach(function (el) { if (el.hasAttribute("data-province")) el.dispatchEvent(new Event("change")); });
     if (restored) {
       var note = document.createElement("p");
       note.className = "flash info";
@@ -96,6 +104,26 @@
         if (button) button.disabled = false;
       }
     }, 1000);
+  });
+
+  /* Cart quantities save as soon as they change (the same form the "Cập nhật" button sends without JavaScript). */
+  document.querySelectorAll("form[data-cart-form]").forEach(function (form) {
+    form.addEventListener("change", function (event) {
+      if (event.target.hasAttribute("data-autosubmit") && event.target.checkValidity()) form.requestSubmit();
+    });
+  });
+
+  /* Quantity steppers: − and + beside a number input (without JavaScript the input alone works). */
+  document.querySelectorAll("[data-stepper]").forEach(function (stepper) {
+    var input = stepper.querySelector("input[type=number]");
+    stepper.querySelectorAll("[data-step]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var min = parseInt(input.min || "1", 10), max = parseInt(input.max || "999", 10);
+        var next = (parseInt(input.value, 10) || min) + parseInt(button.getAttribute("data-step"), 10);
+        input.value = String(Math.min(max, Math.max(min, next)));
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
   });
 
   /* A submit button is disabled after the first click so a double tap sends one request (forms with photos:

@@ -29,3 +29,41 @@
     });
   }
 })();
+
+/* Payment pages: poll the small status URL and mark each order of the sequence paid as its money arrives. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-pay-status]");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-pay-status");
+  var polls = 0;
+  function mark(order) {
+    var step = document.querySelector('[data-pay-step="' + order.code + '"]');
+    if (!step || !order.paid) return;
+    step.classList.add("paid");
+    var badge = step.querySelector("[data-step-status]");
+    if (badge) { badge.textContent = order.status_label; badge.classList.add("ok"); }
+    var detail = step.querySelector(".pay-detail");
+    if (detail) detail.hidden = true;
+    var note = step.querySelector("[data-step-paid]");
+    if (note) note.hidden = false;
+  }
+  function check() {
+    polls += 1;
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (state) {
+        if (!state) return;
+        state.orders.forEach(mark);
+        if (state.all_paid) {
+          var done = box.querySelector("[data-all-paid]");
+          if (done) done.hidden = false;
+          box.querySelector("[data-pay-note]").hidden = true;
+          return;
+        }
+        if (polls < 360) setTimeout(check, 5000);
+      })
+      .catch(function () { if (polls < 360) setTimeout(check, 10000); });
+  }
+  setTimeout(check, 5000);
+})();

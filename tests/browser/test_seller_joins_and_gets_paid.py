@@ -195,7 +195,7 @@ def test_a_new_seller_joins_sells_and_is_paid_into_its_own_account(
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
         assert json.load(response) == {"success": True}
-    buyer.reload()  # what the page's own refresh does
+    buyer.reload()  # the reload link under the QR: a paid order goes on to its page
     expect(buyer.get_by_role("heading", level=1)).to_contain_text(f"Đơn {code}")
     expect(buyer.locator("h1 .badge")).to_have_text("Đã thanh toán")
     shot(buyer, "paid")

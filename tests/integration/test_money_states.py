@@ -86,7 +86,7 @@ def test_under_paid_order_can_be_cancelled_by_the_seller(client):
     _pay(client, order, 50_000)
     login(client, seller)
     assert "Huỷ đơn" in _text(client, f"/cooperative/orders/{order.code}")
-    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Khách không chuyển đủ"})
+    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Khách không chuyển đủ", "confirm": "1"})
     order = _reload(order)
     assert order.status == OrderStatus.REFUND_REQUESTED and order.paid_vnd == 50_000
     assert order.history[-1].note == f"Khách không chuyển đủ, đã nhận {format_vnd(50_000)} — chờ hoàn tiền"
@@ -216,7 +216,7 @@ def test_reopen_without_stock_is_a_clear_409_and_changes_nothing(client):
 def test_reopen_needs_late_money_covering_the_total(client):
     order, seller, _buyer, _product_id = _setup()
     login(client, seller)
-    client.form_post(f"/cooperative/orders/{order.code}/cancel")
+    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"confirm": "1"})
     _pay(client, order, 10_000)
     assert "Mở lại đơn" not in _text(client, f"/cooperative/orders/{order.code}")
     answer = client.form_post(f"/cooperative/orders/{order.code}/reopen")
@@ -237,7 +237,7 @@ def test_delivered_order_refunded_without_a_return_keeps_stock_then_a_return_of_
     order, seller, buyer, product_id = _setup(stock=10, quantity=3)
     _delivered(client, order, seller)
     assert _stock(product_id) == 7
-    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Hàng dập"})
+    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Hàng dập", "confirm": "1"})
     refund = {"amount_vnd": str(order.total_vnd), "method": "bank_transfer", "reference": "FT26REFUND1"}
     assert client.form_post(f"/cooperative/orders/{order.code}/refunds", refund).status_code == 302
     assert _reload(order).status == OrderStatus.REFUNDED
@@ -288,7 +288,7 @@ def test_order_cancelled_before_shipping_still_releases_stock(client):
     _pay(client, order, order.total_vnd)
     login(client, seller)
     client.form_post(f"/cooperative/orders/{order.code}/confirm")
-    client.form_post(f"/cooperative/orders/{order.code}/cancel")
+    client.form_post(f"/cooperative/orders/{order.code}/cancel", {"confirm": "1"})
     assert _reload(order).status == OrderStatus.REFUND_REQUESTED
     assert _stock(product_id) == 10
 

@@ -83,7 +83,7 @@ def test_buyer_cancels_then_reorders(client):
     order, _seller, buyer = _cod_order(stock=3)
     product_id = order.lines[0].product_id
     login(client, buyer)
-    client.form_post(f"/orders/{order.code}/cancel")
+    client.form_post(f"/orders/{order.code}/cancel", {"confirm": "1"})
     assert _status(order) == OrderStatus.CANCELLED
     assert db.session.scalar(select(Product.stock).where(Product.id == product_id)) == 3
     client.form_post(f"/orders/{order.code}/reorder")
@@ -97,7 +97,9 @@ def test_buyer_cannot_cancel_after_confirmation(client):
     client.form_post(f"/cooperative/orders/{order.code}/confirm")
     client.form_post("/logout")
     login(client, buyer)
-    page = client.form_post(f"/orders/{order.code}/cancel", follow_redirects=True).get_data(as_text=True)
+    page = client.form_post(f"/orders/{order.code}/cancel", {"confirm": "1"}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "không thể tự huỷ" in page and _status(order) == OrderStatus.CONFIRMED
 
 
