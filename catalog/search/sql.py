@@ -9,6 +9,7 @@ materialised CTE), and the page, the total and every facet count are read from t
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import ClassVar
 
 from sqlalchemy import bindparam, delete, select, text
@@ -18,6 +19,7 @@ from marketplace.services import province_of_commune
 
 from ..models import Category, ProductSearchDoc
 from .base import PRICE_BANDS, SearchQuery, SearchResult, terms_of
+from .intent import Intent, parse
 from .vocabulary import add_words, clear_words, corrections
 
 FACET_FIELDS = ("category_root_id", "category_id", "province_code", "commune_code", "stars")
@@ -32,6 +34,12 @@ ORDERS = {
     "newest": "published_at DESC, product_id DESC",
     "stars": "stars DESC, published_at DESC, product_id DESC",
 }
+# relevance tiers, each outweighing every lower one: from the named place, words in the name, marks as typed
+COMMUNE_WEIGHT = 200_000
+PROVINCE_WEIGHT = 100_000
+NAME_WEIGHT = 1_000
+MARK_WEIGHT = 100
+SIMILARITY_WEIGHT = 10  # PostgreSQL's last tie-break (trigram similarity of the name, 0–1)
 
 
 def _dialect() -> str:
@@ -138,6 +146,40 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, mater
     return f"WITH m AS {hint} ({matches}) " + " UNION ALL ".join(parts)
 
 
+def _word_prefix_case(column: str, words: list[str], key: str, weight: int, params: dict) -> str:
+    """`weight` when any of the words starts a word of the column (words are letters and digits only)."""
+    likes = []
+    for j, word in enumerate(words):
+        params[f"{key}_{j}"] = f"% {word}%"
+        likes.append(f"(' ' || {column}) LIKE :{key}_{j}")
+    return f"CASE WHEN {' OR '.join(likes)} THEN {weight} ELSE 0 END"
+
+
+def _place_case(intent: Intent) -> list[str]:
+    """Products from the place the query names come first (codes are integers from the gazetteer)."""
+    place = intent.place
+    if place is None:
+        return []
+    cases = []
+    if place.communes:
+        codes = ", ".join(str(int(c)) for c in sorted(place.communes))
+        cases.append(f"CASE WHEN d.commune_code IN ({codes}) THEN {COMMUNE_WEIGHT} ELSE 0 END")
+    if place.provinces:
+        codes = ", ".join(str(int(c)) for c in sorted(place.provinces))
+        cases.append(f"CASE WHEN d.province_code IN ({codes}) THEN {PROVINCE_WEIGHT} ELSE 0 END")
+    return cases
+
+
+def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
+    """How much a match is lifted above plain text relevance: place, then name words, then typed marks."""
+    cases = _place_case(intent)
+    for i, alternatives in enumerate([*groups, *([t] for t in intent.place_terms)]):
+        cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params))
+    for k, word in enumerate(intent.marks):
+        cases.append(_word_prefix_case("d.name_marked", [word], f"k{k}", MARK_WEIGHT, params))
+    return " + ".join(cases)
+
+
 def _read(rows, query: SearchQuery) -> SearchResult:
     page: list[tuple[int, int]] = []
     total = 0
@@ -195,8 +237,10 @@ class SqlSearch:
 
     def search(self, query: SearchQuery) -> SearchResult:
         params: dict = {}
-        where = _filters(query, params)
-        groups, corrected = _expand(terms_of(query.text))
+        intent = parse(query.text)
+        stars = max(query.stars or 0, intent.min_stars or 0) or None  # "OCOP 4 sao" asks for certified products
+        where = _filters(replace(query, stars=stars), params)
+        groups, corrected = _expand(intent.terms)
         sort = query.sort if query.sort in ORDERS else "relevance"
         index = None
         if not groups:
@@ -206,19 +250,20 @@ class SqlSearch:
             matches += (" WHERE " + " AND ".join(where)) if where else ""
             sort = "stars" if sort == "relevance" else sort  # nothing typed: certified first, then newest
         elif _dialect() == "sqlite":
-            matches = self._sqlite_matches(groups, where, params)
+            matches = self._sqlite_matches(groups, _boost_sql(groups, intent, params), where, params)
         else:
-            matches = self._postgres_matches(groups, where, params)
+            matches = self._postgres_matches(groups, _boost_sql(groups, intent, params), where, params)
         answer = _answer_sql(matches, query, params, sort, materialise=index is None)
         result = _read(db.session.execute(text(answer), params), query)
         result.corrected = corrected
         return result
 
     @staticmethod
-    def _sqlite_matches(groups, where, params) -> str:
+    def _sqlite_matches(groups, boost, where, params) -> str:
         params["match"] = _fts_expression(groups)
         sql = (
-            f"SELECT {COLUMNS}, bm25(search_products_fts, 8.0, 1.0) AS score FROM search_products_fts "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {COLUMNS}, bm25(search_products_fts, 8.0, 1.0) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
+            "FROM search_products_fts "
             # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row
             "CROSS JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
             "WHERE search_products_fts MATCH :match"
@@ -226,21 +271,19 @@ class SqlSearch:
         return sql + "".join(f" AND {c}" for c in where)
 
     @staticmethod
-    def _postgres_matches(groups, where, params) -> str:
+    def _postgres_matches(groups, boost, where, params) -> str:
         """Every word a word prefix: `LIKE '%w%'` lets the trigram index narrow, `' ' || … LIKE '% w%'` decides."""
-        conditions, score = [], []
+        conditions = []
         for i, alternatives in enumerate(groups):
-            doc_any, name_any = [], []
+            doc_any = []
             for j, word in enumerate(alternatives):
                 key = f"t{i}_{j}"
                 params[key], params[key + "i"] = f"% {word}%", f"%{word}%"
                 doc_any.append(f"(d.document LIKE :{key}i AND (' ' || d.document) LIKE :{key})")
-                name_any.append(f"(' ' || d.name) LIKE :{key}")
             conditions.append("(" + " OR ".join(doc_any) + ")")
-            score.append("CASE WHEN " + " OR ".join(name_any) + " THEN 2 ELSE 0 END")
         params["phrase"] = " ".join(g[0] for g in groups)
         return (
-            f"SELECT {COLUMNS}, -({' + '.join(score)} + similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {COLUMNS}, -({boost} + {SIMILARITY_WEIGHT} * similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM product_search_docs d WHERE " + " AND ".join(conditions + where)
         )
 
