@@ -91,9 +91,11 @@ def _gazetteer(_database: str) -> dict[str, Place]:
     for name, code in FORMER_PROVINCES.items():
         provinces.setdefault(name, set()).add(code)
     for code, folded in db.session.execute(select(Commune.code, Commune.name_folded)):
-        short = _short(folded)
-        if " " in short:
-            communes.setdefault(short, set()).add(code)
+        # "Phường Lâm Viên - Đà Lạt" is found as "lam vien da lat" and as "da lat"
+        for name in {_short(folded), *_short(folded).split(" - ")}:
+            words = " ".join(terms_of(name))
+            if " " in words:
+                communes.setdefault(words, set()).add(code)
     return {
         name: Place(frozenset(provinces.get(name, ())), frozenset(communes.get(name, ())))
         for name in provinces.keys() | communes.keys()

@@ -34,11 +34,14 @@ ORDERS = {
     "newest": "published_at DESC, product_id DESC",
     "stars": "stars DESC, published_at DESC, product_id DESC",
 }
-# relevance tiers, each outweighing every lower one: from the named place, words in the name, marks as typed
-COMMUNE_WEIGHT = 200_000
-PROVINCE_WEIGHT = 100_000
+# relevance: each query word found in the name weighs NAME_WEIGHT, coming from the place the query names about
+# one and a half name words (a filter-like boost that a name holding every typed word still beats), each word
+# typed with its marks and found so in the name MARK_WEIGHT; text relevance (bm25, trigram) only breaks ties
 NAME_WEIGHT = 1_000
+COMMUNE_WEIGHT = 1_600
+PROVINCE_WEIGHT = 1_500
 MARK_WEIGHT = 100
+START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
 SIMILARITY_WEIGHT = 10  # PostgreSQL's last tie-break (trigram similarity of the name, 0–1)
 
 
@@ -160,14 +163,15 @@ def _place_case(intent: Intent) -> list[str]:
     place = intent.place
     if place is None:
         return []
-    cases = []
-    if place.communes:
-        codes = ", ".join(str(int(c)) for c in sorted(place.communes))
-        cases.append(f"CASE WHEN d.commune_code IN ({codes}) THEN {COMMUNE_WEIGHT} ELSE 0 END")
-    if place.provinces:
-        codes = ", ".join(str(int(c)) for c in sorted(place.provinces))
-        cases.append(f"CASE WHEN d.province_code IN ({codes}) THEN {PROVINCE_WEIGHT} ELSE 0 END")
-    return cases
+    whens = [
+        f"WHEN d.{column} IN ({', '.join(str(int(c)) for c in sorted(codes))}) THEN {weight}"
+        for column, codes, weight in (
+            ("commune_code", place.communes, COMMUNE_WEIGHT),
+            ("province_code", place.provinces, PROVINCE_WEIGHT),
+        )
+        if codes
+    ]
+    return [f"CASE {' '.join(whens)} ELSE 0 END"]
 
 
 def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
@@ -177,6 +181,10 @@ def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
         cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params))
     for k, word in enumerate(intent.marks):
         cases.append(_word_prefix_case("d.name_marked", [word], f"k{k}", MARK_WEIGHT, params))
+    if groups:
+        params.update({f"s_{j}": f"{word}%" for j, word in enumerate(groups[0])})
+        starts = " OR ".join(f"d.name LIKE :s_{j}" for j in range(len(groups[0])))
+        cases.append(f"CASE WHEN {starts} THEN {START_WEIGHT} ELSE 0 END")
     return " + ".join(cases)
 
 
