@@ -28,6 +28,16 @@ def price_band(price_vnd: int) -> str:
     return PRICE_BANDS[-1][0]
 
 
+def ordered_facet(name: str, counts: dict[str, int]) -> dict[str, int]:
+    """Price bands cheapest first, stars highest first, any other facet most products first."""
+    if name == "price_band":
+        order = {key: i for i, (key, _low, _high) in enumerate(PRICE_BANDS)}
+        return dict(sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))))
+    if name == "stars":
+        return dict(sorted(counts.items(), key=lambda kv: -int(kv[0])))
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def _words(text: str) -> list[str]:
     return "".join(ch if ch.isalnum() else " " for ch in text).split()
 

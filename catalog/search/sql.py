@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.services import province_of_commune
 
 from ..models import Category, ProductSearchDoc
-from .base import PRICE_BANDS, SearchQuery, SearchResult, terms_of
+from .base import PRICE_BANDS, SearchQuery, SearchResult, ordered_facet, terms_of
 from .intent import Intent, parse
 from .vocabulary import add_words, clear_words, corrections
 
@@ -203,8 +203,7 @@ def _read(rows, query: SearchQuery) -> SearchResult:
     shaped = {}
     if query.facets:
         for name in (*FACET_FIELDS, "price_band"):
-            counts = facets.get(name, {})
-            shaped[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            shaped[name] = ordered_facet(name, facets.get(name, {}))
     return SearchResult(ids=[pid for _n, pid in sorted(page)], total=total, facets=shaped)
 
 
