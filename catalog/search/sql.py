@@ -42,8 +42,7 @@ COMMUNE_WEIGHT = 1_600
 PROVINCE_WEIGHT = 1_500
 MARK_WEIGHT = 100
 START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
-SIMILARITY_WEIGHT = 10  # PostgreSQL's last tie-break (trigram similarity of the name, 0–1)
-LENGTH_WEIGHT = 0.01  # SQLite's last tie-break: the shorter name (at most 200 characters: under 2)
+LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
 
 
 def _dialect() -> str:
@@ -271,7 +270,7 @@ class SqlSearch:
         params["match"] = _fts_expression(groups)
         sql = (
             # no bm25: the boost already ranks by the name, and a shorter name (more of it typed) breaks ties for a
-            # fraction of bm25's cost over thousands of matches
+            # fraction of bm25's cost over thousands of matches; PostgreSQL ranks by the same score
             f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM search_products_fts "
             # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row
@@ -291,9 +290,8 @@ class SqlSearch:
                 params[key], params[key + "i"] = f"% {word}%", f"%{word}%"
                 doc_any.append(f"(d.document LIKE :{key}i AND (' ' || d.document) LIKE :{key})")
             conditions.append("(" + " OR ".join(doc_any) + ")")
-        params["phrase"] = " ".join(g[0] for g in groups)
         return (
-            f"SELECT {COLUMNS}, -({boost} + {SIMILARITY_WEIGHT} * similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM product_search_docs d WHERE " + " AND ".join(conditions + where)
         )
 
