@@ -261,6 +261,7 @@ class ProductSearchDoc(db.Model):
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     name: Mapped[str] = mapped_column(String(200))
+    name_marked: Mapped[str] = mapped_column(String(200), server_default="")  # lower-case, marks kept
     document: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int | None] = mapped_column(Integer, index=True)
     category_root_id: Mapped[int | None] = mapped_column(Integer)

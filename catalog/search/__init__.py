@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 BACKENDS: Registry[type[SearchBackend]] = Registry(
-    "catalog.search", skip=("base", "documents", "indexing", "vocabulary")
+    "catalog.search", skip=("base", "documents", "indexing", "intent", "vocabulary")
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
-from marketplace.text import fold
+from marketplace.text import fold, nfc
 
 PRICE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("0-50000", 0, 50_000),
@@ -28,10 +28,33 @@ def price_band(price_vnd: int) -> str:
     return PRICE_BANDS[-1][0]
 
 
+def ordered_facet(name: str, counts: dict[str, int]) -> dict[str, int]:
+    """Price bands cheapest first, stars highest first, any other facet most products first."""
+    if name == "price_band":
+        order = {key: i for i, (key, _low, _high) in enumerate(PRICE_BANDS)}
+        return dict(sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))))
+    if name == "stars":
+        return dict(sorted(counts.items(), key=lambda kv: -int(kv[0])))
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _words(text: str) -> list[str]:
+    return "".join(ch if ch.isalnum() else " " for ch in text).split()
+
+
 def terms_of(text: str) -> list[str]:
     """Folded words of a query, as the index stores them (`Nấm Mèo` → ['nam', 'meo'])."""
-    words = "".join(ch if ch.isalnum() else " " for ch in fold(text or "")).split()
-    return [w[:60] for w in words][:MAX_TERMS]
+    return [w[:60] for w in _words(fold(text or ""))][:MAX_TERMS]
+
+
+def marked(text: str) -> str:
+    """Lower-case NFC text with its Vietnamese marks kept (`Nấm  Mèo` → `nấm mèo`)."""
+    return " ".join((nfc(text) or "").lower().split())
+
+
+def marked_words(text: str) -> list[str]:
+    """The typed words that carry Vietnamese marks (or đ), lower-case: `Nấm meo` → ['nấm']."""
+    return [w[:60] for w in _words(marked(text)) if fold(w) != w][:MAX_TERMS]
 
 
 @dataclass

@@ -12,6 +12,7 @@ from marketplace.text import fold
 from ..models import Product
 from ..queries import IS_PUBLIC, product_loader
 from . import get_backend
+from .base import marked
 
 DESCRIPTION_CHARS = 600
 
@@ -39,6 +40,7 @@ def document_for(product: Product) -> dict:
         "product_id": product.id,
         "cooperative_id": product.cooperative_id,
         "name": name,
+        "name_marked": marked(product.name),
         "display_name": product.name,
         "document": " ".join([name, *(_fold_shared(p) for p in shared if p), description]).strip(),
         "category_id": product.category_id,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 import meilisearch
 from flask import current_app
 
-from marketplace.text import fold
-
-from .base import SearchQuery, SearchResult, price_band
+from .base import SearchQuery, SearchResult, ordered_facet, price_band
+from .intent import parse
 
 INDEX = "products"
 SETTINGS = {
@@ -93,6 +93,10 @@ class MeiliSearch:
         _wait(self._index().delete_all_documents())
 
     def search(self, query: SearchQuery) -> SearchResult:
+        """Ranked by Meilisearch's rules (name before document); "OCOP 4 sao" becomes a star filter as in SQL."""
+        intent = parse(query.text)
+        words = " ".join([*intent.terms, *intent.place_terms])
+        query = replace(query, stars=max(query.stars or 0, intent.min_stars or 0) or None)
         options = {
             "filter": _filter(query),
             "offset": query.offset,
@@ -108,12 +112,13 @@ class MeiliSearch:
         }
         if query.sort in sorts:
             options["sort"] = sorts[query.sort]
-        elif not query.text.strip():
+        elif not words:
             options["sort"] = ["stars:desc", "published_ts:desc"]
-        found = self._index().search(fold(query.text or ""), options)
+        found = self._index().search(words, options)
         distribution = found.get("facetDistribution") or {}
         facets = {
-            name: {str(k): v for k, v in distribution.get(name, {}).items() if k not in ("0", "")} for name in FACETS
+            name: ordered_facet(name, {str(k): v for k, v in distribution.get(name, {}).items() if k not in ("0", "")})
+            for name in FACETS
         }
         return SearchResult(
             ids=[int(hit["product_id"]) for hit in found["hits"]],

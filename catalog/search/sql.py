@@ -9,6 +9,7 @@ materialised CTE), and the page, the total and every facet count are read from t
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import ClassVar
 
 from sqlalchemy import bindparam, delete, select, text
@@ -17,7 +18,8 @@ from marketplace.extensions import db
 from marketplace.services import province_of_commune
 
 from ..models import Category, ProductSearchDoc
-from .base import PRICE_BANDS, SearchQuery, SearchResult, terms_of
+from .base import PRICE_BANDS, SearchQuery, SearchResult, ordered_facet, terms_of
+from .intent import Intent, parse
 from .vocabulary import add_words, clear_words, corrections
 
 FACET_FIELDS = ("category_root_id", "category_id", "province_code", "commune_code", "stars")
@@ -32,6 +34,15 @@ ORDERS = {
     "newest": "published_at DESC, product_id DESC",
     "stars": "stars DESC, published_at DESC, product_id DESC",
 }
+# relevance: each query word found in the name weighs NAME_WEIGHT, coming from the place the query names about
+# one and a half name words (a filter-like boost that a name holding every typed word still beats), each word
+# typed with its marks and found so in the name MARK_WEIGHT; text relevance (bm25, trigram) only breaks ties
+NAME_WEIGHT = 1_000
+COMMUNE_WEIGHT = 1_600
+PROVINCE_WEIGHT = 1_500
+MARK_WEIGHT = 100
+START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
+LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
 
 
 def _dialect() -> str:
@@ -138,6 +149,45 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, mater
     return f"WITH m AS {hint} ({matches}) " + " UNION ALL ".join(parts)
 
 
+def _word_prefix_case(column: str, words: list[str], key: str, weight: int, params: dict) -> str:
+    """`weight` when any of the words starts a word of the column (words are letters and digits only)."""
+    likes = []
+    for j, word in enumerate(words):
+        params[f"{key}_{j}"] = f"% {word}%"
+        likes.append(f"(' ' || {column}) LIKE :{key}_{j}")
+    return f"CASE WHEN {' OR '.join(likes)} THEN {weight} ELSE 0 END"
+
+
+def _place_case(intent: Intent) -> list[str]:
+    """Products from the place the query names come first (codes are integers from the gazetteer)."""
+    place = intent.place
+    if place is None:
+        return []
+    whens = [
+        f"WHEN d.{column} IN ({', '.join(str(int(c)) for c in sorted(codes))}) THEN {weight}"
+        for column, codes, weight in (
+            ("commune_code", place.communes, COMMUNE_WEIGHT),
+            ("province_code", place.provinces, PROVINCE_WEIGHT),
+        )
+        if codes
+    ]
+    return [f"CASE {' '.join(whens)} ELSE 0 END"]
+
+
+def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
+    """How much a match is lifted above plain text relevance: place, then name words, then typed marks."""
+    cases = _place_case(intent)
+    for i, alternatives in enumerate([*groups, *([t] for t in intent.place_terms)]):
+        cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params))
+    for k, word in enumerate(intent.marks):
+        cases.append(_word_prefix_case("d.name_marked", [word], f"k{k}", MARK_WEIGHT, params))
+    if groups:
+        params.update({f"s_{j}": f"{word}%" for j, word in enumerate(groups[0])})
+        starts = " OR ".join(f"d.name LIKE :s_{j}" for j in range(len(groups[0])))
+        cases.append(f"CASE WHEN {starts} THEN {START_WEIGHT} ELSE 0 END")
+    return " + ".join(cases)
+
+
 def _read(rows, query: SearchQuery) -> SearchResult:
     page: list[tuple[int, int]] = []
     total = 0
@@ -152,8 +202,7 @@ def _read(rows, query: SearchQuery) -> SearchResult:
     shaped = {}
     if query.facets:
         for name in (*FACET_FIELDS, "price_band"):
-            counts = facets.get(name, {})
-            shaped[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            shaped[name] = ordered_facet(name, facets.get(name, {}))
     return SearchResult(ids=[pid for _n, pid in sorted(page)], total=total, facets=shaped)
 
 
@@ -195,8 +244,10 @@ class SqlSearch:
 
     def search(self, query: SearchQuery) -> SearchResult:
         params: dict = {}
-        where = _filters(query, params)
-        groups, corrected = _expand(terms_of(query.text))
+        intent = parse(query.text)
+        stars = max(query.stars or 0, intent.min_stars or 0) or None  # "OCOP 4 sao" asks for certified products
+        where = _filters(replace(query, stars=stars), params)
+        groups, corrected = _expand(intent.terms)
         sort = query.sort if query.sort in ORDERS else "relevance"
         index = None
         if not groups:
@@ -206,19 +257,22 @@ class SqlSearch:
             matches += (" WHERE " + " AND ".join(where)) if where else ""
             sort = "stars" if sort == "relevance" else sort  # nothing typed: certified first, then newest
         elif _dialect() == "sqlite":
-            matches = self._sqlite_matches(groups, where, params)
+            matches = self._sqlite_matches(groups, _boost_sql(groups, intent, params), where, params)
         else:
-            matches = self._postgres_matches(groups, where, params)
+            matches = self._postgres_matches(groups, _boost_sql(groups, intent, params), where, params)
         answer = _answer_sql(matches, query, params, sort, materialise=index is None)
         result = _read(db.session.execute(text(answer), params), query)
         result.corrected = corrected
         return result
 
     @staticmethod
-    def _sqlite_matches(groups, where, params) -> str:
+    def _sqlite_matches(groups, boost, where, params) -> str:
         params["match"] = _fts_expression(groups)
         sql = (
-            f"SELECT {COLUMNS}, bm25(search_products_fts, 8.0, 1.0) AS score FROM search_products_fts "  # noqa: S608 — fixed fragments, values bound
+            # no bm25: the boost already ranks by the name, and a shorter name (more of it typed) breaks ties for a
+            # fraction of bm25's cost over thousands of matches; PostgreSQL ranks by the same score
+            f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
+            "FROM search_products_fts "
             # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row
             "CROSS JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
             "WHERE search_products_fts MATCH :match"
@@ -226,21 +280,18 @@ class SqlSearch:
         return sql + "".join(f" AND {c}" for c in where)
 
     @staticmethod
-    def _postgres_matches(groups, where, params) -> str:
+    def _postgres_matches(groups, boost, where, params) -> str:
         """Every word a word prefix: `LIKE '%w%'` lets the trigram index narrow, `' ' || … LIKE '% w%'` decides."""
-        conditions, score = [], []
+        conditions = []
         for i, alternatives in enumerate(groups):
-            doc_any, name_any = [], []
+            doc_any = []
             for j, word in enumerate(alternatives):
                 key = f"t{i}_{j}"
                 params[key], params[key + "i"] = f"% {word}%", f"%{word}%"
                 doc_any.append(f"(d.document LIKE :{key}i AND (' ' || d.document) LIKE :{key})")
-                name_any.append(f"(' ' || d.name) LIKE :{key}")
             conditions.append("(" + " OR ".join(doc_any) + ")")
-            score.append("CASE WHEN " + " OR ".join(name_any) + " THEN 2 ELSE 0 END")
-        params["phrase"] = " ".join(g[0] for g in groups)
         return (
-            f"SELECT {COLUMNS}, -({' + '.join(score)} + similarity(d.name, :phrase)) AS score "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM product_search_docs d WHERE " + " AND ".join(conditions + where)
         )
 

@@ -8,7 +8,7 @@ import re
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
@@ -53,6 +53,18 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     }
     names["price_band"] = price_band_labels()
     return names
+
+
+def categories_with_products(excluding: int | None = None) -> list[Category]:
+    """Product groups that hold at least one public product (directly or in a sub-category), in menu order."""
+    child = aliased(Category)
+    root_of_product = (
+        select(func.coalesce(child.parent_id, child.id)).join(Product, Product.category_id == child.id).where(IS_PUBLIC)
+    )
+    query = select(Category).where(Category.parent_id.is_(None), Category.id.in_(root_of_product))
+    if excluding is not None:
+        query = query.where(Category.id != excluding)
+    return list(db.session.scalars(query.order_by(Category.position)))
 
 
 def sort_labels() -> dict[str, str]:
@@ -101,6 +113,9 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     if query.page > pages and result.total:
         raise NotFound(_("Trang này không có."))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    if not result.total and "category" in context:  # an empty category points at the groups that sell something
+        shown = context["category"]
+        context["other_categories"] = categories_with_products(excluding=shown.id)
     return render_template(
         "catalog/listing.html",
         title=title,
@@ -141,9 +156,12 @@ def home():
         .group_by(Province.code)
         .order_by(func.count(Product.id).desc())
     ).all()
-    categories = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position))
     return render_template(
-        "catalog/home.html", featured=featured, products=products, provinces=provinces, categories=list(categories)
+        "catalog/home.html",
+        featured=featured,
+        products=products,
+        provinces=provinces,
+        categories=categories_with_products(),  # a chip never leads to an empty page
     )
 
 

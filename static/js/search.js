@@ -1,4 +1,10 @@
-/* Search box autocomplete: asks /search/suggest while typing (accents optional). The form works without it. */
+/* Search box autocomplete: asks /search/suggest while typing (accents optional). The form works without it.
+   On a wide screen the listing's "Lọc" box starts open (on a phone it stays folded, products first). */
+(function () {
+  "use strict";
+  var filters = document.querySelector(".facets details.filters");
+  if (filters && window.matchMedia && window.matchMedia("(min-width: 720px)").matches) filters.open = true;
+})();
 (function () {
   "use strict";
   var input = document.querySelector("input[data-autocomplete]");

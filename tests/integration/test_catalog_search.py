@@ -288,3 +288,25 @@ def test_listing_sorts_by_price_and_date(client):
     page = client.get("/search?q=mat+ong&sort=price_asc").get_data(as_text=True)
     assert "Giá thấp đến cao" in page and "sort=price_desc" in page
     assert client.get("/search?q=mat+ong&sort=bogus").status_code == 200
+
+
+def test_listing_on_a_phone_folds_filters_orders_prices_and_says_when_a_category_is_empty(client):
+    _corpus()
+    page = client.get("/search?q=").get_data(as_text=True)
+    assert '<details class="filters"><summary>Lọc</summary>' in page  # folded: products come first on a phone
+    bands = ["Dưới 50.000 ₫", "50.000 – 100.000 ₫", "100.000 – 200.000 ₫", "200.000 – 500.000 ₫", "Từ 500.000 ₫"]
+    assert [page.index(band) for band in bands] == sorted(page.index(band) for band in bands)
+    filtered = client.get("/search?q=&stars=4").get_data(as_text=True)
+    assert '<details class="filters" open><summary>Lọc <span class="badge">1</span>' in filtered
+
+    empty = client.get("/c/gom-su").get_data(as_text=True)  # pottery: nothing listed in the corpus
+    assert "Danh mục này chưa có sản phẩm nào." in empty and "Thử gõ ít chữ hơn" not in empty
+    assert (
+        "Xem các danh mục khác:" in empty and 'href="/c/thuc-pham"' in empty and 'href="/c/thu-cong-my-nghe"' in empty
+    )
+    assert "Thử gõ ít chữ hơn" in client.get("/search?q=xyzzy").get_data(as_text=True)
+
+    home = client.get("/").get_data(as_text=True)
+    chips = home.split('aria-label="Nhóm sản phẩm"')[1].split("</nav>")[0]
+    assert 'href="/c/thuc-pham"' in chips and 'href="/c/do-uong"' in chips
+    assert 'href="/c/sinh-vat-canh"' not in chips and 'href="/c/du-lich"' not in chips
