@@ -13,10 +13,10 @@ from sqlalchemy import select
 from marketplace import addresses, otp
 from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
-from marketplace.extensions import db, limiter
+from marketplace.extensions import csrf, db, limiter
 from marketplace.forms import CodeForm
 from marketplace.models import OtpPurpose, Province
-from marketplace.security import csp_with
+from marketplace.security import csp_with, protect_token_or_same_origin
 from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
 from marketplace.units import search_communes
@@ -57,7 +57,10 @@ def _cart_error(error: Exception):
 
 
 @bp.post("/cart/add")
+@csrf.exempt
 def add_to_cart():
+    """The form on the product page: anonymous visitors get it without a CSRF token, so the page can be cached."""
+    protect_token_or_same_origin()
     try:
         product_id = int(request.form.get("product_id", ""))
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
