@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace import addresses, otp
 from marketplace.apiauth import api_user
@@ -326,7 +327,10 @@ def _after_checkout(placed):
 @login_required
 def my_orders():
     orders = db.session.scalars(
-        queries.orders_of_buyer(current_user).order_by(Order.created_at.desc()).limit(100)
+        queries.orders_of_buyer(current_user)
+        .options(joinedload(Order.cooperative))
+        .order_by(Order.created_at.desc())
+        .limit(100)
     ).all()
     return render_template("orders/my_orders.html", orders=orders, status_label=states.status_label)
 
