@@ -160,7 +160,15 @@ def get_managed_product(user: User, product_id: int) -> Product:
 
 
 def get_published_by_slug(slug: str) -> Product:
+    """The product page's product with what it shows joined in (cooperative and its place, category, certificate)."""
     return _one(
-        published_products().where(Product.slug == slug),
+        published_products()
+        .where(Product.slug == slug)
+        .options(
+            joinedload(Product.cooperative).joinedload(Cooperative.commune).joinedload(Commune.province),
+            joinedload(Product.category),
+            joinedload(Product.certificate),
+            selectinload(Product.images),
+        ),
         _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
     )
