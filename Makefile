@@ -10,7 +10,7 @@ CHROMIUM       := /usr/bin/chromium
 AXE_VERSION    := 4.14.1
 AXE            := tests/browser/vendor/node_modules/axe-core/axe.min.js
 
-.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker screens
+.PHONY: run install migrate test test-deps test-unit test-integration test-browser lint bench translations messages clean worker screens lighthouse
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,8 +73,17 @@ lint: $(TEST_INSTALLED)
 	$(BIN)/ruff format --check -q .
 	$(BIN)/lint-imports
 
-bench: test-deps
+LIGHTHOUSE := node_modules/.bin/lighthouse
+
+# Lighthouse pinned (the newest needs a newer Node), in the git-ignored node_modules/; runs against Debian's Chromium
+$(LIGHTHOUSE):
+	npm install --no-save --no-audit --no-fund --prefix . lighthouse@12.2.3
+
+lighthouse: test-deps $(LIGHTHOUSE)
+	$(BIN)/python -m tests.perf.run_all lighthouse
+
+bench: test-deps $(LIGHTHOUSE)
 	$(BIN)/python -m tests.perf.run_all
 
 clean:
-	rm -rf $(VENV) instance/ocop.sqlite* instance/broker instance/celery-results.sqlite
+	rm -rf $(VENV) node_modules instance/ocop.sqlite* instance/broker instance/celery-results.sqlite

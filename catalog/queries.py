@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -40,6 +40,19 @@ def with_card_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
         selectinload(Product.category),
         selectinload(Product.certificate),
     )
+
+
+def with_tile_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
+    """Load exactly what a product tile shows (cooperative name, certificate, photos) in two statements."""
+    return query.options(joinedload(Product.cooperative), joinedload(Product.certificate), selectinload(Product.images))
+
+
+def load_tiles(ids: list[int]) -> list[Product]:
+    """Published products with these ids (search hits) as tiles, in the given order."""
+    if not ids:
+        return []
+    by_id = {p.id: p for p in db.session.scalars(with_tile_data(published_products()).where(Product.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def product_loader() -> Select[tuple[Product]]:
@@ -147,7 +160,15 @@ def get_managed_product(user: User, product_id: int) -> Product:
 
 
 def get_published_by_slug(slug: str) -> Product:
+    """The product page's product with what it shows joined in (cooperative and its place, category, certificate)."""
     return _one(
-        published_products().where(Product.slug == slug),
+        published_products()
+        .where(Product.slug == slug)
+        .options(
+            joinedload(Product.cooperative).joinedload(Cooperative.commune).joinedload(Commune.province),
+            joinedload(Product.category),
+            joinedload(Product.certificate),
+            selectinload(Product.images),
+        ),
         _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
     )

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from flask import Flask
 
-from . import extensions, i18n, security
+from . import compression, extensions, i18n, security
 from .config import PROJECT_ROOT, build_config
 from .database import init_database
 from .jobs.celery_app import init_celery
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     init_database(app)
+    compression.init_app(app)  # first registered, so its after_request runs last, on the finished answer
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)

@@ -167,6 +167,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "SEND_FILE_MAX_AGE_DEFAULT": 86400,
         "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
+        "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
         # the one Celery beat's lease (marketplace.jobs.beat): another beat takes over this long after it dies
         "BEAT_LEASE_SECONDS": float(_env("BEAT_LEASE_SECONDS", "60")),
         # a burst of stock changes (checkouts) queues one feed rebuild per worker, this many seconds ahead

@@ -3,7 +3,8 @@
 A request with no cookie and no Authorization header sees exactly what every other such visitor sees (no session,
 no cart, no CSRF token), so its 200 answer can be replayed for a few seconds (`PAGE_CACHE_SECONDS`, 10 by
 default, 0 turns it off) without asking Flask or the database again. Only `GET`s under the listed prefixes are
-kept, only when the answer sets no cookie, and each gunicorn worker keeps its own small LRU. A price or stock
+kept, only when the answer sets no cookie, and each gunicorn worker keeps its own small LRU. Answers are kept compressed, one per encoding the
+client accepts (marketplace/compression.py). A price or stock
 change therefore reaches anonymous visitors within those seconds; checkout always reads the live stock.
 Signed-in people, forms and everything else go straight to Flask.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 
+from .compression import chosen_encoding
 from .ttlcache import TtlCache
 
 CACHED_PREFIXES = ("/search", "/c/", "/tinh/", "/xa/", "/htx/", "/p/", "/api/v1/products", "/api/v1/categories")
@@ -54,6 +56,7 @@ class AnonymousPageCache:
             environ.get("QUERY_STRING", ""),
             "json" if wants_json else "html",
             environ.get("wsgi.url_scheme", ""),
+            chosen_encoding(environ.get("HTTP_ACCEPT_ENCODING", "")),
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

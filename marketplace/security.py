@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import csrf
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,31 @@ def _handle_csrf_error(error: CSRFError):
     if wants_json():
         return json_error(400, "csrf_failed", message)
     return render_template("errors/error.html", status=400, message=message), 400
+
+
+def is_same_origin_request() -> bool:
+    """The browser says this request comes from one of our own pages: `Sec-Fetch-Site: same-origin`, or an
+    `Origin` header naming this host (browsers send one of them on every form POST; a cross-site page cannot
+    forge either)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme == request.scheme and parts.netloc == request.host
+
+
+def protect_token_or_same_origin() -> None:
+    """CSRF check for forms served on cacheable pages without a token (see docs/operations.md, Security):
+    a form that carries a token must carry a valid one; a form without a token must come from our own origin."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if request.form.get("csrf_token"):
+        csrf.protect()
+    elif not is_same_origin_request():
+        raise CSRFError(_("Yêu cầu đến từ trang khác bị từ chối."))
 
 
 def _handle_unexpected(error: Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from vietnam_provinces import Province as VNProvince
 from vietnam_provinces import Ward as VNWard
 
+from .extensions import db
 from .models import Commune, DivisionType, Province
 from .text import fold, nfc, slugify
 
@@ -75,6 +77,18 @@ def _upsert(session: Session, model, current, row: dict) -> None:
         return
     for key, value in row.items():
         setattr(current, key, value)
+
+
+@functools.cache
+def province_names() -> dict[int, str]:
+    """Province code → name; administrative units are reference data, read once per worker."""
+    return {code: name for code, name in db.session.execute(select(Province.code, Province.name))}
+
+
+@functools.cache
+def commune_names() -> dict[int, str]:
+    """Commune code → name, read once per worker (about 3,300 rows)."""
+    return {code: name for code, name in db.session.execute(select(Commune.code, Commune.name))}
 
 
 def units_loaded(session: Session) -> bool:

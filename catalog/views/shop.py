@@ -16,7 +16,9 @@ from catalog.queries import (
     IS_PUBLIC,
     get_published_by_slug,
     load_published,
+    load_tiles,
     published_products,
+    with_tile_data,
     with_valid_certificate,
 )
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
@@ -26,6 +28,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.models import Commune, Cooperative, Province
 from marketplace.text import display_phone, normalise_phone
+from marketplace.units import commune_names, province_names
 from marketplace.urls import public_url
 
 from .blueprint import bp
@@ -43,14 +46,10 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     category_ids = {int(k) for key in ("category_root_id", "category_id") for k in facets.get(key, {})}
     categories = db.session.scalars(select(Category).where(Category.id.in_(category_ids))).all() if category_ids else []
     names["category"] = {str(c.id): category_name(c) for c in categories}
-    codes = [int(k) for k in facets.get("province_code", {})]
-    names["province_code"] = {
-        str(p.code): p.name for p in db.session.scalars(select(Province).where(Province.code.in_(codes)))
-    }
-    codes = [int(k) for k in list(facets.get("commune_code", {}))[:30]]
-    names["commune_code"] = {
-        str(c.code): c.name for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))
-    }
+    provinces, communes = province_names(), commune_names()
+    names["province_code"] = {k: provinces[int(k)] for k in facets.get("province_code", {}) if int(k) in provinces}
+    codes = list(facets.get("commune_code", {}))[:30]
+    names["commune_code"] = {k: communes[int(k)] for k in codes if int(k) in communes}
     names["price_band"] = price_band_labels()
     return names
 
@@ -119,7 +118,7 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     return render_template(
         "catalog/listing.html",
         title=title,
-        products=load_published(result.ids),
+        products=load_tiles(result.ids),
         result=result,
         names=_facet_names(result.facets),
         page=query.page,
@@ -136,16 +135,12 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
 @bp.get("/")
 def home():
     featured = db.session.scalars(
-        with_valid_certificate(published_products())
-        .options(selectinload(Product.images), selectinload(Product.cooperative), selectinload(Product.certificate))
+        with_tile_data(with_valid_certificate(published_products()))
         .order_by(OcopCertificate.stars.desc(), Product.published_at.desc())
         .limit(8)
     ).all()
     products = db.session.scalars(
-        published_products()
-        .options(selectinload(Product.images), selectinload(Product.cooperative), selectinload(Product.certificate))
-        .order_by(Product.published_at.desc(), Product.id.desc())
-        .limit(12)
+        with_tile_data(published_products()).order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
     ).all()
     provinces = db.session.execute(
         select(Province, func.count(Product.id))

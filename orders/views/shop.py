@@ -20,14 +20,15 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace import addresses, otp
 from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
-from marketplace.extensions import db, limiter
+from marketplace.extensions import csrf, db, limiter
 from marketplace.forms import CodeForm
 from marketplace.models import OtpPurpose, Province
-from marketplace.security import csp_with
+from marketplace.security import csp_with, protect_token_or_same_origin
 from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
 from marketplace.units import search_communes
@@ -66,7 +67,10 @@ def _cart_error(error: Exception):
 
 
 @bp.post("/cart/add")
+@csrf.exempt
 def add_to_cart():
+    """The form on the product page: anonymous visitors get it without a CSRF token, so the page can be cached."""
+    protect_token_or_same_origin()
     try:
         product_id = int(request.form.get("product_id", ""))
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
@@ -369,7 +373,10 @@ def _after_checkout(placed):
 @login_required
 def my_orders():
     orders = db.session.scalars(
-        queries.orders_of_buyer(current_user).order_by(Order.created_at.desc()).limit(100)
+        queries.orders_of_buyer(current_user)
+        .options(joinedload(Order.cooperative))
+        .order_by(Order.created_at.desc())
+        .limit(100)
     ).all()
     return render_template("orders/my_orders.html", orders=orders, status_label=states.status_label)
 

@@ -3,7 +3,7 @@
 A fresh SQLite database (the embedded default) holds one cooperative, a product with a photo-less OCOP
 certificate, a batch with five events and a few labels. wrk opens the label's `/t/<serial>` page; every request
 is a real scan (inserted; one device, so the label's count of distinct devices stays 1), so the run also checks
-that the database recorded exactly as many scans as wrk received pages. The per-client scan rate limit is off. Reported: requests/s, the ratio to hello-world (target ≥ 0.5) and the page's bytes.
+that the database recorded exactly as many scans as wrk received pages. The per-client scan rate limit is off. Reported: requests/s, the ratio to hello-world (target ≥ 0.75) and the page's bytes.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ SECONDS = 5
 STAGES = ("planting", "care", "harvest", "processing", "packing")
 
 
-def _prepare(folder: Path) -> tuple[str, str]:
-    """Migrate and fill a SQLite database; returns its URL and a label serial."""
+def _prepare(folder: Path) -> tuple[str, list[str]]:
+    """Migrate and fill a SQLite database; returns its URL and the serials of four labels."""
     from marketplace.extensions import db
     from marketplace.migrate import upgrade
     from marketplace.models import Role
@@ -35,10 +35,10 @@ def _prepare(folder: Path) -> tuple[str, str]:
         owner = make_user(Role.COOPERATIVE)
         product = make_product(owner.cooperative, ocop_stars=4, name="Nấm mèo khô Vạn Sơn")
         batch = make_batch(owner=owner, product=product, events=STAGES, lot="NM-BENCH")
-        serial = make_labels(batch, 4)[0].serial
+        serials = [label.serial for label in make_labels(batch, 4)]
         db.session.commit()
         db.engine.dispose()
-    return url, serial
+    return url, serials
 
 
 def _wrk(url: str, seconds: int) -> tuple[float, int]:
@@ -80,7 +80,7 @@ def _page_bytes(base: str, serial: str) -> int:
 
 def run(baseline_rps: float) -> list[BenchRow]:
     folder = Path(tempfile.mkdtemp(prefix="ocop-bench-scan-"))
-    db_url, serial = _prepare(folder)
+    db_url, (serial, measured_serial, *_rest) = _prepare(folder)
     env = {
         "DATABASE_URL": db_url,
         "INSTANCE_PATH": str(folder),
@@ -91,7 +91,7 @@ def run(baseline_rps: float) -> list[BenchRow]:
     }
     with gunicorn_server("marketplace:create_app()", env=env, ready_path="/.well-known/gs1resolver") as base:
         page = f"{base}/t/{serial}"
-        size = _page_bytes(base, serial)
+        size = _page_bytes(base, measured_serial)  # another label: wrk's scans stay one device
         _wrk(page, 1)
         before = _scan_count(db_url, serial)
         rps, served = _wrk(page, SECONDS)
@@ -102,7 +102,7 @@ def run(baseline_rps: float) -> list[BenchRow]:
             "scan page /t/<serial> (records every scan)",
             rps,
             "req/s",
-            "≥ 0.5× hello-world",
+            "≥ 0.75× hello-world",
             rps / baseline_rps,
             f"{recorded:,} scans recorded for {served:,} pages served",
         ),

@@ -1,0 +1,113 @@
+"""Pages for people who are signed in (no page cache applies to them): the buyer's catalogue pages, cart and
+orders, the cooperative's product and order lists, the commune dashboard. Each is loaded by wrk with the
+session cookie of a demo account, as a ratio of the hello-world baseline of the same run; the SQL statements
+each page runs are counted in-process with a SQLAlchemy `before_cursor_execute` listener.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import requests
+from sqlalchemy import event
+
+from tests.perf.harness import BenchRow, wrk_rps
+from tests.perf.sites import Site, served_site
+
+SECONDS = 5
+DEMO_PASSWORD = "demo12345"
+CATEGORY = "nong-san-so-che"
+BUYER_TARGET = "≥ 0.15×"
+DESK_TARGET = "≥ 0.10×"
+PAGES = (
+    ("khach@demo.ocop.vn", "home /", "/", BUYER_TARGET),
+    ("khach@demo.ocop.vn", "category /c/<slug>", f"/c/{CATEGORY}", BUYER_TARGET),
+    ("khach@demo.ocop.vn", "search /search?q=nam+meo", "/search?q=nam+meo", BUYER_TARGET),
+    ("khach@demo.ocop.vn", "product /p/<slug>", None, BUYER_TARGET),
+    ("khach@demo.ocop.vn", "cart /cart", "/cart", BUYER_TARGET),
+    ("khach@demo.ocop.vn", "order list /orders/", "/orders/", BUYER_TARGET),
+    ("htx@demo.ocop.vn", "cooperative products /cooperative/products", "/cooperative/products", DESK_TARGET),
+    ("htx@demo.ocop.vn", "cooperative orders /cooperative/orders", "/cooperative/orders", DESK_TARGET),
+    ("xa@demo.ocop.vn", "commune dashboard /commune/", "/commune/", DESK_TARGET),
+)
+
+
+def session_cookie(base: str, email: str) -> str:
+    """The `Cookie` header of a browser that signed in through the login form."""
+    browser = requests.Session()
+    form = browser.get(f"{base}/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    answer = browser.post(
+        f"{base}/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}, allow_redirects=False
+    )
+    if answer.status_code != 302:
+        raise RuntimeError(f"{email} could not sign in: {answer.status_code}")
+    return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+
+
+@contextmanager
+def _counting(app):
+    from marketplace.extensions import db
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_per_page(site: Site, paths: dict[str, list[str]]) -> dict[str, int]:
+    """SQL statements of each signed-in page, counted in-process on the same database (second load)."""
+    from tests.conftest import OcopClient
+
+    app = site.app()
+    app.test_client_class = OcopClient
+    counts = {}
+    for email, urls in paths.items():
+        client = app.test_client()
+        client.form_post("/login", {"email": email, "password": DEMO_PASSWORD})
+        for url in urls:
+            client.get(url)
+            with _counting(app) as statements:
+                client.get(url)
+            counts[url] = len(statements)
+    return counts
+
+
+def run(baseline_rps: float) -> list[BenchRow]:
+    rows = []
+    with served_site("sqlite", SESSION_COOKIE_SECURE="0", PAGE_CACHE_SECONDS="0") as site:
+        pages = [(email, name, path or f"/p/{site.slugs[0]}", target) for email, name, path, target in PAGES]
+        cookies = {email: session_cookie(site.url, email) for email, *_rest in pages}
+        by_user: dict[str, list[str]] = {}
+        for email, _name, path, _target in pages:
+            by_user.setdefault(email, []).append(path)
+        counts = statements_per_page(site, by_user)
+        for email, name, path, target in pages:
+            headers = {"Cookie": cookies[email], "Accept-Encoding": "br, gzip"}
+            wrk_rps(site.url + path, seconds=1, headers=headers)
+            rps = wrk_rps(site.url + path, seconds=SECONDS, headers=headers)
+            note = f"SQLite, signed in as {email.split('@')[0]}, {counts[path]} SQL statements"
+            rows.append(BenchRow(f"signed in: {name}", rps, "req/s", target, rps / baseline_rps, note))
+        rows += [
+            BenchRow(f"SQL statements: {name}", counts[path], "statements", "no N+1", note=email.split("@")[0])
+            for email, name, path, _target in pages
+        ]
+    return rows
+
+
+if __name__ == "__main__":
+    from tests.perf.harness import baseline_rps
+
+    base_rps = baseline_rps()
+    print(f"hello-world: {base_rps:,.0f} req/s")
+    for row in run(base_rps):
+        print(f"{row.name}: {row.value:,.0f} {row.unit} ratio {row.ratio or 0:.3f} — {row.note}")
