@@ -100,6 +100,7 @@ def test_returning_buyer_gets_the_province_and_its_communes_back(page, shot, liv
     expect(phone_field.locator(".error")).to_have_text("Vui lòng điền mục này.")
     expect(page.locator("main")).not_to_contain_text("This field is required.")
     expect(communes.locator("option:checked")).to_have_text("Xã Triệu Sơn")  # kept across the refused submit
+    expect(page.get_by_label("Chuyển khoản bằng mã VietQR")).to_be_checked()  # the draft keeps the chosen method
     no_sideways_scroll(page)
     shot(page, "error-beside-phone")
     page.get_by_label("Số di động").fill("0912 345 678")
