@@ -229,6 +229,7 @@ def _prefill_from_last_order(form: CheckoutForm, buyer) -> tuple[int | None, int
 
 GUEST_KEY = "guest_checkout"
 GUEST_PLACED_KEY = "guest_placed"
+CLEAR_DRAFT_KEY = "clear_draft"  # base.html pops it into `data-draft-clear`
 
 
 def _guest_checkout(form: CheckoutForm, items, shipping: dict):
@@ -326,6 +327,7 @@ def _after_guest_checkout(placed, phone: str):
     session[GUEST_PLACED_KEY] = [order.code for order in placed.orders]
     db.session.commit()
     flash(_("Đã đặt %(n)d đơn hàng.", n=len(placed.orders)), "success")
+    session[CLEAR_DRAFT_KEY] = "checkout"
     return redirect(url_for("orders.guest_placed"))
 
 
@@ -364,6 +366,7 @@ def _after_checkout(placed):
     count = len(placed.orders)
     db.session.commit()
     flash(_("Đã đặt %(n)d đơn hàng.", n=count), "success")
+    session[CLEAR_DRAFT_KEY] = "checkout"  # the next page tells the browser to forget the typed form
     if phone and not phone_has_known_prefix(phone):  # a warning, not an error: new prefixes do appear
         flash(_("Số %(phone)s không giống số di động thường gặp; hãy kiểm tra lại.", phone=phone), "info")
     return redirect(target)

@@ -52,7 +52,8 @@
   function saveDraft(form) {
     var data = {};
     fields(form).forEach(function (el) {
-      data[el.name] = (el.type === "checkbox" || el.type === "radio") ? el.checked : el.value;
+      if (el.type === "radio") { if (el.checked) data[el.name] = el.value; }  /* the group's choice, by value */
+      else data[el.name] = el.type === "checkbox" ? el.checked : el.value;
     });
     try { localStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), data: data })); } catch (e) { /* storage full */ }
   }
@@ -64,7 +65,9 @@
     var changed = [];
     fields(form).forEach(function (el) {
       if (!(el.name in saved)) return;
-      if (el.type === "checkbox" || el.type === "radio") { el.checked = saved[el.name]; }
+      if (el.type === "radio") { if (typeof saved[el.name] === "string") el.checked = saved[el.name] === el.value; }
+      else if (el.type === "checkbox") { el.checked = saved[el.name]; }
+      else if (saved[el.name] === "" || saved[el.name] === el.value) { return; }  /* nothing to bring back */
       else if (!el.value || el.hasAttribute("data-draft-prefer")) {
         el.value = saved[el.name];
         if (el.tagName === "SELECT" && el.value !== saved[el.name]) el.setAttribute("data-want", saved[el.name]);

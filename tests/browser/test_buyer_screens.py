@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.models import Cooperative
-from orders.models import Order
+from marketplace.models import Cooperative, User
+from orders.models import Order, OrderStatus
 from tests.browser.conftest import BANK_KEY, app_context
-from tests.browser.steps import no_sideways_scroll, register
+from tests.browser.steps import COOPERATIVE, log_in, no_sideways_scroll, register
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-nguoi-mua"
@@ -100,6 +100,7 @@ def test_returning_buyer_gets_the_province_and_its_communes_back(page, shot, liv
     expect(phone_field.locator(".error")).to_have_text("Vui lòng điền mục này.")
     expect(page.locator("main")).not_to_contain_text("This field is required.")
     expect(communes.locator("option:checked")).to_have_text("Xã Triệu Sơn")  # kept across the refused submit
+    expect(page.get_by_label("Chuyển khoản bằng mã VietQR")).to_be_checked()  # the draft keeps the chosen method
     no_sideways_scroll(page)
     shot(page, "error-beside-phone")
     page.get_by_label("Số di động").fill("0912 345 678")
@@ -195,3 +196,36 @@ def test_cancelling_an_order_needs_a_second_step(page, shot, live_site):
     expect(page.locator("ol.timeline")).to_contain_text("Đặt nhầm số lượng")
     no_sideways_scroll(page)
     shot(page, "cancelled")
+
+
+def test_cooperative_order_list_stacks_on_a_phone_and_its_cancel_asks_first(page, shot, live_site):
+    log_in(page, COOPERATIVE)
+    page.goto("/cooperative/orders")
+    rows = page.locator("main table.stack tbody tr")
+    expect(rows.first).to_be_visible()
+    first = rows.first
+    expect(first.locator(".stack-badge")).to_be_visible()  # status and payment stay on the screen
+    expect(first.locator("td[data-label='Thanh toán']")).to_be_visible()
+    no_sideways_scroll(page)
+    shot(page, "desk-list")
+    page.goto(f"/cooperative/orders/{_open_order_of_demo_cooperative(live_site)}")
+    page.get_by_role("button", name="Huỷ đơn").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bạn chắc chắn muốn huỷ đơn")
+    no_sideways_scroll(page)
+    shot(page, "desk-cancel-question")
+    page.get_by_role("link", name="Không, giữ đơn").click()
+    expect(page.locator("h1 .badge")).not_to_have_text("Đã huỷ")
+
+
+def _open_order_of_demo_cooperative(site) -> str:
+    """The code of an order the demo cooperative could still cancel (the demo data has some in every state)."""
+    open_states = (OrderStatus.PAID, OrderStatus.AWAITING_CONFIRMATION, OrderStatus.CONFIRMED)
+    with app_context(site):
+        member = db.session.scalar(select(User).where(User.email == COOPERATIVE))
+        code = db.session.scalar(
+            select(Order.code)
+            .where(Order.cooperative_id == member.cooperative_id, Order.status.in_(open_states))
+            .order_by(Order.id)
+        )
+    assert code, "the demo cooperative has an open order"
+    return code

@@ -187,3 +187,13 @@ def test_cart_rows_carry_labels_for_the_stacked_phone_layout_and_a_real_remove_b
     assert 'class="table stack"' in page and 'data-label="Thành tiền"' in page
     assert re.search(r'<button type="submit" name="remove" value="\d+" class="secondary remove"', page)
     assert "data-autosubmit" in page and "Cập nhật số lượng" in page  # saves on change; the button stays for no-JS
+
+
+def test_the_page_after_placing_tells_the_browser_to_forget_the_checkout_draft(client):
+    product = make_product(stock=5)
+    login(client, make_user())
+    client.form_post("/cart/add", {"product_id": product.id, "quantity": 1})
+    assert 'data-draft-clear="checkout"' not in client.get("/cart").get_data(as_text=True)
+    placed = client.form_post("/checkout", {**_checkout_form(client), "payment_method": "cod"}, follow_redirects=True)
+    assert 'data-draft-clear="checkout"' in placed.get_data(as_text=True)
+    assert 'data-draft-clear="checkout"' not in client.get("/orders/").get_data(as_text=True)  # once only
