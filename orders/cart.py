@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Product, ProductStatus
+from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.queries import is_public
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
@@ -26,12 +26,28 @@ MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not 
 
 @dataclass
 class CartLine:
+    """Units of one product; with a variant, its tier price for the quantity and its weight."""
+
     product: Product
     quantity: int
+    variant: ProductVariant | None = None
+
+    @property
+    def unit_price_vnd(self) -> int:
+        return self.variant.price_for(self.quantity) if self.variant else self.product.price_vnd
+
+    @property
+    def weight_g(self) -> int:
+        return self.variant.weight_g if self.variant else self.product.weight_g
+
+    @property
+    def variant_label(self) -> str | None:
+        """The variant's name when the buyer had a choice to make."""
+        return self.variant.name if self.variant and len(self.product.variants) > 1 else None
 
     @property
     def amount_vnd(self) -> int:
-        return self.product.price_vnd * self.quantity
+        return self.unit_price_vnd * self.quantity
 
 
 @dataclass
@@ -47,7 +63,7 @@ class CartGroup:
 
     @property
     def weight_g(self) -> int:
-        return sum(line.product.weight_g * line.quantity for line in self.lines)
+        return sum(line.weight_g * line.quantity for line in self.lines)
 
     @property
     def shipping_vnd(self) -> int:
