@@ -32,7 +32,7 @@ from marketplace.text import clean_text, fold, utcnow
 from marketplace.urls import public_url
 
 from . import images as photos
-from . import signals
+from . import signals, variants
 from .models import (
     Category,
     CertificationLevel,
@@ -277,6 +277,9 @@ def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
     if stock == seen:
         return set()
     table = Product.__table__
+    if product.has_choices:
+        message = _("Sản phẩm có nhiều loại hàng: sửa tồn kho của từng loại.")
+        raise ValidationFailed(message, fields={"stock": [message]})
     moved = db.session.execute(update(table).where(table.c.id == product.id, table.c.stock == seen).values(stock=stock))
     if moved.rowcount != 1:
         current = db.session.scalar(select(table.c.stock).where(table.c.id == product.id))
@@ -285,6 +288,7 @@ def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
             n=current or 0,
         )
         raise Conflict(message, code="stock_changed", fields={"stock": [message]}, current_stock=current)
+    variants.set_single_variant_stock(product.id, stock)
     set_committed_value(product, "stock", stock)
     return {"stock"}
 
@@ -353,6 +357,30 @@ def pending_revision_for(actor: User, product: Product) -> ProductRevision:
             revision_id=revision.id,
         )
     return revision
+
+
+def set_variants(actor: User, product: Product, rows: list, min_order_quantity: object = None) -> None:
+    """Replace the product's variants and their wholesale tiers (and its minimum order quantity), checked in
+    catalog.variants; the product's "from" price and total stock follow, and the listeners hear of both."""
+    ensure_member_of(actor, product.cooperative_id)
+    parsed = variants.parse_variants(rows)
+    minimum = variants.parse_minimum(min_order_quantity) if min_order_quantity not in (None, "") else None
+    before = (product.price_vnd, product.stock)
+    variants.save_variants(product, parsed, minimum)
+    record_audit(
+        actor,
+        "product.variants_updated",
+        "product",
+        product.id,
+        commune_code=product.cooperative.commune_code,
+        variants=[row["name"] for row in parsed],
+    )
+    changed = {"content"}
+    if before[1] != product.stock:
+        changed.add("stock")
+    if before[0] != product.price_vnd:
+        changed.add("price")
+    _announce([product.id], changed)
 
 
 def set_price_stock(actor: User, product: Product, price_vnd: int | None = None, stock: int | None = None) -> None:

@@ -111,7 +111,10 @@ def check_minimum(product: Product, quantity: int) -> None:
     """An order takes at least the product's minimum quantity (all its variants together)."""
     if quantity < product.min_order_quantity:
         message = _(
-            "“%(name)s”: mua tối thiểu %(n)d %(unit)s.", name=product.name, n=product.min_order_quantity, unit=product.unit
+            "“%(name)s”: mua tối thiểu %(n)d %(unit)s.",
+            name=product.name,
+            n=product.min_order_quantity,
+            unit=product.unit,
         )
         raise ValidationFailed(
             message,
@@ -214,15 +217,14 @@ def save_variants(product: Product, rows: list[dict], min_order_quantity: int | 
     """Replace the product's variants with these rows (ids keep their variant); a variant left out that orders
     name is only deactivated. Then the product's price and stock are summarised from them."""
     current = {variant.id: variant for variant in product.variants}
+    sold = {variant_id for variant_id, variant in current.items() if _is_sold(variant)}
     kept: list[ProductVariant] = []
     for position, row in enumerate(rows):
         variant = current.pop(row["id"], None) if row["id"] else None
-        if variant is None:
-            variant = ProductVariant(product=product)
-        _write_variant(variant, row, position)
+        _write_variant(variant := variant or ProductVariant(), row, position)
         kept.append(variant)
     for offset, variant in enumerate(current.values(), start=len(rows)):
-        if _is_sold(variant):
+        if variant.id in sold:
             variant.active, variant.stock, variant.position = False, 0, offset
             kept.append(variant)
     product.variants = kept

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +22,7 @@ from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.services import stock_changed_for
 from catalog.variants import LineKey
 from marketplace.database import dialect_insert
-from marketplace.errors import Conflict, DomainError, ValidationFailed
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.ops.metrics import count

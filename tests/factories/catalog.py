@@ -8,7 +8,7 @@ import itertools
 from PIL import Image
 from sqlalchemy import select
 
-from catalog import services
+from catalog import services, variants
 from catalog.models import Category, Product
 from catalog.search.indexing import sync_products
 from marketplace.extensions import db
@@ -96,3 +96,16 @@ def make_listed(
     )
     sync_products([product.id])
     return product
+
+
+def set_variants(product: Product, rows: list[dict], min_order_quantity: int | None = None) -> list:
+    """Give `product` these variants (rows as the API takes them: name, price_vnd, stock, price_tiers…) through the
+    catalogue's own checks; returns the product's variants in order."""
+    variants.save_variants(product, variants.parse_variants(rows), min_order_quantity)
+    db.session.flush()
+    return product.variants
+
+
+def variant_row(name: str, price_vnd: int, stock: int, tiers: dict[int, int] | None = None, **extra) -> dict:
+    tiers = [{"min_quantity": q, "price_vnd": p} for q, p in (tiers or {}).items()]
+    return {"name": name, "price_vnd": price_vnd, "stock": stock, "weight_g": 200, "price_tiers": tiers, **extra}
