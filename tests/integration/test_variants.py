@@ -134,7 +134,7 @@ def test_a_short_variant_reserves_nothing_even_when_the_product_has_stock(client
 
 
 def test_cancelling_gives_the_units_back_to_their_variant(app):
-    product, (small, large) = _tea()
+    product, (_small, large) = _tea()
     buyer = make_user()
     order = make_checkout(buyer, {(product.id, large.id): 2}).orders[0]
     assert _stocks(product) == (38, [30, 8])
@@ -197,7 +197,7 @@ def test_variant_rows_are_checked_together(app):
 
 
 def test_a_removed_variant_that_orders_name_is_only_deactivated(app):
-    product, (small, large) = _tea()
+    product, (_small, large) = _tea()
     make_checkout(make_user(), {product.id: 1})  # takes a bag
     set_variants(product, [variant_row("Hộp 500 g", 110_000, 10, id=large.id)])
     kept = db.session.scalars(select(ProductVariant).where(ProductVariant.product_id == product.id)).all()
