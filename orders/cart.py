@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from catalog import variants
 from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.queries import is_public
 from marketplace.errors import NotFound, ValidationFailed
@@ -19,6 +20,7 @@ from marketplace.services import ensure_cooperative_verified
 from .models import CartItem
 
 SESSION_KEY = "cart"
+VARIANTS_KEY = "cart_variants"  # a guest's chosen variant per product ({product id: variant id})
 MAX_LINES = 50
 MAX_QUANTITY = 999
 MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not a product (not a driver overflow)
@@ -89,6 +91,32 @@ def read_cart(user: User | None) -> dict[int, int]:
     return {int(pid): int(qty) for pid, qty in raw.items() if str(pid).isdigit() and int(qty) > 0}
 
 
+def read_variants(user: User | None) -> dict[int, int]:
+    """{product_id: chosen variant id} for the cart's products where the buyer picked one."""
+    if user is not None:
+        rows = db.session.execute(
+            select(CartItem.product_id, CartItem.variant_id).where(
+                CartItem.user_id == user.id, CartItem.variant_id.is_not(None)
+            )
+        )
+        return {pid: vid for pid, vid in rows}
+    raw = session.get(VARIANTS_KEY) or {}
+    return {int(pid): int(vid) for pid, vid in raw.items() if str(pid).isdigit() and str(vid).isdigit()}
+
+
+def _write_variant(user: User | None, product_id: int, variant_id: int | None) -> None:
+    if user is None:
+        chosen = {str(k): v for k, v in read_variants(None).items() if k != product_id}
+        if variant_id is not None:
+            chosen[str(product_id)] = variant_id
+        session[VARIANTS_KEY] = chosen
+        return
+    row = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id))
+    if row is not None:
+        row.variant_id = variant_id
+        db.session.flush()
+
+
 def _write(user: User | None, product_id: int, quantity: int) -> None:
     if user is None:
         cart = {str(k): v for k, v in read_cart(None).items()}
@@ -133,16 +161,22 @@ def parse_quantity(raw: object, *, allow_zero: bool = False) -> int:
     return quantity
 
 
-def add_to_cart(user: User | None, product_id: int, quantity: int) -> int:
-    """Add units; the total is bounded by the stock. Returns the quantity now in the cart."""
+def add_to_cart(user: User | None, product_id: int, quantity: int, variant_id: int | None = None) -> int:
+    """Add units of one variant (the product's first without a choice); the cart holds one variant per product,
+    so picking another replaces it. The total is bounded by that variant's stock. Returns the quantity now in
+    the cart."""
     product = _published(product_id)
+    variant = variants.resolve(product, variant_id)
     cart = read_cart(user)
     if product_id not in cart and len(cart) >= MAX_LINES:
         raise ValidationFailed(_("Giỏ hàng đã đủ %(n)d sản phẩm.", n=MAX_LINES))
-    if product.stock <= 0:
+    if variant.stock <= 0:
         raise ValidationFailed(_("“%(name)s” đã hết hàng.", name=product.name), code="out_of_stock")
-    wanted = min(cart.get(product_id, 0) + quantity, product.stock, MAX_QUANTITY)
+    same = read_variants(user).get(product_id, variant.id) == variant.id
+    already = cart.get(product_id, 0) if same else 0
+    wanted = min(already + max(quantity, product.min_order_quantity - already), variant.stock, MAX_QUANTITY)
     _write(user, product_id, wanted)
+    _write_variant(user, product_id, variant.id if product.has_choices else None)
     return wanted
 
 
@@ -153,7 +187,9 @@ def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
         _write(user, product_id, 0)
         return 0
     product = _published(product_id)
-    quantity = min(quantity, product.stock)
+    chosen = read_variants(user).get(product_id)
+    variant = next((v for v in product.active_variants if v.id == chosen), None) or product.active_variants[0]
+    quantity = min(quantity, variant.stock)
     _write(user, product_id, quantity)
     return quantity
 
@@ -162,45 +198,65 @@ def remove_products(user: User | None, product_ids: list[int]) -> None:
     if user is None:
         for product_id in product_ids:
             _write(None, product_id, 0)
+            _write_variant(None, product_id, None)
         return
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id.in_(product_ids)))
 
 
 def merge_guest_cart(user: User) -> None:
-    """Login hook: the guest's lines join the buyer's saved cart (larger quantity wins, bounded by stock)."""
+    """Login hook: the guest's lines join the buyer's saved cart (larger quantity wins, bounded by stock; the
+    guest's variant choice wins)."""
     guest = read_cart(None)
     if not guest:
         return
     saved = read_cart(user)
+    chosen = read_variants(None)
     for product_id, quantity in guest.items():
         product = db.session.get(Product, product_id)
         if product is None or not is_public(product):
             continue
         _write(user, product_id, min(max(quantity, saved.get(product_id, 0)), max(product.stock, 0)))
+        if product_id in chosen:
+            _write_variant(user, product_id, chosen[product_id])
     session.pop(SESSION_KEY, None)
+    session.pop(VARIANTS_KEY, None)
     db.session.commit()
 
 
-def cart_groups(items: dict[int, int]) -> tuple[list[CartGroup], list[str]]:
-    """Lines grouped by cooperative, quantities bounded by today's stock; plus notes on what changed."""
+def _line_variant(product: Product, chosen: int | None) -> ProductVariant | None:
+    """The variant the buyer picked if still on sale, else the product's first active one."""
+    active = product.active_variants
+    return next((v for v in active if v.id == chosen), None) or (active[0] if active else None)
+
+
+def cart_groups(items: dict[int, int], chosen: dict[int, int] | None = None) -> tuple[list[CartGroup], list[str]]:
+    """Lines grouped by cooperative, each with its variant (the one chosen, else the first), quantities bounded by
+    that variant's stock; plus notes on what changed."""
     if not items:
         return [], []
+    chosen = chosen or {}
     products = db.session.scalars(
         select(Product)
         .where(Product.id.in_(items))
-        .options(selectinload(Product.cooperative))
+        .options(selectinload(Product.cooperative), selectinload(Product.variants).selectinload(ProductVariant.tiers))
         .order_by(Product.cooperative_id, Product.id)
     ).all()
     groups: dict[int, CartGroup] = {}
     notes: list[str] = []
     for product in products:
         quantity = items[product.id]
-        if not is_public(product) or product.stock <= 0:
+        variant = _line_variant(product, chosen.get(product.id))
+        if not is_public(product) or variant is None or variant.stock <= 0:
             notes.append(_("“%(name)s” đã hết hàng hoặc ngừng bán.", name=product.name))
             continue
-        if quantity > product.stock:
-            notes.append(_("“%(name)s” chỉ còn %(n)d.", name=product.name, n=product.stock))
-            quantity = product.stock
+        if quantity > variant.stock:
+            notes.append(_("“%(name)s” chỉ còn %(n)d.", name=product.name, n=variant.stock))
+            quantity = variant.stock
         group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative))
-        group.lines.append(CartLine(product, quantity))
+        group.lines.append(CartLine(product, quantity, variant))
     return list(groups.values()), notes
+
+
+def cart_of(user: User | None) -> tuple[list[CartGroup], list[str]]:
+    """The cart of this buyer or guest, grouped (see `cart_groups`)."""
+    return cart_groups(read_cart(user), read_variants(user))

@@ -68,6 +68,15 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f('fk_order_lines_variant_id_product_variants'), 'product_variants', ['variant_id'], ['id']
         )
+    with op.batch_alter_table('cart_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('variant_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_cart_items_variant_id_product_variants'),
+            'product_variants',
+            ['variant_id'],
+            ['id'],
+            ondelete='SET NULL',
+        )
     _default_variants(variants)
 
 
@@ -101,6 +110,9 @@ def _default_variants(variants: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cart_items', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_cart_items_variant_id_product_variants'), type_='foreignkey')
+        batch_op.drop_column('variant_id')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_order_lines_variant_id_product_variants'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_order_lines_variant_id'))
