@@ -16,7 +16,7 @@ from alembic import op
 revision = '0600_variants'
 down_revision = '0510_workspace_indexes'
 branch_labels = None
-depends_on = ('0100_catalog', '0200_orders')
+depends_on = ('0100_catalog', '0200_orders', '0300_traceability')
 
 DEFAULT_VARIANT_NAME = 'Mặc định'
 
@@ -77,6 +77,12 @@ def upgrade() -> None:
             ['id'],
             ondelete='SET NULL',
         )
+    with op.batch_alter_table('label_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('variant_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_label_runs_variant_id'), ['variant_id'], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f('fk_label_runs_variant_id_product_variants'), 'product_variants', ['variant_id'], ['id']
+        )
     _default_variants(variants)
 
 
@@ -110,6 +116,10 @@ def _default_variants(variants: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('label_runs', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_label_runs_variant_id_product_variants'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_label_runs_variant_id'))
+        batch_op.drop_column('variant_id')
     with op.batch_alter_table('cart_items', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_cart_items_variant_id_product_variants'), type_='foreignkey')
         batch_op.drop_column('variant_id')
