@@ -277,9 +277,6 @@ def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
     if stock == seen:
         return set()
     table = Product.__table__
-    if product.has_choices:
-        message = _("Sản phẩm có nhiều loại hàng: sửa tồn kho của từng loại.")
-        raise ValidationFailed(message, fields={"stock": [message]})
     moved = db.session.execute(update(table).where(table.c.id == product.id, table.c.stock == seen).values(stock=stock))
     if moved.rowcount != 1:
         current = db.session.scalar(select(table.c.stock).where(table.c.id == product.id))
@@ -293,6 +290,18 @@ def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
     return {"stock"}
 
 
+def _refuse_summary_edits(product: Product, immediate: dict, seen_stock: int | None) -> None:
+    """A product sold in several variants takes its price and stock from them: a different one typed is refused
+    (the stock the editor saw counts as unchanged)."""
+    if not product.has_choices:
+        return
+    message = _("Sản phẩm có nhiều loại hàng: sửa giá và tồn kho của từng loại.")
+    current = {"price_vnd": product.price_vnd, "stock": product.stock if seen_stock is None else seen_stock}
+    moved = [key for key in current if key in immediate and immediate[key] != current[key]]
+    if moved:
+        raise ValidationFailed(message, fields={key: [message] for key in moved})
+
+
 def update_product(
     actor: User, product: Product, data: dict, expected_stock: int | None = None
 ) -> ProductRevision | None:
@@ -304,6 +313,7 @@ def update_product(
     fields = parse_product(data, partial=True)
     immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
+    _refuse_summary_edits(product, immediate, expected_stock)
     stock_changed = set()
     if expected_stock is not None and "stock" in immediate:
         stock_changed = _set_stock(product, immediate.pop("stock"), expected_stock)

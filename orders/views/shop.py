@@ -449,12 +449,12 @@ def received(code: str):
 @bp.post("/orders/<code>/reorder")
 @login_required
 def reorder(code: str):
-    """Put the same products back in the cart (bounded by today's stock)."""
+    """Put the same products (and variants) back in the cart (bounded by today's stock)."""
     order = queries.buyer_order(current_user, code)
     added = 0
     for line in order.lines:
         try:
-            cart_service.add_to_cart(current_user, line.product_id, line.quantity)
+            cart_service.add_to_cart(current_user, line.product_id, line.quantity, line.variant_id)
             added += 1
         except DomainError as error:
             flash(error.message, "info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from catalog import services as catalog_services
 from catalog.models import DEFAULT_VARIANT_NAME, Product, ProductVariant
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
@@ -203,3 +204,14 @@ def test_a_removed_variant_that_orders_name_is_only_deactivated(app):
     kept = db.session.scalars(select(ProductVariant).where(ProductVariant.product_id == product.id)).all()
     assert {(v.name, v.active) for v in kept} == {("Hộp 500 g", True), ("Túi 200 g", False)}
     assert (product.price_vnd, product.stock) == (110_000, 10)
+
+
+def test_a_product_with_variants_refuses_a_typed_price_or_stock_but_saves_other_fields(app):
+    product, _variants = _tea()
+    owner = make_user(Role.COOPERATIVE, cooperative=product.cooperative)
+    with pytest.raises(ValidationFailed) as refused:
+        catalog_services.update_product(owner, product, {"price_vnd": "1.000"})
+    assert set(refused.value.extra["fields"]) == {"price_vnd"}
+    catalog_services.update_product(owner, product, {"price_vnd": "50.000", "stock": "40", "unit": "hộp"})
+    assert (product.unit, product.price_vnd, product.stock) == ("hộp", 50_000, 40)
+    assert _stocks(product) == (40, [30, 10])
