@@ -215,3 +215,30 @@ def test_a_product_with_variants_refuses_a_typed_price_or_stock_but_saves_other_
     catalog_services.update_product(owner, product, {"price_vnd": "50.000", "stock": "40", "unit": "hộp"})
     assert (product.unit, product.price_vnd, product.stock) == ("hộp", 50_000, 40)
     assert _stocks(product) == (40, [30, 10])
+
+
+def test_a_product_created_through_the_api_can_bring_its_variants(client):
+    owner = make_user(Role.COOPERATIVE)
+    db.session.commit()
+    body = {
+        "name": "Mật ong hoa nhãn",
+        "price_vnd": 200_000,
+        "unit": "chai",
+        "category": "nong-san-so-che",
+        "variants": [
+            {"name": "Chai 500 ml", "price_vnd": 200_000, "stock": 5},
+            {
+                "name": "Chai 1 lít",
+                "price_vnd": 380_000,
+                "stock": 2,
+                "price_tiers": [{"min_quantity": 6, "price_vnd": 350_000}],
+            },
+        ],
+        "min_order_quantity": 2,
+    }
+    response = client.post("/api/v1/products", json=body, headers=api_token(client, owner.email))
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    assert [(v["name"], v["stock"]) for v in data["variants"]] == [("Chai 500 ml", 5), ("Chai 1 lít", 2)]
+    assert data["variants"][1]["price_tiers"] == [{"min_quantity": 6, "price_vnd": 350_000}]
+    assert (data["stock"], data["min_order_quantity"], data["status"]) == (7, 2, "draft")
