@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import Integer, String, event, func, insert, inspect, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from marketplace.errors import Conflict, ValidationFailed
@@ -66,6 +66,24 @@ def mirror_single_variants(session: Session, _context, _instances) -> None:
             variant = obj.variants[0]
             for name in MIRRORED:
                 setattr(variant, name, getattr(obj, name) if name != "stock" else obj.stock or 0)
+
+
+def add_default_variants(product_ids: list[int]) -> None:
+    """One INSERT … SELECT giving products written in bulk (Excel import, seeds) their default variant."""
+    if not product_ids:
+        return
+    columns = ("product_id", "name", "price_vnd", "stock", "weight_g", "gtin", "position", "active")
+    source = select(
+        Product.id,
+        literal(DEFAULT_VARIANT_NAME, String),
+        Product.price_vnd,
+        Product.stock,
+        Product.weight_g,
+        Product.gtin,
+        literal(0, Integer),
+        true(),
+    ).where(Product.id.in_(product_ids))
+    db.session.execute(insert(ProductVariant).from_select(columns, source))
 
 
 def set_single_variant_stock(product_id: int, stock: int) -> None:
