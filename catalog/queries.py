@@ -18,7 +18,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Role, User
 
-from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
+from .models import OcopCertificate, Product, ProductRevision, ProductStatus, ProductVariant, RevisionStatus
 
 IS_PUBLISHED = Product.status == ProductStatus.PUBLISHED
 SELLER_VERIFIED = Product.cooperative_id.in_(select(Cooperative.id).where(Cooperative.verified))
@@ -147,7 +147,8 @@ def get_managed_product(user: User, product_id: int) -> Product:
 
 
 def get_published_by_slug(slug: str) -> Product:
+    with_variants = selectinload(Product.variants).selectinload(ProductVariant.tiers)  # the variant picker
     return _one(
-        published_products().where(Product.slug == slug),
+        published_products().where(Product.slug == slug).options(with_variants),
         _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
     )
