@@ -49,23 +49,25 @@ def default_variant_for(product: Product) -> ProductVariant:
     )
 
 
-def _changed(product: Product) -> bool:
+def _changed(product: Product) -> list[str]:
+    """The mirrored fields written on this product since the last flush."""
     state = inspect(product)
-    return any(state.attrs[name].history.has_changes() for name in MIRRORED)
+    return [name for name in MIRRORED if state.attrs[name].history.has_changes()]
 
 
 @event.listens_for(Session, "before_flush")
 def mirror_single_variants(session: Session, _context, _instances) -> None:
-    """A new product gets its default variant; a product with one variant passes its price, stock, weight and
-    GTIN on to it (the product form, the API, Excel import and tests all write those on the product)."""
+    """A new product gets its default variant; a product with one variant passes the price, stock, weight or
+    GTIN written on it to that variant (the product form, the API, Excel import and tests all write them on the
+    product). Only the fields written move: a stock the ORM holds from before a reservation is never copied."""
     for obj in list(session.new):
         if isinstance(obj, Product) and not obj.variants:
             obj.variants.append(default_variant_for(obj))
     for obj in list(session.dirty):
-        if isinstance(obj, Product) and _changed(obj) and len(obj.variants) == 1:
-            variant = obj.variants[0]
-            for name in MIRRORED:
-                setattr(variant, name, getattr(obj, name) if name != "stock" else obj.stock or 0)
+        written = _changed(obj) if isinstance(obj, Product) else []
+        if written and len(obj.variants) == 1:
+            for name in written:
+                setattr(obj.variants[0], name, getattr(obj, name) if name != "stock" else obj.stock or 0)
 
 
 def add_default_variants(product_ids: list[int]) -> None:

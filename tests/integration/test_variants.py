@@ -242,3 +242,13 @@ def test_a_product_created_through_the_api_can_bring_its_variants(client):
     assert [(v["name"], v["stock"]) for v in data["variants"]] == [("Chai 500 ml", 5), ("Chai 1 lít", 2)]
     assert data["variants"][1]["price_tiers"] == [{"min_quantity": 6, "price_vnd": 350_000}]
     assert (data["stock"], data["min_order_quantity"], data["status"]) == (7, 2, "draft")
+
+
+def test_a_price_edit_after_a_sale_keeps_the_default_variants_stock(app):
+    product = make_product(stock=5, price_vnd=80_000)
+    owner = make_user(Role.COOPERATIVE, cooperative=product.cooperative)
+    make_checkout(make_user(), {product.id: 2})  # the ORM copy of the product still says 5
+    catalog_services.update_product(owner, product, {"price_vnd": "75.000"})
+    db.session.flush()
+    assert _stocks(product) == (3, [3])
+    assert product.variants[0].price_vnd == 75_000
