@@ -18,7 +18,7 @@ from marketplace.urls import public_url
 
 from . import services
 from .images import media_url, original_key, read_upload
-from .models import Category, Product, ProductStatus
+from .models import Category, Product, ProductStatus, ProductVariant
 from .queries import get_managed_product, get_product, get_visible_product, load_published
 from .search import SearchQuery, get_backend
 from .validation import find_category
@@ -55,6 +55,29 @@ class ProductItem(ma.Schema):
     url = ma.fields.String()
 
 
+class TierSchema(ma.Schema):
+    min_quantity = ma.fields.Integer(required=True)
+    price_vnd = ma.fields.Raw(required=True)
+
+
+class VariantSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    id = ma.fields.Integer(load_default=None, allow_none=True)
+    name = ma.fields.String(required=True)
+    price_vnd = ma.fields.Raw(required=True)
+    stock = ma.fields.Raw(load_default=0)
+    weight_g = ma.fields.Raw(load_default=0)
+    gtin = ma.fields.String(load_default=None, allow_none=True)
+    price_tiers = ma.fields.List(ma.fields.Nested(TierSchema), load_default=list)
+
+
+class VariantsBody(ma.Schema):
+    variants = ma.fields.List(ma.fields.Nested(VariantSchema), required=True)
+    min_order_quantity = ma.fields.Raw(load_default=None)
+
+
 class ProductDetail(ProductItem):
     status = ma.fields.String()
     description = ma.fields.String()
@@ -66,6 +89,9 @@ class ProductDetail(ProductItem):
     rejection_reason = ma.fields.String(allow_none=True)
     pending_revision = ma.fields.Boolean()
     version = ma.fields.Integer()
+    variants = ma.fields.List(ma.fields.Nested(VariantSchema))
+    price_tiers = ma.fields.List(ma.fields.Nested(TierSchema))
+    min_order_quantity = ma.fields.Integer()
 
 
 ProductPage = page_of(ProductItem, "ProductPage")
@@ -91,6 +117,8 @@ class ProductCreate(ma.Schema):
     weight_g = ma.fields.Raw(load_default=0)
     shelf_life_days = ma.fields.Raw(load_default=None)
     gtin = ma.fields.String(load_default=None, allow_none=True)
+    min_order_quantity = ma.fields.Raw(load_default=None)
+    variants = ma.fields.List(ma.fields.Nested(VariantSchema), load_default=None)
 
 
 class ApproveBody(ma.Schema):
@@ -146,8 +174,28 @@ def detail(product: Product) -> dict:
         rejection_reason=product.rejection_reason,
         pending_revision=product.pending_revision is not None,
         version=product.version,
+        variants=[variant_json(v) for v in product.active_variants],
+        price_tiers=tiers_json(product.active_variants[0]) if product.active_variants else [],
+        min_order_quantity=product.min_order_quantity,
     )
     return data
+
+
+def tiers_json(variant: ProductVariant) -> list[dict]:
+    return [{"min_quantity": t.min_quantity, "price_vnd": t.price_vnd} for t in variant.tiers]
+
+
+def variant_json(variant: ProductVariant) -> dict:
+    """DESIGN's {id, name, price_vnd, stock}, plus the variant's own tiers, weight and GTIN."""
+    return {
+        "id": variant.id,
+        "name": variant.name,
+        "price_vnd": variant.price_vnd,
+        "stock": variant.stock,
+        "weight_g": variant.weight_g,
+        "gtin": variant.gtin,
+        "price_tiers": tiers_json(variant),
+    }
 
 
 def _province_code(value: str | None) -> int | None:
@@ -192,9 +240,34 @@ class ProductsResource(MethodView):
         """Tạo sản phẩm nháp cho hợp tác xã của mã truy cập (`Idempotency-Key` chống tạo trùng)."""
         user = api_user()
         token = (request.headers.get("Idempotency-Key") or "")[:64] or None
-        product = services.product_for_token(user, token) or services.create_product(
-            user, user.cooperative, body, client_token=token
-        )
+        product = services.product_for_token(user, token)
+        if product is None:
+            product = services.create_product(user, user.cooperative, body, client_token=token)
+            if body.get("variants") or body.get("min_order_quantity") is not None:
+                services.set_variants(
+                    user, product, body.get("variants") or _variant_rows(product), body.get("min_order_quantity")
+                )
+        db.session.commit()
+        return detail(product)
+
+
+def _variant_rows(product: Product) -> list[dict]:
+    """The product's variants as editable rows (to change only the minimum order quantity)."""
+    return [variant_json(variant) for variant in product.active_variants]
+
+
+@blp.route("/products/<int:product_id>/variants")
+class ProductVariantsResource(MethodView):
+    @blp.arguments(VariantsBody)
+    @blp.response(200, ProductDetail)
+    @api_errors(401, 404, 409, 422)
+    @token_required(Role.COOPERATIVE)
+    def put(self, body, product_id: int):
+        """Thay các loại hàng (gói, loại) với giá sỉ theo số lượng và số lượng mua tối thiểu; `id` giữ loại cũ.
+
+        Loại bỏ ra mà đã có đơn thì chỉ ngừng bán. Giá “từ” và tồn kho của sản phẩm tính lại từ các loại."""
+        product = get_managed_product(api_user(), product_id)
+        services.set_variants(api_user(), product, body["variants"], body["min_order_quantity"])
         db.session.commit()
         return detail(product)
 

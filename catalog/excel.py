@@ -25,6 +25,7 @@ from marketplace.spreadsheets import list_validation, read_sheet, workbook_bytes
 from marketplace.storage import storage
 from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
+from . import variants
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
 from .validation import UNITS, parse_product
 
@@ -216,6 +217,7 @@ def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
             }
         )
     ids = db.session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True), rows).all()
+    variants.add_default_variants(list(ids))
     certified = [
         {
             "product_id": product_id,

@@ -105,6 +105,8 @@ class Product(db.Model):
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # moves on with every change a reviewer would see (content, photos, pending revision); an approval names it
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # the fewest units (all variants together) one order may take
+    min_order_quantity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     cooperative: Mapped[Cooperative] = relationship()
     category: Mapped[Category | None] = relationship()
@@ -116,6 +118,18 @@ class Product(db.Model):
         back_populates="product", order_by="ProductRevision.id", cascade="all, delete-orphan"
     )
     certificate: Mapped[OcopCertificate | None] = relationship(back_populates="product", uselist=False)
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", order_by="ProductVariant.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def active_variants(self) -> list[ProductVariant]:
+        return [variant for variant in self.variants if variant.active]
+
+    @property
+    def has_choices(self) -> bool:
+        """More than the one default variant: buyers pick a variant."""
+        return len(self.active_variants) > 1
 
     @property
     def commune(self) -> Commune:
@@ -136,6 +150,57 @@ class Product(db.Model):
         if certificate is None or not certificate.valid_on(on or date.today()):
             return 0
         return certificate.stars
+
+
+DEFAULT_VARIANT_NAME = "Mặc định"
+
+
+class ProductVariant(db.Model):
+    """What is bought and labelled: one pack or grade of a product with its own price, stock, weight and GTIN.
+
+    A product without explicit variants has exactly one (the default, mirroring the product's price and stock);
+    the product's `price_vnd` and `stock` are the "from" price and the total stock of its active variants."""
+
+    __tablename__ = "product_variants"
+    __table_args__ = (
+        non_negative("price_vnd", "price"),
+        non_negative("stock", "stock"),
+        non_negative("weight_g", "weight"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    price_vnd: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    product: Mapped[Product] = relationship(back_populates="variants")
+    tiers: Mapped[list[PriceTier]] = relationship(
+        back_populates="variant", order_by="PriceTier.min_quantity", cascade="all, delete-orphan"
+    )
+
+    def price_for(self, quantity: int) -> int:
+        """The unit price for buying `quantity`: the largest tier reached, else the variant's price."""
+        reached = [tier.price_vnd for tier in self.tiers if tier.min_quantity <= quantity]
+        return reached[-1] if reached else self.price_vnd
+
+
+class PriceTier(db.Model):
+    """A wholesale price: from `min_quantity` units of a variant each costs `price_vnd`."""
+
+    __tablename__ = "price_tiers"
+    __table_args__ = (
+        non_negative("price_vnd", "price"),
+        CheckConstraint("min_quantity >= 2", name="min_quantity_above_one"),
+        UniqueConstraint("variant_id", "min_quantity", name="uq_price_tiers_variant_quantity"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variants.id", ondelete="CASCADE"), index=True)
+    min_quantity: Mapped[int] = mapped_column(Integer)
+    price_vnd: Mapped[int] = mapped_column(BigInteger)
+    variant: Mapped[ProductVariant] = relationship(back_populates="tiers")
 
 
 class OcopCertificate(db.Model):

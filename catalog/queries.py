@@ -18,7 +18,7 @@ from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Role, User
 
-from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
+from .models import OcopCertificate, Product, ProductRevision, ProductStatus, ProductVariant, RevisionStatus
 
 IS_PUBLISHED = Product.status == ProductStatus.PUBLISHED
 SELLER_VERIFIED = Product.cooperative_id.in_(select(Cooperative.id).where(Cooperative.verified))
@@ -169,6 +169,7 @@ def get_published_by_slug(slug: str) -> Product:
             joinedload(Product.category),
             joinedload(Product.certificate),
             selectinload(Product.images),
+            selectinload(Product.variants).selectinload(ProductVariant.tiers),  # the variant picker
         ),
         _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
     )

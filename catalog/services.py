@@ -32,7 +32,7 @@ from marketplace.text import clean_text, fold, utcnow
 from marketplace.urls import public_url
 
 from . import images as photos
-from . import signals
+from . import signals, variants
 from .models import (
     Category,
     CertificationLevel,
@@ -285,8 +285,21 @@ def _set_stock(product: Product, stock: int, seen: int) -> set[str]:
             n=current or 0,
         )
         raise Conflict(message, code="stock_changed", fields={"stock": [message]}, current_stock=current)
+    variants.set_single_variant_stock(product.id, stock)
     set_committed_value(product, "stock", stock)
     return {"stock"}
+
+
+def _refuse_summary_edits(product: Product, immediate: dict, seen_stock: int | None) -> None:
+    """A product sold in several variants takes its price and stock from them: a different one typed is refused
+    (the stock the editor saw counts as unchanged)."""
+    if not product.has_choices:
+        return
+    message = _("Sản phẩm có nhiều loại hàng: sửa giá và tồn kho của từng loại.")
+    current = {"price_vnd": product.price_vnd, "stock": product.stock if seen_stock is None else seen_stock}
+    moved = [key for key in current if key in immediate and immediate[key] != current[key]]
+    if moved:
+        raise ValidationFailed(message, fields={key: [message] for key in moved})
 
 
 def update_product(
@@ -300,6 +313,7 @@ def update_product(
     fields = parse_product(data, partial=True)
     immediate = {k: v for k, v in fields.items() if k in IMMEDIATE_FIELDS}
     reviewed = {k: v for k, v in fields.items() if k in REVIEWED_FIELDS}
+    _refuse_summary_edits(product, immediate, expected_stock)
     stock_changed = set()
     if expected_stock is not None and "stock" in immediate:
         stock_changed = _set_stock(product, immediate.pop("stock"), expected_stock)
@@ -353,6 +367,30 @@ def pending_revision_for(actor: User, product: Product) -> ProductRevision:
             revision_id=revision.id,
         )
     return revision
+
+
+def set_variants(actor: User, product: Product, rows: list, min_order_quantity: object = None) -> None:
+    """Replace the product's variants and their wholesale tiers (and its minimum order quantity), checked in
+    catalog.variants; the product's "from" price and total stock follow, and the listeners hear of both."""
+    ensure_member_of(actor, product.cooperative_id)
+    parsed = variants.parse_variants(rows)
+    minimum = variants.parse_minimum(min_order_quantity) if min_order_quantity not in (None, "") else None
+    before = (product.price_vnd, product.stock)
+    variants.save_variants(product, parsed, minimum)
+    record_audit(
+        actor,
+        "product.variants_updated",
+        "product",
+        product.id,
+        commune_code=product.cooperative.commune_code,
+        variants=[row["name"] for row in parsed],
+    )
+    changed = {"content"}
+    if before[1] != product.stock:
+        changed.add("stock")
+    if before[0] != product.price_vnd:
+        changed.add("price")
+    _announce([product.id], changed)
 
 
 def set_price_stock(actor: User, product: Product, price_vnd: int | None = None, stock: int | None = None) -> None:

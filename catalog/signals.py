@@ -6,7 +6,7 @@ as sender and `product_ids`, a sorted list of the products concerned. Receivers 
 (`marketplace.database.after_commit` / `after_commit_once`), so a rolled-back change tells no one.
 
 - `product_changed(product_ids, fields)`: what buyers see of these products changed; `fields` names what, among
-  "price", "content" (name, description, unit, weight, category, origin, GTIN, shelf life), "images" and "ocop".
+  "price", "content" (name, description, unit, weight, category, origin, GTIN, shelf life, variants and their tiers), "images" and "ocop".
   Stock is never in it: stock has its own signal.
 - `stock_changed(product_ids)`: stock moved, through a product edit or through orders (reservations at checkout,
   cancellations, expiries — orders calls `catalog.services.stock_changed_for`).

@@ -24,7 +24,7 @@ from marketplace.text import utcnow
 
 from .channels import Capability, channels_with, get_channel
 from .listings import category_map, external_category
-from .product_data import facts_for, media_index, published_products
+from .product_data import facts_per_variant, media_index, published_products
 
 FEEDS = {"google.xml": "google", "facebook.csv": "facebook"}
 
@@ -77,7 +77,9 @@ def build_feed(channel_id: str, print_fp: str | None = None) -> Feed:
     mapping = category_map(channel_id)
     media = media_index()
     products = published_products()
-    content = channel.render((facts_for(p, media), external_category(channel, mapping, p)) for p in products)
+    content = channel.render(
+        (facts, external_category(channel, mapping, p)) for p in products for facts in facts_per_variant(p, media)
+    )
     etag = hashlib.sha256(content).hexdigest()[:32]
     previous = _read_meta(channel_id)
     modified = previous["last_modified"] if previous and previous["etag"] == etag else utcnow().isoformat()

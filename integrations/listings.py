@@ -20,7 +20,7 @@ from marketplace.text import clean_text, utcnow
 from .channels import Capability, get_channel
 from .channels.sheets import SpreadsheetChannel
 from .models import ChannelCategoryMap, ChannelListing, ListingState
-from .product_data import ProductFacts, facts_for, media_index, products_query
+from .product_data import ProductFacts, facts_per_variant, listing_hash, media_index, products_query
 
 ALLOWED: dict[ListingState, frozenset[ListingState]] = {
     ListingState.NOT_LISTED: frozenset({ListingState.EXPORTED, ListingState.LISTED}),
@@ -171,7 +171,8 @@ def prepare_export(
     media = media_index()
     rows: list[tuple[ProductFacts, str]] = []
     for product in products:
-        rows.append((facts_for(product, media), external_category(channel, mapping, product)))
+        category = external_category(channel, mapping, product)
+        rows.extend((facts, category) for facts in facts_per_variant(product, media))
         if advance:
             advance(1)
     photos_zip = out.with_name(out.stem + "-anh.zip")
@@ -182,9 +183,12 @@ def prepare_export(
 
 
 def record_export(channel_id: str, result: ExportResult) -> None:
-    """Mark every exported row as sent, with the content hash it was sent with."""
+    """Mark every exported product as sent, with the content hash of its rows (one per variant)."""
+    by_product: dict[int, list[ProductFacts]] = {}
     for facts in result.facts:
-        _record_export(listing_for(channel_id, facts.id), facts)
+        by_product.setdefault(facts.id, []).append(facts)
+    for product_id, rows in by_product.items():
+        _record_export(listing_for(channel_id, product_id), listing_hash(rows))
     db.session.flush()
 
 
@@ -195,12 +199,12 @@ def export_channel(channel_id: str, out: Path, **options) -> ExportResult:
     return result
 
 
-def _record_export(listing: ChannelListing, facts: ProductFacts) -> None:
-    unchanged_listed = listing.state == ListingState.LISTED and listing.exported_hash == facts.content_hash()
+def _record_export(listing: ChannelListing, content_hash: str) -> None:
+    unchanged_listed = listing.state == ListingState.LISTED and listing.exported_hash == content_hash
     if not unchanged_listed:
         transition(listing, ListingState.EXPORTED)
     now = utcnow()
-    listing.exported_hash = facts.content_hash()
+    listing.exported_hash = content_hash
     listing.exported_at = listing.last_synced_at = now
     listing.changed_fields = []
     listing.last_error = None
@@ -293,7 +297,7 @@ def reconcile(channel_id: str) -> int:
     marked = 0
     for listing in db.session.scalars(query).all():
         product = db.session.scalar(products_query().where(Product.id == listing.product_id))
-        if product is not None and facts_for(product, media).content_hash() != listing.exported_hash:
+        if product is not None and listing_hash(facts_per_variant(product, media)) != listing.exported_hash:
             transition(listing, ListingState.OUT_OF_SYNC)
             listing.changed_fields = sorted({*(listing.changed_fields or []), "content"})
             listing.changed_at = utcnow()

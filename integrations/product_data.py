@@ -6,14 +6,14 @@ import bisect
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductVariant
 from catalog.queries import IS_PUBLIC, is_public
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative
@@ -29,8 +29,13 @@ def sku(product_id: int) -> str:
     return f"OCOP-{product_id}"
 
 
+def variant_sku(product_id: int, variant_id: int) -> str:
+    """The SKU of one variant of a product sold in several: the product's SKU and the variant's id."""
+    return f"{sku(product_id)}-{variant_id}"
+
+
 def product_id_from_sku(value: object) -> int | None:
-    match = re.fullmatch(r"\s*OCOP-(\d+)\s*", str(value or ""), re.IGNORECASE)
+    match = re.fullmatch(r"\s*OCOP-(\d+)(?:-\d+)?\s*", str(value or ""), re.IGNORECASE)
     return int(match.group(1)) if match else None
 
 
@@ -122,11 +127,14 @@ class ProductFacts:
     province: str = ""
     commune: str = ""
     published: bool = True
+    item_group_id: str | None = None  # a variant's row: the SKU of the product it belongs to
 
     def content_hash(self) -> str:
         """Fingerprint of what a listing shows; a different hash means the platform copy is out of date."""
         data = asdict(self)
         data.pop("image_files")
+        if data["item_group_id"] is None:  # a single-variant product hashes as it did before variants
+            data.pop("item_group_id")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -175,9 +183,43 @@ def facts_for(product: Product, media: MediaIndex) -> ProductFacts:
     )
 
 
+def _for_variant(base: ProductFacts, variant: ProductVariant) -> ProductFacts:
+    packed = packed_weight_g(variant.weight_g)
+    return replace(
+        base,
+        sku=variant_sku(base.id, variant.id),
+        name=f"{base.name} — {variant.name}",
+        price_vnd=variant.price_vnd,
+        stock=variant.stock if base.published else 0,
+        weight_g=variant.weight_g,
+        packed_weight_g=packed,
+        size_cm=parcel_size_cm(packed),
+        gtin=variant.gtin,
+        link=f"{base.link}?loai={variant.id}",
+        item_group_id=base.sku,
+    )
+
+
+def facts_per_variant(product: Product, media: MediaIndex) -> list[ProductFacts]:
+    """What is sold: one row per active variant of a product sold in several (grouped by the product's SKU),
+    else the product's one row as before."""
+    base = facts_for(product, media)
+    if not product.has_choices:
+        return [base]
+    return [_for_variant(base, variant) for variant in product.active_variants]
+
+
+def listing_hash(rows: list[ProductFacts]) -> str:
+    """The content hash of a product's listing: its row's, or one over all its variant rows."""
+    if len(rows) == 1:
+        return rows[0].content_hash()
+    return hashlib.sha256("".join(row.content_hash() for row in rows).encode()).hexdigest()
+
+
 def products_query() -> Select[tuple[Product]]:
     """Products with everything a channel row needs, loaded in a handful of queries."""
     return select(Product).options(
+        selectinload(Product.variants),
         selectinload(Product.images),
         selectinload(Product.certificate),
         selectinload(Product.category).selectinload(Category.parent),

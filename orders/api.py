@@ -24,6 +24,9 @@ blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Đặ
 class ItemSchema(ma.Schema):
     product_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID))
     quantity = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=999))
+    variant_id = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)
+    )
 
 
 class ShippingSchema(ma.Schema):
@@ -113,6 +116,8 @@ def order_detail(order: Order) -> dict:
         lines=[
             {
                 "product_id": ln.product_id,
+                "variant_id": ln.variant_id,
+                "variant_name": ln.variant_name,
                 "name": ln.product_name,
                 "quantity": ln.quantity,
                 "unit_price_vnd": ln.unit_price_vnd,
@@ -162,7 +167,7 @@ class CheckoutResource(MethodView):
 
         409 `insufficient_stock`: không đủ hàng, không giữ gì cả. 502 `gateway_error`: đơn đã đặt nhưng cổng thanh
         toán chưa trả lời; gửi lại với cùng `Idempotency-Key` để thử lại."""
-        items = [(item["product_id"], item["quantity"]) for item in body["items"]]
+        items = [(item["product_id"], item["quantity"], item["variant_id"]) for item in body["items"]]
         placed = checkout_service.checkout(
             api_user(), items, body["payment_method"], body["shipping"], request.headers.get("Idempotency-Key", "")
         )

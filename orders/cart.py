@@ -11,7 +11,8 @@ from flask_login import current_user
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Product, ProductStatus
+from catalog import variants
+from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.queries import is_public
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
@@ -22,6 +23,7 @@ from marketplace.text import to_local, utcnow
 from .models import CartItem
 
 SESSION_KEY = "cart"
+VARIANTS_KEY = "cart_variants"  # a guest's chosen variant per product ({product id: variant id})
 MAX_LINES = 50
 MAX_QUANTITY = 999
 MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not a product (not a driver overflow)
@@ -29,12 +31,28 @@ MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not 
 
 @dataclass
 class CartLine:
+    """Units of one product; with a variant, its tier price for the quantity and its weight."""
+
     product: Product
     quantity: int
+    variant: ProductVariant | None = None
+
+    @property
+    def unit_price_vnd(self) -> int:
+        return self.variant.price_for(self.quantity) if self.variant else self.product.price_vnd
+
+    @property
+    def weight_g(self) -> int:
+        return self.variant.weight_g if self.variant else self.product.weight_g
+
+    @property
+    def variant_label(self) -> str | None:
+        """The variant's name when the buyer had a choice to make."""
+        return self.variant.name if self.variant and len(self.product.variants) > 1 else None
 
     @property
     def amount_vnd(self) -> int:
-        return self.product.price_vnd * self.quantity
+        return self.unit_price_vnd * self.quantity
 
 
 @dataclass
@@ -50,7 +68,7 @@ class CartGroup:
 
     @property
     def weight_g(self) -> int:
-        return sum(line.product.weight_g * line.quantity for line in self.lines)
+        return sum(line.weight_g * line.quantity for line in self.lines)
 
     @property
     def shipping_vnd(self) -> int:
@@ -74,6 +92,32 @@ def read_cart(user: User | None) -> dict[int, int]:
         return {pid: qty for pid, qty in rows}
     raw = session.get(SESSION_KEY) or {}
     return {int(pid): int(qty) for pid, qty in raw.items() if str(pid).isdigit() and int(qty) > 0}
+
+
+def read_variants(user: User | None) -> dict[int, int]:
+    """{product_id: chosen variant id} for the cart's products where the buyer picked one."""
+    if user is not None:
+        rows = db.session.execute(
+            select(CartItem.product_id, CartItem.variant_id).where(
+                CartItem.user_id == user.id, CartItem.variant_id.is_not(None)
+            )
+        )
+        return {pid: vid for pid, vid in rows}
+    raw = session.get(VARIANTS_KEY) or {}
+    return {int(pid): int(vid) for pid, vid in raw.items() if str(pid).isdigit() and str(vid).isdigit()}
+
+
+def _write_variant(user: User | None, product_id: int, variant_id: int | None) -> None:
+    if user is None:
+        chosen = {str(k): v for k, v in read_variants(None).items() if k != product_id}
+        if variant_id is not None:
+            chosen[str(product_id)] = variant_id
+        session[VARIANTS_KEY] = chosen
+        return
+    row = db.session.scalar(select(CartItem).where(CartItem.user_id == user.id, CartItem.product_id == product_id))
+    if row is not None:
+        row.variant_id = variant_id
+        db.session.flush()
 
 
 def _write(user: User | None, product_id: int, quantity: int) -> None:
@@ -120,16 +164,22 @@ def parse_quantity(raw: object, *, allow_zero: bool = False) -> int:
     return quantity
 
 
-def add_to_cart(user: User | None, product_id: int, quantity: int) -> int:
-    """Add units; the total is bounded by the stock. Returns the quantity now in the cart."""
+def add_to_cart(user: User | None, product_id: int, quantity: int, variant_id: int | None = None) -> int:
+    """Add units of one variant (the product's first without a choice); the cart holds one variant per product,
+    so picking another replaces it. The total is bounded by that variant's stock. Returns the quantity now in
+    the cart."""
     product = _published(product_id)
+    variant = variants.resolve(product, variant_id)
     cart = read_cart(user)
     if product_id not in cart and len(cart) >= MAX_LINES:
         raise ValidationFailed(_("Giỏ hàng đã đủ %(n)d sản phẩm.", n=MAX_LINES))
-    if product.stock <= 0:
+    if variant.stock <= 0:
         raise ValidationFailed(_("“%(name)s” đã hết hàng.", name=product.name), code="out_of_stock")
-    wanted = min(cart.get(product_id, 0) + quantity, product.stock, MAX_QUANTITY)
+    same = read_variants(user).get(product_id, variant.id) == variant.id
+    already = cart.get(product_id, 0) if same else 0
+    wanted = min(already + max(quantity, product.min_order_quantity - already), variant.stock, MAX_QUANTITY)
     _write(user, product_id, wanted)
+    _write_variant(user, product_id, variant.id if product.has_choices else None)
     return wanted
 
 
@@ -140,7 +190,9 @@ def set_quantity(user: User | None, product_id: int, quantity: int) -> int:
         _write(user, product_id, 0)
         return 0
     product = _published(product_id)
-    quantity = min(quantity, product.stock)
+    chosen = read_variants(user).get(product_id)
+    variant = next((v for v in product.active_variants if v.id == chosen), None) or product.active_variants[0]
+    quantity = min(quantity, variant.stock)
     _write(user, product_id, quantity)
     return quantity
 
@@ -149,22 +201,28 @@ def remove_products(user: User | None, product_ids: list[int]) -> None:
     if user is None:
         for product_id in product_ids:
             _write(None, product_id, 0)
+            _write_variant(None, product_id, None)
         return
     db.session.execute(delete(CartItem).where(CartItem.user_id == user.id, CartItem.product_id.in_(product_ids)))
 
 
 def merge_guest_cart(user: User) -> None:
-    """Login hook: the guest's lines join the buyer's saved cart (larger quantity wins, bounded by stock)."""
+    """Login hook: the guest's lines join the buyer's saved cart (larger quantity wins, bounded by stock; the
+    guest's variant choice wins)."""
     guest = read_cart(None)
     if not guest:
         return
     saved = read_cart(user)
+    chosen = read_variants(None)
     for product_id, quantity in guest.items():
         product = db.session.get(Product, product_id)
         if product is None or not is_public(product):
             continue
         _write(user, product_id, min(max(quantity, saved.get(product_id, 0)), max(product.stock, 0)))
+        if product_id in chosen:
+            _write_variant(user, product_id, chosen[product_id])
     session.pop(SESSION_KEY, None)
+    session.pop(VARIANTS_KEY, None)
     db.session.commit()
 
 
@@ -203,26 +261,40 @@ def header_count() -> int:
     return item_count(current_user if current_user.is_authenticated else None)
 
 
-def cart_groups(items: dict[int, int]) -> tuple[list[CartGroup], list[str]]:
-    """Lines grouped by cooperative, quantities bounded by today's stock; plus notes on what changed."""
+def _line_variant(product: Product, chosen: int | None) -> ProductVariant | None:
+    """The variant the buyer picked if still on sale, else the product's first active one."""
+    active = product.active_variants
+    return next((v for v in active if v.id == chosen), None) or (active[0] if active else None)
+
+
+def cart_groups(items: dict[int, int], chosen: dict[int, int] | None = None) -> tuple[list[CartGroup], list[str]]:
+    """Lines grouped by cooperative, each with its variant (the one chosen, else the first), quantities bounded by
+    that variant's stock; plus notes on what changed."""
     if not items:
         return [], []
+    chosen = chosen or {}
     products = db.session.scalars(
         select(Product)
         .where(Product.id.in_(items))
-        .options(selectinload(Product.cooperative))
+        .options(selectinload(Product.cooperative), selectinload(Product.variants).selectinload(ProductVariant.tiers))
         .order_by(Product.cooperative_id, Product.id)
     ).all()
     groups: dict[int, CartGroup] = {}
     notes: list[str] = []
     for product in products:
         quantity = items[product.id]
-        if not is_public(product) or product.stock <= 0:
+        variant = _line_variant(product, chosen.get(product.id))
+        if not is_public(product) or variant is None or variant.stock <= 0:
             notes.append(_("“%(name)s” đã hết hàng hoặc ngừng bán.", name=product.name))
             continue
-        if quantity > product.stock:
-            notes.append(_("“%(name)s” chỉ còn %(n)d.", name=product.name, n=product.stock))
-            quantity = product.stock
+        if quantity > variant.stock:
+            notes.append(_("“%(name)s” chỉ còn %(n)d.", name=product.name, n=variant.stock))
+            quantity = variant.stock
         group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative))
-        group.lines.append(CartLine(product, quantity))
+        group.lines.append(CartLine(product, quantity, variant))
     return list(groups.values()), notes
+
+
+def cart_of(user: User | None) -> tuple[list[CartGroup], list[str]]:
+    """The cart of this buyer or guest, grouped (see `cart_groups`)."""
+    return cart_groups(read_cart(user), read_variants(user))

@@ -13,14 +13,16 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from catalog.models import Product, ProductStatus
+from catalog import variants
+from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.services import stock_changed_for
+from catalog.variants import LineKey
 from marketplace.database import dialect_insert
-from marketplace.errors import Conflict, DomainError, ValidationFailed
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.ops.metrics import count
@@ -76,16 +78,28 @@ def clean_shipping(
     return Shipping(name, mobile, address, commune_code, note)
 
 
-def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
-    items: dict[int, int] = {}
-    for product_id, quantity in raw_items:
+ItemKey = tuple[int, int | None]  # (product id, variant id or None for the product's default variant)
+
+
+def _item_key(product_id: object, variant_id: object) -> ItemKey:
+    try:
+        return int(product_id), None if variant_id in (None, "") else int(variant_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Sản phẩm hoặc số lượng không hợp lệ.")) from None
+
+
+def clean_items(raw_items: list[tuple[object, ...]]) -> dict[ItemKey, int]:
+    """(product id, quantity[, variant id]) rows → {(product id, variant id): quantity}, repeats added up."""
+    items: dict[ItemKey, int] = {}
+    for product_id, quantity, *variant in raw_items:
+        key = _item_key(product_id, variant[0] if variant else None)
         try:
-            pid, qty = int(product_id), int(quantity)
+            qty = int(quantity)
         except (TypeError, ValueError):
             raise ValidationFailed(_("Sản phẩm hoặc số lượng không hợp lệ.")) from None
         if qty < 1 or qty > MAX_QUANTITY:
             raise ValidationFailed(_("Số lượng phải từ 1 đến %(n)d.", n=MAX_QUANTITY))
-        items[pid] = items.get(pid, 0) + qty
+        items[key] = items.get(key, 0) + qty
     if not items:
         raise ValidationFailed(_("Giỏ hàng đang trống."), code="empty_cart")
     if len(items) > MAX_LINES:
@@ -93,17 +107,25 @@ def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
     return items
 
 
-def _groups(items: dict[int, int]) -> list[CartGroup]:
-    loaded = joinedload(Product.cooperative)  # with its members: the new-order notices go to them
+def _products(product_ids: set[int]) -> dict[int, Product]:
+    """The published products of these ids, with their seller (and members: the new-order notices go to them)
+    and their variants with tiers."""
+    loaded = joinedload(Product.cooperative)
     products = (
         db.session.scalars(
-            select(Product).where(Product.id.in_(items)).options(loaded, loaded.joinedload(Cooperative.members))
+            select(Product)
+            .where(Product.id.in_(product_ids))
+            .options(
+                loaded,
+                loaded.joinedload(Cooperative.members),
+                selectinload(Product.variants).selectinload(ProductVariant.tiers),
+            )
         )
         .unique()
         .all()
     )
     found = {p.id: p for p in products if p.status == ProductStatus.PUBLISHED}
-    missing = sorted(set(items) - set(found))
+    missing = sorted(product_ids - set(found))
     if missing:
         raise ValidationFailed(_("Có sản phẩm không còn được bán."), code="product_unavailable", product_ids=missing)
     unverified = sorted(pid for pid, product in found.items() if not product.cooperative.verified)
@@ -113,13 +135,29 @@ def _groups(items: dict[int, int]) -> list[CartGroup]:
             _("Có sản phẩm của người bán chưa được xã xác minh, chưa đặt mua được."),
             product_ids=unverified,
         )
+    return found
+
+
+def _groups(items: dict[ItemKey, int]) -> tuple[list[CartGroup], dict[LineKey, int]]:
+    """Lines grouped by cooperative (variants resolved, minimum quantities checked), and the units per variant."""
+    found = _products({pid for pid, _variant in items})
+    lines: dict[LineKey, int] = {}
+    for (pid, variant_id), quantity in items.items():
+        key = (pid, variants.resolve(found[pid], variant_id).id)
+        lines[key] = lines.get(key, 0) + quantity
+    per_product: dict[int, int] = {}
+    for (pid, _variant), quantity in lines.items():
+        per_product[pid] = per_product.get(pid, 0) + quantity
+    for pid in sorted(per_product):
+        variants.check_minimum(found[pid], per_product[pid])
     groups: dict[int, CartGroup] = {}
-    for pid in sorted(items):
+    for pid, variant_id in sorted(lines):
         product = found[pid]
+        variant = next(v for v in product.variants if v.id == variant_id)
         groups.setdefault(product.cooperative_id, CartGroup(product.cooperative)).lines.append(
-            CartLine(product, items[pid])
+            CartLine(product, lines[(pid, variant_id)], variant)
         )
-    return [groups[key] for key in sorted(groups)]
+    return [groups[key] for key in sorted(groups)], lines
 
 
 def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
@@ -128,26 +166,11 @@ def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
     return gateway
 
 
-def reserve_stock(items: dict[int, int]) -> None:
-    """All or nothing: one guarded UPDATE per line in product-id order; the first short line aborts all.
+def reserve_stock(lines: dict[LineKey, int]) -> None:
+    """All or nothing (catalog.variants.take_stock): the first short variant aborts all.
     The catalogue is told (channels, webhooks, feeds) only once every line is reserved."""
-    for product_id in sorted(items):
-        quantity = items[product_id]
-        result = db.session.execute(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity, Product.status == ProductStatus.PUBLISHED)
-            .values(stock=Product.stock - quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            name, left = db.session.execute(select(Product.name, Product.stock).where(Product.id == product_id)).one()
-            raise Conflict(
-                _("“%(name)s” không đủ hàng (còn %(n)d).", name=name, n=max(left, 0)),
-                code="insufficient_stock",
-                product_id=product_id,
-                available=max(left, 0),
-            )
-    stock_changed_for(items)
+    variants.take_stock(lines)
+    stock_changed_for(sorted({pid for pid, _variant in lines}))
 
 
 def existing_checkout(buyer: User, key: str) -> Checkout | None:
@@ -176,7 +199,7 @@ def _claim_key(buyer: User, key: str, method: str) -> Checkout | None:
 
 
 def place_checkout(
-    buyer: User, items: Iterable[tuple[object, object]], method: str, shipping: Shipping, key: str
+    buyer: User, items: Iterable[tuple[object, ...]], method: str, shipping: Shipping, key: str
 ) -> tuple[Checkout, bool]:
     """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more."""
     key = (key or "").strip()[:100]
@@ -186,8 +209,7 @@ def place_checkout(
             return earlier, False
     else:
         key = secrets.token_hex(16)  # no key given: nothing earlier can hold this fresh one
-    raw_items = clean_items(list(items))
-    groups = _groups(raw_items)
+    groups, lines = _groups(clean_items(list(items)))
     gateway = _check_method(method, groups)
     checkout = _claim_key(buyer, key, gateway.id)
     if checkout is None:
@@ -205,7 +227,7 @@ def place_checkout(
     db.session.flush()
     # last: the product rows stay locked only from these UPDATEs to the commit, so buyers of the same
     # product queue behind a few statements, not a whole checkout; a short line still undoes everything
-    reserve_stock(raw_items)
+    reserve_stock(lines)
     count("checkouts", on_commit=True, payment_method=gateway.id)
     return checkout, True
 
@@ -233,11 +255,13 @@ def _new_order(buyer, checkout, group: CartGroup, gateway: PaymentGateway, shipp
     order.lines = [
         OrderLine(
             product_id=line.product.id,
+            variant_id=line.variant.id if line.variant else None,
+            variant_name=line.variant_label,
             product_name=line.product.name,
             unit=line.product.unit,
-            unit_price_vnd=line.product.price_vnd,
+            unit_price_vnd=line.unit_price_vnd,
             quantity=line.quantity,
-            weight_g=line.product.weight_g,
+            weight_g=line.weight_g,
         )
         for line in group.lines
     ]
@@ -255,7 +279,7 @@ def start_payments(checkout: Checkout) -> None:
 
 def checkout(
     buyer: User,
-    items: Iterable[tuple[object, object]],
+    items: Iterable[tuple[object, ...]],
     payment_method: str,
     shipping: Mapping[str, object],
     key: str = "",
@@ -264,7 +288,7 @@ def checkout(
 ) -> Checkout:
     """The checkout use case: place the orders (stock, history, notices), then start their payments.
 
-    `items` are (product id, quantity) pairs and `shipping` the delivery fields as typed (name, phone, address,
+    `items` are (product id, quantity[, variant id]) rows and `shipping` the delivery fields as typed (name, phone, address,
     commune, province, note); both are checked here. A repeated `key` returns the first checkout and places nothing
     (so a double-clicked form finds its first checkout even though the first click emptied the cart).
     A gateway that calls its provider starts only after the checkout committed, so the orders exist whatever the

@@ -13,8 +13,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from catalog.models import Product
+from catalog import variants
 from catalog.services import stock_changed_for
+from catalog.variants import LineKey
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role, User
@@ -114,14 +115,22 @@ def ensure_seller(user: User, order: Order) -> None:
 # --- stock ----------------------------------------------------------------------------------------
 
 
+def line_units(lines: list[OrderLine], quantities: Mapping[int, int] | None = None) -> dict[LineKey, int]:
+    """{(product id, variant id): units} of these order lines (all their units, or `quantities` by line id);
+    lines from before variants existed count against their product's first variant."""
+    defaults = variants.default_variant_ids(line.product_id for line in lines if line.variant_id is None)
+    units: dict[LineKey, int] = {}
+    for line in lines:
+        key = (line.product_id, line.variant_id or defaults[line.product_id])
+        units[key] = units.get(key, 0) + (line.quantity if quantities is None else quantities[line.id])
+    return units
+
+
 def release_stock(order: Order) -> None:
-    """Give the order's reserved units back, once, rows in product-id order, and tell the catalogue."""
+    """Give the order's reserved units back, once, in the checkout's row order, and tell the catalogue."""
     if order.stock_released:
         return
-    for line in sorted(order.lines, key=lambda item: item.product_id):
-        db.session.execute(
-            update(Product).where(Product.id == line.product_id).values(stock=Product.stock + line.quantity)
-        )
+    variants.give_back_stock(line_units(order.lines))
     order.stock_released = True
     stock_changed_for(line.product_id for line in order.lines)
 
@@ -143,21 +152,17 @@ def was_shipped(order: Order) -> bool:
 def _reserve_again(order: Order) -> None:
     """Take the order's units out of stock again, all or nothing: one guarded UPDATE per line in product-id order
     (compare-and-set, as at checkout); the first short line aborts with a 409 and the caller rolls back."""
-    for line in sorted(order.lines, key=lambda item: item.product_id):
-        result = db.session.execute(
-            update(Product)
-            .where(Product.id == line.product_id, Product.stock >= line.quantity)
-            .values(stock=Product.stock - line.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            left = db.session.scalar(select(Product.stock).where(Product.id == line.product_id)) or 0
-            raise Conflict(
-                _("“%(name)s” không đủ hàng để mở lại đơn (còn %(n)d).", name=line.product_name, n=max(left, 0)),
-                code="insufficient_stock",
-                product_id=line.product_id,
-                available=max(left, 0),
-            )
+    try:
+        variants.take_stock(line_units(order.lines), published_only=False)
+    except Conflict as short:
+        line = next(line for line in order.lines if line.product_id == short.extra["product_id"])
+        available = short.extra["available"]
+        raise Conflict(
+            _("“%(name)s” không đủ hàng để mở lại đơn (còn %(n)d).", name=line.product_name, n=available),
+            code="insufficient_stock",
+            product_id=line.product_id,
+            available=available,
+        ) from short
     order.stock_released = False
     stock_changed_for(line.product_id for line in order.lines)
 
@@ -199,8 +204,8 @@ def record_return(actor: User, order: Order, quantities: Mapping[int, int]) -> i
         )
         if claimed.rowcount != 1:
             raise Conflict(_("Hàng của dòng này đã được nhận trả rồi."), code="already_returned")
-        db.session.execute(update(Product).where(Product.id == line.product_id).values(stock=Product.stock + quantity))
         db.session.refresh(line, ["returned_qty"])
+    variants.give_back_stock(line_units([lines[i] for i in wanted], wanted))
     described = ", ".join(f"{lines[i].product_name} × {n}" for i, n in wanted.items())
     record_note(order, actor, _("Nhận hàng trả lại: %(items)s", items=described))
     record_audit(

@@ -58,6 +58,7 @@ class EventCreate(ma.Schema):
 class LabelsCreate(ma.Schema):
     count = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=API_MAX_LABELS))
     with_pin = ma.fields.Boolean(load_default=False)
+    variant_id = ma.fields.Integer(load_default=None, allow_none=True)
 
 
 class EventOut(ma.Schema):
@@ -161,7 +162,9 @@ class LabelsResource(MethodView):
         """Cấp `count` tem (tối đa 1.000 qua API; lô lớn hơn in qua trang tem của hợp tác xã)."""
         user = api_user()
         batch = get_managed_batch(user, code)
-        run, issued = issue_labels(batch, body["count"], actor_id=user.id, with_pin=body["with_pin"])
+        run, issued = issue_labels(
+            batch, body["count"], actor_id=user.id, with_pin=body["with_pin"], variant_id=body["variant_id"]
+        )
         db.session.commit()
         return {"run_id": run.id, "labels": [{"serial": i.serial, "url": i.url, "pin": i.pin} for i in issued]}
 

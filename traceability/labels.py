@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
+from catalog.models import ProductVariant
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 
@@ -93,6 +94,17 @@ def _unique_serials(count: int) -> list[str]:
     return list(serials)
 
 
+def labelled_variant(batch: Batch, variant_id: int | None) -> ProductVariant | None:
+    """The batch's product's variant these labels are for (None when none is named); another's is refused."""
+    if variant_id is None:
+        return None
+    variant = next((v for v in batch.product.variants if v.id == variant_id), None)
+    if variant is None:
+        message = _("Loại hàng này không thuộc sản phẩm của lô.")
+        raise ValidationFailed(message, fields={"variant_id": [message]})
+    return variant
+
+
 def issue_labels(
     batch: Batch,
     count: int,
@@ -101,12 +113,16 @@ def issue_labels(
     with_pin: bool = False,
     layout: dict[str, Any] | None = None,
     job_id: str | None = None,
+    variant_id: int | None = None,
 ) -> tuple[LabelRun, list[IssuedLabel]]:
-    """Make `count` labels for `batch` in one label run (flushes; the caller commits)."""
+    """Make `count` labels for `batch` in one label run (flushes; the caller commits); naming one of the product's
+    variants prints that variant's GTIN when it has one."""
     if not 1 <= count <= MAX_LABELS_PER_RUN:
         message = _("Số tem phải từ 1 đến %(max)s.", max=f"{MAX_LABELS_PER_RUN:,}".replace(",", "."))
         raise ValidationFailed(message, fields={"count": [message]})
-    gtin = gtin14(batch.product.gtin) if batch.product.gtin else None
+    variant = labelled_variant(batch, variant_id)
+    printed = (variant.gtin if variant else None) or batch.product.gtin
+    gtin = gtin14(printed) if printed else None
     run = LabelRun(
         batch_id=batch.id,
         count=count,
@@ -115,6 +131,7 @@ def issue_labels(
         job_id=job_id,
         created_by_id=actor_id,
         gtin=gtin,
+        variant_id=variant.id if variant else None,
     )
     db.session.add(run)
     db.session.flush()

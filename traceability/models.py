@@ -162,6 +162,8 @@ class LabelRun(db.Model):
     with_pin: Mapped[bool] = mapped_column(default=False)
     # the GTIN-14 its QR codes carry: labels keep resolving under it after the product's GTIN changes
     gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    # the variant (pack, grade) these labels go on; its GTIN, when it has one, is the one printed
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variants.id"), index=True)
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -13,7 +13,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.queries import IS_PUBLIC
 from marketplace.extensions import db
 
@@ -39,9 +39,15 @@ def link_type(raw: str | None) -> str | None:
 
 
 def product_for_gtin(gtin: str) -> Product | None:
-    """The public product (published, verified seller) that carries this GTIN-14 (stored as given or as GTIN-13/12/8)."""
+    """The public product (published, verified seller) that carries this GTIN-14 (stored as given or as GTIN-13/12/8),
+    itself or on one of its variants."""
+    forms = gtin_forms(gtin)
+    on_variant = select(ProductVariant.product_id).where(ProductVariant.gtin.in_(forms))
     return db.session.scalar(
-        select(Product).where(Product.gtin.in_(gtin_forms(gtin)), IS_PUBLIC).order_by(Product.id).limit(1)
+        select(Product)
+        .where(or_(Product.gtin.in_(forms), Product.id.in_(on_variant)), IS_PUBLIC)
+        .order_by(Product.id)
+        .limit(1)
     )
 
 

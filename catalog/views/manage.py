@@ -257,3 +257,73 @@ def product_action(product_id: int, action: str):
     db.session.commit()
     flash(str(message), "success")
     return redirect(url_for("catalog.edit_product", product_id=product_id, saved=1))
+
+
+VARIANT_FIELDS = ("id", "name", "price_vnd", "stock", "weight_g", "gtin")
+BLANK_VARIANT_ROWS = 2
+TIER_ROWS = 3
+
+
+def _variant_rows_from_form() -> list[dict]:
+    """The rows of the variants form (`variant-<n>-<field>`, tiers `variant-<n>-tier-<m>-<field>`); a row left
+    blank or ticked for removal is dropped."""
+    rows = []
+    n = 0
+    while f"variant-{n}-name" in request.form:
+        prefix = f"variant-{n}-"
+        row = {field: request.form.get(prefix + field, "") for field in VARIANT_FIELDS}
+        row["price_tiers"] = [
+            {key: request.form.get(f"{prefix}tier-{m}-{key}", "") for key in ("min_quantity", "price_vnd")}
+            for m in range(TIER_ROWS)
+        ]
+        typed = any(str(row[field]).strip() for field in ("name", "price_vnd", "stock"))
+        if typed and not request.form.get(prefix + "remove"):
+            rows.append(row)
+        n += 1
+    return rows
+
+
+def _variant_rows_of(product: Product) -> list[dict]:
+    rows = [
+        {
+            "id": variant.id,
+            "name": variant.name,
+            "price_vnd": variant.price_vnd,
+            "stock": variant.stock,
+            "weight_g": variant.weight_g,
+            "gtin": variant.gtin or "",
+            "price_tiers": [{"min_quantity": t.min_quantity, "price_vnd": t.price_vnd} for t in variant.tiers],
+        }
+        for variant in product.active_variants
+    ]
+    return rows
+
+
+def _render_variants(product: Product, rows: list[dict], minimum, errors: dict | None = None, status: int = 200):
+    blank = {"id": "", "name": "", "price_vnd": "", "stock": "", "weight_g": "", "gtin": "", "price_tiers": []}
+    padded = [*rows, *[dict(blank) for _ in range(BLANK_VARIANT_ROWS)]]
+    for row in padded:
+        row["price_tiers"] = [*row["price_tiers"], *[{"min_quantity": "", "price_vnd": ""}] * TIER_ROWS][:TIER_ROWS]
+    page = render_template(
+        "catalog/product_variants.html", product=product, rows=padded, minimum=minimum, errors=errors or {}
+    )
+    return page, status
+
+
+@bp.route("/cooperative/products/<int:product_id>/variants", methods=["GET", "POST"])
+@require_roles(Role.COOPERATIVE, Role.ADMIN)
+def product_variants(product_id: int):
+    """Variants (packs, grades) with their wholesale tiers, and the minimum order quantity: a form of a few rows."""
+    product = get_managed_product(current_user, product_id)
+    if request.method == "GET":
+        return _render_variants(product, _variant_rows_of(product), product.min_order_quantity)
+    rows, minimum = _variant_rows_from_form(), request.form.get("min_order_quantity", "")
+    try:
+        services.set_variants(current_user, product, rows, minimum)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _render_variants(product, rows, minimum, error.extra.get("fields"), error.status)
+    db.session.commit()
+    flash(_("Đã lưu các loại hàng."), "success")
+    return redirect(url_for("catalog.product_variants", product_id=product.id))

@@ -12,7 +12,7 @@ from ..product_data import ProductFacts
 from .base import FEED_DEFAULT_CATEGORY, Capability, feed_price
 
 REQUIRED = ("id", "title", "description", "availability", "condition", "price", "link", "image_link", "brand")
-OPTIONAL = ("additional_image_link", "google_product_category", "product_type", "inventory", "gtin")
+OPTIONAL = ("additional_image_link", "google_product_category", "product_type", "inventory", "gtin", "item_group_id")
 
 
 class FacebookFeed:
@@ -44,6 +44,7 @@ class FacebookFeed:
                 "product_type": " > ".join(facts.category_path),
                 "inventory": facts.stock,
                 "gtin": facts.gtin or "",
+                "item_group_id": facts.item_group_id or "",
             }
             writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
         return buffer.getvalue().encode("utf-8")

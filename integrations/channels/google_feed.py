@@ -43,6 +43,8 @@ class GoogleFeed:
             ET.SubElement(item, f"{{{G}}}{tag}").text = str(value)
 
         g("id", facts.sku)
+        if facts.item_group_id:
+            g("item_group_id", facts.item_group_id)
         g("title", facts.name[:150])
         g("description", facts.description[:5000])
         g("link", facts.link)

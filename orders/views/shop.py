@@ -54,7 +54,7 @@ def cart():
 
 
 def _cart_page(status: int = 200):
-    groups, notes = cart_service.cart_groups(cart_service.read_cart(_cart_owner()))
+    groups, notes = cart_service.cart_of(_cart_owner())
     total = sum(group.total_vnd for group in groups)
     return render_template("orders/cart.html", groups=groups, notes=notes, total=total), status
 
@@ -74,7 +74,8 @@ def add_to_cart():
     try:
         product_id = int(request.form.get("product_id", ""))
         quantity = cart_service.parse_quantity(request.form.get("quantity", "1"))
-        now = cart_service.add_to_cart(_cart_owner(), product_id, quantity)
+        variant_id = request.form.get("variant_id", type=int)
+        now = cart_service.add_to_cart(_cart_owner(), product_id, quantity, variant_id)
     except (ValueError, DomainError) as error:
         return _cart_error(error)
     db.session.commit()
@@ -137,7 +138,7 @@ def checkout():
     """Checkout for a signed-in buyer (saved addresses offered, the address used saved) and for a guest (name,
     phone, address; cash on delivery waits for a code sent to the phone, at /checkout/confirm)."""
     buyer = _cart_owner()
-    groups, _notes = cart_service.cart_groups(cart_service.read_cart(buyer))
+    groups, _notes = cart_service.cart_of(buyer)
     form = CheckoutForm()
     saved = addresses.addresses_of(buyer) if buyer else []
     if request.method == "GET":
@@ -164,7 +165,7 @@ def checkout():
         "province": province_code,
         "note": form.note.data,
     }
-    items = [(line.product.id, line.quantity) for group in groups for line in group.lines]
+    items = [(line.product.id, line.quantity, line.variant.id) for group in groups for line in group.lines]
     try:
         if buyer is None:
             return _guest_checkout(form, items, shipping)
@@ -286,8 +287,8 @@ def checkout_confirm():
                 db.session.commit()
                 flash(_("Đã gửi mã mới."), "info")
             return redirect(url_for("orders.checkout_confirm"))
-        groups, _notes = cart_service.cart_groups(cart_service.read_cart(None))
-        items = [(line.product.id, line.quantity) for group in groups for line in group.lines]
+        groups, _notes = cart_service.cart_of(None)
+        items = [(line.product.id, line.quantity, line.variant.id) for group in groups for line in group.lines]
         try:
             otp.check_code(phone, OtpPurpose.COD_CONFIRM, form.code.data or "")
         except otp.OtpRejected as error:
@@ -561,12 +562,12 @@ def received(code: str):
 @bp.post("/orders/<code>/reorder")
 @login_required
 def reorder(code: str):
-    """Put the same products back in the cart (bounded by today's stock)."""
+    """Put the same products (and variants) back in the cart (bounded by today's stock)."""
     order = queries.buyer_order(current_user, code)
     added = 0
     for line in order.lines:
         try:
-            cart_service.add_to_cart(current_user, line.product_id, line.quantity)
+            cart_service.add_to_cart(current_user, line.product_id, line.quantity, line.variant_id)
             added += 1
         except DomainError as error:
             flash(error.message, "info")

@@ -123,7 +123,7 @@ def test_two_cooperatives_are_paid_in_one_sequence_and_step_one_turns_paid(page,
     first_slug, second_slug = _products_of_two_cooperatives(live_site)
     _put_in_cart(page, first_slug)
     page.goto(f"/p/{second_slug}")
-    buy_bar = page.locator("form.buy-bar")
+    buy_bar = page.locator(".add-to-cart .buy-bar")
     expect(buy_bar).to_be_in_viewport()  # fixed to the bottom of the phone's screen
     expect(page.locator("main")).to_contain_text("Phí giao hàng")
     page.get_by_role("button", name="Thêm một").click()  # the stepper: 1 → 2

@@ -6,10 +6,10 @@ import io
 import itertools
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from catalog import services
-from catalog.models import Category, Product
+from catalog import services, variants
+from catalog.models import Category, Product, ProductVariant
 from catalog.search.indexing import sync_products
 from marketplace.extensions import db
 from marketplace.models import Role, User
@@ -96,3 +96,24 @@ def make_listed(
     )
     sync_products([product.id])
     return product
+
+
+def set_variants(product: Product, rows: list[dict], min_order_quantity: int | None = None) -> list:
+    """Give `product` these variants (rows as the API takes them: name, price_vnd, stock, price_tiers…) through the
+    catalogue's own checks; returns the product's variants in order."""
+    variants.save_variants(product, variants.parse_variants(rows), min_order_quantity)
+    db.session.flush()
+    return product.variants
+
+
+def variant_row(name: str, price_vnd: int, stock: int, tiers: dict[int, int] | None = None, **extra) -> dict:
+    tiers = [{"min_quantity": q, "price_vnd": p} for q, p in (tiers or {}).items()]
+    return {"name": name, "price_vnd": price_vnd, "stock": stock, "weight_g": 200, "price_tiers": tiers, **extra}
+
+
+def restock(condition, stock: int) -> None:
+    """Set the stock of the products matching `condition` (and of their variants, each product having one) in two
+    statements: how benchmarks refill their shelves between rounds."""
+    matching = select(Product.id).where(condition)
+    db.session.execute(update(ProductVariant).where(ProductVariant.product_id.in_(matching)).values(stock=stock))
+    db.session.execute(update(Product).where(condition).values(stock=stock))

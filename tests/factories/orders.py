@@ -54,9 +54,19 @@ def bearer(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_api_token(user)}"}
 
 
-def make_checkout(buyer: User, items: dict[int, int], method: str = "vietqr", key: str | None = None) -> Checkout:
+def _checkout_row(item: int | tuple[int, int], quantity: int) -> tuple[int, int, int | None]:
+    """(product id, quantity, variant id or None) as the checkout takes it."""
+    product_id, variant_id = item if isinstance(item, tuple) else (item, None)
+    return product_id, quantity, variant_id
+
+
+def make_checkout(
+    buyer: User, items: dict[int | tuple[int, int], int], method: str = "vietqr", key: str | None = None
+) -> Checkout:
+    """`items` maps a product id, or a (product id, variant id) pair, to a quantity."""
     shipping = Shipping("Trần Minh Anh", "0912345678", "Số 12 ngõ 34", LIEN_SON)
-    checkout, _created = place_checkout(buyer, items.items(), method, shipping, key or secrets.token_hex(8))
+    rows = [_checkout_row(item, qty) for item, qty in items.items()]
+    checkout, _created = place_checkout(buyer, rows, method, shipping, key or secrets.token_hex(8))
     db.session.flush()
     return checkout
 

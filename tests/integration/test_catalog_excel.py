@@ -135,6 +135,8 @@ def test_a_clean_file_is_imported_and_exported_back(client):
     assert response.status_code == 200 and "Đã nhập 2 sản phẩm" in response.get_data(as_text=True)
     slugs = sorted(db.session.scalars(select(Product.slug).where(Product.id != published.id)))
     assert slugs[0] == "che-shan-tuyet-co-thu" and slugs[1].startswith("che-shan-tuyet-co-thu-")
+    imported = db.session.scalars(select(Product).where(Product.id != published.id)).all()
+    assert all([(v.price_vnd, v.stock) for v in p.variants] == [(p.price_vnd, p.stock)] for p in imported)  # default
     exported = client.get("/cooperative/products/export.xlsx")
     assert exported.status_code == 200
     sheet = load_workbook(io.BytesIO(exported.data)).active

@@ -18,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from catalog.models import Product
 from marketplace.extensions import db
@@ -26,6 +26,7 @@ from marketplace.migrate import upgrade
 from orders.models import Order, OrderLine
 from tests.conftest import _create_pg_database, _drop_pg_database, make_test_app
 from tests.factories import make_cooperative, make_product
+from tests.factories.catalog import restock
 from tests.factories.orders import bearer, checkout_body, make_buyers
 from tests.perf.harness import BenchRow, gunicorn_server, wrk_output
 
@@ -77,7 +78,7 @@ def _rate(app) -> tuple[float, int]:
 def _restock(app, product_ids: list[int], units: int) -> int:
     """Set every product's stock; returns the units already in orders (the baseline for the sell-out check)."""
     with app.app_context():
-        db.session.execute(update(Product).where(Product.id.in_(product_ids)).values(stock=units))
+        restock(Product.id.in_(product_ids), units)
         in_orders = db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0)))
         db.session.commit()
         return in_orders

@@ -10,8 +10,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from tests.factories.catalog import restock
 from tests.perf.harness import BIN, ROOT, BenchRow
 from tests.perf.sites import served_site
 
@@ -53,8 +54,8 @@ def prepare(app, product_ids: list[int]) -> int:
     from orders.models import Order
 
     with app.app_context():
-        db.session.execute(update(Product).where(Product.id.in_(product_ids)).values(stock=STOCK))
-        db.session.execute(update(Product).where(Product.id == product_ids[-1]).values(stock=SCARCE_STOCK))
+        restock(Product.id.in_(product_ids), STOCK)
+        restock(Product.id == product_ids[-1], SCARCE_STOCK)
         first = (db.session.scalar(select(func.max(Order.id))) or 0) + 1
         db.session.commit()
         db.engine.dispose()

@@ -32,7 +32,7 @@ import redis
 import requests
 from flask import Flask
 from PIL import Image
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select
 
 from catalog.models import Product, ProductStatus
 from marketplace import create_app
@@ -41,6 +41,7 @@ from marketplace.migrate import upgrade
 from marketplace.models import Cooperative, Role, User
 from marketplace.services import issue_api_token
 from orders.models import OrderLine
+from tests.factories.catalog import restock
 from tests.factories.integrations import Worker, spawn_worker
 from tests.factories.orders import SHIPPING, make_buyers
 from tests.perf.harness import BIN, ROOT, _wait_ready, free_port
@@ -328,8 +329,8 @@ class Cluster:
                 .order_by(Product.id)
             ).all()
             scarce, plenty = products[0], products[1:]
-            db.session.execute(update(Product).where(Product.id == scarce.id).values(stock=SCARCE_STOCK))
-            db.session.execute(update(Product).where(Product.id.in_([p.id for p in plenty])).values(stock=PLENTY_STOCK))
+            restock(Product.id == scarce.id, SCARCE_STOCK)
+            restock(Product.id.in_([p.id for p in plenty]), PLENTY_STOCK)
             tokens = [issue_api_token(user) for user in make_buyers(buyers)]
             owner = db.session.scalar(
                 select(User).where(User.email == "htx@demo.ocop.vn", User.role == Role.COOPERATIVE)

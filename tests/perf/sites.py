@@ -13,10 +13,11 @@ from pathlib import Path
 
 import psycopg
 from flask import Flask
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, select
 
 from marketplace import create_app
 from marketplace.migrate import upgrade
+from tests.factories.catalog import restock
 from tests.perf.harness import gunicorn_server
 
 # Rate limits would turn a benchmark into a measurement of 429 answers; everything else is as in production.
@@ -80,7 +81,7 @@ def seed(env: dict[str, str], stock: int) -> tuple[list[str], list[int], list[st
     app = flask_app(env)
     with app.app_context():
         seed_demo()
-        db.session.execute(update(Product).where(Product.status == ProductStatus.PUBLISHED).values(stock=stock))
+        restock(Product.status == ProductStatus.PUBLISHED, stock)
         buyers = [
             create_user(f"bench{n}@example.vn", "mat-khau-bench", Role.BUYER, f"Khách thử {n}")
             for n in range(BENCH_BUYERS)
