@@ -136,7 +136,7 @@ def describe(points: Sequence[Point], fmt: Formatter = group_digits) -> str:
     return "; ".join(f"{shorten(p.label, 60)}: {fmt(p.value)}" for p in points)
 
 
-def _label_every(count: int, room: float, label_width: float = 56) -> int:
+def _label_every(count: int, room: float, label_width: float) -> int:
     """Show every n-th category label so labels never overlap."""
     fits = max(1, int(room // label_width))
     return max(1, math.ceil(count / fits))
@@ -256,7 +256,7 @@ def _category_chart(
 def _draw_bars(parts: list[str], points: Sequence[Point], plot: _Plot, value_format: Formatter, colour: str) -> None:
     slot = plot.width / len(points)
     bar_w = max(2.0, slot * 0.7)
-    every = _label_every(len(points), plot.width)
+    every = _label_every(len(points), plot.width, max(len(shorten(p.label, 8)) for p in points) * CHAR_WIDTH + 10)
     label_y = plot.top + plot.height + 18
     for i, point in enumerate(points):
         bar_h = plot.height * max(point.value, 0) / plot.axis_max

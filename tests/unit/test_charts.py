@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -150,6 +151,18 @@ def test_every_label_stays_at_least_11_px_on_a_phone(chart):
     sizes = [float(t.get("font-size", base)) for t in root.iter(f"{SVG}text")]
     assert sizes
     assert min(sizes) * scale >= 11
+
+
+@pytest.mark.parametrize("months", [3, 12, 24])
+def test_category_labels_never_overlap(months):
+    """Month labels ("03/2026", about 8 units a character) keep their distance however wide the plot is."""
+    points = [Point(f"{m % 12 + 1:02d}/2026", m + 1) for m in range(months)]
+    root = parse(bar_chart(points, title="t"))
+    labels = [t for t in root.iter(f"{SVG}text") if "/2026" in (t.text or "")]
+    xs = [float(t.get("x")) for t in labels]
+    width = 7 * 0.6 * float(root.get("font-size"))
+    assert len(labels) >= 2
+    assert all(b - a >= width for a, b in itertools.pairwise(xs))
 
 
 @pytest.mark.parametrize("top", [4, 32, 200_000, 1_200_000, 12_500_000, 3 * 10**9])

@@ -54,7 +54,7 @@ def admin_menu() -> list[tuple[str, str]]:
     if not (current_user.is_authenticated and current_user.is_admin):
         return []
     links = admin_links()
-    if request.endpoint == "admin.index" or request.blueprint == "admin" or request.endpoint in dict(links):
+    if request.blueprint == "admin" or request.endpoint in dict(links):
         return links
     return []
 
