@@ -172,7 +172,7 @@ QUERIES = [
     ("tra hao vang", ["Trà hoa vàng Ba Bể"], "one typo"),
     ("trà bắc kạn", ["Trà hoa vàng Ba Bể"], "former province"),
     ("ca phe", ["Cà phê Arabica Cầu Đất"], "unaccented"),
-    ("cafe arabica", ["Cà phê Arabica Cầu Đất"], "partial"),
+    ("cafe arabica", ["Cà phê Arabica Cầu Đất"], "other spelling"),
     ("atiso", ["Cao atiso Đà Lạt", "Trà atiso túi lọc"], "single word"),
     ("atisso", ["Cao atiso Đà Lạt", "Trà atiso túi lọc"], "one typo"),
     ("cao atiso", ["Cao atiso Đà Lạt"], "exact"),
