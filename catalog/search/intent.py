@@ -20,6 +20,8 @@ from .base import marked_words, terms_of
 CERTIFIED_WORD = "ocop"
 STARS_WORD = "sao"
 STAR_LEVEL = re.compile(r"^([1-5])(?:sao)?$")
+# words buyers type for a product the catalogue spells otherwise
+SPELLINGS = {"cafe": ["ca", "phe"], "caphe": ["ca", "phe"], "coffee": ["ca", "phe"]}
 PLACE_PREFIXES = ("thanh pho ", "xa ", "phuong ", "dac khu ")
 MAX_PLACE_WORDS = 5
 # provinces merged in 2025 (Resolution 202/2025/QH15): buyers still name them, so they boost the new province
@@ -142,7 +144,8 @@ def _find_place(terms: list[str]) -> tuple[int, int, Place] | None:
 
 def parse(text: str) -> Intent:
     """Split a query into required words, a boosted place, marked words and a star level."""
-    terms, stars = _take_stars(terms_of(text))
+    words = [part for term in terms_of(text) for part in SPELLINGS.get(term, [term])]
+    terms, stars = _take_stars(words)
     intent = Intent(terms=terms, marks=marked_words(text), min_stars=stars)
     found = _find_place(terms)
     if found:
