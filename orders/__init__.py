@@ -9,7 +9,7 @@ from marketplace.demo import register_seeder
 from marketplace.hooks import on_login
 from marketplace.web import add_account_link, register_api_blueprint
 
-from . import api, payments, views
+from . import api, demands, payments, views
 from .cart import merge_guest_cart
 from .demo import seed_demo_orders
 from .tasks import expire_orders_command
@@ -28,3 +28,5 @@ def init_app(app: Flask) -> None:
     add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"))
     add_account_link(app, "orders.statement", _l("Sao kê tiền thẻ"))
     app.cli.add_command(expire_orders_command)
+    demands.init_app(app, register_api_blueprint)
+    add_account_link(app, "demands.demand_list", _l("Nhu cầu mua sỉ"))

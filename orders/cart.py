@@ -28,10 +28,15 @@ MAX_ID = 2**31 - 1  # ids live in 32-bit columns; a bigger number is simply not 
 class CartLine:
     product: Product
     quantity: int
+    negotiated_price_vnd: int | None = None  # set only server-side, for a line from an accepted demand offer
+
+    @property
+    def unit_price_vnd(self) -> int:
+        return self.product.price_vnd if self.negotiated_price_vnd is None else self.negotiated_price_vnd
 
     @property
     def amount_vnd(self) -> int:
-        return self.product.price_vnd * self.quantity
+        return self.unit_price_vnd * self.quantity
 
 
 @dataclass

@@ -93,7 +93,7 @@ def clean_items(raw_items: list[tuple[object, object]]) -> dict[int, int]:
     return items
 
 
-def _groups(items: dict[int, int]) -> list[CartGroup]:
+def _groups(items: dict[int, int], negotiated: Mapping[int, int]) -> list[CartGroup]:
     loaded = joinedload(Product.cooperative)  # with its members: the new-order notices go to them
     products = (
         db.session.scalars(
@@ -117,13 +117,14 @@ def _groups(items: dict[int, int]) -> list[CartGroup]:
     for pid in sorted(items):
         product = found[pid]
         groups.setdefault(product.cooperative_id, CartGroup(product.cooperative)).lines.append(
-            CartLine(product, items[pid])
+            CartLine(product, items[pid], negotiated.get(pid))
         )
     return [groups[key] for key in sorted(groups)]
 
 
-def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
+def _check_method(method: str, groups: list[CartGroup], buyer: User) -> PaymentGateway:
     gateway = chosen_gateway(method)
+    gateway.check_buyer(buyer)
     gateway.check_checkout(groups)
     return gateway
 
@@ -176,9 +177,17 @@ def _claim_key(buyer: User, key: str, method: str) -> Checkout | None:
 
 
 def place_checkout(
-    buyer: User, items: Iterable[tuple[object, object]], method: str, shipping: Shipping, key: str
+    buyer: User,
+    items: Iterable[tuple[object, object]],
+    method: str,
+    shipping: Shipping,
+    key: str,
+    negotiated_prices: Mapping[int, int] | None = None,
 ) -> tuple[Checkout, bool]:
-    """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more."""
+    """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more.
+
+    `negotiated_prices` ({product id: unit price}) comes only from server code (an accepted demand offer), never
+    from a form or the checkout API."""
     key = (key or "").strip()[:100]
     if key:
         earlier = existing_checkout(buyer, key)
@@ -187,8 +196,8 @@ def place_checkout(
     else:
         key = secrets.token_hex(16)  # no key given: nothing earlier can hold this fresh one
     raw_items = clean_items(list(items))
-    groups = _groups(raw_items)
-    gateway = _check_method(method, groups)
+    groups = _groups(raw_items, negotiated_prices or {})
+    gateway = _check_method(method, groups, buyer)
     checkout = _claim_key(buyer, key, gateway.id)
     if checkout is None:
         return existing_checkout(buyer, key), False
@@ -235,7 +244,7 @@ def _new_order(buyer, checkout, group: CartGroup, gateway: PaymentGateway, shipp
             product_id=line.product.id,
             product_name=line.product.name,
             unit=line.product.unit,
-            unit_price_vnd=line.product.price_vnd,
+            unit_price_vnd=line.unit_price_vnd,
             quantity=line.quantity,
             weight_g=line.product.weight_g,
         )
@@ -261,6 +270,7 @@ def checkout(
     key: str = "",
     *,
     from_cart: bool = False,
+    negotiated_prices: Mapping[int, int] | None = None,
 ) -> Checkout:
     """The checkout use case: place the orders (stock, history, notices), then start their payments.
 
@@ -278,7 +288,7 @@ def checkout(
         shipping.get("province"),
         str(shipping.get("note") or ""),
     )
-    placed, created = place_checkout(buyer, items, payment_method, cleaned, key)
+    placed, created = place_checkout(buyer, items, payment_method, cleaned, key, negotiated_prices)
     if created and from_cart:
         remove_products(buyer, [line.product_id for order in placed.orders for line in order.lines])
     if not get_gateway(placed.payment_method).starts_remotely:
