@@ -80,7 +80,7 @@ def _clean(values: Mapping[str, object]) -> dict[str, object]:
         "other_contacts": (clean_text(str(values.get("other_contacts") or "")) or "")[:500],
     }
     kind = str(values.get("kind") or "")
-    if kind not in BusinessKind.__members__.values():
+    if kind not in set(BusinessKind):
         errors["kind"] = [_("Chọn loại tổ chức.")]
     cleaned["kind"] = kind
     cleaned["contact_phone"] = normalise_phone(str(values.get("contact_phone") or "")) or ""

@@ -14,7 +14,7 @@ PAGE_SIZE = 20
 
 def public_demands(province: int | None = None, category: str | None = None, status: str = "open") -> Select:
     """Demands anyone may see, newest first; `category` is a slug or an id."""
-    query = select(Demand).where(Demand.status == (status if status in DemandStatus else DemandStatus.OPEN))
+    query = select(Demand).where(Demand.status == (status if status in set(DemandStatus) else DemandStatus.OPEN))
     if province:
         query = query.where(Demand.province_code == province)
     if category:

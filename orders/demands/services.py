@@ -28,7 +28,7 @@ from .states import close_demand, move_offer
 
 def _schedule(values: Mapping[str, object], errors: parsing.Errors) -> dict[str, object]:
     """A date (`needed_by`) or a weekly schedule (`weekday`, `schedule_from`, `schedule_to`)."""
-    if str(values.get("weekday") or "").strip() == "":
+    if str(values.get("weekday", "")).strip() in ("", "None"):
         needed_by = parsing.day(values, "needed_by", errors)
         if needed_by is not None and needed_by <= parsing.today_vn():
             errors["needed_by"] = [_("Ngày cần hàng phải sau hôm nay.")]
