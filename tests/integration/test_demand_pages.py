@@ -69,7 +69,12 @@ def test_a_seller_offers_on_the_page_and_the_kitchen_accepts_there(client):
     login(client, grower)
     wrong = client.form_post(f"/nhu-cau/{demand.id}/chao-hang", {"price_vnd": "abc", "quantity": "5"})
     assert wrong.status_code == 422 and "Chọn ngày." in wrong.get_data(as_text=True)
-    values = {"price_vnd": "29000", "quantity": "15", "deliver_by": demand.needed_by.isoformat(), "product_id": product.id}
+    values = {
+        "price_vnd": "29000",
+        "quantity": "15",
+        "deliver_by": demand.needed_by.isoformat(),
+        "product_id": product.id,
+    }
     assert client.form_post(f"/nhu-cau/{demand.id}/chao-hang", values).status_code == 302
     offer = db.session.scalar(select(Offer).where(Offer.demand_id == demand.id))
 
