@@ -30,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(expire_orders_command)
     demands.init_app(app, register_api_blueprint)
     add_account_link(app, "demands.demand_list", _l("Nhu cầu mua sỉ"))
+    add_account_link(app, "demands.seasonal_supply", _l("Nguồn hàng theo mùa"))

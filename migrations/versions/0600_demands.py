@@ -229,8 +229,37 @@ def upgrade() -> None:
     with op.batch_alter_table("demand_ratings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_demand_ratings_offer_id"), ["offer_id"], unique=False)
 
+    op.create_table(
+        'seasonal_supplies',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('cooperative_id', sa.Integer(), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('category_id', sa.Integer(), nullable=True),
+        sa.Column('quantity', sa.Integer(), nullable=False),
+        sa.Column('unit', sa.String(length=20), nullable=False),
+        sa.Column('harvest_from', sa.Date(), nullable=False),
+        sa.Column('harvest_to', sa.Date(), nullable=False),
+        sa.Column('note', sa.String(length=500), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint('harvest_to >= harvest_from', name=op.f('ck_seasonal_supplies_harvest_in_order')),
+        sa.CheckConstraint('quantity > 0', name=op.f('ck_seasonal_supplies_quantity_positive')),
+        sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_seasonal_supplies_category_id_categories')),
+        sa.ForeignKeyConstraint(
+            ['cooperative_id'], ['cooperatives.id'], name=op.f('fk_seasonal_supplies_cooperative_id_cooperatives')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_seasonal_supplies')),
+    )
+    with op.batch_alter_table('seasonal_supplies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_seasonal_supplies_cooperative_id'), ['cooperative_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_seasonal_supplies_harvest_to'), ['harvest_to'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('seasonal_supplies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_seasonal_supplies_harvest_to'))
+        batch_op.drop_index(batch_op.f('ix_seasonal_supplies_cooperative_id'))
+
+    op.drop_table('seasonal_supplies')
     with op.batch_alter_table("demand_ratings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_demand_ratings_offer_id"))
 

@@ -135,3 +135,26 @@ class Rating(db.Model):
     stars: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SeasonalSupply(db.Model):
+    """What a seller expects to have ("khoảng 2 tấn chuối Viba, thu hoạch tháng 3–4"), shown against demands."""
+
+    __tablename__ = "seasonal_supplies"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("harvest_to >= harvest_from", name="harvest_in_order"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(20))
+    harvest_from: Mapped[date] = mapped_column(Date)
+    harvest_to: Mapped[date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cooperative: Mapped[Cooperative] = relationship()
+    category: Mapped[Category | None] = relationship()

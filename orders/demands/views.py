@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.models import Province
 
 from ..payments import enabled_gateways
-from . import acceptance, queries, services
+from . import acceptance, queries, services, supply
 from .models import Demand, Offer
 
 bp = Blueprint("demands", __name__)
@@ -75,6 +75,7 @@ def _render_demand(demand: Demand, errors: dict | None = None, values: dict | No
         values=values or {},
         weekdays=WEEKDAYS,
         gateways=enabled_gateways(),
+        seasonal=supply.supply_for(demand),
         contacts_visible=acceptance.contacts_visible,
         **_viewer_context(demand),
     )
@@ -187,3 +188,40 @@ def rate(offer_id: int):
     db.session.commit()
     flash(_("Cảm ơn bạn đã đánh giá."), "success")
     return redirect(url_for("demands.demand_page", demand_id=demand_id))
+
+
+@bp.route("/nhu-cau/mua-vu", methods=["GET", "POST"])
+@login_required
+def seasonal_supply():
+    """A seller's coming harvests: declare one, see and remove its own."""
+    cooperative = services.seller_cooperative(current_user)
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        try:
+            supply.declare_supply(current_user, values)
+        except DomainError as error:
+            db.session.rollback()
+            errors, status = error.extra.get("fields") or {}, error.status
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu nguồn hàng theo mùa."), "success")
+            return redirect(url_for("demands.seasonal_supply"))
+    page = render_template(
+        "orders/demands/seasonal.html",
+        supplies=supply.supplies_of(cooperative.id),
+        values=values,
+        errors=errors,
+        **_filters(),
+    )
+    return page, status
+
+
+@bp.post("/nhu-cau/mua-vu/<int:supply_id>/xoa")
+@login_required
+def remove_seasonal_supply(supply_id: int):
+    supply.remove_supply(current_user, supply_id)
+    db.session.commit()
+    flash(_("Đã xoá nguồn hàng."), "success")
+    return redirect(url_for("demands.seasonal_supply"))

@@ -87,3 +87,27 @@ def test_a_seller_offers_on_the_page_and_the_kitchen_accepts_there(client):
     order = db.session.scalar(select(Order).where(Order.buyer_id == kitchen.id))
     assert order.cooperative_id == grower.cooperative_id and order.subtotal_vnd == 29_000 * 15
     assert "0912 345 678" in client.get(f"/nhu-cau/{demand.id}").get_data(as_text=True)
+
+
+def test_seasonal_supply_declared_by_a_seller_shows_on_matching_demands(client):
+    demand = make_demand()
+    near = make_user(Role.COOPERATIVE, cooperative=make_cooperative(name="HTX Chuối Đồng Chằm", commune_code=LIEN_SON))
+    login(client, near)
+    window = {"harvest_from": demand.needed_by.isoformat(), "harvest_to": demand.needed_by.isoformat()}
+    declared = client.form_post(
+        "/nhu-cau/mua-vu",
+        {"title": "Chuối tiêu hồng Viba", "category": "nong-san-tuoi", "quantity": "2000", "unit": "kg", **window},
+    )
+    assert declared.status_code == 302
+    bad = client.form_post("/nhu-cau/mua-vu", {"title": "", "quantity": "0", "unit": "kg", **window})
+    assert bad.status_code == 422 and "Bắt buộc." in bad.get_data(as_text=True)
+    client.get("/logout")
+    far = make_user(Role.COOPERATIVE)  # Thanh Hóa: another province
+    login(client, far)
+    client.form_post(
+        "/nhu-cau/mua-vu",
+        {"title": "Chuối Thanh Hóa", "category": "nong-san-tuoi", "quantity": "9", "unit": "kg", **window},
+    )
+    client.get("/logout")
+    page = client.get(f"/nhu-cau/{demand.id}").get_data(as_text=True)
+    assert "HTX Chuối Đồng Chằm: Chuối tiêu hồng Viba" in page and "Chuối Thanh Hóa" not in page
