@@ -140,6 +140,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_demands_status_province_category", ["status", "province_code", "category_id"], unique=False
         )
+        batch_op.create_index("ix_demands_status_created", ["status", "created_at", "id"], unique=False)
 
     op.create_table(
         "demand_offers",
@@ -271,6 +272,7 @@ def downgrade() -> None:
 
     op.drop_table("demand_offers")
     with op.batch_alter_table("demands", schema=None) as batch_op:
+        batch_op.drop_index("ix_demands_status_created")
         batch_op.drop_index("ix_demands_status_province_category")
         batch_op.drop_index(batch_op.f("ix_demands_offers_deadline"))
         batch_op.drop_index(batch_op.f("ix_demands_buyer_id"))

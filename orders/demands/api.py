@@ -79,7 +79,7 @@ class DemandsResource(MethodView):
     @blp.response(200)
     def get(self, args):
         """Nhu cầu đang mở (lọc theo tỉnh, danh mục); không có thông tin liên hệ của người mua."""
-        query = queries.public_demands(args["province"], args["category"], args["status"])
+        query = queries.public_filter(args["province"], args["category"], args["status"])
         rows, total, counts = queries.page_of(query, args["page"])
         return {
             "items": [queries.public_item(d, counts.get(d.id, 0)) for d in rows],

@@ -47,6 +47,7 @@ class Demand(db.Model):
         ),
         CheckConstraint("weekday IS NULL OR weekday BETWEEN 0 AND 6", name="weekday_range"),
         Index("ix_demands_status_province_category", "status", "province_code", "category_id"),
+        Index("ix_demands_status_created", "status", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -34,7 +34,7 @@ def demand_list():
     province = request.args.get("province", type=int)
     category = request.args.get("category") or None
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total, counts = queries.page_of(queries.public_demands(province, category), page)
+    rows, total, counts = queries.page_of(queries.public_filter(province, category), page)
     return render_template(
         "orders/demands/list.html",
         rows=rows,
