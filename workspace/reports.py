@@ -170,9 +170,9 @@ def build_workbook(scope: Scope, period: Period, today: date) -> Workbook:
     cooperatives_sheet(workbook.create_sheet(), scope)
     products_sheet(workbook.create_sheet(), scope)
     expiring_sheet(workbook.create_sheet(), scope, today)
+    supply_demand_sheet(workbook.create_sheet(), scope)
     orders_sheet(workbook.create_sheet(), scope, period)
     scans_sheet(workbook.create_sheet(), scope, period)
-    supply_demand_sheet(workbook.create_sheet(), scope)
     workbook.properties.title = _("Báo cáo OCOP %(scope)s, %(period)s", scope=scope.label, period=period.label)
     workbook.properties.creator = "Chợ OCOP"
     return workbook
