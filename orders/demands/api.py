@@ -46,7 +46,7 @@ class DemandRequest(Loose):
 
 
 class DemandListArgs(Loose):
-    province = ma.fields.Integer(load_default=None)
+    province = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=10**6))
     category = ma.fields.String(load_default=None)
     status = ma.fields.String(load_default="open", validate=ma.validate.OneOf(["open", "closed"]))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=10_000))

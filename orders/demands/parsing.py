@@ -69,11 +69,16 @@ def day(values: Mapping[str, object], name: str, errors: Errors, *, required: bo
         return None
 
 
+def id_or_none(raw: str) -> int | None:
+    """A database id typed as text, or None when it is not one (a too-big number is not an id either)."""
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
 def category(values: Mapping[str, object], errors: Errors) -> Category | None:
     raw = str(values.get("category") or "").strip()
     if not raw:
         return None
-    query = select(Category).where(or_(Category.slug == raw, Category.id == (int(raw) if raw.isdigit() else -1)))
+    query = select(Category).where(or_(Category.slug == raw[:120], Category.id == id_or_none(raw)))
     found = db.session.scalar(query)
     if found is None:
         errors["category"] = [_("Không có danh mục này.")]

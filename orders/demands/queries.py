@@ -9,6 +9,7 @@ from catalog.models import Category
 from marketplace.extensions import db
 
 from .models import Demand, DemandStatus, Offer
+from .parsing import id_or_none
 
 PAGE_SIZE = 20
 
@@ -19,11 +20,7 @@ def public_filter(province: int | None = None, category: str | None = None, stat
     if province:
         conditions.append(Demand.province_code == province)
     if category:
-        category_id = (
-            int(category)
-            if category.isdigit()
-            else db.session.scalar(select(Category.id).where(Category.slug == category))
-        )
+        category_id = id_or_none(category) or db.session.scalar(select(Category.id).where(Category.slug == category))
         conditions.append(Demand.category_id == category_id)
     return conditions
 
