@@ -24,6 +24,11 @@ from .scope import Scope
 Rows = list[tuple[str, int, int]]  # (label, count or volume, quantity or value)
 
 
+def _ints(result) -> Rows:
+    """Rows with whole numbers (PostgreSQL sums integers as numeric, which Python reads as Decimal)."""
+    return [(label, int(first or 0), int(second or 0)) for label, first, second in result]
+
+
 def demand_region(scope: Scope) -> ColumnElement[bool]:
     """Demands delivered in the scope's province (a commune's sellers serve its whole province)."""
     province = scope.province_code
@@ -46,7 +51,7 @@ def open_by_category(scope: Scope) -> Rows:
         .group_by(name)
         .order_by(func.count(Demand.id).desc(), name)
     )
-    return [(label, count, quantity or 0) for label, count, quantity in db.session.execute(query)]
+    return _ints(db.session.execute(query))
 
 
 def open_by_province(scope: Scope) -> Rows:
@@ -57,7 +62,7 @@ def open_by_province(scope: Scope) -> Rows:
         .group_by(Province.name)
         .order_by(func.count(Demand.id).desc(), Province.name)
     )
-    return [(label, count, quantity or 0) for label, count, quantity in db.session.execute(query)]
+    return _ints(db.session.execute(query))
 
 
 def offers_by_status(scope: Scope) -> Rows:
@@ -68,7 +73,7 @@ def offers_by_status(scope: Scope) -> Rows:
         .where(scope.where(Cooperative.commune_code))
         .group_by(Offer.status)
     )
-    found = {status: (count, quantity or 0) for status, count, quantity in db.session.execute(query)}
+    found = {status: (int(count), int(quantity or 0)) for status, count, quantity in db.session.execute(query)}
     labels = {
         OfferStatus.OPEN: _("Đang chờ"),
         OfferStatus.ACCEPTED: _("Được nhận"),
@@ -97,7 +102,7 @@ def matched_by_category(scope: Scope) -> Rows:
         .group_by(name)
         .order_by(func.sum(Order.subtotal_vnd).desc(), name)
     )
-    return [(label, volume or 0, value or 0) for label, volume, value in db.session.execute(query)]
+    return _ints(db.session.execute(query))
 
 
 def unmet_by_category(scope: Scope) -> Rows:
@@ -116,7 +121,7 @@ def unmet_by_category(scope: Scope) -> Rows:
         .group_by(name)
         .order_by(func.sum(Demand.quantity).desc(), name)
     )
-    return [(label, count, quantity or 0) for label, count, quantity in db.session.execute(query)]
+    return _ints(db.session.execute(query))
 
 
 def _figure(key: str, title: str, rows: Rows, headers: list[str], money: bool = False) -> Figure:
