@@ -1,4 +1,5 @@
-"""A micro-cache for what anonymous visitors read most: catalogue pages, search results and the product API.
+"""A micro-cache for what anonymous visitors read most: catalogue pages, search results, the product API and the
+public list of demands.
 
 A request with no cookie and no Authorization header sees exactly what every other such visitor sees (no session,
 no cart, no CSRF token), so its 200 answer can be replayed for a few seconds (`PAGE_CACHE_SECONDS`, 10 by
@@ -19,7 +20,18 @@ from flask import Flask
 from .compression import chosen_encoding
 from .ttlcache import TtlCache
 
-CACHED_PREFIXES = ("/search", "/c/", "/tinh/", "/xa/", "/htx/", "/p/", "/api/v1/products", "/api/v1/categories")
+CACHED_PREFIXES = (
+    "/search",
+    "/c/",
+    "/tinh/",
+    "/xa/",
+    "/htx/",
+    "/p/",
+    "/api/v1/products",
+    "/api/v1/categories",
+    "/nhu-cau",
+    "/api/v1/demands",
+)
 MAX_ENTRIES = 512
 MAX_BODY_BYTES = 512 * 1024
 HIT_HEADER = ("X-Page-Cache", "hit")

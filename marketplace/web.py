@@ -11,7 +11,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
 from . import api as api_module
-from . import audit_labels, errors, navigation, ops, sessions, views
+from . import audit_labels, buyers, errors, navigation, ops, sessions, views
 from .admin import models as _site_settings  # noqa: F401 — registers the site_settings table
 from .apiauth import check_token_before_body
 from .cli import register_cli
@@ -139,3 +139,4 @@ def init_app(app: Flask) -> None:
     init_notify(app)
     app.register_blueprint(notify_views.bp)
     add_account_link(app, "notify.preferences", _l("Nhận thông báo qua Zalo, SMS, e-mail"))
+    buyers.init_app(app, add_account_link)

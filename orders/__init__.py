@@ -10,7 +10,7 @@ from marketplace.hooks import on_login
 from marketplace.models import Role
 from marketplace.web import add_account_link, register_api_blueprint
 
-from . import api, payments, views
+from . import api, demands, payments, views
 from .cart import header_count, merge_guest_cart, shipping_quote
 from .demo import seed_demo_orders
 from .tasks import expire_orders_command
@@ -30,3 +30,6 @@ def init_app(app: Flask) -> None:
     add_account_link(app, "orders.reconciliation", _l("Đối soát chuyển khoản"), [Role.COOPERATIVE])
     add_account_link(app, "orders.statement", _l("Sao kê tiền thẻ"), [Role.COOPERATIVE])
     app.cli.add_command(expire_orders_command)
+    demands.init_app(app, register_api_blueprint)
+    add_account_link(app, "demands.demand_list", _l("Nhu cầu mua sỉ"))
+    add_account_link(app, "demands.seasonal_supply", _l("Nguồn hàng theo mùa"), [Role.COOPERATIVE])

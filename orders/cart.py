@@ -36,9 +36,12 @@ class CartLine:
     product: Product
     quantity: int
     variant: ProductVariant | None = None
+    negotiated_price_vnd: int | None = None  # set only server-side, for a line from an accepted demand offer
 
     @property
     def unit_price_vnd(self) -> int:
+        if self.negotiated_price_vnd is not None:
+            return self.negotiated_price_vnd
         return self.variant.price_for(self.quantity) if self.variant else self.product.price_vnd
 
     @property

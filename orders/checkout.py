@@ -138,7 +138,7 @@ def _products(product_ids: set[int]) -> dict[int, Product]:
     return found
 
 
-def _groups(items: dict[ItemKey, int]) -> tuple[list[CartGroup], dict[LineKey, int]]:
+def _groups(items: dict[ItemKey, int], negotiated: Mapping[int, int]) -> tuple[list[CartGroup], dict[LineKey, int]]:
     """Lines grouped by cooperative (variants resolved, minimum quantities checked), and the units per variant."""
     found = _products({pid for pid, _variant in items})
     lines: dict[LineKey, int] = {}
@@ -155,13 +155,14 @@ def _groups(items: dict[ItemKey, int]) -> tuple[list[CartGroup], dict[LineKey, i
         product = found[pid]
         variant = next(v for v in product.variants if v.id == variant_id)
         groups.setdefault(product.cooperative_id, CartGroup(product.cooperative)).lines.append(
-            CartLine(product, lines[(pid, variant_id)], variant)
+            CartLine(product, lines[(pid, variant_id)], variant, negotiated.get(pid))
         )
     return [groups[key] for key in sorted(groups)], lines
 
 
-def _check_method(method: str, groups: list[CartGroup]) -> PaymentGateway:
+def _check_method(method: str, groups: list[CartGroup], buyer: User) -> PaymentGateway:
     gateway = chosen_gateway(method)
+    gateway.check_buyer(buyer)
     gateway.check_checkout(groups)
     return gateway
 
@@ -199,9 +200,17 @@ def _claim_key(buyer: User, key: str, method: str) -> Checkout | None:
 
 
 def place_checkout(
-    buyer: User, items: Iterable[tuple[object, ...]], method: str, shipping: Shipping, key: str
+    buyer: User,
+    items: Iterable[tuple[object, ...]],
+    method: str,
+    shipping: Shipping,
+    key: str,
+    negotiated_prices: Mapping[int, int] | None = None,
 ) -> tuple[Checkout, bool]:
-    """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more."""
+    """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more.
+
+    `negotiated_prices` ({product id: unit price}) comes only from server code (an accepted demand offer), never
+    from a form or the checkout API."""
     key = (key or "").strip()[:100]
     if key:
         earlier = existing_checkout(buyer, key)
@@ -209,8 +218,8 @@ def place_checkout(
             return earlier, False
     else:
         key = secrets.token_hex(16)  # no key given: nothing earlier can hold this fresh one
-    groups, lines = _groups(clean_items(list(items)))
-    gateway = _check_method(method, groups)
+    groups, lines = _groups(clean_items(list(items)), negotiated_prices or {})
+    gateway = _check_method(method, groups, buyer)
     checkout = _claim_key(buyer, key, gateway.id)
     if checkout is None:
         return existing_checkout(buyer, key), False
@@ -285,6 +294,7 @@ def checkout(
     key: str = "",
     *,
     from_cart: bool = False,
+    negotiated_prices: Mapping[int, int] | None = None,
 ) -> Checkout:
     """The checkout use case: place the orders (stock, history, notices), then start their payments.
 
@@ -302,7 +312,7 @@ def checkout(
         shipping.get("province"),
         str(shipping.get("note") or ""),
     )
-    placed, created = place_checkout(buyer, items, payment_method, cleaned, key)
+    placed, created = place_checkout(buyer, items, payment_method, cleaned, key, negotiated_prices)
     if created and from_cart:
         remove_products(buyer, [line.product_id for order in placed.orders for line in order.lines])
     if not get_gateway(placed.payment_method).starts_remotely:

@@ -19,6 +19,7 @@ from . import figures, stats
 from .excel import DATE_FORMAT, HEADER_FILL, HEADER_FONT, INT_FORMAT, VND_FORMAT, Column, write_table
 from .sales_report import orders_sheet, scans_sheet
 from .scope import Period, Scope
+from .supply_demand import supply_demand_sheet
 
 
 def scope_slug(scope: Scope) -> str:
@@ -169,6 +170,7 @@ def build_workbook(scope: Scope, period: Period, today: date) -> Workbook:
     cooperatives_sheet(workbook.create_sheet(), scope)
     products_sheet(workbook.create_sheet(), scope)
     expiring_sheet(workbook.create_sheet(), scope, today)
+    supply_demand_sheet(workbook.create_sheet(), scope)
     orders_sheet(workbook.create_sheet(), scope, period)
     scans_sheet(workbook.create_sheet(), scope, period)
     workbook.properties.title = _("Báo cáo OCOP %(scope)s, %(period)s", scope=scope.label, period=period.label)

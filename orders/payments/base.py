@@ -18,7 +18,7 @@ from marketplace.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from flask_babel import LazyString
 
-    from marketplace.models import Cooperative
+    from marketplace.models import Cooperative, User
     from orders.cart import CartGroup
     from orders.models import Order, Payment
 
@@ -48,6 +48,9 @@ class PaymentGateway(Protocol):
 
     def enabled(self) -> bool:
         """Configured on this site, so it is offered at checkout."""
+
+    def check_buyer(self, buyer: User) -> None:
+        """Refuse (ValidationFailed) a buyer this gateway does not serve, e.g. invoices only for verified businesses."""
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
         """Refuse (ValidationFailed) a checkout this gateway cannot take, e.g. a cooperative without a bank account."""
@@ -102,6 +105,9 @@ class Gateway:
 
     def enabled(self) -> bool:
         return True
+
+    def check_buyer(self, buyer: User) -> None:
+        return None
 
     def check_checkout(self, groups: list[CartGroup]) -> None:
         if not self.enabled():

@@ -16,8 +16,9 @@ from marketplace.sellers import bank
 from marketplace.sellers import services as sellers
 from marketplace.text import display_phone
 from marketplace.urls import public_url
-from workspace import figures, reports, stats, todo
+from workspace import figures, reports, stats, supply_export, todo
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
+from workspace.supply_demand import demand_figures
 
 bp = Blueprint("workspace", __name__, url_prefix="/commune")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +58,7 @@ def dashboard():
         "workspace/dashboard.html",
         scope=scope,
         period=period,
-        figures=figures.dashboard_figures(scope, period, today),
+        figures=figures.dashboard_figures(scope, period, today) + demand_figures(scope),
         cards=todo.commune_cards(current_user, scope, today, _review_url()),
         waiting=stats.cooperatives_waiting(scope),
         expiring=stats.expiring_certificates(scope, today),
@@ -191,4 +192,22 @@ def report():
         content,
         mimetype=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/cung-cau.<any(xlsx, csv):extension>")
+@require_roles(Role.COMMUNE_STAFF, Role.ADMIN)
+def supply_export_file(extension: str):
+    """The supply-and-demand export for the province's software (column layout in docs/features.md)."""
+    scope, _period, today = _scope_and_period()
+    name = f"cung-cau-{reports.scope_slug(scope)}-{today:%Y%m%d}"
+    if extension == "csv":
+        sheet = request.args.get("sheet", "sellers")
+        content, mimetype, name = supply_export.csv_sheet(scope, sheet), "text/csv; charset=utf-8", f"{name}-{sheet}"
+    else:
+        content, mimetype = supply_export.workbook(scope), XLSX
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"', "Cache-Control": "no-store"},
     )
