@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "category.saved": _l("Lưu danh mục"),
     "product.created": _l("Tạo sản phẩm"),
     "product.updated": _l("Sửa sản phẩm"),
+    "product.variants_updated": _l("Sửa loại hàng, giá sỉ và mua tối thiểu"),
     "product.imported": _l("Nhập sản phẩm từ tệp Excel"),
     "product.draft": _l("Đưa sản phẩm về bản nháp"),
     "product.pending_review": _l("Gửi sản phẩm chờ duyệt"),

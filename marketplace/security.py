@@ -110,16 +110,17 @@ def _handle_csrf_error(error: CSRFError):
 
 def is_same_origin_request() -> bool:
     """The browser says this request comes from one of our own pages: `Sec-Fetch-Site: same-origin`, or an
-    `Origin` header naming this host (browsers send one of them on every form POST; a cross-site page cannot
-    forge either)."""
+    `Origin` header naming PUBLIC_BASE_URL's origin (browsers send one of them on every form POST; a cross-site
+    page cannot forge either). The Host header is not trusted for this (see tests/security/test_host_header_links)."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         return fetch_site == "same-origin"
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return False
-    parts = urlsplit(origin)
-    return parts.scheme == request.scheme and parts.netloc == request.host
+    ours = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    theirs = urlsplit(origin)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
 
 
 def protect_token_or_same_origin() -> None:

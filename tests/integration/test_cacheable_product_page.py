@@ -11,7 +11,7 @@ from tests.factories import login, make_user
 from tests.factories.catalog import make_published
 
 HIT = "X-Page-Cache"
-SAME_ORIGIN = {"Origin": "http://localhost"}
+SAME_ORIGIN = {"Origin": "https://ocop.test"}  # the tests' PUBLIC_BASE_URL
 
 
 @pytest.fixture
@@ -53,8 +53,14 @@ def test_same_origin_add_to_cart_without_token_fills_the_cart(app):
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}, {}],
-    ids=["foreign-origin", "cross-site-fetch", "null-origin", "no-origin"],
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Host": "evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {},
+    ],
+    ids=["foreign-origin", "origin-matching-a-spoofed-host", "cross-site-fetch", "null-origin", "no-origin"],
 )
 def test_cross_site_add_to_cart_is_refused(app, headers):
     product = make_published(name="Cam sành Hàm Yên")
