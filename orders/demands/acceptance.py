@@ -120,7 +120,7 @@ def accept_offer(
         note = _("Giao ngày %(day)s theo nhu cầu #%(id)d.", day=day.strftime("%d/%m/%Y"), id=offer.demand_id)
         placed = checkout(
             user,
-            [(offer.product_id, offer.quantity)],
+            [(offer.product_id, offer.quantity, offer.variant_id)],
             payment_method,
             {**shipping, "note": f"{note} {shipping.get('note') or ''}".strip()},
             f"offer-{offer.id}-{day.isoformat()}-{key}"[:100],

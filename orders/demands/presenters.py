@@ -37,6 +37,8 @@ def offer_json(user: User, row: OfferRow) -> dict[str, object]:
         "demand_id": offer.demand_id,
         "cooperative": {"id": offer.cooperative.id, "slug": offer.cooperative.slug, "name": offer.cooperative.name},
         "product_id": offer.product_id,
+        "variant_id": offer.variant_id,
+        "variant_name": offer.variant.name if offer.variant else None,
         "price_vnd": offer.price_vnd,
         "quantity": offer.quantity,
         "deliver_by": offer.deliver_by.isoformat(),
