@@ -50,6 +50,8 @@ def offer_json(user: User, row: OfferRow) -> dict[str, object]:
         "distance": row.distance,
         "ocop_stars": row.stars,
         "completed_orders": row.completed_orders,
+        "seller_rating": row.seller_rating.as_json() if row.seller_rating else None,
+        "buyer_rating": row.buyer_rating.as_json() if row.buyer_rating else None,
     }
     if contacts_visible(user, offer):
         data["seller_contact"] = seller_contact(offer)
