@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "product.created": _l("Tạo sản phẩm"),
     "product.updated": _l("Sửa sản phẩm"),
     "product.imported": _l("Nhập sản phẩm từ tệp Excel"),
+    "supply.imported": _l("Nhập nguồn hàng theo mùa và nhu cầu từ phần mềm cung cầu của tỉnh"),
     "product.draft": _l("Đưa sản phẩm về bản nháp"),
     "product.pending_review": _l("Gửi sản phẩm chờ duyệt"),
     "product.published": _l("Duyệt và đăng bán sản phẩm"),
