@@ -93,13 +93,14 @@ class ImportReport:
 
 
 def _text(value: object) -> str:
-    """A cell as text: dates ISO, whole numbers without ".0"."""
+    """A cell as text: dates ISO, whole numbers without ".0", a fraction with a decimal comma (which no whole-number
+    field takes, where "1.500" would read as a thousand separator)."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
     return "" if value is None else str(value).strip()
 
 

@@ -142,11 +142,12 @@ def test_new_demands_are_posted_for_a_verified_business_named_by_tax_number_once
             ),
             (9002, "Thịt lợn", None, 20, "kg", needed, None, None, None, 25, None, None, None, 0, ""),
             (9003, "Trứng gà", None, 0, "quả", needed, None, None, None, 25, None, None, None, 0, "2600123456"),
+            (9004, "Đậu phụ", None, 12.5, "kg", needed, None, None, None, 25, None, None, None, 0, "2600123456"),
         ]
     )
     staff_of_lien_son(client)
     page = upload(client, content, "nhu-cau.xlsx").get_data(as_text=True)
-    assert outcomes(page) == ["added", "refused", "refused"]
+    assert outcomes(page) == ["added", "refused", "refused", "refused"]  # no tax number, 0 eggs, 12,5 kg
     assert "<td>ma_so_thue_nguoi_mua</td>" in page and "<td>so_luong</td>" in page
     demand = db.session.scalar(select(Demand))
     assert (demand.buyer_id, demand.title, demand.quantity, demand.needed_by, demand.max_price_vnd) == (
