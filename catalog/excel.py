@@ -1,4 +1,8 @@
-"""Excel template, import (with a per-row, per-column report) and export of a cooperative's products."""
+"""Excel template, import (with a per-row, per-column report) and export of a cooperative's products.
+
+One row per variant: rows naming the same product and a "Loại hàng" (pack or grade) become one product with those
+variants (the product's other columns are taken from its first row); a row without one is a product with a single
+default variant. The export writes a product with several variants as one row per active variant."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
@@ -23,10 +28,18 @@ from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
 from marketplace.spreadsheets import list_validation, read_sheet, workbook_bytes, write_header
 from marketplace.storage import storage
-from marketplace.text import fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
+from marketplace.text import clean_text, fold, slugify, spreadsheet_row, spreadsheet_safe, utcnow
 
 from . import variants
-from .models import Category, CertificationLevel, OcopCertificate, Product, ProductStatus
+from .models import (
+    DEFAULT_VARIANT_NAME,
+    Category,
+    CertificationLevel,
+    OcopCertificate,
+    Product,
+    ProductStatus,
+    ProductVariant,
+)
 from .validation import UNITS, parse_product
 
 MAX_ROWS = 20_000
@@ -46,6 +59,7 @@ COLUMNS = (
     ("certificate_level", "Cấp công nhận", "tinh", 14),
     ("certificate_issued_on", "Ngày công nhận", "15/03/2024", 16),
     ("certificate_expires_on", "Ngày hết hạn", "", 14),
+    ("variant", "Loại hàng", "Túi 500 g", 16),
 )
 HEADER_TO_KEY = {fold(header): key for key, header, _example, _width in COLUMNS}
 FIELD_COLUMN = {key: index + 1 for index, (key, *_rest) in enumerate(COLUMNS)}
@@ -149,6 +163,38 @@ def _unique_slugs(names: list[str]) -> list[str]:
     return out
 
 
+VARIANT_FIELDS = ("price_vnd", "stock", "weight_g", "gtin")
+
+
+@dataclass
+class _Draft:
+    """One product to insert: its fields, and its named variants (name, that row's price, stock, weight, GTIN)."""
+
+    fields: dict
+    packs: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def _variant_name(values: dict) -> str:
+    return (clean_text(str(values.get("variant") or "")) or "")[:80]
+
+
+def _add_row(drafts: list[_Draft], by_name: dict[str, _Draft], fields: dict, pack: str) -> str | None:
+    """Add a parsed row: a new product, or a further variant of the product named above (error text if a repeat)."""
+    if not pack:
+        drafts.append(_Draft(fields))
+        return None
+    draft = by_name.get(fold(fields["name"]))
+    if draft is None:
+        draft = by_name[fold(fields["name"])] = _Draft(fields)
+        drafts.append(draft)
+    elif any(fold(name) == fold(pack) for name, _pack in draft.packs):
+        return _("“%(name)s” đã có loại hàng “%(pack)s” ở dòng trên.", name=fields["name"], pack=pack)
+    elif len(draft.packs) == variants.MAX_VARIANTS:
+        return _("Tối đa %(n)d loại hàng.", n=variants.MAX_VARIANTS)
+    draft.packs.append((pack, {key: fields[key] for key in VARIANT_FIELDS}))
+    return None
+
+
 def import_workbook(
     actor: User | None,
     cooperative: Cooperative,
@@ -158,14 +204,14 @@ def import_workbook(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Validate every row; add them all as drafts, or none when any row is wrong (unless valid_only)."""
-    report, good = ImportReport(), []
+    report, good, by_name = ImportReport(), [], {}
     categories = _Categories()
     headers = {key: header for key, header, _e, _w in COLUMNS}
     for number, values in rows:
         values = dict(values)
         values["category"] = categories.resolve(values.get("category"))
         try:
-            good.append(parse_product(values, category_ids=categories.by_key))
+            fields = parse_product(values, category_ids=categories.by_key)
         except ValidationFailed as error:
             report.skipped += 1
             for key, message in error.extra.get("fields", {}).items():
@@ -173,6 +219,12 @@ def import_workbook(
                 report.errors.append(
                     RowError(number, get_column_letter(FIELD_COLUMN.get(column, 1)), headers.get(column, key), message)
                 )
+        else:
+            repeated = _add_row(good, by_name, fields, _variant_name(values))
+            if repeated:
+                report.skipped += 1
+                column = get_column_letter(FIELD_COLUMN["variant"])
+                report.errors.append(RowError(number, column, headers["variant"], repeated))
         if progress and number % 100 == 0:
             progress(100)
     if progress:
@@ -195,15 +247,37 @@ def import_workbook(
     return report
 
 
-def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
+def _product_fields(draft: _Draft) -> dict:
+    """The product row: with several variants its price is the lowest ("from"), its stock their total."""
+    fields = dict(draft.fields)
+    if len(draft.packs) > 1:
+        fields["price_vnd"] = min(pack["price_vnd"] for _name, pack in draft.packs)
+        fields["stock"] = sum(pack["stock"] for _name, pack in draft.packs)
+        fields["gtin"] = None  # each variant has its own
+    return fields
+
+
+def _insert_variants(ids: list[int], drafts: list[_Draft]) -> None:
+    """The named variants in one INSERT; products without any get their default variant."""
+    rows = [
+        {"product_id": product_id, "name": name, "position": position, "active": True, **pack}
+        for product_id, draft in zip(ids, drafts, strict=True)
+        for position, (name, pack) in enumerate(draft.packs)
+    ]
+    if rows:
+        db.session.execute(insert(ProductVariant), rows)
+    variants.add_default_variants([pid for pid, draft in zip(ids, drafts, strict=True) if not draft.packs])
+
+
+def _insert(cooperative: Cooperative, drafts: list[_Draft]) -> None:
     """Bulk INSERTs (no per-object unit of work): thousands of rows in a few seconds."""
-    if not fields_list:
+    if not drafts:
         return
-    slugs = _unique_slugs([f["name"] for f in fields_list])
+    slugs = _unique_slugs([draft.fields["name"] for draft in drafts])
     now = utcnow()
     rows, certificates = [], []
-    for fields, slug in zip(fields_list, slugs, strict=True):
-        fields = dict(fields)
+    for draft, slug in zip(drafts, slugs, strict=True):
+        fields = _product_fields(draft)
         certificates.append(fields.pop("certificate", None))
         rows.append(
             {
@@ -217,7 +291,7 @@ def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
             }
         )
     ids = db.session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True), rows).all()
-    variants.add_default_variants(list(ids))
+    _insert_variants(list(ids), drafts)
     certified = [
         {
             "product_id": product_id,
@@ -234,8 +308,39 @@ def _insert(cooperative: Cooperative, fields_list: list[dict]) -> None:
         db.session.execute(insert(OcopCertificate), certified)
 
 
+def _export_rows(product: Product) -> list[list]:
+    """One row per active variant of a product that has several (or one named), else one row."""
+    c = product.certificate
+    packs = [v for v in product.active_variants if len(product.variants) > 1 or v.name != DEFAULT_VARIANT_NAME]
+    shown = packs or [None]
+    return [
+        spreadsheet_row(
+            [
+                product.name,
+                product.category.name if product.category else "",
+                product.unit,
+                pack.price_vnd if pack else product.price_vnd,
+                pack.stock if pack else product.stock,
+                pack.weight_g if pack else product.weight_g,
+                product.shelf_life_days,
+                (pack.gtin if pack else product.gtin) or "",
+                product.description,
+                c.stars if c else None,
+                c.certificate_no if c else "",
+                str(c.level) if c else "",
+                c.issued_on.strftime("%d/%m/%Y") if c else "",
+                c.expires_on.strftime("%d/%m/%Y") if c else "",
+                pack.name if pack else "",
+                str(product.status),
+                f"/p/{product.slug}",
+            ]
+        )
+        for pack in shown
+    ]
+
+
 def export_workbook(cooperative: Cooperative) -> bytes:
-    """The cooperative's products in the template's columns, plus status and link."""
+    """The cooperative's products in the template's columns (one row per variant), plus status and link."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Sản phẩm"
@@ -243,32 +348,14 @@ def export_workbook(cooperative: Cooperative) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     products = db.session.scalars(
-        select(Product).where(Product.cooperative_id == cooperative.id).order_by(Product.id)
+        select(Product)
+        .where(Product.cooperative_id == cooperative.id)
+        .options(selectinload(Product.variants))
+        .order_by(Product.id)
     ).all()
-    for p in products:
-        c = p.certificate
-        sheet.append(
-            spreadsheet_row(
-                [
-                    p.name,
-                    p.category.name if p.category else "",
-                    p.unit,
-                    p.price_vnd,
-                    p.stock,
-                    p.weight_g,
-                    p.shelf_life_days,
-                    p.gtin or "",
-                    p.description,
-                    c.stars if c else None,
-                    c.certificate_no if c else "",
-                    str(c.level) if c else "",
-                    c.issued_on.strftime("%d/%m/%Y") if c else "",
-                    c.expires_on.strftime("%d/%m/%Y") if c else "",
-                    str(p.status),
-                    f"/p/{p.slug}",
-                ]
-            )
-        )
+    for product in products:
+        for row in _export_rows(product):
+            sheet.append(row)
     for col, (_k, _h, _e, width) in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     return workbook_bytes(book)

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "product.updated": _l("Sửa sản phẩm"),
     "product.variants_updated": _l("Sửa loại hàng, giá sỉ và mua tối thiểu"),
     "product.imported": _l("Nhập sản phẩm từ tệp Excel"),
+    "supply.imported": _l("Nhập nguồn hàng theo mùa và nhu cầu từ phần mềm cung cầu của tỉnh"),
     "product.draft": _l("Đưa sản phẩm về bản nháp"),
     "product.pending_review": _l("Gửi sản phẩm chờ duyệt"),
     "product.published": _l("Duyệt và đăng bán sản phẩm"),

@@ -1,9 +1,11 @@
-"""Excel helpers shared by every import template (products, sellers): header row, drop-down lists, bytes out."""
+"""Excel helpers shared by every import template (products, sellers): header row, drop-down lists, reading
+workbooks and CSV files back, bytes out."""
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -49,6 +51,42 @@ def uploaded_bytes(upload, max_bytes: int) -> bytes:
     return data
 
 
+def open_workbook(data: bytes):
+    """A read-only workbook of these bytes; a 422 when they are not one."""
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for a file that is not a workbook
+        raise ValidationFailed(_("Tệp không phải bảng tính Excel (.xlsx)."), code="invalid_workbook") from None
+
+
+def read_tables(data: bytes, max_rows: int) -> dict[str, list[tuple[int, dict[str, object]]]]:
+    """{sheet title: [(row number, {folded header: cell value})]} for every sheet of a workbook, or for a CSV file
+    (UTF-8, a byte-order mark allowed; its one table titled ""). Empty rows are left out; more than `max_rows`
+    filled rows in a table is a 422."""
+    if data[:2] == b"PK":  # an .xlsx is a zip archive
+        book = open_workbook(data)
+        tables = {sheet.title: _table(sheet.iter_rows(values_only=True), max_rows) for sheet in book.worksheets}
+        book.close()
+        return tables
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(_("Tệp CSV phải là UTF-8."), code="invalid_csv") from None
+    return {"": _table(csv.reader(io.StringIO(text)), max_rows)}
+
+
+def _table(rows: Iterator[Sequence[object]], max_rows: int) -> list[tuple[int, dict[str, object]]]:
+    headers = [fold(str(h or "")) for h in next(rows, None) or ()]
+    out = []
+    for number, values in enumerate(rows, 2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        if len(out) == max_rows:
+            raise ValidationFailed(_("Tối đa %(n)d dòng mỗi lần nhập.", n=max_rows), code="too_many_rows")
+        out.append((number, {h: v for h, v in zip(headers, values, strict=False) if h}))
+    return out
+
+
 def read_sheet(
     data: bytes, header_to_key: dict[str, str], required: tuple[str, ...], missing: str, max_rows: int
 ) -> list[tuple[int, dict]]:
@@ -56,10 +94,7 @@ def read_sheet(
     (`header_to_key` has folded headers); the template's example row (its `required[0]` cell starts "Ví dụ:") is
     skipped. A file that is not a workbook, lacks a `required` column (`missing` says which) or has more than
     `max_rows` rows is a 422."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a file that is not a workbook
-        raise ValidationFailed(_("Tệp không phải bảng tính Excel (.xlsx)."), code="invalid_workbook") from None
+    book = open_workbook(data)
     rows = book.worksheets[0].iter_rows(values_only=True)
     keys = [header_to_key.get(fold(str(h or ""))) for h in next(rows, None) or ()]
     if not set(required) <= set(keys):

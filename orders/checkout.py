@@ -148,7 +148,7 @@ def _groups(items: dict[ItemKey, int], negotiated: Mapping[int, int]) -> tuple[l
     per_product: dict[int, int] = {}
     for (pid, _variant), quantity in lines.items():
         per_product[pid] = per_product.get(pid, 0) + quantity
-    for pid in sorted(per_product):
+    for pid in sorted(set(per_product) - set(negotiated)):  # a negotiated deal sets its own quantity
         variants.check_minimum(found[pid], per_product[pid])
     groups: dict[int, CartGroup] = {}
     for pid, variant_id in sorted(lines):
@@ -210,7 +210,8 @@ def place_checkout(
     """(checkout, created): a repeated key returns the first checkout, checks nothing and reserves nothing more.
 
     `negotiated_prices` ({product id: unit price}) comes only from server code (an accepted demand offer), never
-    from a form or the checkout API."""
+    from a form or the checkout API; those products' lines take that price and skip the minimum order quantity
+    (the seller offered that quantity)."""
     key = (key or "").strip()[:100]
     if key:
         earlier = existing_checkout(buyer, key)

@@ -18,6 +18,7 @@ from marketplace.urls import public_url
 from ..checkout import checkout
 from ..models import Order, OrderStatus
 from .models import CloseReason, Demand, DemandStatus, Offer, OfferOrder, OfferStatus, Rating, RatingSide
+from .ratings import RatingSummary, buyer_ratings, seller_ratings
 from .services import delivery_dates
 from .states import close_demand, move_offer
 
@@ -33,6 +34,8 @@ class OfferRow:
     stars: int
     completed_orders: int
     deliveries: int
+    seller_rating: RatingSummary | None = None  # what buyers gave the seller after delivery
+    buyer_rating: RatingSummary | None = None  # what sellers gave the demand's buyer
 
     @property
     def total_vnd(self) -> int:
@@ -56,8 +59,11 @@ def completed_orders(cooperative_ids: list[int]) -> dict[int, int]:
 
 
 def compare_offers(demand: Demand, offers: list[Offer]) -> list[OfferRow]:
-    """Offers with what the buyer weighs: price, quantity, distance, OCOP stars, the seller's completed orders."""
-    done = completed_orders(sorted({offer.cooperative_id for offer in offers}))
+    """Offers with what the buyer weighs (price, quantity, distance, OCOP stars, the seller's completed orders and
+    rating), and the buyer's own rating that the sellers see."""
+    sellers = sorted({offer.cooperative_id for offer in offers})
+    done, rated = completed_orders(sellers), seller_ratings(sellers)
+    buyer = buyer_ratings([demand.buyer_id]).get(demand.buyer_id) if offers else None
     return [
         OfferRow(
             offer,
@@ -65,6 +71,8 @@ def compare_offers(demand: Demand, offers: list[Offer]) -> list[OfferRow]:
             offer.product.valid_stars() if offer.product else 0,
             done.get(offer.cooperative_id, 0),
             len(delivery_dates(demand, offer.deliver_by)),
+            rated.get(offer.cooperative_id),
+            buyer,
         )
         for offer in sorted(offers, key=lambda o: (o.status != OfferStatus.OPEN, o.price_vnd, o.id))
     ]
@@ -120,7 +128,7 @@ def accept_offer(
         note = _("Giao ngày %(day)s theo nhu cầu #%(id)d.", day=day.strftime("%d/%m/%Y"), id=offer.demand_id)
         placed = checkout(
             user,
-            [(offer.product_id, offer.quantity)],
+            [(offer.product_id, offer.quantity, offer.variant_id)],
             payment_method,
             {**shipping, "note": f"{note} {shipping.get('note') or ''}".strip()},
             f"offer-{offer.id}-{day.isoformat()}-{key}"[:100],

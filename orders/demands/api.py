@@ -58,6 +58,7 @@ class OfferRequest(Loose):
     deliver_by = ma.fields.String(required=True)
     note = ma.fields.String(load_default="")
     product_id = ma.fields.Raw(load_default=None, allow_none=True)
+    variant_id = ma.fields.Raw(load_default=None, allow_none=True)
     valid_until = ma.fields.String(load_default=None, allow_none=True)
 
 

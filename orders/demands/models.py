@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductVariant
 from marketplace.buyers.models import BusinessBuyer
 from marketplace.extensions import db
 from marketplace.models import Cooperative, non_negative, str_enum
@@ -94,7 +94,7 @@ class Offer(db.Model):
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
-    # variant_id: the product variant the offer comes from goes here once variants exist (nullable, FK variants.id)
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variants.id"))  # a variant of `product`
     price_vnd: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     deliver_by: Mapped[date] = mapped_column(Date)
@@ -107,6 +107,7 @@ class Offer(db.Model):
     demand: Mapped[Demand] = relationship(back_populates="offers")
     cooperative: Mapped[Cooperative] = relationship()
     product: Mapped[Product | None] = relationship()
+    variant: Mapped[ProductVariant | None] = relationship()
 
 
 class OfferOrder(db.Model):

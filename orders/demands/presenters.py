@@ -37,6 +37,8 @@ def offer_json(user: User, row: OfferRow) -> dict[str, object]:
         "demand_id": offer.demand_id,
         "cooperative": {"id": offer.cooperative.id, "slug": offer.cooperative.slug, "name": offer.cooperative.name},
         "product_id": offer.product_id,
+        "variant_id": offer.variant_id,
+        "variant_name": offer.variant.name if offer.variant else None,
         "price_vnd": offer.price_vnd,
         "quantity": offer.quantity,
         "deliver_by": offer.deliver_by.isoformat(),
@@ -48,6 +50,8 @@ def offer_json(user: User, row: OfferRow) -> dict[str, object]:
         "distance": row.distance,
         "ocop_stars": row.stars,
         "completed_orders": row.completed_orders,
+        "seller_rating": row.seller_rating.as_json() if row.seller_rating else None,
+        "buyer_rating": row.buyer_rating.as_json() if row.buyer_rating else None,
     }
     if contacts_visible(user, offer):
         data["seller_contact"] = seller_contact(offer)

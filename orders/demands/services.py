@@ -155,15 +155,22 @@ def _weekly(start: date, end: date, weekday: int) -> Iterator[date]:
         current += timedelta(days=7)
 
 
-def _offer_product(cooperative: Cooperative, values: Mapping[str, object], errors: parsing.Errors) -> int | None:
+def _offer_item(cooperative: Cooperative, values: Mapping[str, object], errors: parsing.Errors) -> dict[str, object]:
+    """The published product (and, optionally, one of its active variants) the offer comes from, or neither."""
     product_id = parsing.number(values, "product_id", errors, low=1, high=2**31 - 1, required=False)
+    variant_id = parsing.number(values, "variant_id", errors, low=1, high=2**31 - 1, required=False)
     if product_id is None:
-        return None
+        if variant_id is not None:
+            errors["variant_id"] = [_("Chọn sản phẩm trước khi chọn loại hàng.")]
+        return {"product_id": None, "variant_id": None}
     product = db.session.get(Product, product_id)
     if product is None or product.cooperative_id != cooperative.id or product.status != ProductStatus.PUBLISHED:
         errors["product_id"] = [_("Chọn một sản phẩm đang bán của hợp tác xã.")]
-        return None
-    return product_id
+        return {"product_id": None, "variant_id": None}
+    if variant_id is not None and all(variant.id != variant_id for variant in product.active_variants):
+        errors["variant_id"] = [_("Chọn một loại hàng đang bán của sản phẩm này.")]
+        variant_id = None
+    return {"product_id": product_id, "variant_id": variant_id}
 
 
 def _offer_first_day(demand: Demand, values: Mapping[str, object], errors: parsing.Errors) -> date | None:
@@ -187,7 +194,7 @@ def clean_offer(demand: Demand, cooperative: Cooperative, values: Mapping[str, o
         "price_vnd": price,
         "quantity": parsing.number(values, "quantity", errors, low=1, high=demand.quantity),
         "deliver_by": _offer_first_day(demand, values, errors),
-        "product_id": _offer_product(cooperative, values, errors),
+        **_offer_item(cooperative, values, errors),
         "note": parsing.text(values, "note", 500, errors),
         "valid_until": parsing.end_of_day(valid) if valid else None,
     }

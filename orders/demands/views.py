@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from catalog.models import Category, Product, ProductStatus
 from marketplace.buyers.services import business_of
@@ -58,9 +59,10 @@ def _viewer_context(demand: Demand) -> dict[str, object]:
     offers = acceptance.offers_for(current_user, demand.id)[1] if is_owner or current_user.cooperative_id else []
     products = (
         db.session.scalars(
-            select(Product).where(
-                Product.cooperative_id == current_user.cooperative_id, Product.status == ProductStatus.PUBLISHED
-            )
+            select(Product)
+            .where(Product.cooperative_id == current_user.cooperative_id, Product.status == ProductStatus.PUBLISHED)
+            .options(selectinload(Product.variants))
+            .order_by(Product.name)
         ).all()
         if current_user.cooperative_id
         else []
@@ -115,10 +117,17 @@ def new_demand():
     return page, status
 
 
+def _offer_form_values() -> dict[str, str]:
+    """The form's values; its one product list sends "product" or "product:variant", the service takes both apart."""
+    values = request.form.to_dict()
+    product, _sep, variant = str(values.get("product_id") or "").partition(":")
+    return {**values, "product_id": product, "variant_id": variant, "item": values.get("product_id", "")}
+
+
 @bp.post("/nhu-cau/<int:demand_id>/chao-hang")
 @login_required
 def offer(demand_id: int):
-    values = request.form.to_dict()
+    values = _offer_form_values()
     try:
         services.make_offer(current_user, demand_id, values)
     except DomainError as error:
