@@ -78,7 +78,7 @@ def _waiting_product() -> Product | None:
     return _first(select(Product).where(Product.status == ProductStatus.PENDING_REVIEW).order_by(Product.id))
 
 
-def _with_variants() -> Product | None:
+def with_variants() -> Product | None:
     return _first(select(Product).where(Product.name == VARIANTS_PRODUCT))
 
 
@@ -111,7 +111,7 @@ ARGUMENTS: dict[str, dict[str, Callable[[], object | None]]] = {
     "catalog.province": {"slug": lambda: _value(lambda: _demo_coop().commune.province, "slug")},
     "catalog.commune": {"slug": lambda: _value(lambda: _demo_coop().commune, "slug")},
     "catalog.edit_product": {"product_id": lambda: _value(_coop_product, "id")},
-    "catalog.product_variants": {"product_id": lambda: _value(_with_variants, "id")},
+    "catalog.product_variants": {"product_id": lambda: _value(with_variants, "id")},
     "demands.demand_page": {"demand_id": lambda: _value(_demand, "id")},
     "moderation.product": {"product_id": lambda: _value(_waiting_product, "id")},
     "moderation.revision": {
@@ -167,7 +167,7 @@ def audited_paths(app: Flask) -> tuple[list[str], list[str]]:
     """Every page path to visit, and the rules that could not be filled from the demo data (reported)."""
     unfilled: list[str] = []
     with app.app_context():
-        paths = {f"/p/{_with_variants().slug}"}
+        paths = {f"/p/{with_variants().slug}"}
         for rule in app.url_map.iter_rules():
             if _skipped(rule):
                 continue
