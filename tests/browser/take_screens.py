@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import User
-from tests.browser.audit import add_variants_and_offer, with_variants
+from tests.browser.audit import add_variants_and_offer, fill_cart, with_variants
 from tests.browser.conftest import PHONE, app_context
 from tests.browser.steps import ADMIN, BUYER, COOPERATIVE, STAFF, log_in
 from traceability.models import Batch, Label
@@ -23,11 +23,12 @@ COLOURS = 128
 
 
 def _demo_paths(site) -> dict[str, str]:
-    """Paths of demo objects the screens show: a product, one sold in three sizes (added once), its scan page, a
-    batch."""
+    """Paths of demo objects the screens show: a product, one sold in three sizes, its scan page, a batch (the
+    product in sizes and a buyer's cart with lines are added once)."""
     with app_context(site):
         if with_variants() is None:
             add_variants_and_offer(db.session.scalar(select(User).where(User.email == COOPERATIVE)))
+            fill_cart(db.session.scalar(select(User).where(User.email == BUYER)))
             db.session.commit()
         product = db.session.scalars(
             select(Product).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
