@@ -113,7 +113,8 @@ def as_json(order: Order) -> list[dict]:
 # --- asking for a refund --------------------------------------------------------------------------
 
 
-def _parse_amount(value: object) -> int:
+def parse_amount(value: object) -> int:
+    """The refund amount typed in the desk form ("120.000" is 120000); 0, blank or text is refused."""
     try:
         amount = int(str(value).replace(".", "").replace(",", "").replace(" ", "").strip())
     except (TypeError, ValueError):
@@ -157,7 +158,7 @@ def request_refund(
     done = _already_submitted(order, key)
     if done:
         return done
-    amount_vnd = _parse_amount(amount)
+    amount_vnd = parse_amount(amount)
     left = refundable_vnd(order)
     if amount_vnd > left:
         raise ValidationFailed(

@@ -167,12 +167,8 @@ def _reserve_again(order: Order) -> None:
     stock_changed_for(line.product_id for line in order.lines)
 
 
-def record_return(actor: User, order: Order, quantities: Mapping[int, int]) -> int:
-    """The cooperative took goods of a shipped order back: exactly these units per line go back into stock, each
-    unit once (`returned_qty` ≤ quantity, compare-and-set), with a history row and an audit entry. Returns the
-    number of units put back."""
-    ensure_seller(actor, order)
-    order = locked(order)
+def returned_units(order: Order, quantities: Mapping[int, int]) -> dict[int, int]:
+    """The units per line a return takes back, checked: only goods that left, each unit once, at least one."""
     if not was_shipped(order):
         raise Conflict(_("Đơn chưa gửi hàng đi: hàng vẫn trong kho, không cần nhận trả."), code="not_shipped")
     lines = {line.id: line for line in order.lines}
@@ -194,6 +190,17 @@ def record_return(actor: User, order: Order, quantities: Mapping[int, int]) -> i
             wanted[line_id] = quantity
     if not wanted:
         raise ValidationFailed(_("Nhập số lượng hàng nhận trả."), fields={"returned": [_("Bắt buộc.")]})
+    return wanted
+
+
+def record_return(actor: User, order: Order, quantities: Mapping[int, int]) -> int:
+    """The cooperative took goods of a shipped order back: exactly these units per line go back into stock, each
+    unit once (`returned_qty` ≤ quantity, compare-and-set), with a history row and an audit entry. Returns the
+    number of units put back."""
+    ensure_seller(actor, order)
+    order = locked(order)
+    wanted = returned_units(order, quantities)
+    lines = {line.id: line for line in order.lines}
     for line in sorted((lines[i] for i in wanted), key=lambda item: (item.product_id, item.id)):
         quantity = wanted[line.id]
         claimed = db.session.execute(

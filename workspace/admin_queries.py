@@ -93,6 +93,12 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)))
 
 
+def audit_communes() -> list[Commune]:
+    """The communes the audit log has entries for, by name: the choices of its commune filter."""
+    logged = select(AuditLog.commune_code).where(AuditLog.commune_code.is_not(None)).distinct()
+    return list(db.session.scalars(select(Commune).where(Commune.code.in_(logged)).order_by(Commune.name)))
+
+
 @dataclass(frozen=True)
 class CommuneRow:
     commune: Commune

@@ -7,6 +7,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from catalog.names import unit_label
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Role
@@ -80,6 +81,36 @@ def _returned_quantities() -> dict[int, int]:
     return quantities
 
 
+def confirm_step(order: Order, question: str, yes: str, action_url: str, summary: list[tuple[str, str]]) -> str:
+    """The "Bạn chắc chắn…?" page before a desk action that cannot be undone: the form's fields ride along hidden."""
+    fields = [(name, value) for name, value in request.form.items() if name not in ("csrf_token", "confirm")]
+    return render_template(
+        "orders/confirm_step.html",
+        order=order,
+        question=question,
+        yes=yes,
+        action_url=action_url,
+        summary=summary,
+        fields=fields,
+    )
+
+
+def _return_confirmation(order: Order) -> str:
+    """What goes back into stock, line by line, to confirm (checked first: a refusal comes before the question)."""
+    services.ensure_seller(current_user, order)
+    wanted = services.returned_units(order, _returned_quantities())
+    summary = [
+        (line.product_name, f"{wanted[line.id]} {unit_label(line.unit)}") for line in order.lines if line.id in wanted
+    ]
+    return confirm_step(
+        order,
+        _("Nhận hàng trả lại vào kho cho đơn %(code)s?", code=order.code),
+        _("Có, nhận hàng trả lại"),
+        url_for("orders.desk_action", code=order.code, action="return"),
+        summary,
+    )
+
+
 ACTIONS = {
     "confirm": lambda user, order: services.confirm_order(user, order),
     "deliver": lambda user, order: delivery.mark_delivered(user, order),
@@ -105,6 +136,12 @@ def desk_action(code: str, action: str):
             url_for("orders.desk_action", code=order.code, action="cancel"),
             url_for("orders.desk_order", code=order.code),
         )
+    if action == "return" and request.form.get("confirm") != "1":
+        try:
+            return _return_confirmation(order)
+        except DomainError as error:
+            flash(error.message, "error")
+            return desk_order_page(order, error.status)
     try:
         ACTIONS[action](current_user, order)
     except DomainError as error:

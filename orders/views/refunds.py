@@ -11,10 +11,11 @@ from marketplace.extensions import db
 from marketplace.permissions import require_roles
 from marketplace.text import format_vnd
 from orders import queries, refunds
+from orders.models import Order, RefundMethod
 from orders.payments import get_gateway
 
 from .blueprint import bp
-from .desk import DESK_ROLES, desk_order_page
+from .desk import DESK_ROLES, confirm_step, desk_order_page
 
 
 @bp.post("/cooperative/orders/<code>/refunds")
@@ -22,6 +23,8 @@ from .desk import DESK_ROLES, desk_order_page
 def refund(code: str):
     """Refund form: amount, reason, and for a refund by hand the method and the bank reference."""
     order = queries.managed_order(current_user, code)
+    if request.form.get("confirm") != "1":
+        return _refund_confirmation(order)
     try:
         made = refunds.request_refund(
             current_user,
@@ -40,3 +43,27 @@ def refund(code: str):
     db.session.commit()
     flash(_("Đã ghi hoàn tiền %(amount)s.", amount=format_vnd(sum(r.amount_vnd for r in made))), "success")
     return redirect(url_for("orders.desk_order", code=order.code))
+
+
+def _refund_confirmation(order: Order):
+    """The amount, the way and the reason of the refund, to confirm before any money moves (a bad amount goes back
+    to the form with its message)."""
+    try:
+        amount = refunds.parse_amount(request.form.get("amount_vnd", ""))
+    except DomainError as error:
+        flash(error.message, "error")
+        return desk_order_page(order, error.status)
+    summary = [(_("Số tiền hoàn"), format_vnd(amount))]
+    method = request.form.get("method", "")
+    if method in set(RefundMethod):
+        summary.append((_("Cách hoàn"), refunds.method_label(method)))
+    for name, label in (("reference", _("Mã giao dịch ngân hàng")), ("reason", _("Lý do"))):
+        if request.form.get(name, "").strip():
+            summary.append((label, request.form[name].strip()))
+    return confirm_step(
+        order,
+        _("Hoàn %(amount)s cho người mua?", amount=format_vnd(amount)),
+        _("Có, hoàn tiền"),
+        url_for("orders.refund", code=order.code),
+        summary,
+    )

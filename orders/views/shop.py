@@ -440,7 +440,6 @@ def pay(code: str):
             order=order,
             payment=gateway.describe(order),
             steps=[(o, gateway.describe(o) if o.status == OrderStatus.PENDING_PAYMENT else None) for o in sequence],
-            others=[o for o in sequence if o.id != order.id and o.status == OrderStatus.PENDING_PAYMENT],
             link_token=token,
             status_label=states.status_label,
             OrderStatus=OrderStatus,

@@ -22,17 +22,20 @@ from integrations.models import WebhookSubscription
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobStatus
 from marketplace.models import Address, Bank, Cooperative, User
+from orders.demands.models import Demand
 from orders.models import CartItem, Order
-from tests.factories.catalog import make_draft
+from tests.factories.catalog import make_draft, make_listed, set_variants, variant_row
+from tests.factories.demands import make_offer
 from tests.factories.integrations import make_subscription
 from traceability.models import Batch, Label
 
 AXE = Path(__file__).parent / "vendor" / "node_modules" / "axe-core" / "axe.min.js"
 MIN_TAP = 24
+VARIANTS_PRODUCT = "Rau cải ngồng Vạn Sơn"
 # Routes that answer something other than an HTML page (files, JSON, feeds), change state on GET, or need a
 # one-time secret from a message: the audit does not open them.
 SKIPPED_PREFIXES = ("/api/", "/webhooks/", "/static/", "/media/", "/feeds/", "/jobs/<job_id>/files/")
-SKIPPED_SUFFIXES = (".pdf", ".xlsx", ".json", ".xml", ".jpg", ".<fmt>")
+SKIPPED_SUFFIXES = (".pdf", ".xlsx", ".json", ".xml", ".jpg", ".<fmt>", ":extension>")
 SKIPPED_ENDPOINTS = frozenset(
     {
         "ops.healthz",
@@ -50,6 +53,7 @@ SKIPPED_ENDPOINTS = frozenset(
         "traceability.digital_link",
         "traceability.digital_link_serial",
         "favicon",
+        "orders.pay_status",
     }
 )
 
@@ -72,6 +76,14 @@ def _coop_product() -> Product | None:
 
 def _waiting_product() -> Product | None:
     return _first(select(Product).where(Product.status == ProductStatus.PENDING_REVIEW).order_by(Product.id))
+
+
+def with_variants() -> Product | None:
+    return _first(select(Product).where(Product.name == VARIANTS_PRODUCT))
+
+
+def _demand() -> Demand | None:
+    return _first(select(Demand).order_by(Demand.id))
 
 
 def _order() -> Order | None:
@@ -99,12 +111,15 @@ ARGUMENTS: dict[str, dict[str, Callable[[], object | None]]] = {
     "catalog.province": {"slug": lambda: _value(lambda: _demo_coop().commune.province, "slug")},
     "catalog.commune": {"slug": lambda: _value(lambda: _demo_coop().commune, "slug")},
     "catalog.edit_product": {"product_id": lambda: _value(_coop_product, "id")},
+    "catalog.product_variants": {"product_id": lambda: _value(with_variants, "id")},
+    "demands.demand_page": {"demand_id": lambda: _value(_demand, "id")},
     "moderation.product": {"product_id": lambda: _value(_waiting_product, "id")},
     "moderation.revision": {
         "revision_id": lambda: _value(lambda: _first(select(ProductRevision).order_by(ProductRevision.id)), "id")
     },
     "orders.detail": {"code": lambda: _value(_order, "code")},
     "orders.pay": {"code": lambda: _value(_order, "code")},
+    "orders.cancel": {"code": lambda: _value(_order, "code")},
     "orders.desk_order": {"code": lambda: _value(_order, "code")},
     "traceability.batch": {"code": lambda: _value(_batch, "code")},
     "traceability.new_event": {"code": lambda: _value(_batch, "code")},
@@ -150,9 +165,9 @@ def _path(app: Flask, rule: Rule) -> str | None:
 
 def audited_paths(app: Flask) -> tuple[list[str], list[str]]:
     """Every page path to visit, and the rules that could not be filled from the demo data (reported)."""
-    paths: set[str] = set()
     unfilled: list[str] = []
     with app.app_context():
+        paths = {f"/p/{with_variants().slug}"}
         for rule in app.url_map.iter_rules():
             if _skipped(rule):
                 continue
@@ -166,7 +181,8 @@ def audited_paths(app: Flask) -> tuple[list[str], list[str]]:
 
 def add_audit_data(owner: User, buyer: User) -> None:
     """What the demo data lacks for a page to exist: a finished label job, a product and a revision waiting for
-    the commune, a saved address, a webhook subscription and a cart with lines (the caller commits)."""
+    the commune, a saved address, a webhook subscription, a product with variants offered to the demo demand and a
+    cart with lines (the caller commits)."""
     batch = db.session.scalars(select(Batch).where(Batch.cooperative_id == owner.cooperative_id)).first()
     title = f"In 8 tem cho lô {batch.lot}"
     params = {"batch_id": batch.id, "count": 8}
@@ -181,7 +197,16 @@ def add_audit_data(owner: User, buyer: User) -> None:
         Address(user_id=buyer.id, name="Lò Văn Páo", phone="0912000004", address="Bản Pá Khôm", commune_code=commune)
     )
     make_subscription("https://example.com/ocop-hook", cooperative_id=owner.cooperative_id)
+    add_variants_and_offer(owner)
     fill_cart(buyer)
+
+
+def add_variants_and_offer(owner: User) -> None:
+    """A published product sold in three sizes, offered by the cooperative to the demo kitchen's demand."""
+    product = make_listed(VARIANTS_PRODUCT, category="nong-san-tuoi", cooperative=owner.cooperative)
+    rows = [variant_row("Bó 250 g", 12_000, 40), variant_row("Bó 500 g", 22_000, 30, {10: 20_000})]
+    set_variants(product, [*rows, variant_row("Thùng 5 kg", 200_000, 5)])
+    make_offer(_demand(), owner, product=product)
 
 
 def fill_cart(buyer: User) -> None:

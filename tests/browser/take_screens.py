@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
 from marketplace.extensions import db
+from marketplace.models import User
+from tests.browser.audit import add_variants_and_offer, fill_cart, with_variants
 from tests.browser.conftest import PHONE, app_context
 from tests.browser.steps import ADMIN, BUYER, COOPERATIVE, STAFF, log_in
 from traceability.models import Batch, Label
@@ -21,8 +23,13 @@ COLOURS = 128
 
 
 def _demo_paths(site) -> dict[str, str]:
-    """Paths of demo objects the screens show: a product, its scan page, a batch."""
+    """Paths of demo objects the screens show: a product, one sold in three sizes, its scan page, a batch (the
+    product in sizes and a buyer's cart with lines are added once)."""
     with app_context(site):
+        if with_variants() is None:
+            add_variants_and_offer(db.session.scalar(select(User).where(User.email == COOPERATIVE)))
+            fill_cart(db.session.scalar(select(User).where(User.email == BUYER)))
+            db.session.commit()
         product = db.session.scalars(
             select(Product).where(Product.status == ProductStatus.PUBLISHED).order_by(Product.id)
         ).first()
@@ -30,6 +37,7 @@ def _demo_paths(site) -> dict[str, str]:
         label = db.session.scalars(select(Label).order_by(Label.id)).first()
         return {
             "product": f"/p/{product.slug}",
+            "variants": f"/p/{with_variants().slug}",
             "batch": f"/cooperative/batches/{batch.code}",
             "scan": f"/t/{label.serial}",
         }
@@ -38,10 +46,17 @@ def _demo_paths(site) -> dict[str, str]:
 def _screens(paths: dict[str, str]) -> dict[tuple[str, str | None], list[tuple[str, str]]]:
     """(role, account) → [(file name, path)]."""
     return {
-        ("khach", None): [("trang-chu", "/"), ("tim-kiem", "/search?q=nam"), ("san-pham", paths["product"])],
+        ("khach", None): [
+            ("trang-chu", "/"),
+            ("tim-kiem", "/search?q=nam"),
+            ("san-pham", paths["product"]),
+            ("san-pham-nhieu-loai", paths["variants"]),
+            ("nhu-cau", "/nhu-cau"),
+        ],
         ("quet-tem", None): [("truy-xuat", paths["scan"])],
         ("nguoi-mua", BUYER): [("gio-hang", "/cart"), ("don-hang", "/orders/"), ("tai-khoan", "/account/")],
         ("hop-tac-xa", COOPERATIVE): [
+            ("viec-can-lam", "/cooperative/"),
             ("san-pham", "/cooperative/products"),
             ("don-hang", "/cooperative/orders"),
             ("lo-hang", paths["batch"]),

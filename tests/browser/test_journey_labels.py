@@ -50,7 +50,7 @@ def field_photo() -> dict:
 
 def open_batch(page: Page, shot, lot: str) -> str:
     """From the account menu to a new batch of PRODUCT; returns the batch code from its address."""
-    page.get_by_role("link", name="Tài khoản").click()
+    page.get_by_role("link", name="Tài khoản", exact=True).click()
     page.get_by_role("link", name="Lô hàng và truy xuất nguồn gốc").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lô hàng và truy xuất")
     shot(page, "batches")

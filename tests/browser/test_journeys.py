@@ -222,7 +222,7 @@ def test_4_cooperative_ships_and_the_buyer_sees_it_on_the_way(new_context, shot,
     code = needs(story, "order_code")
     seller = new_context().new_page()
     log_in(seller, COOPERATIVE)
-    seller.get_by_role("link", name="Tài khoản").click()
+    seller.get_by_role("link", name="Tài khoản", exact=True).click()
     seller.get_by_role("link", name="Đơn hàng của hợp tác xã").click()
     open_desk_order(seller, code)
     expect(seller.locator("h1 .badge")).to_have_text("Đã thanh toán")
@@ -238,7 +238,7 @@ def test_4_cooperative_ships_and_the_buyer_sees_it_on_the_way(new_context, shot,
 
     buyer = new_context().new_page()
     log_in(buyer, BUYER)
-    buyer.get_by_role("link", name="Tài khoản").click()
+    buyer.get_by_role("link", name="Tài khoản", exact=True).click()
     buyer.get_by_role("link", name="Đơn hàng của tôi").click()
     buyer.get_by_role("link", name=code).click()
     expect(buyer.locator("h1 .badge")).to_have_text("Đang giao")

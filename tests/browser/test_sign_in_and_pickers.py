@@ -28,7 +28,7 @@ def test_home_page_speaks_vietnamese(page, shot):
 def test_each_demo_account_signs_in(page, shot, email):
     log_in(page, email, shot=shot)
     shot(page, "signed-in")
-    page.get_by_role("link", name="Tài khoản").click()
+    page.get_by_role("link", name="Tài khoản", exact=True).click()
     expect(page.locator("main")).to_contain_text(email)
     session = next(c for c in page.context.cookies() if c["name"] == "session")
     assert session["secure"] and session["httpOnly"] and session["sameSite"] == "Lax"

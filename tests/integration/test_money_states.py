@@ -141,9 +141,9 @@ def test_late_money_is_given_back_by_a_recorded_refund_and_the_order_stays_cance
     page = _text(client, f"/cooperative/orders/{order.code}")
     assert 'id="refunds"' in page  # the refund form is there for money that came too late
     url = f"/cooperative/orders/{order.code}/refunds"
-    too_much = client.form_post(url, {"amount_vnd": str(order.total_vnd + 1), "reference": "FT26LATE1"})
+    too_much = client.form_post(url, {"confirm": "1", "amount_vnd": str(order.total_vnd + 1), "reference": "FT26LATE1"})
     assert too_much.status_code == 422
-    done = client.form_post(url, {"amount_vnd": str(order.total_vnd), "reference": "FT26LATE1"})
+    done = client.form_post(url, {"confirm": "1", "amount_vnd": str(order.total_vnd), "reference": "FT26LATE1"})
     assert done.status_code == 302
     order = _reload(order)
     assert order.status == OrderStatus.CANCELLED and order.paid_vnd == 0
@@ -238,14 +238,14 @@ def test_delivered_order_refunded_without_a_return_keeps_stock_then_a_return_of_
     _delivered(client, order, seller)
     assert _stock(product_id) == 7
     client.form_post(f"/cooperative/orders/{order.code}/cancel", {"reason": "Hàng dập", "confirm": "1"})
-    refund = {"amount_vnd": str(order.total_vnd), "method": "bank_transfer", "reference": "FT26REFUND1"}
+    refund = {"confirm": "1", "amount_vnd": str(order.total_vnd), "method": "bank_transfer", "reference": "FT26REFUND1"}
     assert client.form_post(f"/cooperative/orders/{order.code}/refunds", refund).status_code == 302
     assert _reload(order).status == OrderStatus.REFUNDED
     assert _stock(product_id) == 7  # the goods are with the buyer: nothing comes back by itself
     page = _text(client, f"/cooperative/orders/{order.code}")
     assert "Nhận hàng trả lại" in page
     line = _reload(order).lines[0]
-    answer = client.form_post(f"/cooperative/orders/{order.code}/return", {f"line-{line.id}": "2"})
+    answer = client.form_post(f"/cooperative/orders/{order.code}/return", {"confirm": "1", f"line-{line.id}": "2"})
     assert answer.status_code == 302
     assert _stock(product_id) == 9
     order = _reload(order)
@@ -255,7 +255,7 @@ def test_delivered_order_refunded_without_a_return_keeps_stock_then_a_return_of_
     too_many = client.form_post(f"/cooperative/orders/{order.code}/return", {f"line-{line.id}": "2"})
     assert too_many.status_code == 422 and "nhận trả được từ 0 đến 1" in too_many.get_data(as_text=True)
     assert _stock(product_id) == 9  # each unit comes back once
-    client.form_post(f"/cooperative/orders/{order.code}/return", {f"line-{line.id}": "1"})
+    client.form_post(f"/cooperative/orders/{order.code}/return", {"confirm": "1", f"line-{line.id}": "1"})
     assert _stock(product_id) == 10 and _reload(order).lines[0].returned_qty == 3
     client.form_post("/logout")
     login(client, buyer)

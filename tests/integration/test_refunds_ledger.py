@@ -90,7 +90,7 @@ def test_full_stripe_refund_waits_for_the_webhook_then_the_order_is_refunded(cli
     page = client.get(f"/cooperative/orders/{order.code}").get_data(as_text=True)
     assert "Hoàn tiền qua Stripe" in page
     key = secrets.token_hex(8)
-    form = {"amount_vnd": str(order.paid_vnd), "reason": "Hàng hỏng", "idempotency_key": key}
+    form = {"confirm": "1", "amount_vnd": str(order.paid_vnd), "reason": "Hàng hỏng", "idempotency_key": key}
     assert client.form_post(f"/cooperative/orders/{order.code}/refunds", form).status_code == 302
     assert client.form_post(f"/cooperative/orders/{order.code}/refunds", form).status_code == 302  # double click
     pending = db.session.scalars(select(Refund)).all()
@@ -160,23 +160,25 @@ def test_vietqr_refund_is_recorded_by_the_seller_with_the_bank_reference(app, cl
     order = _vietqr_paid_order(product)
     login(client, seller)
     url = f"/cooperative/orders/{order.code}/refunds"
-    missing = client.form_post(url, {"amount_vnd": "60000", "method": "bank_transfer", "reference": ""})
+    missing = client.form_post(url, {"confirm": "1", "amount_vnd": "60000", "method": "bank_transfer", "reference": ""})
     assert missing.status_code == 422 and "Nhập mã giao dịch chuyển khoản hoàn tiền" in missing.get_data(as_text=True)
-    cash = client.form_post(url, {"amount_vnd": "60000", "method": "cash"})
+    cash = client.form_post(url, {"confirm": "1", "amount_vnd": "60000", "method": "cash"})
     assert cash.status_code == 422  # VietQR money went to the bank account: it goes back by transfer
     too_much = client.form_post(
-        url, {"amount_vnd": str(order.paid_vnd + 1), "method": "bank_transfer", "reference": "FT1"}
+        url, {"confirm": "1", "amount_vnd": str(order.paid_vnd + 1), "method": "bank_transfer", "reference": "FT1"}
     )
     assert too_much.status_code == 422 and "vượt quá số đã trả" in too_much.get_data(as_text=True)
     assert (
-        client.form_post(url, {"amount_vnd": "60.000", "reference": "FT26001", "reason": "Thiếu hàng"}).status_code
+        client.form_post(
+            url, {"confirm": "1", "amount_vnd": "60.000", "reference": "FT26001", "reason": "Thiếu hàng"}
+        ).status_code
         == 302
     )
     assert _order(order.id).status == OrderStatus.PAID
-    reused = client.form_post(url, {"amount_vnd": "1000", "reference": "FT26001"})
+    reused = client.form_post(url, {"confirm": "1", "amount_vnd": "1000", "reference": "FT26001"})
     assert reused.status_code == 422 and "đã được ghi" in reused.get_data(as_text=True)
     rest = str(order.paid_vnd - 60_000)
-    assert client.form_post(url, {"amount_vnd": rest, "reference": "FT26002"}).status_code == 302
+    assert client.form_post(url, {"confirm": "1", "amount_vnd": rest, "reference": "FT26002"}).status_code == 302
     order = _order(order.id)
     assert order.status == OrderStatus.REFUNDED
     assert [(r.amount_vnd, r.method, r.status) for r in refunds.refunds_of(order)] == [
@@ -203,7 +205,9 @@ def test_cash_refund_of_a_delivered_order_needs_no_reference(app, client):
     db.session.commit()
     login(client, seller)
     url = f"/cooperative/orders/{order.code}/refunds"
-    assert client.form_post(url, {"amount_vnd": str(order.paid_vnd), "method": "cash"}).status_code == 302
+    assert (
+        client.form_post(url, {"confirm": "1", "amount_vnd": str(order.paid_vnd), "method": "cash"}).status_code == 302
+    )
     order = _order(order.id)
     assert order.status == OrderStatus.REFUNDED
     moves = [(e.from_status, e.to_status) for e in order.history][-3:]

@@ -240,6 +240,7 @@ def audit():
         pages=max(1, pagination.pages),
         filters=filters,
         actions=queries.audit_actions(),
+        communes=queries.audit_communes(),
         commune_names=_commune_names({entry.commune_code for entry in pagination.items} - {None}),
     )
 
