@@ -9,7 +9,7 @@ from marketplace.notify.services import add_waiting_source
 from marketplace.signals import seller_status_changed
 from marketplace.web import add_account_link, register_api_blueprint
 
-from . import api, cli, demo, services, templating, views
+from . import api, chips, cli, demo, services, templating, views
 from .search import indexing
 
 BEAT_SCHEDULE = {
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     cli.register(app)
     indexing.connect(app)
     seller_status_changed.connect(services.seller_status_moved, sender=app)
+    chips.connect(app)
     add_waiting_source(services.waiting_reviews)
     register_seeder("catalog", demo.seed_catalog, order=20)
     add_account_link(app, "catalog.my_products", _l("Sản phẩm của hợp tác xã"), [Role.COOPERATIVE])

@@ -10,6 +10,7 @@ from marketplace.models import User
 from marketplace.services import record_audit, unique_slug
 from marketplace.text import clean_text
 
+from .chips import forget as forget_chips
 from .models import Category
 
 
@@ -34,4 +35,5 @@ def save_category(actor: User, category_id: int | None, name: str, parent_id: in
     category.position = position if position is not None else (category.position or 0)
     db.session.flush()
     record_audit(actor, "category.saved", "category", category.id, name=name)
+    forget_chips()
     return category

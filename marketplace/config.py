@@ -168,6 +168,11 @@ def build_config(overrides: dict | None = None) -> dict:
         "DEMO_DATA": _env("DEMO_DATA", "1") == "1",
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
         "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
+        # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan before answering
+        "SCAN_BUFFER_SECONDS": float(_env("SCAN_BUFFER_SECONDS", "0")),
+        "SCAN_BUFFER_SIZE": int(_env("SCAN_BUFFER_SIZE", "200")),
+        # the scan fast lane logs one request line in this many (every answer is still timed and counted)
+        "FAST_LANE_LOG_EVERY": int(_env("FAST_LANE_LOG_EVERY", "1")),
         # the one Celery beat's lease (marketplace.jobs.beat): another beat takes over this long after it dies
         "BEAT_LEASE_SECONDS": float(_env("BEAT_LEASE_SECONDS", "60")),
         # a burst of stock changes (checkouts) queues one feed rebuild per worker, this many seconds ahead

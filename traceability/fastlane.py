@@ -3,7 +3,8 @@
 A national campaign means many scans from people with no account, no query string and no cookie but the scan
 device cookie. For exactly those requests, once the batch's page, the status sentences and the warning threshold
 are cached (the first scan of a batch head fills them through Flask), the lane takes one of the client's scans
-per minute (`SCAN_RATE_LIMIT`), records the scan with the same Core statements and answers with the cached HTML,
+per minute (`SCAN_RATE_LIMIT`), records the scan with the same Core statements (or keeps it in the write buffer
+of `traceability.scanbuffer` when `SCAN_BUFFER_SECONDS` is set) and answers with the cached HTML,
 the site's security headers and, for a phone without one, its device cookie — skipping Flask's per-request
 machinery (session, login, locale, CSRF). Anything else — another cookie, a query, JSON, a GS1 Digital Link, a
 cache miss, a client over its limit — goes to Flask; whatever the lane already did (the rate-limit check, the
@@ -22,6 +23,7 @@ from flask import Flask
 from marketplace.security import HSTS, SECURITY_HEADERS
 
 from . import scanpage
+from .scanbuffer import buffer
 from .serials import normalise
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ class ScanFastLane:
                 environ[ALLOWED_KEY] = True
                 token = _device_token(environ)
                 device = scanpage.device_of(token or None, remote, environ.get("HTTP_USER_AGENT"))
-                hit = scanpage.record_scan(serial, via="qr", device=device)
+                hit = _record(self.app, serial, device)
                 page = scanpage.cached_page(hit, LOCALE) if hit is not None else None
         except Exception:  # nothing was counted (record_scan rolls back): Flask retries and shows its error page
             log.exception("Scan fast lane failed for %s", serial)
@@ -84,6 +86,13 @@ class ScanFastLane:
             headers.append(("Set-Cookie", scanpage.device_cookie(device.new_cookie, https)))
         start_response("200 OK", headers)
         return [body]
+
+
+def _record(app: Flask, serial: str, device: scanpage.Device) -> scanpage.ScanHit | None:
+    """Record the scan now, or keep it in the write buffer when `SCAN_BUFFER_SECONDS` is set."""
+    if app.config["SCAN_BUFFER_SECONDS"] > 0:
+        return buffer.add(serial, device)
+    return scanpage.record_scan(serial, via="qr", device=device)
 
 
 def _device_token(environ: dict[str, Any]) -> str | bool:

@@ -117,8 +117,9 @@ def _label_filter(mode: str) -> list:
     return conditions
 
 
-def _statements(mode: str) -> tuple[Any, Any, Any, Any]:
-    """The scan's Core statements: touch the label (locks its row), count a new device, record the scan; peek."""
+def _statements(mode: str) -> tuple[Any, Any, Any, Any, Any]:
+    """The scan's Core statements: touch the label (locks its row), count a new device, record the scan; peek; peek
+    with whether the device scanned the label before (for buffered scans)."""
     now = bindparam("now", type_=DateTime(timezone=True))
     label_id = bindparam("label_id", type_=Integer)
     columns = (
@@ -158,7 +159,12 @@ def _statements(mode: str) -> tuple[Any, Any, Any, Any]:
         ).where(_batches.c.id == bindparam("batch_id", type_=Integer)),
     )
     peek = select(*columns).where(*_label_filter(mode))
-    return touch, new_device, record, peek
+    seen_before = exists().where(
+        _scans.c.label_id == _labels.c.id,
+        _scans.c.device_hash.in_([bindparam("device", type_=String), bindparam("fallback", type_=String)]),
+    )
+    peek_device = select(*columns, seen_before).where(*_label_filter(mode))
+    return touch, new_device, record, peek, peek_device
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,7 @@ class _Sql:
 
 
 @functools.cache
-def _compiled(dialect_name: str, mode: str) -> tuple[_Sql, _Sql, _Sql, _Sql, Any, Any]:
+def _compiled(dialect_name: str, mode: str) -> tuple[_Sql, _Sql, _Sql, _Sql, _Sql, Any, Any]:
     dialect = db.engine.dialect
     compiled = []
     for statement in _statements(mode):
@@ -279,41 +285,86 @@ def record_scan(
     the scan — then COMMIT. The row lock makes the device check exact under concurrent scans on PostgreSQL too.
     The ORM session is never touched, so the write lock is held for well under a millisecond.
     """
+    scan = PendingScan(serial, via[:10], device or request_device(), utcnow(), gtin, lot)
+    row, count = write_scans([scan])[0]
+    if row is None:
+        return None
+    _, read_moment = _moments()
+    return _hit(row, serial, read_moment, count)
+
+
+@dataclass(frozen=True)
+class PendingScan:
+    """One scan to write: which label (serial, and the GTIN/lot the URL named), how, by whom and when."""
+
+    serial: str
+    via: str
+    device: Device
+    at: datetime
+    gtin: str | None = None
+    lot: str | None = None
+
+
+def _moments() -> tuple[Any, Any]:
+    """The dialect's bind and result processors for timestamps (None where the driver does it)."""
+    return _compiled(db.engine.dialect.name, PLAIN)[-2:]
+
+
+def _write_scan(cursor: Any, scan: PendingScan, stamp: Any) -> tuple[Any, int | None]:
+    """The three statements of one scan on an open transaction; the touched label row and its new count."""
+    touch, new_device, record, *_rest = _compiled(db.engine.dialect.name, _mode(scan.gtin, scan.lot))
+    cursor.execute(touch.text, touch.args({**_params(scan.serial, scan.gtin, scan.lot), "now": stamp}))
+    row = cursor.fetchone()
+    if row is None:
+        return None, None
+    who = {"label_id": row[0], "device": scan.device.hash, "fallback": scan.device.fallback}
+    cursor.execute(new_device.text, new_device.args(who))
+    counted = cursor.fetchone()
+    cursor.execute(record.text, record.args({**who, "batch_id": row[1], "now": stamp, "via": scan.via}))
+    return row, counted[0] if counted is not None else None
+
+
+def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
+    """Write scans in order in one transaction (all or none); per scan, its label row (None: no such label) and
+    its new device count (None: not a new device)."""
     engine = db.engine
-    touch, new_device, record, _peek, write_moment, read_moment = _compiled(engine.dialect.name, _mode(gtin, lot))
-    device = device or request_device()
-    now = utcnow()
-    stamp = write_moment(now) if write_moment else now
-    count = None
+    write_moment, _read = _moments()
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
-        cursor.execute(touch.text, touch.args({**_params(serial, gtin, lot), "now": stamp}))
-        row = cursor.fetchone()
-        if row is not None:
-            who = {"label_id": row[0], "device": device.hash, "fallback": device.fallback}
-            cursor.execute(new_device.text, new_device.args(who))
-            counted = cursor.fetchone()
-            count = counted[0] if counted is not None else None
-            values = {**who, "batch_id": row[1], "now": stamp, "via": via[:10]}
-            cursor.execute(record.text, record.args(values))
+        written = [_write_scan(cursor, scan, write_moment(scan.at) if write_moment else scan.at) for scan in scans]
         connection.commit()
     except BaseException:
         connection.rollback()
         raise
     finally:
         connection.close()
-    if row is None:
-        return None
-    count_metric("scans", via=via[:10])
-    return _hit(row, serial, read_moment, count)
+    for scan, (row, _count) in zip(scans, written, strict=True):
+        if row is not None:
+            count_metric("scans", via=scan.via)
+    return written
+
+
+def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:
+    """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing."""
+    *_writes, peek_device, _write_moment, read_moment = _compiled(db.engine.dialect.name, PLAIN)
+    params = {**_params(serial, None, None), "device": device.hash, "fallback": device.fallback}
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(peek_device.text, peek_device.args(params))
+        row = cursor.fetchone()
+        connection.rollback()
+    finally:
+        connection.close()
+    return None if row is None else (_hit(row, serial, read_moment), bool(row[6]))
 
 
 def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) -> ScanHit | None:
     """The label without counting a scan (for `linkType` redirects)."""
-    *_writes, peek, _write, read_moment = _compiled(db.engine.dialect.name, _mode(gtin, lot))
+    *_writes, peek, _peek_device, _write, read_moment = _compiled(db.engine.dialect.name, _mode(gtin, lot))
     with db.engine.connect() as connection:
         row = connection.exec_driver_sql(peek.text, peek.args(_params(serial, gtin, lot))).first()
     return None if row is None else _hit(row, serial, read_moment)

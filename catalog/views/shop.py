@@ -7,13 +7,13 @@ import re
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from catalog.chips import categories_with_products, provinces_with_products
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
 from catalog.queries import (
-    IS_PUBLIC,
     get_published_by_slug,
     load_published,
     load_tiles,
@@ -52,18 +52,6 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     names["commune_code"] = {k: communes[int(k)] for k in codes if int(k) in communes}
     names["price_band"] = price_band_labels()
     return names
-
-
-def categories_with_products(excluding: int | None = None) -> list[Category]:
-    """Product groups that hold at least one public product (directly or in a sub-category), in menu order."""
-    child = aliased(Category)
-    root_of_product = (
-        select(func.coalesce(child.parent_id, child.id)).join(Product, Product.category_id == child.id).where(IS_PUBLIC)
-    )
-    query = select(Category).where(Category.parent_id.is_(None), Category.id.in_(root_of_product))
-    if excluding is not None:
-        query = query.where(Category.id != excluding)
-    return list(db.session.scalars(query.order_by(Category.position)))
 
 
 def sort_labels() -> dict[str, str]:
@@ -142,20 +130,11 @@ def home():
     products = db.session.scalars(
         with_tile_data(published_products()).order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
     ).all()
-    provinces = db.session.execute(
-        select(Province, func.count(Product.id))
-        .join(Commune, Commune.province_code == Province.code)
-        .join(Cooperative, Cooperative.commune_code == Commune.code)
-        .join(Product, Product.cooperative_id == Cooperative.id)
-        .where(IS_PUBLIC)
-        .group_by(Province.code)
-        .order_by(func.count(Product.id).desc())
-    ).all()
     return render_template(
         "catalog/home.html",
         featured=featured,
         products=products,
-        provinces=provinces,
+        provinces=provinces_with_products(),
         categories=categories_with_products(),  # a chip never leads to an empty page
     )
 

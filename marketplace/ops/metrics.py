@@ -11,10 +11,12 @@ shared by the web and the worker of a host: prometheus_client then keeps each pr
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from celery import signals as celery_signals
 from flask import Flask
@@ -73,9 +75,16 @@ def count(name: str, amount: float = 1, *, on_commit: bool = False, **labels: st
         add()
 
 
+@functools.lru_cache(maxsize=2048)
+def _request_metrics(endpoint: str, method: str, status_class: str) -> tuple[Any, Any]:
+    """The histogram and counter children of one label set, looked up once per process (endpoints are few)."""
+    return REQUEST_SECONDS.labels(endpoint, method), RESPONSES.labels(endpoint, status_class)
+
+
 def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
-    REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
-    RESPONSES.labels(endpoint, f"{status // 100}xx").inc()
+    timing, answers = _request_metrics(endpoint, method, f"{status // 100}xx")
+    timing.observe(seconds)
+    answers.inc()
 
 
 # --- Celery: counted in the worker process that runs the task -------------------------------------------------

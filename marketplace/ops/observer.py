@@ -2,11 +2,13 @@
 
 It wraps everything (the scan fast lane and the page cache answer without Flask), so every answer gets its
 `X-Request-ID` and is timed. Flask tells it the endpoint name and the user through the WSGI environ
-(`after_request`); answers Flask never saw are labelled `page_cache` or `fast_lane`.
+(`after_request`); answers Flask never saw are labelled `page_cache` or `fast_lane`. The fast lane's scans log
+one line in `FAST_LANE_LOG_EVERY` (every answer is still timed and counted in the metrics).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,8 +25,10 @@ REQUEST_ID_KEY = "ocop.request_id"
 
 
 class RequestObserver:
-    def __init__(self, inner: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, inner: Callable[..., Iterable[bytes]], fast_lane_log_every: int = 1) -> None:
         self.inner = inner
+        self.fast_lane_log_every = max(fast_lane_log_every, 1)
+        self.fast_lane_answers = itertools.count()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -46,8 +50,7 @@ class RequestObserver:
             self._record(environ, seen, time.perf_counter() - started)
             unbind_request_id(token)
 
-    @staticmethod
-    def _record(environ: dict[str, Any], seen: dict[str, Any], seconds: float) -> None:
+    def _record(self, environ: dict[str, Any], seen: dict[str, Any], seconds: float) -> None:
         path = environ.get("PATH_INFO", "")
         endpoint = environ.get(ENDPOINT_KEY)
         if not endpoint:
@@ -55,6 +58,8 @@ class RequestObserver:
         status = seen.get("status", 500)
         method = environ.get("REQUEST_METHOD", "")
         observe_request(endpoint, method, status, seconds)
+        if endpoint == "fast_lane" and status == 200 and next(self.fast_lane_answers) % self.fast_lane_log_every:
+            return  # sampled: one line in `FAST_LANE_LOG_EVERY` for the fast lane's scans (errors always)
         log_request(method, path, endpoint, status, seconds * 1000, environ.get(USER_KEY))
 
 
@@ -77,4 +82,4 @@ def install(app: Flask) -> None:
     if hops > 0:
         # X-Forwarded-For and -Proto only: links are built from PUBLIC_BASE_URL, never from the Host header
         inner = ProxyFix(inner, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
-    app.wsgi_app = RequestObserver(inner)  # type: ignore[method-assign]
+    app.wsgi_app = RequestObserver(inner, int(app.config.get("FAST_LANE_LOG_EVERY") or 1))  # type: ignore[method-assign]

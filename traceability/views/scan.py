@@ -17,6 +17,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.security import json_error, wants_json
 from traceability import fastlane, heads, pins, resolver, scanpage, services
+from traceability.scanbuffer import buffer
 from traceability.serials import normalise
 
 from .blueprint import bp
@@ -72,6 +73,7 @@ def _scan(serial: str, *, gtin: str | None = None, lot: str | None = None, via: 
     if counted is not None:
         hit = None if counted == fastlane.NOT_FOUND else counted
     else:
+        buffer.flush()  # the fast lane's buffered scans first: this count includes them
         hit = scanpage.record_scan(serial, gtin=gtin, lot=lot, via=via, device=device)
     response = not_genuine(serial) if hit is None else _page(hit)
     return scanpage.give_device_cookie(response, device)

@@ -1,0 +1,58 @@
+"""The home page's category and province chips are cached per worker, and a change shows on the next page."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from catalog.categories import save_category
+from catalog.models import Category
+from catalog.services import archive_product
+from marketplace.extensions import db
+from marketplace.models import Role
+from tests.factories import login, make_product, make_user
+
+
+@pytest.fixture(autouse=True)
+def _chips_cached(app, monkeypatch):
+    """Chips kept for a minute (the tests otherwise turn the cache off); forgotten around the test."""
+    from catalog import chips
+
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    chips.forget()
+    yield
+    chips.forget()
+
+
+def _group() -> Category:
+    return db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.id)).first()
+
+
+def _signed_in_buyer(client) -> None:
+    login(client, make_user(Role.BUYER))
+
+
+def test_archiving_the_last_product_of_a_group_removes_its_chip_at_once(client):
+    owner = make_user(Role.COOPERATIVE)
+    group = _group()
+    product = make_product(owner.cooperative, category_id=group.id)
+    db.session.commit()
+    _signed_in_buyer(client)
+    chip = f'href="/c/{group.slug}"'
+    assert chip in client.get("/").get_data(as_text=True)
+    archive_product(owner, db.session.get(type(product), product.id))
+    db.session.commit()
+    assert chip not in client.get("/").get_data(as_text=True)
+
+
+def test_a_renamed_group_shows_its_new_name_on_the_next_page(client):
+    owner = make_user(Role.COOPERATIVE)
+    admin = make_user(Role.ADMIN)
+    group = _group()
+    make_product(owner.cooperative, category_id=group.id)
+    db.session.commit()
+    _signed_in_buyer(client)
+    assert "Nhóm đổi tên để thử" not in client.get("/").get_data(as_text=True)
+    save_category(admin, group.id, "Nhóm đổi tên để thử", None, group.position)
+    db.session.commit()
+    assert "Nhóm đổi tên để thử" in client.get("/").get_data(as_text=True)

@@ -1,0 +1,73 @@
+"""The scan fast lane's write buffer (`SCAN_BUFFER_SECONDS`): pages show live counts, no scan is lost on a flush."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from tests.factories.traceability import make_batch, make_labels
+from traceability import scanpage
+from traceability.models import Label, Scan
+from traceability.scanbuffer import buffer
+
+
+@pytest.fixture(autouse=True)
+def _buffered(app, monkeypatch):
+    """A buffer that only a flush (or a Flask-rendered scan) writes; emptied after the test."""
+    scanpage.cache.clear()
+    monkeypatch.setitem(app.config, "SCAN_BUFFER_SECONDS", 600)
+    monkeypatch.setitem(app.config, "SCAN_BUFFER_SIZE", 1000)
+    yield
+    buffer.flush()
+    scanpage.cache.clear()
+
+
+def _serial() -> str:
+    label = make_labels(make_batch(), 1)[0]
+    db.session.commit()
+    return label.serial
+
+
+def _phone(client, path: str, number: int):
+    return client.application.test_client().get(path, environ_base={"REMOTE_ADDR": f"203.0.113.{number}"})
+
+
+def _stored(serial: str) -> tuple[int, int]:
+    """The label's stored device count and the number of stored scans."""
+    db.session.rollback()  # a fresh snapshot: the buffer wrote on its own connection
+    count = db.session.scalar(select(Label.scan_count).where(Label.serial == serial))
+    return count, db.session.scalar(select(func.count(Scan.id)))
+
+
+def test_buffered_scans_show_live_counts_and_are_all_written_on_flush(client):
+    serial = _serial()
+    path = f"/t/{serial}"
+    client.get(path)  # buffered too: Flask only fills the page cache around it
+    pages = [_phone(client, path, n).get_data(as_text=True) for n in (2, 3, 4)]
+    reload = client.get(path).get_data(as_text=True)  # the first phone again: not a new device
+    assert "Mã này đã được quét 4 lần" in pages[-1] and "Mã này đã được quét 4 lần" in reload
+    assert _stored(serial) == (0, 0) and len(buffer) == 5
+    assert buffer.flush() == 5
+    assert _stored(serial) == (4, 5)
+    assert "Mã này đã được quét 5 lần" in _phone(client, path, 5).get_data(as_text=True)
+
+
+def test_a_scan_flask_renders_writes_the_buffer_first(client):
+    serial = _serial()
+    path = f"/t/{serial}"
+    client.get(path)
+    _phone(client, path, 2)
+    data = _phone(client, path, 3).get_data(as_text=True)
+    assert "Mã này đã được quét 3 lần" in data and len(buffer) == 3
+    as_json = client.get(path, headers={"Accept": "application/json"}).get_json()  # JSON always goes through Flask
+    assert as_json["scan_count"] == 3 and len(buffer) == 0
+    assert _stored(serial) == (3, 4)
+
+
+def test_an_unknown_serial_is_not_buffered(client):
+    from traceability.serials import new_serial
+
+    client.get(f"/t/{_serial()}")  # one real scan, buffered
+    response = client.get(f"/t/{new_serial()}")
+    assert response.status_code == 404 and len(buffer) == 1

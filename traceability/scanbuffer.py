@@ -1,0 +1,117 @@
+"""Buffered scan writes for the scan fast lane (`SCAN_BUFFER_SECONDS` > 0; 0, the default, writes every scan at once).
+
+With the buffer on, the fast lane reads the label and whether the phone scanned it before (one SELECT, which never
+waits for a writer in SQLite's WAL mode), shows the stored count plus the new devices still in this process's
+buffer, and keeps the scan in memory. The buffer is written in one transaction, in order, with the same statements
+as a single scan (so the stored device count stays exact): when it holds `SCAN_BUFFER_SIZE` scans, when its oldest
+scan is `SCAN_BUFFER_SECONDS` old (checked on every scan and by a background thread), before Flask records a scan
+in the same process, and when the process exits normally (atexit: gunicorn's graceful stop and restart). A process
+killed with SIGKILL, or a machine lost, loses the scans of its last `SCAN_BUFFER_SECONDS`; a failed write keeps
+them for the next try. The count another worker shows leaves out this worker's buffer until it is written.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from marketplace.text import utcnow
+
+from .scanpage import Device, PendingScan, ScanHit, peek_scan, write_scans
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Pending:
+    """The scans waiting to be written, and per serial the new devices among them and the first one's time."""
+
+    scans: list[PendingScan] = field(default_factory=list)
+    devices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    first_at: dict[str, datetime] = field(default_factory=dict)
+    since: float = 0.0
+
+
+class ScanBuffer:
+    """One per process; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._pending = _Pending()
+        self._app: Flask | None = None
+        self._flusher: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        return len(self._pending.scans)
+
+    def add(self, serial: str, device: Device, via: str = "qr") -> ScanHit | None:
+        """Keep one scan of `/t/<serial>` for writing; the label as the page shows it (None: no such label)."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with self._lock:
+            if self._app is not app:
+                self._write()
+                self._app = app
+                self._start_flusher()
+            found = peek_scan(serial, device)
+            if found is None:
+                return None
+            hit = self._counted(*found, device)
+            self._pending.scans.append(PendingScan(serial, via[:10], device, utcnow()))
+            self._pending.since = self._pending.since or time.monotonic()
+            if len(self) >= int(app.config["SCAN_BUFFER_SIZE"]) or self._overdue():
+                self._write()
+            return hit
+
+    def _counted(self, hit: ScanHit, seen: bool, device: Device) -> ScanHit:
+        """The hit with the buffered new devices of its label counted (and this one when it is new)."""
+        devices = self._pending.devices.setdefault(hit.serial, [])
+        if not seen and not any({device.hash, device.fallback} & set(known) for known in devices):
+            devices.append((device.hash, device.fallback))
+            self._pending.first_at.setdefault(hit.serial, utcnow())
+        first = hit.first_scanned_at or self._pending.first_at.get(hit.serial)
+        return replace(hit, scan_count=hit.scan_count + len(devices), first_scanned_at=first)
+
+    def _overdue(self) -> bool:
+        seconds = float(self._app.config["SCAN_BUFFER_SECONDS"]) if self._app else 0.0
+        return bool(self._pending.scans) and time.monotonic() - self._pending.since >= seconds
+
+    def flush(self) -> int:
+        """Write every buffered scan now; how many were written."""
+        with self._lock:
+            return self._write()
+
+    def _write(self) -> int:
+        pending = self._pending
+        if not pending.scans or self._app is None:
+            return 0
+        try:
+            with self._app.app_context():
+                write_scans(pending.scans)
+        except Exception:  # kept for the next try: a busy or restarting database must not lose scans
+            log.exception("%d buffered scans not written yet", len(pending.scans))
+            return 0
+        self._pending = _Pending()
+        return len(pending.scans)
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None or not self._flusher.is_alive():
+            self._flusher = threading.Thread(target=self._flush_when_due, name="scan-buffer", daemon=True)
+            self._flusher.start()
+
+    def _flush_when_due(self) -> None:
+        while True:
+            app = self._app
+            time.sleep(float(app.config["SCAN_BUFFER_SECONDS"]) / 2 if app else 1.0)
+            with self._lock:
+                if self._overdue():
+                    self._write()
+
+
+buffer = ScanBuffer()
+atexit.register(buffer.flush)
