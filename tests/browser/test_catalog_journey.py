@@ -78,8 +78,15 @@ def test_list_approve_and_find_without_accents(new_context, live_site, celery_wo
             return db.session.get(ProductImage, image.id).variants_ready
 
     eventually(variants_ready, timeout=60)  # the Celery worker made the WebP/JPEG sizes
-    buyer.goto(f"/p/{slug}")
-    expect(buyer.locator("picture source[type='image/webp']").first).to_have_attribute(
+    gallery_webp = buyer.locator(".gallery picture source[type='image/webp']")
+
+    def sizes_on_the_page() -> bool:
+        """The anonymous product page is page-cached: a reload shows the sizes within PAGE_CACHE_SECONDS."""
+        buyer.goto(f"/p/{slug}")
+        return gallery_webp.count() > 0
+
+    eventually(sizes_on_the_page, timeout=60, interval=1)
+    expect(gallery_webp.first).to_have_attribute(
         "srcset",
         f"/media/products/{product_id}/{image.stem}-320.webp 320w, "
         f"/media/products/{product_id}/{image.stem}-800.webp 800w, "
