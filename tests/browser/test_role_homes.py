@@ -89,4 +89,3 @@ def test_photo_form_disables_every_button_and_says_it_is_sending(page: Page, sho
     assert held, "the upload never reached the server"
     held[0].continue_()
     expect(page.locator(".upload-progress")).to_have_count(0)
-    no_sideways_scroll(page)
