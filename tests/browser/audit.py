@@ -24,6 +24,7 @@ from marketplace.jobs.models import Job, JobStatus
 from marketplace.models import Address, Bank, Cooperative, User
 from orders.demands.models import Demand
 from orders.models import CartItem, Order
+from tests.browser.steps import OVERFLOW_JS
 from tests.factories.catalog import make_draft, make_listed, set_variants, variant_row
 from tests.factories.demands import make_offer
 from tests.factories.integrations import make_subscription
@@ -233,20 +234,6 @@ class Finding:
     def __str__(self) -> str:
         return f"[{self.role}] {self.path}: {self.what}"
 
-
-OVERFLOW_JS = """() => {
-  const width = innerWidth;
-  if (document.documentElement.scrollWidth <= width) return null;
-  let widest = null, right = 0;
-  for (const el of document.querySelectorAll('body *')) {
-    const box = el.getBoundingClientRect();
-    if (box.width && box.right > width && box.right >= right) { right = box.right; widest = el; }
-  }
-  const name = widest ? widest.tagName.toLowerCase() + (widest.id ? '#' + widest.id : '')
-    + (widest.className && typeof widest.className === 'string' ? '.' + widest.className.trim().split(/\\s+/).join('.') : '')
-    : '?';
-  return `${document.documentElement.scrollWidth}px wide; widest: ${name} (right edge ${Math.round(right)}px)`;
-}"""
 
 SMALL_TARGETS_JS = """(min) => {
   const found = [];

@@ -53,10 +53,25 @@ def photo_file(folder: Path, name: str = "nam-meo.jpg", size: tuple[int, int] = 
     return path
 
 
+OVERFLOW_JS = """() => {
+  const width = innerWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  let widest = null, right = 0;
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width && box.right > width && box.right >= right) { right = box.right; widest = el; }
+  }
+  const name = widest ? widest.tagName.toLowerCase() + (widest.id ? '#' + widest.id : '')
+    + (widest.className && typeof widest.className === 'string' ? '.' + widest.className.trim().split(/\\s+/).join('.') : '')
+    : '?';
+  return `${document.documentElement.scrollWidth}px wide; widest: ${name} (right edge ${Math.round(right)}px)`;
+}"""
+
+
 def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.viewport_size["width"]
-    assert width <= viewport, f"{page.url} scrolls sideways on a {viewport}px phone ({width}px wide)"
+    """The open page fits the phone's width; the message names the element that sticks out."""
+    overflow = page.evaluate(OVERFLOW_JS)
+    assert not overflow, f"{page.url} scrolls sideways on a {page.viewport_size['width']}px phone: {overflow}"
 
 
 def search(page: Page, text: str) -> None:

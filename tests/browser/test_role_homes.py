@@ -89,3 +89,6 @@ def test_photo_form_disables_every_button_and_says_it_is_sending(page: Page, sho
     assert held, "the upload never reached the server"
     held[0].continue_()
     expect(page.locator(".upload-progress")).to_have_count(0)
+    expect(page.locator("#price_vnd ~ small.error")).to_be_visible()  # the server's answer: the form, price missing
+    page.wait_for_function("document.readyState === 'complete'")
+    no_sideways_scroll(page)
