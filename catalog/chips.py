@@ -1,8 +1,8 @@
 """Per-worker cache of the chips on the home page and listings: the product groups and provinces that hold public
 products (one query each, run on every signed-in page view before).
 
-Kept as plain values (slug, name, count: nothing lazy-loads from a closed session) for `PAGE_CACHE_SECONDS`, the
-staleness anonymous visitors already accept (`0`, as in the tests, turns it off). The worker that publishes,
+Kept as plain values (slug, name, count: nothing lazy-loads from a closed session) for `REFERENCE_CACHE_SECONDS`
+(60 by default; `0`, as in the tests, turns it off), signed-in visitors included. The worker that publishes,
 unpublishes or edits a product, saves a category or changes a seller's status forgets them at once through the
 domain signals; other workers catch up within that time.
 """
@@ -39,7 +39,7 @@ class Chip:
 
 
 def _cached(key: str, build: Callable[[], Any]) -> Any:
-    ttl = float(current_app.config.get("PAGE_CACHE_SECONDS") or 0)
+    ttl = float(current_app.config.get("REFERENCE_CACHE_SECONDS") or 0)
     if ttl <= 0:
         return build()
     found = cache.get(key, ttl)

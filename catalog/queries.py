@@ -42,19 +42,6 @@ def with_card_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
     )
 
 
-def with_tile_data(query: Select[tuple[Product]]) -> Select[tuple[Product]]:
-    """Load exactly what a product tile shows (cooperative name, certificate, photos) in two statements."""
-    return query.options(joinedload(Product.cooperative), joinedload(Product.certificate), selectinload(Product.images))
-
-
-def load_tiles(ids: list[int]) -> list[Product]:
-    """Published products with these ids (search hits) as tiles, in the given order."""
-    if not ids:
-        return []
-    by_id = {p.id: p for p in db.session.scalars(with_tile_data(published_products()).where(Product.id.in_(ids)))}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def product_loader() -> Select[tuple[Product]]:
     """Every product, with its card data loaded (callers narrow it)."""
     return with_card_data(select(Product))

@@ -11,6 +11,7 @@ from .markdown import render_description
 from .models import ProductImage
 from .names import category_name, unit_label
 from .services import ALLOWED
+from .tiles import tile_html
 
 
 def photo_sources(image: ProductImage) -> dict[str, str]:
@@ -29,6 +30,7 @@ def photo_sources(image: ProductImage) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(photo_sources)
+    app.add_template_global(tile_html, "product_tile")
     app.add_template_filter(render_description, "description_html")
     app.add_template_filter(category_name, "category_name")
     app.add_template_filter(unit_label, "unit_label")

@@ -106,6 +106,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "CELERY_RESULT_BACKEND": f"db+sqlite:///{instance_path / 'results.sqlite'}",
         "PUBLIC_BASE_URL": "https://ocop.test",
         "SERVER_NAME": None,
+        "REFERENCE_CACHE_SECONDS": 0,  # the chips too; tests/integration/test_chips_cache.py turns it on
         "PAGE_CACHE_SECONDS": 0,  # tests read what they just wrote; tests/integration/test_page_cache.py turns it on
     }
     config.update(overrides)

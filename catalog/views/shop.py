@@ -8,7 +8,6 @@ import re
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from catalog.chips import categories_with_products, provinces_with_products
 from catalog.models import Category, OcopCertificate, Product
@@ -16,13 +15,12 @@ from catalog.names import category_name
 from catalog.queries import (
     get_published_by_slug,
     load_published,
-    load_tiles,
     published_products,
-    with_tile_data,
     with_valid_certificate,
 )
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from catalog.services import certificate_state
+from catalog.tiles import TileFacts, tile_facts, tiles_by_ids
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
@@ -106,7 +104,7 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     return render_template(
         "catalog/listing.html",
         title=title,
-        products=load_tiles(result.ids),
+        products=tiles_by_ids(published_products(), result.ids),
         result=result,
         names=_facet_names(result.facets),
         page=query.page,
@@ -122,14 +120,12 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
 
 @bp.get("/")
 def home():
-    featured = db.session.scalars(
-        with_tile_data(with_valid_certificate(published_products()))
+    featured = tile_facts(
+        with_valid_certificate(published_products())
         .order_by(OcopCertificate.stars.desc(), Product.published_at.desc())
         .limit(8)
-    ).all()
-    products = db.session.scalars(
-        with_tile_data(published_products()).order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
-    ).all()
+    )
+    products = tile_facts(published_products().order_by(Product.published_at.desc(), Product.id.desc()).limit(12))
     return render_template(
         "catalog/home.html",
         featured=featured,
@@ -209,16 +205,15 @@ def product(slug: str):
 OTHERS_SHOWN = 6
 
 
-def _other_products_of_seller(product: Product) -> list[Product]:
+def _other_products_of_seller(product: Product) -> list[TileFacts]:
     """ "Sản phẩm khác của <HTX>": up to six more public products of the same cooperative, newest first."""
     query = (
         published_products()
         .where(Product.cooperative_id == product.cooperative_id, Product.id != product.id)
-        .options(selectinload(Product.images))
         .order_by(Product.id.desc())
         .limit(OTHERS_SHOWN)
     )
-    return list(db.session.scalars(query))
+    return tile_facts(query)
 
 
 def seller_contact(cooperative: Cooperative) -> dict[str, str] | None:

@@ -100,6 +100,7 @@ def site_env(instance: Path) -> dict[str, str]:
         "SEARCH_BACKEND": "sql",
         "REDIS_URL": "",
         "SMTP_HOST": "",
+        "REFERENCE_CACHE_SECONDS": "10",  # tests change data from outside the server: chips as fresh as cached pages
     }
 
 

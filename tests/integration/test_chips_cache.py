@@ -18,7 +18,7 @@ def _chips_cached(app, monkeypatch):
     """Chips kept for a minute (the tests otherwise turn the cache off); forgotten around the test."""
     from catalog import chips
 
-    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 60)
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_SECONDS", 60)
     chips.forget()
     yield
     chips.forget()

@@ -1,0 +1,127 @@
+"""Product tiles: read with one Core query (no ORM objects) and rendered once per shown version.
+
+A tile's HTML is kept per worker under a key made of every value it shows (`TileFacts`: name, price, unit, valid
+stars, cooperative, sold out, first public photo) plus the language and URL prefixes, so a changed product gets a
+new key and is never shown stale; unused keys age out of the LRU. Keep `TileFacts` in step with the `tile_html`
+macro in templates/catalog/_macros.html, which reads only these facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date
+from functools import cache as cache_once
+from typing import NamedTuple
+
+from flask import get_template_attribute, request
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import aliased
+
+from marketplace.extensions import db
+from marketplace.models import Cooperative
+from marketplace.storage import media_base
+from marketplace.ttlcache import TtlCache
+
+from .models import OcopCertificate, Product, ProductImage
+
+TILE_SECONDS = 24 * 3600  # entries are exact; expiry only bounds how long an unused one takes memory
+cache = TtlCache(4096)
+
+
+class TilePhoto(NamedTuple):
+    """What `photo_sources` and the `picture` macro read of a product photo."""
+
+    product_id: int
+    id: int
+    stem: str
+    width: int
+    height: int
+    variants_ready: bool
+
+
+class TileFacts(NamedTuple):
+    """Everything a tile shows."""
+
+    id: int
+    slug: str
+    name: str
+    price_vnd: int
+    unit: str
+    stock: int
+    stars: int
+    cooperative_name: str
+    photo: TilePhoto | None
+
+
+@cache_once
+def _tile_columns() -> tuple:
+    """The tile's columns, built once: stars only while the certificate is valid on the `today` parameter."""
+    certificate, seller = aliased(OcopCertificate), aliased(Cooperative)  # the query may join either already
+    stars = (
+        select(certificate.stars)
+        .where(
+            certificate.product_id == Product.id,
+            certificate.issued_on <= bindparam("today"),
+            certificate.expires_on >= bindparam("today"),
+        )
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    cooperative = select(seller.name).where(seller.id == Product.cooperative_id).correlate(Product).scalar_subquery()
+    return (Product.id, Product.slug, Product.name, Product.price_vnd, Product.unit, Product.stock, stars, cooperative)
+
+
+@cache_once
+def _photos_statement() -> Select:
+    """Public photos of the `ids` products, the first of each last (built once)."""
+    return (
+        select(
+            ProductImage.product_id,
+            ProductImage.id,
+            ProductImage.stem,
+            ProductImage.width,
+            ProductImage.height,
+            ProductImage.variants_ready,
+        )
+        .where(ProductImage.product_id.in_(bindparam("ids", expanding=True)), ProductImage.revision_id.is_(None))
+        .order_by(ProductImage.product_id, ProductImage.position.desc(), ProductImage.id.desc())
+    )
+
+
+def _first_photos(product_ids: Sequence[int]) -> dict[int, TilePhoto]:
+    """Each product's first public photo (the one `Product.public_images[0]` gives)."""
+    rows = db.session.execute(_photos_statement(), {"ids": list(product_ids)})
+    return {row.product_id: TilePhoto(*row) for row in rows}  # the last one written per product is the first
+
+
+def tile_facts(query: Select[tuple[Product]], today: date | None = None) -> list[TileFacts]:
+    """What the tiles of `query`'s products show, in its order, in two statements."""
+    narrowed = query.with_only_columns(*_tile_columns())
+    rows = db.session.execute(narrowed, {"today": today or date.today()}).all()
+    photos = _first_photos([row.id for row in rows]) if rows else {}
+    return [TileFacts(*row[:6], row[6] or 0, row[7], photos.get(row.id)) for row in rows]
+
+
+def tiles_by_ids(query: Select[tuple[Product]], ids: Sequence[int]) -> list[TileFacts]:
+    """Tiles of the products with these ids (search hits) that `query` lets through, in the order of `ids`."""
+    if not ids:
+        return []
+    by_id = {facts.id: facts for facts in tile_facts(query.where(Product.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _key(facts: TileFacts) -> tuple[Hashable, ...]:
+    return (str(get_locale()), request.script_root, media_base(), facts)
+
+
+def tile_html(facts: TileFacts, render: Callable[[TileFacts], Markup] | None = None) -> Markup:
+    """The tile's HTML from the cache, rendered by the `tile_html` macro the first time this version is shown."""
+    key = _key(facts)
+    found = cache.get(key, TILE_SECONDS)
+    if found is None:
+        render = render or get_template_attribute("catalog/_macros.html", "tile_html")
+        found = render(facts)  # a macro answers Markup (autoescaped)
+        cache.put(key, found)
+    return found
