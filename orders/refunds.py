@@ -16,6 +16,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,22 +38,24 @@ COUNTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)  # what can no longer b
 MAX_KEY = 64
 
 
+METHOD_LABELS = {
+    RefundMethod.STRIPE: _l("Stripe"),
+    RefundMethod.BANK_TRANSFER: _l("chuyển khoản"),
+    RefundMethod.CASH: _l("tiền mặt"),
+}
+STATUS_LABELS = {
+    RefundStatus.PENDING: _l("Chờ xác nhận"),
+    RefundStatus.SUCCEEDED: _l("Đã hoàn"),
+    RefundStatus.FAILED: _l("Không thành công"),
+}
+
+
 def method_label(method: RefundMethod | str) -> str:
-    labels = {
-        RefundMethod.STRIPE: _("Stripe"),
-        RefundMethod.BANK_TRANSFER: _("chuyển khoản"),
-        RefundMethod.CASH: _("tiền mặt"),
-    }
-    return labels.get(RefundMethod(method), str(method))
+    return str(METHOD_LABELS.get(RefundMethod(method), method))
 
 
 def status_label(status: RefundStatus | str) -> str:
-    labels = {
-        RefundStatus.PENDING: _("Chờ xác nhận"),
-        RefundStatus.SUCCEEDED: _("Đã hoàn"),
-        RefundStatus.FAILED: _("Không thành công"),
-    }
-    return labels.get(RefundStatus(status), str(status))
+    return str(STATUS_LABELS.get(RefundStatus(status), status))
 
 
 # --- sums -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ refund-requested order that never shipped can be reopened (→ `paid`) when mone
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .models import OrderStatus
 
@@ -29,21 +29,24 @@ REOPENABLE = frozenset({S.CANCELLED, S.REFUND_REQUESTED})  # with late money cov
 LEFT_THE_SELLER = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})  # goods out of stock until a return is recorded
 
 
+STATUS_LABELS = {
+    S.PENDING_PAYMENT: _l("Chờ thanh toán"),
+    S.AWAITING_CONFIRMATION: _l("Chờ hợp tác xã xác nhận"),
+    S.PAID: _l("Đã thanh toán"),
+    S.CONFIRMED: _l("Đã xác nhận"),
+    S.SHIPPED: _l("Đang giao"),
+    S.DELIVERED: _l("Đã giao"),
+    S.COMPLETED: _l("Hoàn tất"),
+    S.CANCELLED: _l("Đã huỷ"),
+    S.REFUND_REQUESTED: _l("Chờ hoàn tiền"),
+    S.REFUNDED: _l("Đã hoàn tiền"),
+}
+
+
 def status_label(status: OrderStatus | str) -> str:
-    """The state as the buyer and the cooperative read it."""
-    labels = {
-        S.PENDING_PAYMENT: _("Chờ thanh toán"),
-        S.AWAITING_CONFIRMATION: _("Chờ hợp tác xã xác nhận"),
-        S.PAID: _("Đã thanh toán"),
-        S.CONFIRMED: _("Đã xác nhận"),
-        S.SHIPPED: _("Đang giao"),
-        S.DELIVERED: _("Đã giao"),
-        S.COMPLETED: _("Hoàn tất"),
-        S.CANCELLED: _("Đã huỷ"),
-        S.REFUND_REQUESTED: _("Chờ hoàn tiền"),
-        S.REFUNDED: _("Đã hoàn tiền"),
-    }
-    return labels.get(OrderStatus(status), str(status))
+    """The state as the buyer and the cooperative read it (one translation per call: lists show many)."""
+    found = STATUS_LABELS.get(OrderStatus(status))
+    return str(found) if found is not None else str(status)
 
 
 def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:

@@ -4,14 +4,17 @@ two-cooperative payment in one sequence with a status URL, and cancelling only a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import utcnow
 from orders.models import Order, OrderStatus
 from tests.factories import LIEN_SON, login, make_cooperative, make_product, make_user
 from tests.factories.orders import bank_notification, make_checkout
+from tests.factories.workspace import make_order
 
 from .test_checkout import _checkout_form
 
@@ -197,3 +200,19 @@ def test_the_page_after_placing_tells_the_browser_to_forget_the_checkout_draft(c
     placed = client.form_post("/checkout", {**_checkout_form(client), "payment_method": "cod"}, follow_redirects=True)
     assert 'data-draft-clear="checkout"' in placed.get_data(as_text=True)
     assert 'data-draft-clear="checkout"' not in client.get("/orders/").get_data(as_text=True)  # once only
+
+
+def test_my_orders_come_twenty_a_page_newest_first(client):
+    buyer = make_user(Role.BUYER)
+    product = make_product()
+    start = utcnow() - timedelta(days=30)
+    codes = [make_order(buyer, {product: 1}, OrderStatus.DELIVERED, start + timedelta(hours=n)).code for n in range(25)]
+    db.session.commit()
+    login(client, buyer)
+    first = client.get("/orders/").get_data(as_text=True)
+    assert all(code in first for code in codes[-20:]) and not any(code in first for code in codes[:5])
+    assert first.index(codes[-1]) < first.index(codes[-2])  # newest first
+    assert "Trang 1 / 2" in first and 'rel="next" href="/orders/?page=2"' in first
+    second = client.get("/orders/?page=2").get_data(as_text=True)
+    assert all(code in second for code in codes[:5]) and codes[5] not in second
+    assert client.get("/orders/?page=99").status_code == 200  # past the end: the last page
