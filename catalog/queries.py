@@ -9,9 +9,10 @@ staff see their commune's; admin sees all (`products_visible_to`). Changing a pr
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.errors import NotFound
@@ -146,17 +147,26 @@ def get_managed_product(user: User, product_id: int) -> Product:
     return _one(products_managed_by(user).where(Product.id == product_id))
 
 
-def get_published_by_slug(slug: str) -> Product:
-    """The product page's product with what it shows joined in (cooperative and its place, category, certificate)."""
-    return _one(
+@cache
+def _product_page_statement() -> Select[tuple[Product]]:
+    """Built once (`slug` bound per call): the product with its cooperative and place, category, certificate and
+    photos joined, and its variants with their price tiers in one more statement."""
+    return (
         published_products()
-        .where(Product.slug == slug)
+        .where(Product.slug == bindparam("slug"))
         .options(
             joinedload(Product.cooperative).joinedload(Cooperative.commune).joinedload(Commune.province),
             joinedload(Product.category),
             joinedload(Product.certificate),
-            selectinload(Product.images),
-            selectinload(Product.variants).selectinload(ProductVariant.tiers),  # the variant picker
-        ),
-        _("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."),
+            joinedload(Product.images),
+            selectinload(Product.variants).joinedload(ProductVariant.tiers),  # the variant picker
+        )
     )
+
+
+def get_published_by_slug(slug: str) -> Product:
+    """The product page's product with everything it shows loaded (two statements)."""
+    product = db.session.scalars(_product_page_statement(), {"slug": slug}).unique().first()
+    if product is None:
+        raise NotFound(_("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."))
+    return product
