@@ -65,14 +65,19 @@ EXPIRY_WARNING_DAYS = 60
 VARIANTS_TASK = "catalog.make_image_variants"
 
 
-def status_label(status: ProductStatus) -> str:
+def status_labels() -> dict[ProductStatus, str]:
+    """Every status as the cooperative reads it, in the filter's order (a list translates them once)."""
     return {
         S.DRAFT: _("Bản nháp"),
         S.PENDING_REVIEW: _("Chờ xã duyệt"),
         S.PUBLISHED: _("Đang bán"),
         S.REJECTED: _("Bị từ chối"),
         S.ARCHIVED: _("Đã lưu trữ"),
-    }[status]
+    }
+
+
+def status_label(status: ProductStatus) -> str:
+    return status_labels()[status]
 
 
 def can_move(current: ProductStatus, target: ProductStatus) -> bool:

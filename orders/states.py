@@ -29,9 +29,9 @@ REOPENABLE = frozenset({S.CANCELLED, S.REFUND_REQUESTED})  # with late money cov
 LEFT_THE_SELLER = frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED})  # goods out of stock until a return is recorded
 
 
-def status_label(status: OrderStatus | str) -> str:
-    """The state as the buyer and the cooperative read it."""
-    labels = {
+def status_labels() -> dict[OrderStatus, str]:
+    """Every state as the buyer and the cooperative read it (a page listing many orders translates them once)."""
+    return {
         S.PENDING_PAYMENT: _("Chờ thanh toán"),
         S.AWAITING_CONFIRMATION: _("Chờ hợp tác xã xác nhận"),
         S.PAID: _("Đã thanh toán"),
@@ -43,7 +43,11 @@ def status_label(status: OrderStatus | str) -> str:
         S.REFUND_REQUESTED: _("Chờ hoàn tiền"),
         S.REFUNDED: _("Đã hoàn tiền"),
     }
-    return labels.get(OrderStatus(status), str(status))
+
+
+def status_label(status: OrderStatus | str) -> str:
+    """The state as the buyer and the cooperative read it."""
+    return status_labels().get(OrderStatus(status), str(status))
 
 
 def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:

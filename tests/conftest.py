@@ -107,6 +107,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "PUBLIC_BASE_URL": "https://ocop.test",
         "SERVER_NAME": None,
         "PAGE_CACHE_SECONDS": 0,  # tests read what they just wrote; tests/integration/test_page_cache.py turns it on
+        "DASHBOARD_CACHE_SECONDS": 0,  # the same for the commune dashboard's figures
     }
     config.update(overrides)
     app = create_app(config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
@@ -114,16 +114,18 @@ def product_status_counts(scope: Scope) -> dict[ProductStatus, int]:
     return counts
 
 
+def review_queue(scope: Scope) -> Select[tuple[int]]:
+    """The ids of the products waiting for the commune's review."""
+    return (
+        select(Product.id)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(scope.where(Cooperative.commune_code), Product.status == ProductStatus.PENDING_REVIEW)
+    )
+
+
 def review_queue_count(scope: Scope) -> int:
     """Products waiting for the commune's review."""
-    return int(
-        db.session.scalar(
-            select(func.count(Product.id))
-            .join(Cooperative, Cooperative.id == Product.cooperative_id)
-            .where(scope.where(Cooperative.commune_code), Product.status == ProductStatus.PENDING_REVIEW)
-        )
-        or 0
-    )
+    return int(db.session.scalar(review_queue(scope).with_only_columns(func.count(Product.id))) or 0)
 
 
 def ocop_star_counts(scope: Scope, today: date) -> dict[int, int]:

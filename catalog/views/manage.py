@@ -8,23 +8,51 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from catalog import services
 from catalog.images import read_upload
-from catalog.models import Category, Product, ProductImage, ProductStatus, ProductStatusChange
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductRevision,
+    ProductStatus,
+    ProductStatusChange,
+    RevisionStatus,
+)
 from catalog.queries import get_managed_product, products_managed_by
 from catalog.validation import UNITS
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
-from marketplace.models import Role
+from marketplace.models import Cooperative, Role
 from marketplace.permissions import require_roles
 from marketplace.services import unverified_message
 
 from .blueprint import bp
 
 PER_PAGE = 20
+# what a tile of the cooperative's product list reads: a few columns, the certificate, the first photo and whether
+# a revision waits (built once: the list runs one statement per page)
+LIST_LOAD = (
+    load_only(Product.name, Product.price_vnd, Product.unit, Product.status, Product.stock, Product.updated_at),
+    joinedload(Product.certificate),
+)
+_photo = aliased(ProductImage)
+FIRST_IMAGE = (
+    select(_photo.id)
+    .where(_photo.product_id == Product.id)
+    .order_by(_photo.position)
+    .limit(1)
+    .correlate(Product)
+    .scalar_subquery()
+)
+HAS_PENDING_REVISION = (
+    select(ProductRevision.id)
+    .where(ProductRevision.product_id == Product.id, ProductRevision.status == RevisionStatus.PENDING)
+    .exists()
+)
 FORM_FIELDS = (
     "name",
     "description",
@@ -116,6 +144,32 @@ def _upload_photos(product: Product) -> int:
     return len(files)
 
 
+def _listed_products(query: Select[tuple[Product]], page: int) -> tuple[list[tuple], int]:
+    """One page of the list as (product with its certificate, first photo, has a pending revision) and the number of
+    pages, in one statement (the total rides along as a window count; counted apart only past the last page)."""
+    rows = db.session.execute(
+        query.add_columns(ProductImage, HAS_PENDING_REVISION, func.count().over())
+        .outerjoin(ProductImage, ProductImage.id == FIRST_IMAGE)
+        .options(*LIST_LOAD)
+        .order_by(Product.updated_at.desc(), Product.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    if rows:
+        total = rows[0][3]
+    else:
+        total = db.session.scalar(query.with_only_columns(func.count(Product.id)).order_by(None)) if page > 1 else 0
+    return [tuple(row[:3]) for row in rows], max(1, -(-(total or 0) // PER_PAGE))
+
+
+def _unverified_seller() -> bool:
+    """The signed-in member's cooperative is not verified yet (admin has none: nothing to say)."""
+    if current_user.cooperative_id is None:
+        return False
+    verified = db.session.scalar(select(Cooperative.verified).where(Cooperative.id == current_user.cooperative_id))
+    return verified is not None and not verified
+
+
 @bp.get("/cooperative/products")
 @require_roles(Role.COOPERATIVE, Role.ADMIN)
 def my_products():
@@ -124,22 +178,15 @@ def my_products():
     query = products_managed_by(current_user)
     if status in {s.value for s in ProductStatus}:
         query = query.where(Product.status == status)
-    listed = db.paginate(
-        query.options(
-            selectinload(Product.images), selectinload(Product.certificate), selectinload(Product.revisions)
-        ).order_by(Product.updated_at.desc(), Product.id.desc()),
-        page=page,
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    rows, pages = _listed_products(query, page)
     return render_template(
         "catalog/my_products.html",
-        products=listed.items,
+        rows=rows,
         page=page,
-        pages=max(1, listed.pages),
+        pages=pages,
         status=status,
-        statuses=list(ProductStatus),
-        status_label=services.status_label,
+        labels=services.status_labels(),
+        unverified=_unverified_seller(),
         certificate_state=services.certificate_state,
     )
 
