@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
@@ -94,6 +95,7 @@ def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
     return list(
         db.session.scalars(
             select(Cooperative)
+            .options(joinedload(Cooperative.commune))  # the list names each one's commune
             .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
             .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
             .limit(limit)
