@@ -708,10 +708,15 @@ def certificate_state(product: Product, today: date | None = None) -> str | None
     certificate = product.certificate
     if certificate is None:
         return None
+    return validity_state(certificate.issued_on, certificate.expires_on, today)
+
+
+def validity_state(issued_on: date, expires_on: date, today: date | None = None) -> str:
+    """`certificate_state` of a certificate read as plain dates (`OcopCertificate.valid_on`'s rule)."""
     today = today or date.today()
-    if not certificate.valid_on(today):
+    if not issued_on <= today <= expires_on:
         return "expired"
-    if certificate.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+    if expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
         return "expiring"
     return "valid"
 
