@@ -65,14 +65,19 @@ EXPIRY_WARNING_DAYS = 60
 VARIANTS_TASK = "catalog.make_image_variants"
 
 
-def status_label(status: ProductStatus) -> str:
+def status_labels() -> dict[ProductStatus, str]:
+    """Every status as the cooperative reads it, in the filter's order (a list translates them once)."""
     return {
         S.DRAFT: _("Bản nháp"),
         S.PENDING_REVIEW: _("Chờ xã duyệt"),
         S.PUBLISHED: _("Đang bán"),
         S.REJECTED: _("Bị từ chối"),
         S.ARCHIVED: _("Đã lưu trữ"),
-    }[status]
+    }
+
+
+def status_label(status: ProductStatus) -> str:
+    return status_labels()[status]
 
 
 def can_move(current: ProductStatus, target: ProductStatus) -> bool:
@@ -703,10 +708,15 @@ def certificate_state(product: Product, today: date | None = None) -> str | None
     certificate = product.certificate
     if certificate is None:
         return None
+    return validity_state(certificate.issued_on, certificate.expires_on, today)
+
+
+def validity_state(issued_on: date, expires_on: date, today: date | None = None) -> str:
+    """`certificate_state` of a certificate read as plain dates (`OcopCertificate.valid_on`'s rule)."""
     today = today or date.today()
-    if not certificate.valid_on(today):
+    if not issued_on <= today <= expires_on:
         return "expired"
-    if certificate.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
+    if expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
         return "expiring"
     return "valid"
 

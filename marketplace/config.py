@@ -169,6 +169,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "PAGE_CACHE_SECONDS": float(_env("PAGE_CACHE_SECONDS", "10")),
         # reference data every page shows (category and province chips), kept per worker, forgotten on change
         "REFERENCE_CACHE_SECONDS": float(_env("REFERENCE_CACHE_SECONDS", "60")),
+        # how long a worker reuses the commune dashboard's figures (workspace/dashboard_cache.py); 0 turns it off
+        "DASHBOARD_CACHE_SECONDS": float(_env("DASHBOARD_CACHE_SECONDS", "30")),
         "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
         # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan before answering
         "SCAN_BUFFER_SECONDS": float(_env("SCAN_BUFFER_SECONDS", "0")),

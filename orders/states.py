@@ -49,6 +49,11 @@ def status_label(status: OrderStatus | str) -> str:
     return str(found) if found is not None else str(status)
 
 
+def status_labels() -> dict[OrderStatus, str]:
+    """Every state as read in the current language (a page listing many orders translates them once)."""
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
+
+
 def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:
     return target in ALLOWED[OrderStatus(current)]
 

@@ -108,6 +108,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "SERVER_NAME": None,
         "REFERENCE_CACHE_SECONDS": 0,  # the chips too; tests/integration/test_chips_cache.py turns it on
         "PAGE_CACHE_SECONDS": 0,  # tests read what they just wrote; tests/integration/test_page_cache.py turns it on
+        "DASHBOARD_CACHE_SECONDS": 0,  # the same for the commune dashboard's figures
     }
     config.update(overrides)
     app = create_app(config)

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from marketplace.models import Role
 from marketplace.web import add_account_link, add_home
 
-from . import indexes, views  # noqa: F401 — indexes adds the dashboard's indexes to the metadata
+from . import dashboard_cache, indexes, views  # noqa: F401 — indexes adds the dashboard's indexes to the metadata
 
 
 def init_app(app: Flask) -> None:
     for blueprint in views.BLUEPRINTS:
         app.register_blueprint(blueprint)
+    dashboard_cache.connect(app)
     app.context_processor(lambda: {"admin_menu": views.admin.admin_menu()})
     add_home(app, Role.COOPERATIVE, "cooperative_home.home")
     add_home(app, Role.COMMUNE_STAFF, "workspace.dashboard")

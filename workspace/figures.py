@@ -3,6 +3,7 @@ and its headline numbers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -27,8 +28,26 @@ def status_labels() -> dict[ProductStatus, str]:
     }
 
 
-def cooperatives_figure(scope: Scope) -> Figure:
-    counts = stats.cooperative_counts(scope)
+@dataclass(frozen=True)
+class CatalogueCounts:
+    """The catalogue numbers the figures, the headline numbers and the expiring list share (each queried once)."""
+
+    cooperatives: stats.CooperativeCounts
+    products: dict[ProductStatus, int]
+    ocop: dict[int, int]
+    expiring: list[stats.ExpiringCertificate]
+
+
+def catalogue_counts(scope: Scope, today: date) -> CatalogueCounts:
+    return CatalogueCounts(
+        stats.cooperative_counts(scope),
+        stats.product_status_counts(scope),
+        stats.ocop_star_counts(scope, today),
+        stats.expiring_certificates(scope, today),
+    )
+
+
+def cooperatives_figure(counts: stats.CooperativeCounts) -> Figure:
     points = [Point(_("Đã xác minh"), counts.verified), Point(_("Chưa xác minh"), counts.unverified)]
     title = _("Hợp tác xã")
     return Figure(
@@ -41,8 +60,7 @@ def cooperatives_figure(scope: Scope) -> Figure:
     )
 
 
-def products_figure(scope: Scope) -> Figure:
-    counts = stats.product_status_counts(scope)
+def products_figure(counts: dict[ProductStatus, int]) -> Figure:
     labels = status_labels()
     points = [Point(labels[status], counts[status]) for status in labels]
     title = _("Sản phẩm theo trạng thái")
@@ -56,8 +74,7 @@ def products_figure(scope: Scope) -> Figure:
     )
 
 
-def ocop_figure(scope: Scope, today: date) -> Figure:
-    counts = stats.ocop_star_counts(scope, today)
+def ocop_figure(counts: dict[int, int]) -> Figure:
     points = [Point(_("%(n)d sao", n=stars), counts[stars]) for stars in (3, 4, 5)]
     title = _("Sản phẩm OCOP còn hiệu lực theo số sao")
     return Figure(
@@ -70,20 +87,21 @@ def ocop_figure(scope: Scope, today: date) -> Figure:
     )
 
 
-def catalogue_figures(scope: Scope, today: date) -> list[Figure]:
-    return [cooperatives_figure(scope), products_figure(scope), ocop_figure(scope, today)]
+def catalogue_figures(counts: CatalogueCounts) -> list[Figure]:
+    return [cooperatives_figure(counts.cooperatives), products_figure(counts.products), ocop_figure(counts.ocop)]
 
 
-def dashboard_figures(scope: Scope, period: Period, today: date) -> list[Figure]:
+def dashboard_figures(scope: Scope, period: Period, today: date, counts: CatalogueCounts | None = None) -> list[Figure]:
     """Every figure of the dashboard, in reading order."""
-    return catalogue_figures(scope, today) + activity_figures(scope, period)
+    return catalogue_figures(counts or catalogue_counts(scope, today)) + activity_figures(scope, period)
 
 
-def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str, int, bool]]:
+def summary_values(
+    scope: Scope, period: Period, today: date, counts: CatalogueCounts | None = None
+) -> list[tuple[str, int, bool]]:
     """The headline numbers: (label, value, is money)."""
-    cooperatives = stats.cooperative_counts(scope)
-    products = stats.product_status_counts(scope)
-    ocop = stats.ocop_star_counts(scope, today)
+    counts = counts or catalogue_counts(scope, today)
+    cooperatives, products, ocop = counts.cooperatives, counts.products, counts.ocop
     orders, revenue = sales.sales_totals(scope, period)
     return [
         (_("Đơn hàng trong kỳ"), orders, False),
@@ -94,7 +112,7 @@ def summary_values(scope: Scope, period: Period, today: date) -> list[tuple[str,
         (_("Sản phẩm đang bán"), products[ProductStatus.PUBLISHED], False),
         (_("Sản phẩm chờ duyệt"), products[ProductStatus.PENDING_REVIEW], False),
         (_("Sản phẩm OCOP còn hiệu lực"), sum(ocop.values()), False),
-        (_("Chứng nhận OCOP hết hạn trong 90 ngày"), len(stats.expiring_certificates(scope, today)), False),
+        (_("Chứng nhận OCOP hết hạn trong 90 ngày"), len(counts.expiring), False),
     ]
 
 
@@ -112,9 +130,12 @@ SUMMARY_ANCHORS = (
 )
 
 
-def summary(scope: Scope, period: Period, today: date) -> list[tuple[str, str, str]]:
+def summary(
+    scope: Scope, period: Period, today: date, counts: CatalogueCounts | None = None
+) -> list[tuple[str, str, str]]:
     """The headline numbers formatted for the page, each with the anchor of the figure it opens."""
+    values = summary_values(scope, period, today, counts)
     return [
         (label, format_vnd(value) if money else group_digits(value), anchor)
-        for (label, value, money), anchor in zip(summary_values(scope, period, today), SUMMARY_ANCHORS, strict=True)
+        for (label, value, money), anchor in zip(values, SUMMARY_ANCHORS, strict=True)
     ]

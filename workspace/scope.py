@@ -11,7 +11,9 @@ from sqlalchemy import ColumnElement, select, true
 from marketplace.errors import DomainError, Forbidden, NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Province, Role, User
+from marketplace.services import province_of_commune
 from marketplace.text import VN_TZ, format_date
+from marketplace.units import commune_names, province_names
 
 MAX_PERIOD_DAYS = 5 * 366
 
@@ -122,10 +124,11 @@ def _int_arg(raw: str | None, name: str) -> int | None:
 
 
 def commune_scope(code: int) -> Scope:
-    commune = db.session.get(Commune, code)
-    if commune is None:
+    """One commune, named as `Commune.full_name` from the per-worker reference data (no query once warm)."""
+    province_code = province_of_commune(code)
+    if province_code is None:
         raise NotFound(_("Không tìm thấy xã có mã %(code)s.", code=code))
-    return Scope(commune_code=code, label=commune.full_name)
+    return Scope(commune_code=code, label=f"{commune_names()[code]}, {province_names()[province_code]}")
 
 
 def resolve_scope(user: User, raw_commune: str | None, raw_province: str | None) -> Scope:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
@@ -94,6 +95,7 @@ def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
     return list(
         db.session.scalars(
             select(Cooperative)
+            .options(joinedload(Cooperative.commune))  # the list names each one's commune
             .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
             .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
             .limit(limit)
@@ -114,16 +116,18 @@ def product_status_counts(scope: Scope) -> dict[ProductStatus, int]:
     return counts
 
 
+def review_queue(scope: Scope) -> Select[tuple[int]]:
+    """The ids of the products waiting for the commune's review."""
+    return (
+        select(Product.id)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(scope.where(Cooperative.commune_code), Product.status == ProductStatus.PENDING_REVIEW)
+    )
+
+
 def review_queue_count(scope: Scope) -> int:
     """Products waiting for the commune's review."""
-    return int(
-        db.session.scalar(
-            select(func.count(Product.id))
-            .join(Cooperative, Cooperative.id == Product.cooperative_id)
-            .where(scope.where(Cooperative.commune_code), Product.status == ProductStatus.PENDING_REVIEW)
-        )
-        or 0
-    )
+    return int(db.session.scalar(review_queue(scope).with_only_columns(func.count(Product.id))) or 0)
 
 
 def ocop_star_counts(scope: Scope, today: date) -> dict[int, int]:

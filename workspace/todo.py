@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
@@ -100,8 +100,8 @@ def cooperative_todo(cooperative_id: int) -> CooperativeTodo:
     return CooperativeTodo(cards, _products(cooperative_id, *rejected), _products(cooperative_id, *low), unlabelled)
 
 
-def _expiring_count(scope: Scope, today: date) -> int:
-    query = (
+def _expiring(scope: Scope, today: date) -> Select:
+    return (
         select(OcopCertificate.id)
         .join(Product, Product.id == OcopCertificate.product_id)
         .join(Cooperative, Cooperative.id == Product.cooperative_id)
@@ -112,31 +112,36 @@ def _expiring_count(scope: Scope, today: date) -> int:
             Product.status != ProductStatus.ARCHIVED,
         )
     )
-    return _count(query)
+
+
+def _bank_changes(user: User, scope: Scope) -> Select:
+    """Bank account changes waiting for this user, in the scope's commune (`bank.pending_changes_count`'s rows)."""
+    query = bank.pending_changes_for(user).order_by(None)
+    if scope.commune_code is not None:
+        query = query.where(Cooperative.commune_code == scope.commune_code)
+    return query
+
+
+def _counts(*queries: Select) -> tuple[int, ...]:
+    """The row count of each query, in one statement."""
+    columns = [select(func.count()).select_from(query.subquery()).scalar_subquery() for query in queries]
+    return tuple(int(n or 0) for n in db.session.execute(select(*columns)).one())
 
 
 def commune_cards(user: User, scope: Scope, today: date, review_url: str | None) -> list[Card]:
-    """The commune staff's to-do: products and applications waiting, bank changes, certificates expiring."""
-    applications = _count(
-        select(Cooperative.id).where(
-            scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING
-        )
+    """The commune staff's to-do: products and applications waiting, bank changes, certificates expiring (one
+    statement)."""
+    applications = select(Cooperative.id).where(
+        scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING
+    )
+    review, waiting, bank_changes, expiring = _counts(
+        stats.review_queue(scope), applications, _bank_changes(user, scope), _expiring(scope, today)
     )
     return [
-        Card("review", _("Sản phẩm chờ duyệt"), stats.review_queue_count(scope), review_url or "#viec-can-lam"),
-        Card("applications", _("Hồ sơ người bán chờ xác minh"), applications, "#ho-so-cho"),
-        Card(
-            "bank",
-            _("Đổi tài khoản nhận tiền chờ xác nhận"),
-            bank.pending_changes_count(user, scope.commune_code),
-            url_for("workspace.bank_changes"),
-        ),
-        Card(
-            "certificates",
-            _("Chứng nhận OCOP hết hạn trong 60 ngày"),
-            _expiring_count(scope, today),
-            "#chung-nhan-sap-het-han",
-        ),
+        Card("review", _("Sản phẩm chờ duyệt"), review, review_url or "#viec-can-lam"),
+        Card("applications", _("Hồ sơ người bán chờ xác minh"), waiting, "#ho-so-cho"),
+        Card("bank", _("Đổi tài khoản nhận tiền chờ xác nhận"), bank_changes, url_for("workspace.bank_changes")),
+        Card("certificates", _("Chứng nhận OCOP hết hạn trong 60 ngày"), expiring, "#chung-nhan-sap-het-han"),
     ]
 
 

@@ -16,9 +16,8 @@ from marketplace.sellers import bank
 from marketplace.sellers import services as sellers
 from marketplace.text import display_phone
 from marketplace.urls import public_url
-from workspace import figures, reports, stats, supply_export, todo
+from workspace import dashboard_cache, reports, stats, supply_export, todo
 from workspace.scope import Scope, parse_period, resolve_scope, today_vn
-from workspace.supply_demand import demand_figures
 
 bp = Blueprint("workspace", __name__, url_prefix="/commune")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,11 +57,9 @@ def dashboard():
         "workspace/dashboard.html",
         scope=scope,
         period=period,
-        figures=figures.dashboard_figures(scope, period, today) + demand_figures(scope),
+        figures_html=dashboard_cache.figures_html(scope, period, today),
         cards=todo.commune_cards(current_user, scope, today, _review_url()),
         waiting=stats.cooperatives_waiting(scope),
-        expiring=stats.expiring_certificates(scope, today),
-        summary=figures.summary(scope, period, today),
         args={**scope.query_args, **period.query_args},
         **_picker(scope),
     )
