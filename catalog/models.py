@@ -300,6 +300,8 @@ class ProductSearchDoc(db.Model):
             postgresql_using="gin",
             postgresql_ops={"document": "gin_trgm_ops"},
         ),
+        # autocomplete matches the name alone (migration 0530)
+        Index("ix_product_search_docs_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         # covering: a category or province page counts every facet from the index, never the wide rows
         Index(
             "ix_product_search_docs_root_facets",

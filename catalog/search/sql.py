@@ -23,6 +23,12 @@ from .intent import Intent, parse
 from .vocabulary import add_words, clear_words, corrections
 
 FACET_FIELDS = ("category_root_id", "category_id", "province_code", "commune_code", "stars")
+# facets counted together, one GROUP BY per pair: (kind of the answer row) → (facet of a, facet of b)
+FACET_PAIRS = {
+    "category": ("category_root_id", "category_id"),
+    "place": ("province_code", "commune_code"),
+    "stars_band": ("stars", "price_band"),
+}
 COLUMNS = (
     "d.product_id, d.stars, d.category_id, d.category_root_id, d.province_code, d.commune_code, "
     "d.price_vnd, d.published_at"
@@ -42,6 +48,7 @@ COMMUNE_WEIGHT = 1_600
 PROVINCE_WEIGHT = 1_500
 MARK_WEIGHT = 100
 START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
+TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
 
 
@@ -108,12 +115,13 @@ def _fts_expression(groups: list[list[str]], column: str | None = None) -> str:
 
 
 def _price_band_sql() -> str:
+    """The index of a price's band in PRICE_BANDS (an integer groups faster than the band's text)."""
     cases = " ".join(
-        f"WHEN price_vnd < {high} THEN '{key}'"  # fixed numbers from PRICE_BANDS
-        for key, _low, high in PRICE_BANDS
+        f"WHEN price_vnd < {high} THEN {i}"  # fixed numbers from PRICE_BANDS
+        for i, (_key, _low, high) in enumerate(PRICE_BANDS)
         if high is not None
     )
-    return f"CASE {cases} ELSE '{PRICE_BANDS[-1][0]}' END"
+    return f"CASE {cases} ELSE {len(PRICE_BANDS) - 1} END"
 
 
 def _browse_index(query: SearchQuery) -> str | None:
@@ -127,34 +135,53 @@ def _browse_index(query: SearchQuery) -> str | None:
 
 
 def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, materialise: bool = True) -> str:
-    """Page (with its rank), total and facet counts from the matches, as rows (kind, value, n)."""
+    """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
+
+    Facets are counted in pairs, one pass each: (group, category), (province, commune), (stars, price band); the
+    total is the sum of the last pair's counts (every match is in exactly one of its groups). Without facets the
+    total is a `COUNT(*)`."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
     parts = [
         # the window numbers only the page's rows: numbering every match would sort them all twice
-        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS value, "  # noqa: S608 — fixed fragments
+        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS a, CAST(NULL AS TEXT) AS b, "  # noqa: S608 — fixed fragments
         f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM (SELECT * FROM m "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
-        "SELECT 'total', NULL, COUNT(*) FROM m",
     ]
     if query.facets:
         # field names and bands are fixed in this module; nothing typed reaches these fragments
-        parts += [
-            f"SELECT '{f}', CAST({f} AS TEXT), COUNT(*) FROM m GROUP BY {f}"  # noqa: S608
-            for f in FACET_FIELDS
-        ]
-        band = _price_band_sql()
-        parts.append(f"SELECT 'price_band', {band}, COUNT(*) FROM m GROUP BY {band}")  # noqa: S608
+        column = {"price_band": _price_band_sql()}
+        for kind, (first, second) in FACET_PAIRS.items():
+            a, b = column.get(first, first), column.get(second, second)
+            parts.append(f"SELECT '{kind}', CAST({a} AS TEXT), CAST({b} AS TEXT), COUNT(*) FROM m GROUP BY {a}, {b}")  # noqa: S608
+    else:
+        parts.append("SELECT 'total', NULL, NULL, COUNT(*) FROM m")
     hint = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
     return f"WITH m AS {hint} ({matches}) " + " UNION ALL ".join(parts)
 
 
+def _word_prefix(column: str, word: str, key: str, params: dict) -> str:
+    """The column has a word starting with `word` (words are letters and digits only). Same as
+    `' ' || column LIKE '% word%'`, without building that string for every row (a copy of each document)."""
+    params[f"{key}a"], params[f"{key}b"] = f"{word}%", f"% {word}%"
+    return f"({column} LIKE :{key}a OR {column} LIKE :{key}b)"
+
+
+def _trigram_word(column: str, word: str, key: str, params: dict) -> str:
+    """PostgreSQL: the column has a word starting with `word`, in the form its trigram index narrows best.
+
+    A word of three letters or more narrows by its own trigrams (`LIKE '%w%'`, one index scan for every word);
+    the word-prefix test is then a filter (`starts_with` is not indexable, so it stays one). A shorter word has
+    no trigram of its own: only its word-start trigrams (`'  w'`) narrow, through `LIKE '% w%'`."""
+    if len(word) < TRIGRAM:
+        return _word_prefix(column, word, key, params)
+    params[f"{key}i"], params[f"{key}a"], params[f"{key}b"] = f"%{word}%", word, f"% {word}%"
+    return f"({column} LIKE :{key}i AND (starts_with({column}, :{key}a) OR {column} LIKE :{key}b))"
+
+
 def _word_prefix_case(column: str, words: list[str], key: str, weight: int, params: dict) -> str:
-    """`weight` when any of the words starts a word of the column (words are letters and digits only)."""
-    likes = []
-    for j, word in enumerate(words):
-        params[f"{key}_{j}"] = f"% {word}%"
-        likes.append(f"(' ' || {column}) LIKE :{key}_{j}")
+    """`weight` when any of the words starts a word of the column."""
+    likes = [_word_prefix(column, word, f"{key}_{j}", params) for j, word in enumerate(words)]
     return f"CASE WHEN {' OR '.join(likes)} THEN {weight} ELSE 0 END"
 
 
@@ -191,18 +218,24 @@ def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
 def _read(rows, query: SearchQuery) -> SearchResult:
     page: list[tuple[int, int]] = []
     total = 0
-    facets: dict[str, dict[str, int]] = defaultdict(dict)
-    for kind, value, n in rows:
+    facets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for kind, a, b, n in rows:
         if kind == "page":
-            page.append((n, int(value)))
+            page.append((n, int(a)))
         elif kind == "total":
             total = n
-        elif value not in (None, "0"):  # no category, no valid certificate: not a facet value
-            facets[kind][str(value)] = n
+        else:
+            first, second = FACET_PAIRS[kind]
+            if kind == "stars_band":
+                total += n
+                b = PRICE_BANDS[int(b)][0]
+            for name, value in ((first, a), (second, b)):
+                if value not in (None, "0"):  # no category, no valid certificate: not a facet value
+                    facets[name][str(value)] += n
     shaped = {}
     if query.facets:
         for name in (*FACET_FIELDS, "price_band"):
-            shaped[name] = ordered_facet(name, facets.get(name, {}))
+            shaped[name] = ordered_facet(name, dict(facets.get(name, {})))
     return SearchResult(ids=[pid for _n, pid in sorted(page)], total=total, facets=shaped)
 
 
@@ -281,14 +314,13 @@ class SqlSearch:
 
     @staticmethod
     def _postgres_matches(groups, boost, where, params) -> str:
-        """Every word a word prefix: `LIKE '%w%'` lets the trigram index narrow, `' ' || … LIKE '% w%'` decides."""
+        """Every word a word prefix of a document word, narrowed by the trigram index (`_trigram_word`)."""
         conditions = []
         for i, alternatives in enumerate(groups):
             doc_any = []
             for j, word in enumerate(alternatives):
                 key = f"t{i}_{j}"
-                params[key], params[key + "i"] = f"% {word}%", f"%{word}%"
-                doc_any.append(f"(d.document LIKE :{key}i AND (' ' || d.document) LIKE :{key})")
+                doc_any.append(_trigram_word("d.document", word, key, params))
             conditions.append("(" + " OR ".join(doc_any) + ")")
         return (
             f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
@@ -313,9 +345,9 @@ class SqlSearch:
         else:
             conditions = []
             for i, alternatives in enumerate(groups):
-                keys = [f"t{i}_{j}" for j in range(len(alternatives))]
-                params.update({key: f"% {word}%" for key, word in zip(keys, alternatives, strict=True)})
-                conditions.append("(" + " OR ".join(f"(' ' || d.name) LIKE :{key}" for key in keys) + ")")
+                # the name's own trigram index (migration 0530) narrows
+                name_any = [_trigram_word("d.name", word, f"t{i}_{j}", params) for j, word in enumerate(alternatives)]
+                conditions.append("(" + " OR ".join(name_any) + ")")
             params["phrase"] = " ".join(g[0] for g in groups)
             sql = (
                 "SELECT d.product_id FROM product_search_docs d WHERE "  # noqa: S608 — fixed fragments, values bound
