@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.models import Role
@@ -16,26 +14,11 @@ from orders import cart as cart_service
 from orders.models import OrderStatus
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories.catalog import make_listed
+from tests.factories.statements import counted_statements
 from tests.factories.workspace import make_order
 
 SMALL, LARGE = 2, 20
 CATEGORY = "nong-san-so-che"
-
-
-@contextlib.contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    """The SQL statements the app runs inside the block."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def statements_for(client, url: str) -> int:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event
-
 from catalog import tiles
 from catalog.models import ProductImage
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.catalog import make_listed
+from tests.factories.statements import counted_statements
 
 
 def _tile(html: str, name: str) -> str:
@@ -55,18 +54,9 @@ def test_html_in_a_product_name_is_shown_as_text(client):
 
 def _statements_of_search_page(client) -> tuple[int, int]:
     """SQL statements the search page runs, and the tiles it shows."""
-    counted: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        counted.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements() as statements:
         html = client.get("/search?q=Chè+Tà+Xùa").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(counted), html.count('<li class="tile">')
+    return len(statements), html.count('<li class="tile">')
 
 
 def test_a_listing_runs_the_same_statements_for_two_tiles_or_twenty(client):
