@@ -23,7 +23,7 @@ from marketplace.ops.metrics import count
 from marketplace.services import record_audit
 from marketplace.text import clean_text, format_vnd, utcnow
 
-from . import notifications
+from . import notifications, signals
 from .models import Order, OrderEvent, OrderLine, OrderStatus, Payment, PaymentStatus
 from .states import (  # CARRIERS is read as services.CARRIERS by the views
     BUYER_CANCELLABLE,
@@ -65,6 +65,7 @@ def transition(order: Order, target: OrderStatus, actor: User | None, note: str 
     db.session.add(event)
     db.session.flush()
     notifications.order_moved(order, target)
+    signals.send_moved(order, target)
     return event
 
 

@@ -4,9 +4,9 @@ expiring certificates (some twenty aggregate queries, the SVG charts and their H
 Built once per scope, period, day and language and kept as the rendered HTML of that part of the page
 (templates/workspace/_dashboard_figures.html, which reads nothing of the user or the request) for
 `DASHBOARD_CACHE_SECONDS`. The worker that publishes,
-unpublishes or edits a product, moves stock (checkouts, cancellations, expiries) or changes a seller's status
-forgets them at once through the domain signals; anything else (payments, shipping, scans, demands), and every
-change made through another worker, shows within that time. `0`, as in the tests, turns the cache off.
+unpublishes or edits a product, moves stock (checkouts, cancellations, expiries), moves an order to another state
+(paid, shipped, cancelled…) or changes a seller's status forgets them at once through the domain signals; anything
+else (scans, demands), and every change made through another worker, shows within that time. `0`, as in the tests, turns the cache off.
 The to-do cards and the applications waiting are not cached: staff act on them and must see the result.
 """
 
@@ -23,6 +23,7 @@ from markupsafe import Markup
 from catalog.signals import product_changed, product_published, product_unpublished, stock_changed
 from marketplace.signals import seller_status_changed
 from marketplace.ttlcache import TtlCache
+from orders.signals import order_moved
 
 from . import figures
 from .figure import Figure
@@ -79,5 +80,13 @@ def forget(_sender: Any = None, **_extra: Any) -> None:
 
 
 def connect(app: Flask) -> None:
-    for signal in (product_changed, stock_changed, product_published, product_unpublished, seller_status_changed):
+    signals = (
+        product_changed,
+        stock_changed,
+        product_published,
+        product_unpublished,
+        seller_status_changed,
+        order_moved,
+    )
+    for signal in signals:
         signal.connect(forget, sender=app)

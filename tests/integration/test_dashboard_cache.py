@@ -4,14 +4,20 @@ signal shows on the next page, anything else once the figures expire; the to-do 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.models import Cooperative, CooperativeStatus, Role
 from marketplace.services import verify_cooperative
+from marketplace.text import format_vnd, utcnow
+from orders.models import OrderStatus
+from orders.services import transition
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
+from tests.factories.workspace import make_order
 
 VERIFIED_TILE = "<b>{n}</b><span>Hợp tác xã đã xác minh</span>"
+REVENUE_TILE = "<b>{amount}</b><span>Doanh thu trong kỳ</span>"
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +72,15 @@ def test_an_unannounced_change_shows_once_the_figures_expire_while_the_to_do_is_
     assert "Tổ hợp tác Mật ong Đồng Thắng" not in page  # the queue is read on every page
     dashboard_cache.forget()  # what expiry does after DASHBOARD_CACHE_SECONDS
     assert VERIFIED_TILE.format(n=2) in _page(staff_client)
+
+
+def test_an_order_paid_shows_in_the_revenue_at_once(staff_client):
+    buyer = make_user(Role.BUYER)
+    product = db.session.scalar(select(Product).where(Product.name == "Nấm mèo khô 500 g"))
+    order = make_order(buyer, {product: 2}, OrderStatus.PENDING_PAYMENT, utcnow())
+    db.session.commit()
+    revenue = REVENUE_TILE.format(amount=format_vnd(2 * product.price_vnd))
+    assert revenue not in _page(staff_client)  # placed, not paid: no revenue yet
+    transition(order, OrderStatus.PAID, None)  # announces order_moved
+    db.session.commit()
+    assert revenue in _page(staff_client)
