@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,19 +66,22 @@ EXPIRY_WARNING_DAYS = 60
 VARIANTS_TASK = "catalog.make_image_variants"
 
 
+STATUS_LABELS = {
+    S.DRAFT: _l("Bản nháp"),
+    S.PENDING_REVIEW: _l("Chờ xã duyệt"),
+    S.PUBLISHED: _l("Đang bán"),
+    S.REJECTED: _l("Bị từ chối"),
+    S.ARCHIVED: _l("Đã lưu trữ"),
+}
+
+
 def status_labels() -> dict[ProductStatus, str]:
     """Every status as the cooperative reads it, in the filter's order (a list translates them once)."""
-    return {
-        S.DRAFT: _("Bản nháp"),
-        S.PENDING_REVIEW: _("Chờ xã duyệt"),
-        S.PUBLISHED: _("Đang bán"),
-        S.REJECTED: _("Bị từ chối"),
-        S.ARCHIVED: _("Đã lưu trữ"),
-    }
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
 
 
 def status_label(status: ProductStatus) -> str:
-    return status_labels()[status]
+    return str(STATUS_LABELS[ProductStatus(status)])
 
 
 def can_move(current: ProductStatus, target: ProductStatus) -> bool:

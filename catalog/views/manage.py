@@ -26,6 +26,7 @@ from catalog.models import (
     RevisionStatus,
 )
 from catalog.queries import get_managed_product, products_managed_by
+from catalog.tiles import TilePhoto
 from catalog.validation import UNITS
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
@@ -62,6 +63,7 @@ LIST_COLUMNS = (
     OcopCertificate.stars,
     OcopCertificate.issued_on,
     OcopCertificate.expires_on,
+    ProductImage.id.label("photo_id"),
     ProductImage.stem,
     ProductImage.width,
     ProductImage.height,
@@ -160,17 +162,6 @@ def _upload_photos(product: Product) -> int:
 
 
 @dataclass(frozen=True)
-class Photo:
-    """What `picture()` reads of a product's first photo."""
-
-    product_id: int
-    stem: str
-    width: int
-    height: int
-    variants_ready: bool
-
-
-@dataclass(frozen=True)
 class ListedProduct:
     """A tile of the cooperative's product list, read as a plain row."""
 
@@ -182,7 +173,7 @@ class ListedProduct:
     stock: int
     stars: int | None
     certificate: str | None  # services.certificate_state: 'valid', 'expiring', 'expired' or None
-    photo: Photo | None
+    photo: TilePhoto | None
     pending: bool  # a revision waits for the commune's review
 
 
@@ -197,7 +188,9 @@ def _listed(row: Row, today: date) -> ListedProduct:
         row.stock,
         row.stars,
         services.validity_state(row.issued_on, row.expires_on, today) if has_certificate else None,
-        Photo(row.id, row.stem, row.width, row.height, row.variants_ready) if row.stem is not None else None,
+        TilePhoto(row.id, row.photo_id, row.stem, row.width, row.height, row.variants_ready)
+        if row.stem is not None
+        else None,
         bool(row.pending),
     )
 

@@ -7,11 +7,10 @@ each page runs are counted in-process with a SQLAlchemy `before_cursor_execute` 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import requests
-from sqlalchemy import event
 
+from tests.factories.statements import counted_statements
 from tests.perf.harness import BenchRow, wrk_rps
 from tests.perf.sites import Site, served_site
 
@@ -46,24 +45,6 @@ def session_cookie(base: str, email: str) -> str:
     return "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
 
 
-@contextmanager
-def _counting(app):
-    from marketplace.extensions import db
-
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def statements_per_page(site: Site, paths: dict[str, list[str]]) -> dict[str, int]:
     """SQL statements of each signed-in page, counted in-process on the same database (second load)."""
     from tests.conftest import OcopClient
@@ -76,7 +57,7 @@ def statements_per_page(site: Site, paths: dict[str, list[str]]) -> dict[str, in
         client.form_post("/login", {"email": email, "password": DEMO_PASSWORD})
         for url in urls:
             client.get(url)
-            with _counting(app) as statements:
+            with app.app_context(), counted_statements() as statements:
                 client.get(url)
             counts[url] = len(statements)
     return counts
