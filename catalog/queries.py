@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.errors import NotFound
@@ -88,10 +88,12 @@ def products_reviewable_by(user: User) -> Select[tuple[Product]]:
     return query.where(False)
 
 
-def with_valid_certificate(query: Select[tuple[Product]], on: date | None = None) -> Select[tuple[Product]]:
-    """Narrow to products whose OCOP certificate is valid that day (today)."""
+def with_valid_certificate(
+    query: Select[tuple[Product]], on: date | BindParameter | None = None
+) -> Select[tuple[Product]]:
+    """Narrow to products whose OCOP certificate is valid that day (today; or a bind parameter's value)."""
     return query.join(OcopCertificate, OcopCertificate.product_id == Product.id).where(
-        OcopCertificate.valid_on(on or date.today())
+        OcopCertificate.valid_on(date.today() if on is None else on)
     )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from functools import cache as cache_once
-from typing import NamedTuple
+from functools import wraps
+from typing import Any, NamedTuple
 
 from flask import get_template_attribute, request
 from flask_babel import get_locale
@@ -25,6 +26,7 @@ from marketplace.storage import media_base
 from marketplace.ttlcache import TtlCache
 
 from .models import OcopCertificate, Product, ProductImage
+from .queries import published_products
 
 TILE_SECONDS = 24 * 3600  # entries are exact; expiry only bounds how long an unused one takes memory
 cache = TtlCache(4096)
@@ -96,19 +98,40 @@ def _first_photos(product_ids: Sequence[int]) -> dict[int, TilePhoto]:
     return {row.product_id: TilePhoto(*row) for row in rows}  # the last one written per product is the first
 
 
-def tile_facts(query: Select[tuple[Product]], today: date | None = None) -> list[TileFacts]:
-    """What the tiles of `query`'s products show, in its order, in two statements."""
-    narrowed = query.with_only_columns(*_tile_columns())
-    rows = db.session.execute(narrowed, {"today": today or date.today()}).all()
+def _read_tiles(narrowed: Select, params: dict[str, Any]) -> list[TileFacts]:
+    """Run a statement of the tile's columns: the tiles in its order, their first photos in one more statement."""
+    rows = db.session.execute(narrowed, {"today": date.today(), **params}).all()
     photos = _first_photos([row.id for row in rows]) if rows else {}
     return [TileFacts(*row[:6], row[6] or 0, row[7], photos.get(row.id)) for row in rows]
 
 
-def tiles_by_ids(query: Select[tuple[Product]], ids: Sequence[int]) -> list[TileFacts]:
-    """Tiles of the products with these ids (search hits) that `query` lets through, in the order of `ids`."""
+def tile_facts(query: Select[tuple[Product]]) -> list[TileFacts]:
+    """What the tiles of `query`'s products show, in its order, in two statements."""
+    return _read_tiles(query.with_only_columns(*_tile_columns()), {})
+
+
+def tile_list(build: Callable[[], Select[tuple[Product]]]) -> Callable[..., list[TileFacts]]:
+    """Decorator for a list of tiles whose query has only bind parameters: the statement is built once per worker
+    (building one costs more than running it), and each call reads the tiles with the values it is given."""
+    narrowed = cache_once(lambda: build().with_only_columns(*_tile_columns()))
+
+    @wraps(build)
+    def read(**params: Any) -> list[TileFacts]:
+        return _read_tiles(narrowed(), params)
+
+    return read
+
+
+@tile_list
+def _public_tiles_by_ids() -> Select[tuple[Product]]:
+    return published_products().where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
+def tiles_by_ids(ids: Sequence[int]) -> list[TileFacts]:
+    """Tiles of the public products with these ids (search hits), in the order of `ids`."""
     if not ids:
         return []
-    by_id = {facts.id: facts for facts in tile_facts(query.where(Product.id.in_(ids)))}
+    by_id = {facts.id: facts for facts in _public_tiles_by_ids(ids=list(ids))}
     return [by_id[i] for i in ids if i in by_id]
 
 

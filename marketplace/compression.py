@@ -67,8 +67,20 @@ def _file_digest(path: str, mtime_ns: int) -> str:
 
 
 def static_version(filename: str) -> str | None:
-    """A short digest of a file under the static folder, or None if it is not there."""
-    path = Path(current_app.static_folder or "", filename)
+    """A short digest of a file under the static folder, or None if it is not there. Outside debug mode a file's
+    digest is worked out once per worker (a deploy restarts the workers); in debug mode an edit shows at once."""
+    if current_app.debug:
+        return _current_digest(current_app.static_folder or "", filename)
+    return _digest_once(current_app.static_folder or "", filename)
+
+
+@lru_cache(maxsize=1024)
+def _digest_once(folder: str, filename: str) -> str | None:
+    return _current_digest(folder, filename)
+
+
+def _current_digest(folder: str, filename: str) -> str | None:
+    path = Path(folder, filename)
     try:
         mtime_ns = path.stat().st_mtime_ns
     except OSError:

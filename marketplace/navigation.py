@@ -26,6 +26,11 @@ def account_links_for(user: User, links: Iterable[AccountLink]) -> list[tuple[st
     return [(link.endpoint, link.label) for link in links if user.role in link.roles and link.endpoint in views]
 
 
+def account_menu(user: User) -> list[tuple[str, object]]:
+    """The account page's links for this person (the packages add theirs with `add_account_link`)."""
+    return account_links_for(user, current_app.extensions.get("ocop_account_links", []))
+
+
 def home_endpoint(user: User) -> str:
     """The endpoint of this person's home: their role's page when a package registered one, else the shop."""
     endpoint = current_app.extensions.get("ocop_homes", {}).get(user.role)

@@ -30,7 +30,7 @@ from .forms import (
 )
 from .hooks import run_login_hooks
 from .models import Bank, Notice, OtpPurpose, Province, Role, User
-from .navigation import home_url
+from .navigation import account_menu, home_url
 from .permissions import require_roles
 from .sellers import bank
 from .text import display_phone
@@ -256,6 +256,7 @@ def account():
     return render_template(
         "marketplace/account.html",
         notices=notices,
+        account_links=account_menu(current_user),
         addresses=addresses.addresses_of(current_user),
         name_form=NameForm(obj=current_user),
         action_form=FlaskForm(),

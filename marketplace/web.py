@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from flask import Flask, abort, send_from_directory
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.routing import IntegerConverter
 
@@ -101,7 +100,6 @@ def _template_globals(app: Flask) -> None:
     def _globals() -> dict:
         return {
             "url_rules": app.view_functions,
-            "account_links": navigation.account_links_for(current_user, app.extensions.get("ocop_account_links", [])),
             "public_url": public_url,
             "audit": audit_labels,
         }

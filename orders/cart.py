@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from catalog import variants
@@ -91,21 +92,28 @@ def shipping_fee(cooperative: Cooperative, weight_g: int) -> int:
 def read_cart(user: User | None) -> dict[int, int]:
     """{product_id: quantity} for this buyer or guest."""
     if user is not None:
-        rows = db.session.execute(select(CartItem.product_id, CartItem.quantity).where(CartItem.user_id == user.id))
-        return {pid: qty for pid, qty in rows}
+        return _saved_cart(user)[0]
     raw = session.get(SESSION_KEY) or {}
     return {int(pid): int(qty) for pid, qty in raw.items() if str(pid).isdigit() and int(qty) > 0}
+
+
+@cache
+def _saved_cart_statement() -> Select[tuple[int, int, int | None]]:
+    return select(CartItem.product_id, CartItem.quantity, CartItem.variant_id).where(
+        CartItem.user_id == bindparam("user_id")
+    )
+
+
+def _saved_cart(user: User) -> tuple[dict[int, int], dict[int, int]]:
+    """A buyer's saved cart in one statement: {product_id: quantity} and {product_id: chosen variant id}."""
+    rows = db.session.execute(_saved_cart_statement(), {"user_id": user.id}).all()
+    return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows if row[2] is not None}
 
 
 def read_variants(user: User | None) -> dict[int, int]:
     """{product_id: chosen variant id} for the cart's products where the buyer picked one."""
     if user is not None:
-        rows = db.session.execute(
-            select(CartItem.product_id, CartItem.variant_id).where(
-                CartItem.user_id == user.id, CartItem.variant_id.is_not(None)
-            )
-        )
-        return {pid: vid for pid, vid in rows}
+        return _saved_cart(user)[1]
     raw = session.get(VARIANTS_KEY) or {}
     return {int(pid): int(vid) for pid, vid in raw.items() if str(pid).isdigit() and str(vid).isdigit()}
 
@@ -255,8 +263,13 @@ def item_count(user: User | None) -> int:
     """Units in the cart, for the header badge (one small query for a buyer, none for a guest)."""
     if user is None:
         return sum(read_cart(None).values())
-    total = select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user.id)
-    return int(db.session.scalar(total) or 0)
+    return int(db.session.scalar(_units_in_cart(), {"user_id": user.id}) or 0)
+
+
+@cache
+def _units_in_cart() -> Select[tuple[int]]:
+    """Built once: building a statement costs more than running this one."""
+    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == bindparam("user_id"))
 
 
 def header_count() -> int:
@@ -300,4 +313,6 @@ def cart_groups(items: dict[int, int], chosen: dict[int, int] | None = None) -> 
 
 def cart_of(user: User | None) -> tuple[list[CartGroup], list[str]]:
     """The cart of this buyer or guest, grouped (see `cart_groups`)."""
-    return cart_groups(read_cart(user), read_variants(user))
+    if user is not None:
+        return cart_groups(*_saved_cart(user))
+    return cart_groups(read_cart(None), read_variants(None))

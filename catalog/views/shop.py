@@ -7,7 +7,7 @@ import re
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from catalog.chips import categories_with_products, provinces_with_products
 from catalog.models import Category, OcopCertificate, Product
@@ -20,7 +20,7 @@ from catalog.queries import (
 )
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from catalog.services import certificate_state
-from catalog.tiles import TileFacts, tile_facts, tiles_by_ids
+from catalog.tiles import TileFacts, tile_list, tiles_by_ids
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
@@ -104,7 +104,7 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     return render_template(
         "catalog/listing.html",
         title=title,
-        products=tiles_by_ids(published_products(), result.ids),
+        products=tiles_by_ids(result.ids),
         result=result,
         names=_facet_names(result.facets),
         page=query.page,
@@ -118,18 +118,27 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     )
 
 
-@bp.get("/")
-def home():
-    featured = tile_facts(
-        with_valid_certificate(published_products())
+@tile_list
+def _featured_tiles() -> Select[tuple[Product]]:
+    """The home page's certified products: most stars first, then newest."""
+    return (
+        with_valid_certificate(published_products(), on=bindparam("today"))
         .order_by(OcopCertificate.stars.desc(), Product.published_at.desc())
         .limit(8)
     )
-    products = tile_facts(published_products().order_by(Product.published_at.desc(), Product.id.desc()).limit(12))
+
+
+@tile_list
+def _newest_tiles() -> Select[tuple[Product]]:
+    return published_products().order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
+
+
+@bp.get("/")
+def home():
     return render_template(
         "catalog/home.html",
-        featured=featured,
-        products=products,
+        featured=_featured_tiles(),
+        products=_newest_tiles(),
         provinces=provinces_with_products(),
         categories=categories_with_products(),  # a chip never leads to an empty page
     )
@@ -205,15 +214,19 @@ def product(slug: str):
 OTHERS_SHOWN = 6
 
 
-def _other_products_of_seller(product: Product) -> list[TileFacts]:
+@tile_list
+def _other_tiles_of_seller() -> Select[tuple[Product]]:
     """ "Sản phẩm khác của <HTX>": up to six more public products of the same cooperative, newest first."""
-    query = (
+    return (
         published_products()
-        .where(Product.cooperative_id == product.cooperative_id, Product.id != product.id)
+        .where(Product.cooperative_id == bindparam("cooperative_id"), Product.id != bindparam("product_id"))
         .order_by(Product.id.desc())
         .limit(OTHERS_SHOWN)
     )
-    return tile_facts(query)
+
+
+def _other_products_of_seller(product: Product) -> list[TileFacts]:
+    return _other_tiles_of_seller(cooperative_id=product.cooperative_id, product_id=product.id)
 
 
 def seller_contact(cooperative: Cooperative) -> dict[str, str] | None:
