@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache
+from typing import NamedTuple
+
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, func, select
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
-from marketplace.models import Role, User
+from marketplace.models import Cooperative, Role, User
 
-from .models import Order, Payment, PaymentStatus
+from .models import Order, OrderStatus, Payment, PaymentStatus
 
 
 def orders_of_buyer(user: User) -> Select[tuple[Order]]:
     return select(Order).where(Order.buyer_id == user.id)
+
+
+class BuyerOrderRow(NamedTuple):
+    """One line of "Đơn hàng của tôi"."""
+
+    code: str
+    status: OrderStatus
+    created_at: datetime
+    total_vnd: int
+    cooperative_name: str
+
+
+@cache
+def _buyer_orders_page() -> Select:
+    """Built once (building it costs more than running it): a page of a buyer's orders, newest first."""
+    return (
+        select(Order.code, Order.status, Order.created_at, Order.total_vnd, Cooperative.name)
+        .join(Cooperative, Cooperative.id == Order.cooperative_id)
+        .where(Order.buyer_id == bindparam("buyer_id"))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@cache
+def _buyer_order_count() -> Select[tuple[int]]:
+    return select(func.count(Order.id)).where(Order.buyer_id == bindparam("buyer_id"))
+
+
+def count_orders_of_buyer(user: User) -> int:
+    return db.session.scalar(_buyer_order_count(), {"buyer_id": user.id}) or 0
+
+
+def buyer_order_rows(user: User, limit: int, offset: int) -> list[BuyerOrderRow]:
+    """A page of the buyer's own orders as plain rows (no ORM objects)."""
+    params = {"buyer_id": user.id, "limit": limit, "offset": offset}
+    return [BuyerOrderRow(*row) for row in db.session.execute(_buyer_orders_page(), params)]
 
 
 def orders_managed_by(user: User) -> Select[tuple[Order]]:

@@ -20,15 +20,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import select
 
 from marketplace import addresses, otp
 from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db, limiter
 from marketplace.forms import CodeForm
-from marketplace.models import Cooperative, OtpPurpose, Province
+from marketplace.models import OtpPurpose, Province
 from marketplace.security import csp_with, protect_token_or_same_origin
 from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
@@ -381,21 +380,11 @@ ORDERS_PER_PAGE = 20
 @login_required
 def my_orders():
     """The buyer's orders, newest first, 20 a page (a light page on 2G)."""
-    mine = queries.orders_of_buyer(current_user)
-    total = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
-    pages = max(1, math.ceil(total / ORDERS_PER_PAGE))
+    pages = max(1, math.ceil(queries.count_orders_of_buyer(current_user) / ORDERS_PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    orders = db.session.scalars(
-        mine.options(
-            load_only(Order.code, Order.status, Order.created_at, Order.total_vnd),
-            joinedload(Order.cooperative).load_only(Cooperative.name),
-        )
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(ORDERS_PER_PAGE)
-        .offset((page - 1) * ORDERS_PER_PAGE)
-    ).all()
+    orders = queries.buyer_order_rows(current_user, ORDERS_PER_PAGE, (page - 1) * ORDERS_PER_PAGE)
     return render_template(
-        "orders/my_orders.html", orders=orders, status_label=states.status_label, page=page, pages=pages
+        "orders/my_orders.html", orders=orders, status_labels=states.status_labels(), page=page, pages=pages
     )
 
 
