@@ -67,6 +67,15 @@ def categories_with_products(excluding: int | None = None) -> list[Chip]:
     return [chip for chip in _cached("categories", _categories) if chip.id != excluding]
 
 
+def _every_category() -> dict[int, Chip]:
+    return {row.id: Chip(*row) for row in db.session.execute(select(Category.id, Category.slug, Category.name))}
+
+
+def categories_by_id() -> dict[int, Chip]:
+    """Every product group and sub-group by id (the names of a listing's facet counts)."""
+    return _cached("every category", _every_category)
+
+
 def _provinces() -> tuple[tuple[Chip, int], ...]:
     rows = db.session.execute(
         select(Province.code, Province.slug, Province.name, func.count(Product.id))

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from flask import Flask
 
-from . import compression, extensions, i18n, security
+from . import chrome, compression, extensions, i18n, security
 from .config import PROJECT_ROOT, build_config
 from .database import init_database
 from .jobs.celery_app import init_celery
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    chrome.init_app(app)
     security.init_app(app)
     extensions.api.init_app(app)
     for dotted in DOMAIN_PACKAGES:

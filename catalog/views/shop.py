@@ -9,7 +9,7 @@ from flask import Response, current_app, jsonify, render_template, request, url_
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, select
 
-from catalog.chips import categories_with_products, provinces_with_products
+from catalog.chips import categories_by_id, categories_with_products, provinces_with_products
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
 from catalog.queries import (
@@ -42,8 +42,8 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     """Readable names for the ids and codes in facet counts."""
     names: dict[str, dict[str, str]] = {}
     category_ids = {int(k) for key in ("category_root_id", "category_id") for k in facets.get(key, {})}
-    categories = db.session.scalars(select(Category).where(Category.id.in_(category_ids))).all() if category_ids else []
-    names["category"] = {str(c.id): category_name(c) for c in categories}
+    known = categories_by_id() if category_ids else {}
+    names["category"] = {str(i): category_name(known[i]) for i in category_ids if i in known}
     provinces, communes = province_names(), commune_names()
     names["province_code"] = {k: provinces[int(k)] for k in facets.get("province_code", {}) if int(k) in provinces}
     codes = list(facets.get("commune_code", {}))[:30]
