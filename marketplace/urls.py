@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query, so links match url_for's
+
+
+def with_query(base: str, params: Mapping[str, object]) -> str:
+    """`base` (a path from url_for) with `params` as its query string, as url_for would write it (None dropped).
+    A listing links each of its filters and sort orders this way: one url_for per page instead of one per link."""
+    items = [(key, value) for key, value in params.items() if value is not None]
+    return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
 
 
 def safe_next_url(target: str | None) -> str | None:
