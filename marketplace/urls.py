@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Callable, Mapping
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
+from werkzeug.routing import BuildError
 
 QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unescaped in a query, so links match url_for's
 
@@ -15,6 +16,22 @@ def with_query(base: str, params: Mapping[str, object]) -> str:
     A listing links each of its filters and sort orders this way: one url_for per page instead of one per link."""
     items = [(key, value) for key, value in params.items() if value is not None]
     return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
+
+
+PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's converters leave unescaped in a path segment
+SLOT = "ocop-url-slot"
+NUMBER_SLOT = 918_273_645_546_372_819
+
+
+def url_maker(endpoint: str, key: str, **values: object) -> Callable[[object], str]:
+    """A function giving `url_for(endpoint, key=value, **values)` for each value, with one url_for in all: a list
+    of twenty orders links each row without building twenty URLs through the URL map."""
+    try:
+        built, slot = url_for(endpoint, **{key: SLOT}, **values), SLOT
+    except (BuildError, ValueError):  # an <int:…> part: a number stands in for the value
+        built, slot = url_for(endpoint, **{key: NUMBER_SLOT}, **values), str(NUMBER_SLOT)
+    head, _slot, tail = built.partition(slot)
+    return lambda value: f"{head}{quote(str(value), safe=PATH_SAFE)}{tail}"
 
 
 def safe_next_url(target: str | None) -> str | None:

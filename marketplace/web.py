@@ -28,7 +28,7 @@ from .sellers import views as seller_views
 from .sellers import views_bulk as sellers_bulk
 from .storage import is_private, serve, storage
 from .storage.local import LocalStorage
-from .urls import public_url, with_query
+from .urls import public_url, url_maker, with_query
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -102,6 +102,7 @@ def _template_globals(app: Flask) -> None:
             "url_rules": app.view_functions,
             "public_url": public_url,
             "with_query": with_query,
+            "url_maker": url_maker,
             "audit": audit_labels,
         }
 
