@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, bindparam, select, true
 
 from marketplace.errors import DomainError, Forbidden, NotFound
 from marketplace.extensions import db
@@ -33,6 +33,25 @@ class Scope:
         if self.province_code is not None:
             return commune_column.in_(select(Commune.code).where(Commune.province_code == self.province_code))
         return true()
+
+    @property
+    def shape(self) -> str:
+        """ "commune", "province" or "all": what `bound()` needs to stand in for this scope in a prebuilt statement."""
+        return "commune" if self.commune_code is not None else "province" if self.province_code is not None else "all"
+
+    @property
+    def params(self) -> dict[str, int | None]:
+        """The values of `Scope.bound(self.shape)`'s parameters."""
+        return {"scope_commune": self.commune_code, "scope_province": self.province_code}
+
+    @staticmethod
+    def bound(shape: str) -> Scope:
+        """A scope of that shape whose codes are bind parameters, for a statement built once and run with `params`."""
+        if shape == "commune":
+            return Scope(commune_code=bindparam("scope_commune"))  # type: ignore[arg-type]
+        if shape == "province":
+            return Scope(province_code=bindparam("scope_province"))  # type: ignore[arg-type]
+        return Scope()
 
     @property
     def query_args(self) -> dict[str, int]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
@@ -89,18 +90,24 @@ def cooperative_counts(scope: Scope) -> CooperativeCounts:
     return CooperativeCounts(verified=verified, unverified=total - verified)
 
 
+@cache
+def _cooperatives_waiting(shape: str) -> Select[tuple[Cooperative]]:
+    """Built once per scope shape (see `Scope.bound`)."""
+    scope = Scope.bound(shape)
+    return (
+        select(Cooperative)
+        .options(joinedload(Cooperative.commune))  # the list names each one's commune
+        .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
+        .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
+        .limit(bindparam("limit"))
+    )
+
+
 def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
     """Sellers' applications waiting for the staff (pending: not verified, not sent back to the applicant),
     oldest submission first (the staff's to-do list)."""
-    return list(
-        db.session.scalars(
-            select(Cooperative)
-            .options(joinedload(Cooperative.commune))  # the list names each one's commune
-            .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
-            .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
-            .limit(limit)
-        )
-    )
+    statement = _cooperatives_waiting(scope.shape)
+    return list(db.session.scalars(statement, {**scope.params, "limit": limit}).unique())
 
 
 def product_status_counts(scope: Scope) -> dict[ProductStatus, int]:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
+from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
-from marketplace.models import Cooperative, CooperativeStatus, User
+from marketplace.models import Cooperative, CooperativeStatus, Role, User
 from marketplace.notify.models import Delivery, DeliveryStatus
 from marketplace.sellers import bank
 from orders.models import Order, OrderStatus
@@ -100,43 +102,57 @@ def cooperative_todo(cooperative_id: int) -> CooperativeTodo:
     return CooperativeTodo(cards, _products(cooperative_id, *rejected), _products(cooperative_id, *low), unlabelled)
 
 
-def _expiring(scope: Scope, today: date) -> Select:
+def _expiring(scope: Scope) -> Select:
+    """Certificates expiring between the `today` and `window_end` parameters."""
     return (
         select(OcopCertificate.id)
         .join(Product, Product.id == OcopCertificate.product_id)
         .join(Cooperative, Cooperative.id == Product.cooperative_id)
         .where(
             scope.where(Cooperative.commune_code),
-            OcopCertificate.expires_on >= today,
-            OcopCertificate.expires_on <= today + timedelta(days=CERTIFICATE_WINDOW_DAYS),
+            OcopCertificate.expires_on >= bindparam("today"),
+            OcopCertificate.expires_on <= bindparam("window_end"),
             Product.status != ProductStatus.ARCHIVED,
         )
     )
 
 
-def _bank_changes(user: User, scope: Scope) -> Select:
-    """Bank account changes waiting for this user, in the scope's commune (`bank.pending_changes_count`'s rows)."""
-    query = bank.pending_changes_for(user).order_by(None)
+def _bank_changes(role: Role, scope: Scope) -> Select:
+    """Bank account changes waiting for staff of this role (`staff_commune` parameter), in the scope's commune
+    (`bank.pending_changes_count`'s rows)."""
+    staff = SimpleNamespace(role=role, commune_code=bindparam("staff_commune"))
+    query = bank.pending_changes_for(staff).order_by(None)  # type: ignore[arg-type]
     if scope.commune_code is not None:
         query = query.where(Cooperative.commune_code == scope.commune_code)
     return query
 
 
-def _counts(*queries: Select) -> tuple[int, ...]:
-    """The row count of each query, in one statement."""
-    columns = [select(func.count()).select_from(query.subquery()).scalar_subquery() for query in queries]
-    return tuple(int(n or 0) for n in db.session.execute(select(*columns)).one())
+def _counts(*queries: Select) -> Select:
+    """One statement giving the row count of each query."""
+    return select(*(select(func.count()).select_from(query.subquery()).scalar_subquery() for query in queries))
+
+
+@cache
+def _commune_counts(shape: str, role: Role) -> Select:
+    """The commune to-do's four counts, built once per scope shape and role (building it cost more than running it)."""
+    scope = Scope.bound(shape)
+    applications = select(Cooperative.id).where(
+        scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING
+    )
+    return _counts(stats.review_queue(scope), applications, _bank_changes(role, scope), _expiring(scope))
 
 
 def commune_cards(user: User, scope: Scope, today: date, review_url: str | None) -> list[Card]:
     """The commune staff's to-do: products and applications waiting, bank changes, certificates expiring (one
     statement)."""
-    applications = select(Cooperative.id).where(
-        scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING
-    )
-    review, waiting, bank_changes, expiring = _counts(
-        stats.review_queue(scope), applications, _bank_changes(user, scope), _expiring(scope, today)
-    )
+    params = {
+        **scope.params,
+        "staff_commune": user.commune_code,
+        "today": today,
+        "window_end": today + timedelta(days=CERTIFICATE_WINDOW_DAYS),
+    }
+    row = db.session.execute(_commune_counts(scope.shape, user.role), params).one()
+    review, waiting, bank_changes, expiring = (int(n or 0) for n in row)
     return [
         Card("review", _("Sản phẩm chờ duyệt"), review, review_url or "#viec-can-lam"),
         Card("applications", _("Hồ sơ người bán chờ xác minh"), waiting, "#ho-so-cho"),
