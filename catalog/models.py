@@ -294,12 +294,6 @@ class ProductSearchDoc(db.Model):
 
     __tablename__ = "product_search_docs"
     __table_args__ = (
-        Index(
-            "ix_product_search_docs_document",
-            "document",
-            postgresql_using="gin",
-            postgresql_ops={"document": "gin_trgm_ops"},
-        ),
         # autocomplete matches the name alone (migration 0530)
         Index("ix_product_search_docs_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         # covering: a category or province page counts every facet from the index, never the wide rows
