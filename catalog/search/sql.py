@@ -55,11 +55,12 @@ LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 charac
 RANK_INDEX = "search_docs_rank"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
 WORDS = "array_to_tsvector(array_remove(regexp_split_to_array(d.document, '[^[:alnum:]]+'), ''))"
+STARS_INDEX = "ix_product_search_docs_root_stars"  # a group's (stars, price) in order: counted as read
 # covering indexes of `product_search_docs` a page with nothing typed may read (migrations 0110, 0550)
 BROWSE_INDEXES = {
     "ix_product_search_docs_root_page": ("category_root_id", "stars", "published_at", "product_id"),
     "ix_product_search_docs_root_place": ("category_root_id", "province_code", "commune_code"),
-    "ix_product_search_docs_root_stars": ("category_root_id", "stars", "price_vnd"),
+    STARS_INDEX: ("category_root_id", "stars", "price_vnd"),
     "ix_product_search_docs_root_facets": (
         "category_root_id",
         "category_id",
@@ -85,7 +86,7 @@ BROWSE_CHOICES = {
     "page": ("ix_product_search_docs_root_page", *FALLBACK_INDEXES),
     "category": FALLBACK_INDEXES,
     "place": ("ix_product_search_docs_root_place", *FALLBACK_INDEXES[::-1]),
-    "stars_band": ("ix_product_search_docs_root_stars", *FALLBACK_INDEXES),
+    "stars_band": (STARS_INDEX, *FALLBACK_INDEXES),
     "total": ("ix_product_search_docs_root_place", *FALLBACK_INDEXES),
 }
 BROWSE_LEADING = ("category_root_id", "province_code")  # an equality on one of these pins an index range
@@ -212,8 +213,9 @@ def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort:
     they need it (the page needs no sort, a count groups as it reads), as rows (kind, a, b, n).
 
     On SQLite each part names its index (`INDEXED BY`); PostgreSQL chooses the same ones itself, reading them alone
-    once the visibility map is set (`SqlSearch.settle`, autovacuum). Stars and price bands are counted by price
-    first, in index order, then the few hundred (stars, price) counts by band."""
+    once the visibility map is set (`SqlSearch.settle`, autovacuum). From the (group, stars, price) index, stars and
+    price bands are counted by price first, as the index is read, then the few hundred (stars, price) counts by band;
+    from any other, by band at once (a sort either way)."""
     sqlite = _dialect() == "sqlite"
     condition = (" WHERE " + " AND ".join(where)) if where else ""
 
@@ -233,7 +235,7 @@ def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort:
         parts.append(f"SELECT 'total', NULL, NULL, COUNT(*) FROM {source('total')}")  # noqa: S608
         return " UNION ALL ".join(parts)
     for kind, (first, second) in FACET_PAIRS.items():
-        if kind == "stars_band":
+        if kind == "stars_band" and indexes["stars_band"] == STARS_INDEX:
             by_price = f"SELECT stars, price_vnd, COUNT(*) AS n FROM {source(kind)} GROUP BY stars, price_vnd"  # noqa: S608
             band = _price_band_sql()
             parts.append(
@@ -241,9 +243,10 @@ def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort:
                 f"FROM ({by_price}) AS counted GROUP BY stars, {band}"
             )
         else:
+            a, b = (first, _price_band_sql()) if kind == "stars_band" else (first, second)
             parts.append(
-                f"SELECT '{kind}', CAST({first} AS TEXT), CAST({second} AS TEXT), COUNT(*) "  # noqa: S608
-                f"FROM {source(kind)} GROUP BY {first}, {second}"
+                f"SELECT '{kind}', CAST({a} AS TEXT), CAST({b} AS TEXT), COUNT(*) "  # noqa: S608
+                f"FROM {source(kind)} GROUP BY {a}, {b}"
             )
     return " UNION ALL ".join(parts)
 
