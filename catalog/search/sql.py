@@ -9,6 +9,7 @@ page with nothing typed reads the page and each count from an index in the order
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import replace
 from typing import ClassVar
@@ -56,9 +57,14 @@ RANK_INDEX = "search_docs_rank"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
 WORDS = "array_to_tsvector(array_remove(regexp_split_to_array(d.document, '[^[:alnum:]]+'), ''))"
 STARS_INDEX = "ix_product_search_docs_root_stars"  # a group's (stars, price) in order: counted as read
+PAGE_INDEX = "ix_product_search_docs_root_page"  # a group's page in browse order: 24 rows read, none sorted
+VISIBLE_SHARE = 0.9  # PostgreSQL: all-visible pages from which a browse count reads its index alone
+VISIBLE_SECONDS = 60.0
+_VISIBLE: dict[str, tuple[float, bool]] = {}  # database URL → (until, index-only) (`_index_only`)
+FACET_COLUMNS = "d.category_root_id, d.category_id, d.province_code, d.commune_code, d.stars, d.price_vnd"
 # covering indexes of `product_search_docs` a page with nothing typed may read (migrations 0110, 0550)
 BROWSE_INDEXES = {
-    "ix_product_search_docs_root_page": ("category_root_id", "stars", "published_at", "product_id"),
+    PAGE_INDEX: ("category_root_id", "stars", "published_at", "product_id"),
     "ix_product_search_docs_root_place": ("category_root_id", "province_code", "commune_code"),
     STARS_INDEX: ("category_root_id", "stars", "price_vnd"),
     "ix_product_search_docs_root_facets": (
@@ -83,7 +89,7 @@ BROWSE_INDEXES = {
 # for each part of a browse answer, the indexes that give it in the order it reads, best first
 FALLBACK_INDEXES = ("ix_product_search_docs_root_facets", "ix_product_search_docs_province_facets")
 BROWSE_CHOICES = {
-    "page": ("ix_product_search_docs_root_page", *FALLBACK_INDEXES),
+    "page": (PAGE_INDEX, *FALLBACK_INDEXES),
     "category": FALLBACK_INDEXES,
     "place": ("ix_product_search_docs_root_place", *FALLBACK_INDEXES[::-1]),
     "stars_band": (STARS_INDEX, *FALLBACK_INDEXES),
@@ -171,6 +177,21 @@ def _fts_expression(groups: list[list[str]], column: str | None = None) -> str:
     return " AND ".join(parts)
 
 
+def _index_only() -> bool:
+    """PostgreSQL: most pages of the documents are all-visible, so covering indexes answer counts without reading
+    the rows (true after `VACUUM`); looked up at most once a minute per process and database."""
+    key = str(db.engine.url)
+    now = time.monotonic()
+    known = _VISIBLE.get(key)
+    if known and known[0] > now:
+        return known[1]
+    share = db.session.scalar(
+        text("SELECT relallvisible::float / GREATEST(relpages, 1) FROM pg_class WHERE relname = 'product_search_docs'")
+    )
+    _VISIBLE[key] = (now + VISIBLE_SECONDS, (share or 0) >= VISIBLE_SHARE)
+    return _VISIBLE[key][1]
+
+
 def _tsquery(groups: list[list[str]]) -> str:
     """PostgreSQL: every group matched, any of its words as a word prefix (`('nam':*) & ('meo':* | 'mao':*)`).
     Words are letters and digits only (`terms_of`, the vocabulary), so quoting them is enough."""
@@ -208,19 +229,17 @@ def _browse_indexes(params: dict, sort: str) -> dict[str, str] | None:
     return chosen
 
 
-def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort: str, indexes: dict) -> str:
+def _browse_answer_sql(
+    condition: str, query: SearchQuery, params: dict, sort: str, indexes: dict[str, str] | None
+) -> str:
     """Nothing typed, an index range pinned: the page and each count read their own covering index, in the order
-    they need it (the page needs no sort, a count groups as it reads), as rows (kind, a, b, n).
-
-    On SQLite each part names its index (`INDEXED BY`); PostgreSQL chooses the same ones itself, reading them alone
-    once the visibility map is set (`SqlSearch.settle`, autovacuum). From the (group, stars, price) index, stars and
-    price bands are counted by price first, as the index is read, then the few hundred (stars, price) counts by band;
-    from any other, by band at once (a sort either way)."""
-    sqlite = _dialect() == "sqlite"
-    condition = (" WHERE " + " AND ".join(where)) if where else ""
+    they need it (the page needs no sort, a count groups as it reads), as rows (kind, a, b, n); SQLite is told
+    which (`indexes`, `INDEXED BY`), PostgreSQL chooses the same. From the (group, stars, price) index, stars and
+    price bands are counted by price first, as the index is read, then the few hundred (stars, price) counts by
+    band; from any other, by band at once (a sort either way)."""
 
     def source(part: str) -> str:
-        hint = f" INDEXED BY {indexes[part]}" if sqlite else ""
+        hint = f" INDEXED BY {indexes[part]}" if indexes else ""
         return f"product_search_docs d{hint}{condition}"
 
     params["limit"], params["offset"] = query.per_page, query.offset
@@ -235,7 +254,7 @@ def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort:
         parts.append(f"SELECT 'total', NULL, NULL, COUNT(*) FROM {source('total')}")  # noqa: S608
         return " UNION ALL ".join(parts)
     for kind, (first, second) in FACET_PAIRS.items():
-        if kind == "stars_band" and indexes["stars_band"] == STARS_INDEX:
+        if kind == "stars_band" and (indexes or {}).get("stars_band", STARS_INDEX) == STARS_INDEX:
             by_price = f"SELECT stars, price_vnd, COUNT(*) AS n FROM {source(kind)} GROUP BY stars, price_vnd"  # noqa: S608
             band = _price_band_sql()
             parts.append(
@@ -253,26 +272,40 @@ def _browse_answer_sql(where: list[str], query: SearchQuery, params: dict, sort:
 
 def _browse_sql(where: list[str], query: SearchQuery, params: dict, sort: str) -> str:
     """Nothing typed (sorted by stars, then newest, for relevance): from covering indexes when the filters pin
-    one's range, else the filtered rows copied once and counted as a search's matches are."""
+    one's range, else the filtered rows copied once and counted as a search's matches are.
+
+    SQLite reads the page and each count from its own index (`_browse_answer_sql`), and so does PostgreSQL once
+    the visibility map is set (`SqlSearch.settle`, autovacuum), the indexes then answering alone. Before that a
+    pass per count would read the rows four times: PostgreSQL takes a group's page from its index (24 rows) and
+    counts from one pass over the facet columns."""
     indexes = _browse_indexes(params, sort)
-    if indexes:
-        return _browse_answer_sql(where, query, params, sort, indexes)
-    matches = f"SELECT {COLUMNS}, 0 AS score FROM product_search_docs d"  # noqa: S608 — fixed names, values bound
-    return _answer_sql(matches + ((" WHERE " + " AND ".join(where)) if where else ""), query, params, sort)
+    condition = (" WHERE " + " AND ".join(where)) if where else ""
+    sqlite = _dialect() == "sqlite"
+    if indexes and (sqlite or _index_only()):
+        return _browse_answer_sql(condition, query, params, sort, indexes if sqlite else None)
+    if indexes and indexes["page"] == PAGE_INDEX:
+        source = f"product_search_docs d{condition}"
+        return _answer_sql(f"SELECT {FACET_COLUMNS} FROM {source}", query, params, sort, page_from=source)  # noqa: S608
+    matches = f"SELECT {COLUMNS}, 0 AS score FROM product_search_docs d{condition}"  # noqa: S608 — values bound
+    return _answer_sql(matches, query, params, sort)
 
 
-def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str) -> str:
+def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_from: str | None = None) -> str:
     """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
 
     Facets are counted in pairs, one pass each: (group, category), (province, commune), (stars, price band); the
     total is the sum of the last pair's counts (every match is in exactly one of its groups). Without facets the
-    total is a `COUNT(*)`."""
+    total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's columns) instead of the matches when
+    given."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
+    page = "SELECT * FROM m"
+    if page_from:
+        page = f"SELECT {', '.join(SORT_COLUMNS[sort])} FROM {page_from}"  # noqa: S608 — fixed names
     parts = [
         # the window numbers only the page's rows: numbering every match would sort them all twice
         "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS a, CAST(NULL AS TEXT) AS b, "  # noqa: S608 — fixed fragments
-        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM (SELECT * FROM m "
+        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
     ]
     if query.facets:
@@ -412,6 +445,7 @@ class SqlSearch:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) product_search_docs")
             conn.exec_driver_sql("VACUUM (ANALYZE) product_search_terms")
+        _VISIBLE.pop(str(db.engine.url), None)
 
     def search(self, query: SearchQuery) -> SearchResult:
         params: dict = {}
