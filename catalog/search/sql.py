@@ -1,4 +1,5 @@
-"""`sql` backend: SQLite FTS5 in the embedded set-up, PostgreSQL with pg_trgm in production.
+"""`sql` backend: SQLite FTS5 in the embedded set-up, PostgreSQL (a tsvector GIN index; pg_trgm for autocomplete) in
+production.
 
 Both keep a folded document per published product in `product_search_docs` (filters and facets come
 from there), match every query word as a word prefix, correct one typo through the vocabulary, and
@@ -186,7 +187,9 @@ def _index_only() -> bool:
     if known and known[0] > now:
         return known[1]
     share = db.session.scalar(
-        text("SELECT relallvisible::float / GREATEST(relpages, 1) FROM pg_class WHERE relname = 'product_search_docs'")
+        text(
+            "SELECT relallvisible::float / GREATEST(relpages, 1) FROM pg_class WHERE oid = 'product_search_docs'::regclass"
+        )
     )
     _VISIBLE[key] = (now + VISIBLE_SECONDS, (share or 0) >= VISIBLE_SHARE)
     return _VISIBLE[key][1]
