@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative
 
 from .excel import import_workbook, read_rows
+from .search import get_backend
 from .search.documents import published_count, reindex
 
 
@@ -21,6 +22,7 @@ def reindex_command() -> None:
     with click.progressbar(length=published_count(), label="Lập chỉ mục tìm kiếm") as bar:
         count = reindex(progress=bar.update)
     db.session.commit()
+    get_backend().settle()
     click.echo(f"Đã lập chỉ mục {count} sản phẩm.")
 
 

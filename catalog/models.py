@@ -294,12 +294,6 @@ class ProductSearchDoc(db.Model):
 
     __tablename__ = "product_search_docs"
     __table_args__ = (
-        Index(
-            "ix_product_search_docs_document",
-            "document",
-            postgresql_using="gin",
-            postgresql_ops={"document": "gin_trgm_ops"},
-        ),
         # autocomplete matches the name alone (migration 0530)
         Index("ix_product_search_docs_name", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
         # covering: a category or province page counts every facet from the index, never the wide rows
@@ -323,6 +317,11 @@ class ProductSearchDoc(db.Model):
             "price_vnd",
             "published_at",
         ),
+        # a group's page in browse order, its place counts and its stars/price counts, each in index order
+        # (migration 0550; the dialect's own match indexes, `search_docs_*`, are in the migration alone)
+        Index("ix_product_search_docs_root_page", "category_root_id", "stars", "published_at", "product_id"),
+        Index("ix_product_search_docs_root_place", "category_root_id", "province_code", "commune_code"),
+        Index("ix_product_search_docs_root_stars", "category_root_id", "stars", "price_vnd"),
     )
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

@@ -7,13 +7,14 @@ from alembic.config import Config
 
 from .config import PROJECT_ROOT
 
-# Tables that are not SQLAlchemy models: FTS5 search tables and their shadows, kombu/celery tables.
+# Tables and indexes that are not SQLAlchemy models: FTS5 search tables and their shadows, each dialect's own search
+# indexes (`search_docs_*`, migration 0550), kombu/celery tables.
 IGNORED_PREFIXES = ("search_", "kombu_", "celery_")
 
 
 def include_name(name, type_, _parent_names) -> bool:
-    """Alembic filter: leave tables that no model owns alone."""
-    return not (type_ == "table" and name and name.startswith(IGNORED_PREFIXES))
+    """Alembic filter: leave tables and indexes that no model owns alone."""
+    return not (type_ in ("table", "index") and name and name.startswith(IGNORED_PREFIXES))
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -96,6 +96,9 @@ class SearchBackend(Protocol):
 
     def clear(self) -> None: ...
 
+    def settle(self) -> None:
+        """After a full reindex, committed: let the backend tidy its index for reading (merge, vacuum)."""
+
     def search(self, query: SearchQuery) -> SearchResult: ...
 
     def suggest(self, text: str, limit: int = 8) -> list[int]: ...

@@ -92,6 +92,9 @@ class MeiliSearch:
         self.ensure_settings()
         _wait(self._index().delete_all_documents())
 
+    def settle(self) -> None:
+        """Meilisearch tidies its index itself."""
+
     def search(self, query: SearchQuery) -> SearchResult:
         """Ranked by Meilisearch's rules (name before document); "OCOP 4 sao" becomes a star filter as in SQL."""
         intent = parse(query.text)

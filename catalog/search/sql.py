@@ -1,13 +1,16 @@
-"""`sql` backend: SQLite FTS5 in the embedded set-up, PostgreSQL with pg_trgm in production.
+"""`sql` backend: SQLite FTS5 in the embedded set-up, PostgreSQL (a tsvector GIN index; pg_trgm for autocomplete) in
+production.
 
 Both keep a folded document per published product in `product_search_docs` (filters and facets come
 from there), match every query word as a word prefix, correct one typo through the vocabulary, and
 rank by relevance, then OCOP stars. One statement answers a search: the matches are computed once (a
-materialised CTE), and the page, the total and every facet count are read from them.
+materialised CTE), and the page, the total and every facet count are read from them. A group's or a province's
+page with nothing typed reads the page and each count from an index in the order it needs (`_browse_answer_sql`).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import replace
 from typing import ClassVar
@@ -50,6 +53,67 @@ MARK_WEIGHT = 100
 START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
 TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
+# SQLite: the narrow index of what ranking and counting read of a match (migration 0550)
+RANK_INDEX = "search_docs_rank"
+# PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
+WORDS = "array_to_tsvector(array_remove(regexp_split_to_array(d.document, '[^[:alnum:]]+'), ''))"
+STARS_INDEX = "ix_product_search_docs_root_stars"  # a group's (stars, price) in order: counted as read
+PAGE_INDEX = "ix_product_search_docs_root_page"  # a group's page in browse order: 24 rows read, none sorted
+VISIBLE_SHARE = 0.9  # PostgreSQL: all-visible pages from which a browse count reads its index alone
+VISIBLE_SECONDS = 60.0
+_VISIBLE: dict[str, tuple[float, bool]] = {}  # database URL → (until, index-only) (`_index_only`)
+FACET_COLUMNS = "d.category_root_id, d.category_id, d.province_code, d.commune_code, d.stars, d.price_vnd"
+# covering indexes of `product_search_docs` a page with nothing typed may read (migrations 0110, 0550)
+BROWSE_INDEXES = {
+    PAGE_INDEX: ("category_root_id", "stars", "published_at", "product_id"),
+    "ix_product_search_docs_root_place": ("category_root_id", "province_code", "commune_code"),
+    STARS_INDEX: ("category_root_id", "stars", "price_vnd"),
+    "ix_product_search_docs_root_facets": (
+        "category_root_id",
+        "category_id",
+        "province_code",
+        "commune_code",
+        "stars",
+        "price_vnd",
+        "published_at",
+    ),
+    "ix_product_search_docs_province_facets": (
+        "province_code",
+        "commune_code",
+        "category_root_id",
+        "category_id",
+        "stars",
+        "price_vnd",
+        "published_at",
+    ),
+}
+# for each part of a browse answer, the indexes that give it in the order it reads, best first
+FALLBACK_INDEXES = ("ix_product_search_docs_root_facets", "ix_product_search_docs_province_facets")
+BROWSE_CHOICES = {
+    "page": (PAGE_INDEX, *FALLBACK_INDEXES),
+    "category": FALLBACK_INDEXES,
+    "place": ("ix_product_search_docs_root_place", *FALLBACK_INDEXES[::-1]),
+    "stars_band": (STARS_INDEX, *FALLBACK_INDEXES),
+    "total": ("ix_product_search_docs_root_place", *FALLBACK_INDEXES),
+}
+BROWSE_LEADING = ("category_root_id", "province_code")  # an equality on one of these pins an index range
+# the columns each filter reads (a bound parameter's name → its column; the cooperative's is the row id)
+FILTER_COLUMNS = {
+    "category_root": "category_root_id",
+    "category_id": "category_id",
+    "province_code": "province_code",
+    "commune_code": "commune_code",
+    "stars": "stars",
+    "price_low": "price_vnd",
+    "price_high": "price_vnd",
+    "cooperative_id": "product_id",
+}
+SORT_COLUMNS = {
+    "stars": ("stars", "published_at", "product_id"),
+    "price_asc": ("price_vnd", "product_id"),
+    "price_desc": ("price_vnd", "product_id"),
+    "newest": ("published_at", "product_id"),
+}
 
 
 def _dialect() -> str:
@@ -114,6 +178,29 @@ def _fts_expression(groups: list[list[str]], column: str | None = None) -> str:
     return " AND ".join(parts)
 
 
+def _index_only() -> bool:
+    """PostgreSQL: most pages of the documents are all-visible, so covering indexes answer counts without reading
+    the rows (true after `VACUUM`); looked up at most once a minute per process and database."""
+    key = str(db.engine.url)
+    now = time.monotonic()
+    known = _VISIBLE.get(key)
+    if known and known[0] > now:
+        return known[1]
+    share = db.session.scalar(
+        text(
+            "SELECT relallvisible::float / GREATEST(relpages, 1) FROM pg_class WHERE oid = 'product_search_docs'::regclass"
+        )
+    )
+    _VISIBLE[key] = (now + VISIBLE_SECONDS, (share or 0) >= VISIBLE_SHARE)
+    return _VISIBLE[key][1]
+
+
+def _tsquery(groups: list[list[str]]) -> str:
+    """PostgreSQL: every group matched, any of its words as a word prefix (`('nam':*) & ('meo':* | 'mao':*)`).
+    Words are letters and digits only (`terms_of`, the vocabulary), so quoting them is enough."""
+    return " & ".join("(" + " | ".join(f"'{word}':*" for word in alternatives) + ")" for alternatives in groups)
+
+
 def _price_band_sql() -> str:
     """The index of a price's band in PRICE_BANDS (an integer groups faster than the band's text)."""
     cases = " ".join(
@@ -124,28 +211,104 @@ def _price_band_sql() -> str:
     return f"CASE {cases} ELSE {len(PRICE_BANDS) - 1} END"
 
 
-def _browse_index(query: SearchQuery) -> str | None:
-    """SQLite, nothing typed: the covering index whose leading columns the filters pin, if any. Every count
-    then reads that index range again (a few ms each) instead of first copying tens of thousands of rows."""
-    if query.category_id:
-        return "ix_product_search_docs_root_facets"
-    if query.province_code or query.commune_code:
-        return "ix_product_search_docs_province_facets"
-    return None
+def _browse_indexes(params: dict, sort: str) -> dict[str, str] | None:
+    """Nothing typed: for each part of the answer (page, each facet pair, total), the covering index to read it
+    from, or None when the filters pin no index range (then the rows are copied once, as for a search)."""
+    filtered = {FILTER_COLUMNS[key] for key in params if key in FILTER_COLUMNS}
+    if not filtered & set(BROWSE_LEADING):
+        return None
+    needs = {"page": set(SORT_COLUMNS[sort]), "total": set()}
+    needs.update({kind: set(pair) for kind, pair in FACET_PAIRS.items()})
+    needs["stars_band"] = {"stars", "price_vnd"}
+    chosen = {}
+    for part, names in BROWSE_CHOICES.items():
+        for name in names:
+            columns = BROWSE_INDEXES[name]
+            if columns[0] in filtered and needs[part] | filtered <= {*columns, "product_id"}:
+                chosen[part] = name
+                break
+        else:
+            return None
+    return chosen
 
 
-def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, materialise: bool = True) -> str:
+def _browse_answer_sql(
+    condition: str, query: SearchQuery, params: dict, sort: str, indexes: dict[str, str] | None
+) -> str:
+    """Nothing typed, an index range pinned: the page and each count read their own covering index, in the order
+    they need it (the page needs no sort, a count groups as it reads), as rows (kind, a, b, n); SQLite is told
+    which (`indexes`, `INDEXED BY`), PostgreSQL chooses the same. From the (group, stars, price) index, stars and
+    price bands are counted by price first, as the index is read, then the few hundred (stars, price) counts by
+    band; from any other, by band at once (a sort either way)."""
+
+    def source(part: str) -> str:
+        hint = f" INDEXED BY {indexes[part]}" if indexes else ""
+        return f"product_search_docs d{hint}{condition}"
+
+    params["limit"], params["offset"] = query.per_page, query.offset
+    order = ORDERS[sort]
+    columns = ", ".join(SORT_COLUMNS[sort])
+    parts = [
+        "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS a, CAST(NULL AS TEXT) AS b, "  # noqa: S608 — fixed fragments
+        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM (SELECT {columns} FROM {source('page')} "
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page"
+    ]
+    if not query.facets:
+        parts.append(f"SELECT 'total', NULL, NULL, COUNT(*) FROM {source('total')}")  # noqa: S608
+        return " UNION ALL ".join(parts)
+    for kind, (first, second) in FACET_PAIRS.items():
+        if kind == "stars_band" and (indexes or {}).get("stars_band", STARS_INDEX) == STARS_INDEX:
+            by_price = f"SELECT stars, price_vnd, COUNT(*) AS n FROM {source(kind)} GROUP BY stars, price_vnd"  # noqa: S608
+            band = _price_band_sql()
+            parts.append(
+                f"SELECT '{kind}', CAST(stars AS TEXT), CAST({band} AS TEXT), SUM(n) "  # noqa: S608
+                f"FROM ({by_price}) AS counted GROUP BY stars, {band}"
+            )
+        else:
+            a, b = (first, _price_band_sql()) if kind == "stars_band" else (first, second)
+            parts.append(
+                f"SELECT '{kind}', CAST({a} AS TEXT), CAST({b} AS TEXT), COUNT(*) "  # noqa: S608
+                f"FROM {source(kind)} GROUP BY {a}, {b}"
+            )
+    return " UNION ALL ".join(parts)
+
+
+def _browse_sql(where: list[str], query: SearchQuery, params: dict, sort: str) -> str:
+    """Nothing typed (sorted by stars, then newest, for relevance): from covering indexes when the filters pin
+    one's range, else the filtered rows copied once and counted as a search's matches are.
+
+    SQLite reads the page and each count from its own index (`_browse_answer_sql`), and so does PostgreSQL once
+    the visibility map is set (`SqlSearch.settle`, autovacuum), the indexes then answering alone. Before that a
+    pass per count would read the rows four times: PostgreSQL takes a group's page from its index (24 rows) and
+    counts from one pass over the facet columns."""
+    indexes = _browse_indexes(params, sort)
+    condition = (" WHERE " + " AND ".join(where)) if where else ""
+    sqlite = _dialect() == "sqlite"
+    if indexes and (sqlite or _index_only()):
+        return _browse_answer_sql(condition, query, params, sort, indexes if sqlite else None)
+    if indexes and indexes["page"] == PAGE_INDEX:
+        source = f"product_search_docs d{condition}"
+        return _answer_sql(f"SELECT {FACET_COLUMNS} FROM {source}", query, params, sort, page_from=source)  # noqa: S608
+    matches = f"SELECT {COLUMNS}, 0 AS score FROM product_search_docs d{condition}"  # noqa: S608 — values bound
+    return _answer_sql(matches, query, params, sort)
+
+
+def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_from: str | None = None) -> str:
     """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
 
     Facets are counted in pairs, one pass each: (group, category), (province, commune), (stars, price band); the
     total is the sum of the last pair's counts (every match is in exactly one of its groups). Without facets the
-    total is a `COUNT(*)`."""
+    total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's columns) instead of the matches when
+    given."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
+    page = "SELECT * FROM m"
+    if page_from:
+        page = f"SELECT {', '.join(SORT_COLUMNS[sort])} FROM {page_from}"  # noqa: S608 — fixed names
     parts = [
         # the window numbers only the page's rows: numbering every match would sort them all twice
         "SELECT 'page' AS kind, CAST(product_id AS TEXT) AS a, CAST(NULL AS TEXT) AS b, "  # noqa: S608 — fixed fragments
-        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM (SELECT * FROM m "
+        f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
     ]
     if query.facets:
@@ -156,8 +319,7 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, mater
             parts.append(f"SELECT '{kind}', CAST({a} AS TEXT), CAST({b} AS TEXT), COUNT(*) FROM m GROUP BY {a}, {b}")  # noqa: S608
     else:
         parts.append("SELECT 'total', NULL, NULL, COUNT(*) FROM m")
-    hint = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
-    return f"WITH m AS {hint} ({matches}) " + " UNION ALL ".join(parts)
+    return f"WITH m AS MATERIALIZED ({matches}) " + " UNION ALL ".join(parts)
 
 
 def _word_prefix(column: str, word: str, key: str, params: dict) -> str:
@@ -275,6 +437,19 @@ class SqlSearch:
             db.session.execute(text("DELETE FROM search_products_fts"))
         clear_words()
 
+    def settle(self) -> None:
+        """After a full reindex, committed: SQLite merges the FTS5 index into one segment (prefix queries read one
+        b-tree, about twice as fast); PostgreSQL vacuums and analyses the documents, so the visibility map lets the
+        covering indexes answer counts alone (autovacuum would, a while later; it is off in some set-ups)."""
+        if _dialect() == "sqlite":
+            db.session.execute(text("INSERT INTO search_products_fts(search_products_fts) VALUES ('optimize')"))
+            db.session.commit()
+            return
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) product_search_docs")
+            conn.exec_driver_sql("VACUUM (ANALYZE) product_search_terms")
+        _VISIBLE.pop(str(db.engine.url), None)
+
     def search(self, query: SearchQuery) -> SearchResult:
         params: dict = {}
         intent = parse(query.text)
@@ -282,21 +457,20 @@ class SqlSearch:
         where = _filters(replace(query, stars=stars), params)
         groups, corrected = _expand(intent.terms)
         sort = query.sort if query.sort in ORDERS else "relevance"
-        index = None
-        if not groups:
-            index = _browse_index(query) if _dialect() == "sqlite" else None
-            source = f"product_search_docs d INDEXED BY {index}" if index else "product_search_docs d"
-            matches = f"SELECT {COLUMNS}, 0 AS score FROM {source}"  # noqa: S608 — fixed names, values bound
-            matches += (" WHERE " + " AND ".join(where)) if where else ""
-            sort = "stars" if sort == "relevance" else sort  # nothing typed: certified first, then newest
-        elif _dialect() == "sqlite":
-            matches = self._sqlite_matches(groups, _boost_sql(groups, intent, params), where, params)
+        if groups:
+            matches = self._matches(groups, _boost_sql(groups, intent, params), where, params)
+            answer = _answer_sql(matches, query, params, sort)
         else:
-            matches = self._postgres_matches(groups, _boost_sql(groups, intent, params), where, params)
-        answer = _answer_sql(matches, query, params, sort, materialise=index is None)
+            answer = _browse_sql(where, query, params, "stars" if sort == "relevance" else sort)
         result = _read(db.session.execute(text(answer), params), query)
         result.corrected = corrected
         return result
+
+    def _matches(self, groups, boost, where, params) -> str:
+        """The matches of the typed words, with their rank, as SQL for the dialect."""
+        if _dialect() == "sqlite":
+            return self._sqlite_matches(groups, boost, where, params)
+        return self._postgres_matches(groups, boost, where, params)
 
     @staticmethod
     def _sqlite_matches(groups, boost, where, params) -> str:
@@ -306,25 +480,21 @@ class SqlSearch:
             # fraction of bm25's cost over thousands of matches; PostgreSQL ranks by the same score
             f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM search_products_fts "
-            # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row
-            "CROSS JOIN product_search_docs d ON d.product_id = search_products_fts.rowid "
+            # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row;
+            # each match is read from the narrow rank index, not from the row that holds its long document
+            f"CROSS JOIN product_search_docs d INDEXED BY {RANK_INDEX} ON d.product_id = search_products_fts.rowid "
             "WHERE search_products_fts MATCH :match"
         )
         return sql + "".join(f" AND {c}" for c in where)
 
     @staticmethod
     def _postgres_matches(groups, boost, where, params) -> str:
-        """Every word a word prefix of a document word, narrowed by the trigram index (`_trigram_word`)."""
-        conditions = []
-        for i, alternatives in enumerate(groups):
-            doc_any = []
-            for j, word in enumerate(alternatives):
-                key = f"t{i}_{j}"
-                doc_any.append(_trigram_word("d.document", word, key, params))
-            conditions.append("(" + " OR ".join(doc_any) + ")")
+        """Every word a word prefix of a document word: `word:*` against the document's words, which their GIN
+        index answers exactly (no document is read again to check a candidate)."""
+        params["words"] = _tsquery(groups)
         return (
             f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
-            "FROM product_search_docs d WHERE " + " AND ".join(conditions + where)
+            f"FROM product_search_docs d WHERE {WORDS} @@ CAST(:words AS tsquery)" + "".join(f" AND {c}" for c in where)
         )
 
     def suggest(self, text_: str, limit: int = 8) -> list[int]:
