@@ -70,11 +70,16 @@ def products_visible_to(user: User | None) -> Select[tuple[Product]]:
 
 def products_managed_by(user: User) -> Select[tuple[Product]]:
     """A cooperative's own products; every product for admin; nothing for anyone else."""
+    return products_managed_as(user.role, user.cooperative_id)
+
+
+def products_managed_as(role: Role, cooperative_id: int | BindParameter | None) -> Select[tuple[Product]]:
+    """`products_managed_by` for someone of this role and cooperative (a bind parameter in a statement built once)."""
     query = select(Product)
-    if user.role == Role.ADMIN:
+    if role == Role.ADMIN:
         return query
-    if user.role == Role.COOPERATIVE:
-        return query.where(Product.cooperative_id == user.cooperative_id)
+    if role == Role.COOPERATIVE:
+        return query.where(Product.cooperative_id == cooperative_id)
     return query.where(False)
 
 

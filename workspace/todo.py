@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -120,8 +119,7 @@ def _expiring(scope: Scope) -> Select:
 def _bank_changes(role: Role, scope: Scope) -> Select:
     """Bank account changes waiting for staff of this role (`staff_commune` parameter), in the scope's commune
     (`bank.pending_changes_count`'s rows)."""
-    staff = SimpleNamespace(role=role, commune_code=bindparam("staff_commune"))
-    query = bank.pending_changes_for(staff).order_by(None)  # type: ignore[arg-type]
+    query = bank.pending_changes_as(role, bindparam("staff_commune")).order_by(None)
     if scope.commune_code is not None:
         query = query.where(Cooperative.commune_code == scope.commune_code)
     return query

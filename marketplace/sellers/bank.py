@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, func, select
 
 from marketplace.errors import Forbidden, NotFound, ValidationFailed
 from marketplace.extensions import db
@@ -239,16 +239,21 @@ def decide_bank_change(actor: User, cooperative: Cooperative, verified: bool, re
 
 def pending_changes_for(user: User) -> Select[tuple[BankAccountChange]]:
     """Pending changes a commune's staff decide (admin: all), oldest first."""
+    return pending_changes_as(user.role, user.commune_code)
+
+
+def pending_changes_as(role: Role, commune_code: int | BindParameter | None) -> Select[tuple[BankAccountChange]]:
+    """`pending_changes_for` someone of this role and commune (a bind parameter in a statement built once)."""
     query = (
         select(BankAccountChange)
         .join(Cooperative, Cooperative.id == BankAccountChange.cooperative_id)
         .where(BankAccountChange.status == BankChangeStatus.PENDING)
         .order_by(BankAccountChange.requested_at)
     )
-    if user.role == Role.ADMIN:
+    if role == Role.ADMIN:
         return query
-    if user.role == Role.COMMUNE_STAFF:
-        return query.where(Cooperative.commune_code == user.commune_code)
+    if role == Role.COMMUNE_STAFF:
+        return query.where(Cooperative.commune_code == commune_code)
     return query.where(False)
 
 
