@@ -22,8 +22,12 @@ def _parser():
 
 def render_description(text: str | None) -> Markup:
     """Markdown → HTML, then nh3 keeps only harmless tags, attributes and link schemes."""
-    if not text:
-        return Markup("")
+    return _rendered(text) if text else Markup("")
+
+
+@lru_cache(maxsize=2048)
+def _rendered(text: str) -> Markup:
+    """Each description is rendered once per worker while it is in use (the product page shows one per view)."""
     html = _parser().render(text)
     cleaned = nh3.clean(
         html,
