@@ -25,7 +25,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from limits import RateLimitItemPerMinute
 from markupsafe import Markup, escape
-from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from werkzeug.http import dump_cookie
 
 from catalog.models import Product
@@ -76,9 +88,11 @@ def gtin_forms(gtin: str) -> list[str]:
 
 
 def _head_hash():
+    """The hash of the label's batch's last event. The label's column is spelled out: SQLite's RETURNING renders
+    columns unqualified, and an unqualified `batch_id` inside the subquery would be the event's own."""
     return (
         select(_events.c.hash)
-        .where(_events.c.batch_id == _labels.c.batch_id)
+        .where(_events.c.batch_id == literal_column(f"{_labels.name}.batch_id", Integer))
         .order_by(_events.c.seq.desc())
         .limit(1)
         .scalar_subquery()
