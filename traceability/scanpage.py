@@ -49,6 +49,7 @@ from marketplace.ttlcache import TtlCache
 
 from .batch_facts import batch_facts, iso
 from .models import Batch, Label, LabelRun, Scan, TraceEvent
+from .scanwriter import scan_transaction
 from .serials import grouped
 
 _labels = Label.__table__
@@ -341,20 +342,9 @@ def _write_scan(cursor: Any, scan: PendingScan, stamp: Any) -> tuple[Any, int | 
 def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
     """Write scans in order in one transaction (all or none); per scan, its label row (None: no such label) and
     its new device count (None: not a new device)."""
-    engine = db.engine
     write_moment, _read = _moments()
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        if engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")
+    with scan_transaction(db.engine) as cursor:
         written = [_write_scan(cursor, scan, write_moment(scan.at) if write_moment else scan.at) for scan in scans]
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-    finally:
-        connection.close()
     for scan, (row, _count) in zip(scans, written, strict=True):
         if row is not None:
             count_metric("scans", via=scan.via)
