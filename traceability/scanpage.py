@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -228,6 +229,7 @@ def client_hash(remote_addr: str | None = None, user_agent: str | None = None) -
 DEVICE_COOKIE = "ocop_device"
 DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+COOKIE_VALUE_SLOT = "OcopDeviceCookieValue"
 
 
 @dataclass(frozen=True)
@@ -259,9 +261,25 @@ def request_device() -> Device:
 
 def device_cookie(token: str, secure: bool) -> str:
     """The `Set-Cookie` value of a device cookie: long-lived, HttpOnly, SameSite=Lax, Secure over https."""
-    return dump_cookie(
-        DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
+    before, after = _cookie_around(int(time.time()), secure)
+    return before + token + after
+
+
+@functools.lru_cache(maxsize=4)
+def _cookie_around(second: int, secure: bool) -> tuple[str, str]:
+    """The device cookie's text before and after its token, built once a second (its Expires has whole seconds;
+    a token is URL-safe base64, which a cookie value never quotes)."""
+    made = dump_cookie(
+        DEVICE_COOKIE,
+        COOKIE_VALUE_SLOT,
+        max_age=DEVICE_COOKIE_SECONDS,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
     )
+    before, _slot, after = made.partition(COOKIE_VALUE_SLOT)
+    return before, after
 
 
 def give_device_cookie(response: Response, device: Device) -> Response:
@@ -320,14 +338,14 @@ class PendingScan:
     lot: str | None = None
 
 
-def _moments() -> tuple[Any, Any]:
+def _moments(dialect_name: str | None = None) -> tuple[Any, Any]:
     """The dialect's bind and result processors for timestamps (None where the driver does it)."""
-    return _compiled(db.engine.dialect.name, PLAIN)[-2:]
+    return _compiled(dialect_name or db.engine.dialect.name, PLAIN)[-2:]
 
 
-def _write_scan(cursor: Any, scan: PendingScan, stamp: Any) -> tuple[Any, int | None]:
+def _write_scan(cursor: Any, dialect_name: str, scan: PendingScan, stamp: Any) -> tuple[Any, int | None]:
     """The three statements of one scan on an open transaction; the touched label row and its new count."""
-    touch, new_device, record, *_rest = _compiled(db.engine.dialect.name, _mode(scan.gtin, scan.lot))
+    touch, new_device, record, *_rest = _compiled(dialect_name, _mode(scan.gtin, scan.lot))
     cursor.execute(touch.text, touch.args({**_params(scan.serial, scan.gtin, scan.lot), "now": stamp}))
     row = cursor.fetchone()
     if row is None:
@@ -342,9 +360,14 @@ def _write_scan(cursor: Any, scan: PendingScan, stamp: Any) -> tuple[Any, int | 
 def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
     """Write scans in order in one transaction (all or none); per scan, its label row (None: no such label) and
     its new device count (None: not a new device)."""
-    write_moment, _read = _moments()
-    with scan_transaction(db.engine) as cursor:
-        written = [_write_scan(cursor, scan, write_moment(scan.at) if write_moment else scan.at) for scan in scans]
+    engine = db.engine
+    dialect_name = engine.dialect.name
+    write_moment, _read = _moments(dialect_name)
+    with scan_transaction(engine) as cursor:
+        written = [
+            _write_scan(cursor, dialect_name, scan, write_moment(scan.at) if write_moment else scan.at)
+            for scan in scans
+        ]
     for scan, (row, _count) in zip(scans, written, strict=True):
         if row is not None:
             count_metric("scans", via=scan.via)
@@ -475,9 +498,10 @@ def render_page(hit: ScanHit, view: BatchView) -> str:
 
 def cached_page(hit: ScanHit, locale: str) -> str | None:
     """The page for one scan when everything around the count is already cached for `locale`, else None."""
-    view = cache.get((hit.batch_id, hit.head, locale), _ttl())
-    texts = cached_status_texts(locale)
-    threshold = cache.get("threshold", _ttl())
+    ttl = _ttl()
+    view = cache.get((hit.batch_id, hit.head, locale), ttl)
+    texts = cache.get(("status", locale), ttl)
+    threshold = cache.get("threshold", ttl)
     if view is None or texts is None or threshold is None:
         return None
     return view.before + status_html(hit, view.data["chain_valid"], threshold, texts) + view.after
