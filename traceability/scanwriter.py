@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,17 +32,17 @@ class _Writer:
 
     def __init__(self, engine: Engine, database: str) -> None:
         self.pid = os.getpid()
-        self.pool = engine.pool
-        self.proxy = engine.raw_connection()
-        self.proxy.detach()  # ours now: the pool never hands it out, and closing the proxy closes it
-        self.connection = self.proxy.dbapi_connection
+        self.pool = weakref.ref(engine.pool)  # not the pool itself: its connection factory holds the engine
+        proxy = engine.raw_connection()
+        proxy.detach()  # ours now: the pool forgets it and never hands it out
+        self.connection = proxy.dbapi_connection
         self.connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self.lock_fd = os.open(database + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self.guard = threading.Lock()
         self.closed = False
 
     def current(self, engine: Engine) -> bool:
-        return not self.closed and self.pid == os.getpid() and self.pool is engine.pool
+        return not self.closed and self.pid == os.getpid() and self.pool() is engine.pool
 
     def close(self) -> None:
         with self.guard:
@@ -49,12 +50,13 @@ class _Writer:
                 return
             self.closed = True
             with contextlib.suppress(Exception):
-                self.proxy.close()
+                self.connection.close()
             os.close(self.lock_fd)
 
 
 _writers: dict[int, _Writer] = {}
 _inherited: list[_Writer] = []  # made before a fork: never used or closed by the child
+_watched: dict[int, weakref.finalize] = {}
 _registry_lock = threading.Lock()
 
 
@@ -76,9 +78,20 @@ def _writer(engine: Engine, database: str) -> _Writer:
         if stale is not None and stale.current(engine):
             return stale
         made = _writers[id(engine)] = _Writer(engine, database)
+        if id(engine) not in _watched:
+            _watched[id(engine)] = weakref.finalize(engine, _engine_gone, id(engine))
     if stale is not None:
         _forget(stale)
     return made
+
+
+def _engine_gone(key: int) -> None:
+    """An engine was garbage collected (a test's app): its scan connection and lock file are closed."""
+    with _registry_lock:
+        writer = _writers.pop(key, None)
+        _watched.pop(key, None)
+    if writer is not None:
+        _forget(writer)
 
 
 def _forget(writer: _Writer) -> None:
