@@ -1,4 +1,4 @@
-"""The public scan page's hot path: record a scan with two Core statements, render the rest from a cache.
+"""The public scan page's hot path: record a scan with three Core statements, render the rest from a cache.
 
 A scan is one `UPDATE labels … RETURNING` (first/last scan times are set, the row is locked, and the hash of the
 batch's last event comes back in the same round trip), one `UPDATE labels` that counts the scanning device if it
@@ -312,7 +312,8 @@ def record_scan(
 ) -> ScanHit | None:
     """Record one scan of a label (None when no such label, or its GTIN/lot do not match).
 
-    Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, then three statements
+    Its own short transaction on a DB-API connection (`scanwriter`: on a SQLite file the worker's own, taken in
+    turn with the other workers through a lock file; else pooled): `BEGIN IMMEDIATE` on SQLite, then three statements
     compiled once from Core — an UPDATE … RETURNING that stamps the label and locks its row, an UPDATE that adds
     one to `scan_count` only when no earlier scan of the label came from this device, and the INSERT … SELECT of
     the scan — then COMMIT. The row lock makes the device check exact under concurrent scans on PostgreSQL too.
