@@ -203,9 +203,10 @@ class Scan(db.Model):
         Index("ix_scans_label_device", "label_id", "device_hash"),
     )
     id: Mapped[IntId]
-    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"), index=True)
+    # label_id and cooperative_id lead wider indexes (these two and workspace.indexes), so none of their own
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
-    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
     scanned_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     via: Mapped[str] = mapped_column(String(10), default="qr")
     client_hash: Mapped[str] = mapped_column(String(16), default="")

@@ -1,4 +1,4 @@
-"""The public scan page's hot path: record a scan with two Core statements, render the rest from a cache.
+"""The public scan page's hot path: record a scan with three Core statements, render the rest from a cache.
 
 A scan is one `UPDATE labels … RETURNING` (first/last scan times are set, the row is locked, and the hash of the
 batch's last event comes back in the same round trip), one `UPDATE labels` that counts the scanning device if it
@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from limits import RateLimitItemPerMinute
 from markupsafe import Markup, escape
-from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from werkzeug.http import dump_cookie
 
 from catalog.models import Product
@@ -37,6 +50,7 @@ from marketplace.ttlcache import TtlCache
 
 from .batch_facts import batch_facts, iso
 from .models import Batch, Label, LabelRun, Scan, TraceEvent
+from .scanwriter import scan_transaction
 from .serials import grouped
 
 _labels = Label.__table__
@@ -76,9 +90,11 @@ def gtin_forms(gtin: str) -> list[str]:
 
 
 def _head_hash():
+    """The hash of the label's batch's last event. The label's column is spelled out: SQLite's RETURNING renders
+    columns unqualified, and an unqualified `batch_id` inside the subquery would be the event's own."""
     return (
         select(_events.c.hash)
-        .where(_events.c.batch_id == _labels.c.batch_id)
+        .where(_events.c.batch_id == literal_column(f"{_labels.name}.batch_id", Integer))
         .order_by(_events.c.seq.desc())
         .limit(1)
         .scalar_subquery()
@@ -213,6 +229,7 @@ def client_hash(remote_addr: str | None = None, user_agent: str | None = None) -
 DEVICE_COOKIE = "ocop_device"
 DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
+COOKIE_VALUE_SLOT = "OcopDeviceCookieValue"
 
 
 @dataclass(frozen=True)
@@ -244,9 +261,25 @@ def request_device() -> Device:
 
 def device_cookie(token: str, secure: bool) -> str:
     """The `Set-Cookie` value of a device cookie: long-lived, HttpOnly, SameSite=Lax, Secure over https."""
-    return dump_cookie(
-        DEVICE_COOKIE, token, max_age=DEVICE_COOKIE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
+    before, after = _cookie_around(int(time.time()), secure)
+    return before + token + after
+
+
+@functools.lru_cache(maxsize=4)
+def _cookie_around(second: int, secure: bool) -> tuple[str, str]:
+    """The device cookie's text before and after its token, built once a second (its Expires has whole seconds;
+    a token is URL-safe base64, which a cookie value never quotes)."""
+    made = dump_cookie(
+        DEVICE_COOKIE,
+        COOKIE_VALUE_SLOT,
+        max_age=DEVICE_COOKIE_SECONDS,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
     )
+    before, _slot, after = made.partition(COOKIE_VALUE_SLOT)
+    return before, after
 
 
 def give_device_cookie(response: Response, device: Device) -> Response:
@@ -279,7 +312,8 @@ def record_scan(
 ) -> ScanHit | None:
     """Record one scan of a label (None when no such label, or its GTIN/lot do not match).
 
-    Its own short transaction on a pooled DB-API connection: `BEGIN IMMEDIATE` on SQLite, then three statements
+    Its own short transaction on a DB-API connection (`scanwriter`: on a SQLite file the worker's own, taken in
+    turn with the other workers through a lock file; else pooled): `BEGIN IMMEDIATE` on SQLite, then three statements
     compiled once from Core — an UPDATE … RETURNING that stamps the label and locks its row, an UPDATE that adds
     one to `scan_count` only when no earlier scan of the label came from this device, and the INSERT … SELECT of
     the scan — then COMMIT. The row lock makes the device check exact under concurrent scans on PostgreSQL too.
@@ -305,14 +339,14 @@ class PendingScan:
     lot: str | None = None
 
 
-def _moments() -> tuple[Any, Any]:
+def _moments(dialect_name: str | None = None) -> tuple[Any, Any]:
     """The dialect's bind and result processors for timestamps (None where the driver does it)."""
-    return _compiled(db.engine.dialect.name, PLAIN)[-2:]
+    return _compiled(dialect_name or db.engine.dialect.name, PLAIN)[-2:]
 
 
-def _write_scan(cursor: Any, scan: PendingScan, stamp: Any) -> tuple[Any, int | None]:
+def _write_scan(cursor: Any, dialect_name: str, scan: PendingScan, stamp: Any) -> tuple[Any, int | None]:
     """The three statements of one scan on an open transaction; the touched label row and its new count."""
-    touch, new_device, record, *_rest = _compiled(db.engine.dialect.name, _mode(scan.gtin, scan.lot))
+    touch, new_device, record, *_rest = _compiled(dialect_name, _mode(scan.gtin, scan.lot))
     cursor.execute(touch.text, touch.args({**_params(scan.serial, scan.gtin, scan.lot), "now": stamp}))
     row = cursor.fetchone()
     if row is None:
@@ -328,19 +362,13 @@ def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
     """Write scans in order in one transaction (all or none); per scan, its label row (None: no such label) and
     its new device count (None: not a new device)."""
     engine = db.engine
-    write_moment, _read = _moments()
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        if engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")
-        written = [_write_scan(cursor, scan, write_moment(scan.at) if write_moment else scan.at) for scan in scans]
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-    finally:
-        connection.close()
+    dialect_name = engine.dialect.name
+    write_moment, _read = _moments(dialect_name)
+    with scan_transaction(engine) as cursor:
+        written = [
+            _write_scan(cursor, dialect_name, scan, write_moment(scan.at) if write_moment else scan.at)
+            for scan in scans
+        ]
     for scan, (row, _count) in zip(scans, written, strict=True):
         if row is not None:
             count_metric("scans", via=scan.via)
@@ -471,9 +499,10 @@ def render_page(hit: ScanHit, view: BatchView) -> str:
 
 def cached_page(hit: ScanHit, locale: str) -> str | None:
     """The page for one scan when everything around the count is already cached for `locale`, else None."""
-    view = cache.get((hit.batch_id, hit.head, locale), _ttl())
-    texts = cached_status_texts(locale)
-    threshold = cache.get("threshold", _ttl())
+    ttl = _ttl()
+    view = cache.get((hit.batch_id, hit.head, locale), ttl)
+    texts = cache.get(("status", locale), ttl)
+    threshold = cache.get("threshold", ttl)
     if view is None or texts is None or threshold is None:
         return None
     return view.before + status_html(hit, view.data["chain_valid"], threshold, texts) + view.after

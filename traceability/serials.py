@@ -16,6 +16,9 @@ SERIAL_BITS = 65
 SERIAL_SYMBOLS = 13
 SERIAL_LENGTH = SERIAL_SYMBOLS + 1
 _DECODE = {c: i for i, c in enumerate(ALPHABET)} | {"O": 0, "I": 1, "L": 1}
+_SYMBOLS = frozenset(_DECODE)
+_CANONICAL = frozenset(ALPHABET)
+_AS_DIGITS = str.maketrans({c: "0123456789abcdefghijklmnopqrstuv"[i] for c, i in _DECODE.items()})
 
 
 def encode(value: int, width: int) -> str:
@@ -29,12 +32,9 @@ def encode(value: int, width: int) -> str:
 
 def decode(text: str) -> int:
     """The integer that a string of Crockford symbols stands for (raises ValueError on a foreign symbol)."""
-    value = 0
-    for char in text:
-        if char not in _DECODE:
-            raise ValueError(char)
-        value = value * 32 + _DECODE[char]
-    return value
+    if not _SYMBOLS.issuperset(text):
+        raise ValueError(text)
+    return int(text.translate(_AS_DIGITS), 32) if text else 0
 
 
 def check_symbol(body: str) -> str:
@@ -52,6 +52,8 @@ def new_serial() -> str:
 
 def normalise(text: str) -> str | None:
     """The canonical serial for what someone typed or scanned, or None when it cannot be one of ours."""
+    if len(text) == SERIAL_LENGTH and _CANONICAL.issuperset(text):  # as printed in the QR: nothing to clean
+        return text if check_symbol(text[:-1]) == text[-1] else None
     cleaned = "".join(text.split()).replace("-", "").upper()
     if len(cleaned) != SERIAL_LENGTH:
         return None

@@ -98,20 +98,26 @@ def configure_logging(log_format: str) -> None:
 
 
 def log_request(method: str, path: str, endpoint: str, status: int, duration_ms: float, user_id: int | None) -> None:
-    """The one line per request. `path` is PATH_INFO only: query strings may hold tokens and never get here."""
-    quiet = endpoint in ("ops.healthz", "ops.readyz", "ops.metrics")
-    request_log.log(
-        logging.DEBUG if quiet else logging.INFO,
-        "%s %s %s",
-        method,
-        path,
-        status,
-        extra={
-            "method": method,
-            "path": path,
-            "endpoint": endpoint,
-            "status": status,
-            "duration_ms": round(duration_ms, 2),
-            "user_id": user_id,
-        },
+    """The one line per request. `path` is PATH_INFO only: query strings may hold tokens and never get here.
+
+    The record is made here with this function as its caller, as `Logger.log` would make it, without its walk up
+    the stack to find the caller (a third of the line's cost, on every request).
+    """
+    level = logging.DEBUG if endpoint in ("ops.healthz", "ops.readyz", "ops.metrics") else logging.INFO
+    if not request_log.isEnabledFor(level):
+        return
+    extra = {
+        "method": method,
+        "path": path,
+        "endpoint": endpoint,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+        "user_id": user_id,
+    }
+    record = request_log.makeRecord(
+        request_log.name, level, __file__, _CALLER_LINE, "%s %s %s", (method, path, status), None, "log_request", extra
     )
+    request_log.handle(record)
+
+
+_CALLER_LINE = log_request.__code__.co_firstlineno

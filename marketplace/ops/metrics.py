@@ -65,7 +65,7 @@ def count(name: str, amount: float = 1, *, on_commit: bool = False, **labels: st
 
     def add() -> None:
         try:
-            COUNTERS[name].labels(**labels).inc(amount)
+            _counter(name, tuple(labels.items())).inc(amount)
         except Exception:  # a wrong label is a programming error, logged, not the buyer's problem
             log.exception("metric %s %s not counted", name, labels)
 
@@ -73,6 +73,12 @@ def count(name: str, amount: float = 1, *, on_commit: bool = False, **labels: st
         after_commit(add)
     else:
         add()
+
+
+@functools.lru_cache(maxsize=1024)
+def _counter(name: str, labels: tuple[tuple[str, str], ...]) -> Any:
+    """The child of one of COUNTERS for one label set, looked up once per process (a wrong label raises, uncached)."""
+    return COUNTERS[name].labels(**dict(labels))
 
 
 @functools.lru_cache(maxsize=2048)

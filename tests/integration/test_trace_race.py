@@ -72,3 +72,40 @@ def test_concurrent_scans_are_all_counted(app):
     db.session.commit()
     assert db.session.scalar(select(Label.scan_count).where(Label.serial == serial)) == WRITERS
     assert db.session.scalar(select(func.count(Scan.id))) == 2 * WRITERS
+
+
+def _scan_in_another_process(database_url: str, instance: str, serial: str, addresses: list[str], start) -> None:
+    """A worker of its own (its own app, engine and scan connection) scanning the label from these addresses."""
+    from pathlib import Path
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(database_url, Path(instance))
+    with app.app_context():
+        start.wait()
+        for address in addresses:
+            scanpage.record_scan(serial, device=scanpage.device_of(None, address, "phone"))
+
+
+def test_scans_from_two_processes_are_all_counted_once_per_device(app, database_url, tmp_path):
+    """Two workers scanning one label at once, ten phones each, five of them seen by both: 15 devices, 20 scans."""
+    import multiprocessing
+
+    batch = make_batch()
+    serial = make_labels(batch, 1)[0].serial
+    db.session.commit()
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    phones = [[f"10.1.0.{i}" for i in range(10)], [f"10.1.0.{i}" for i in range(5, 15)]]
+    workers = [
+        context.Process(target=_scan_in_another_process, args=(database_url, str(tmp_path), serial, phones[n], start))
+        for n in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    db.session.commit()
+    assert db.session.scalar(select(Label.scan_count).where(Label.serial == serial)) == 15
+    assert db.session.scalar(select(func.count(Scan.id))) == 20

@@ -247,3 +247,23 @@ def test_unknown_serial_in_the_fast_lane_is_the_warning_404(client):
     r = client.get(f"/t/{unknown}")
     assert r.status_code == 404 and NOT_FOUND in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Scan.id))) == 0
+
+
+def test_a_scan_reads_the_head_of_its_own_batch(app, dialect):
+    """The cache key of a scan page is its batch's last event, not the newest event of another, longer batch."""
+    short = make_batch(events=("harvest",))
+    make_batch(events=("planting", "care", "harvest", "processing", "packing"))
+    label = make_labels(short, 1)[0]
+    db.session.commit()
+    own_head = short.events[-1].hash
+    hit = scanpage.record_scan(label.serial, device=scanpage.device_of(None, "203.0.113.9", "phone"))
+    assert hit is not None and hit.batch_id == short.id and hit.head == own_head
+
+
+def test_scans_survive_the_engine_being_disposed(client, dialect):
+    """The worker's scan connection (SQLite) is made again after `engine.dispose()`, e.g. a restore."""
+    _batch, label = _label()
+    assert client.get(f"/t/{label.serial}").status_code == 200
+    db.engine.dispose()
+    assert _another_phone(client, f"/t/{label.serial}").status_code == 200
+    assert db.session.scalar(select(Label.scan_count).where(Label.serial == label.serial)) == 2
