@@ -63,29 +63,19 @@ VISIBLE_SHARE = 0.9  # PostgreSQL: all-visible pages from which a browse count r
 VISIBLE_SECONDS = 60.0
 _VISIBLE: dict[str, tuple[float, bool]] = {}  # database URL → (until, index-only) (`_index_only`)
 FACET_COLUMNS = "d.category_root_id, d.category_id, d.province_code, d.commune_code, d.stars, d.price_vnd"
-# covering indexes of `product_search_docs` a page with nothing typed may read (migrations 0110, 0550)
+# the columns of the covering indexes a page with nothing typed may read, as the model declares them (migrations
+# 0110, 0550)
 BROWSE_INDEXES = {
-    PAGE_INDEX: ("category_root_id", "stars", "published_at", "product_id"),
-    "ix_product_search_docs_root_place": ("category_root_id", "province_code", "commune_code"),
-    STARS_INDEX: ("category_root_id", "stars", "price_vnd"),
-    "ix_product_search_docs_root_facets": (
-        "category_root_id",
-        "category_id",
-        "province_code",
-        "commune_code",
-        "stars",
-        "price_vnd",
-        "published_at",
-    ),
-    "ix_product_search_docs_province_facets": (
-        "province_code",
-        "commune_code",
-        "category_root_id",
-        "category_id",
-        "stars",
-        "price_vnd",
-        "published_at",
-    ),
+    index.name: tuple(column.name for column in index.columns)
+    for index in ProductSearchDoc.__table__.indexes
+    if index.name
+    in (
+        PAGE_INDEX,
+        STARS_INDEX,
+        "ix_product_search_docs_root_place",
+        "ix_product_search_docs_root_facets",
+        "ix_product_search_docs_province_facets",
+    )
 }
 # for each part of a browse answer, the indexes that give it in the order it reads, best first
 FALLBACK_INDEXES = ("ix_product_search_docs_root_facets", "ix_product_search_docs_province_facets")
