@@ -36,9 +36,17 @@ PAGES = (
 )
 
 
+# One browser signs in and then loads the pages: the same User-Agent for both. Flask-Login's session protection
+# ties the session to the address and User-Agent; a different one (wrk sends none) marks the session "not fresh"
+# and, since wrk never stores the new cookie, re-signs and re-sends the session cookie on every answer, which a
+# real browser would do once.
+USER_AGENT = "Mozilla/5.0 (Linux; Android 10; bench) Chrome/120 Mobile"
+
+
 def session_cookie(base: str, email: str) -> str:
-    """The `Cookie` header of a browser that signed in through the login form."""
+    """The `Cookie` header of a browser that signed in through the login form (with `USER_AGENT`)."""
     browser = requests.Session()
+    browser.headers["User-Agent"] = USER_AGENT
     form = browser.get(f"{base}/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     answer = browser.post(
@@ -91,7 +99,7 @@ def run(baseline_rps: float) -> list[BenchRow]:
             by_user.setdefault(email, []).append(path)
         counts = statements_per_page(site, by_user)
         for email, name, path, target in pages:
-            headers = {"Cookie": cookies[email], "Accept-Encoding": "br, gzip"}
+            headers = {"Cookie": cookies[email], "Accept-Encoding": "br, gzip", "User-Agent": USER_AGENT}
             rps, hello_rps = _interleaved(hello + "/", site.url + path, headers)
             note = (
                 f"SQLite, signed in as {email.split('@')[0]}, {counts[path]} SQL statements; "
