@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
@@ -17,7 +17,12 @@ from .models import Order, OrderStatus, Payment, PaymentStatus
 
 
 def orders_of_buyer(user: User) -> Select[tuple[Order]]:
-    return select(Order).where(Order.buyer_id == user.id)
+    return orders_of_buyer_id(user.id)
+
+
+def orders_of_buyer_id(buyer_id: int | BindParameter) -> Select[tuple[Order]]:
+    """`orders_of_buyer` by id (a bind parameter in a statement built once)."""
+    return select(Order).where(Order.buyer_id == buyer_id)
 
 
 class BuyerOrderRow(NamedTuple):
@@ -34,9 +39,9 @@ class BuyerOrderRow(NamedTuple):
 def _buyer_orders_page() -> Select:
     """Built once (building it costs more than running it): a page of a buyer's orders, newest first."""
     return (
-        select(Order.code, Order.status, Order.created_at, Order.total_vnd, Cooperative.name)
+        orders_of_buyer_id(bindparam("buyer_id"))
+        .with_only_columns(Order.code, Order.status, Order.created_at, Order.total_vnd, Cooperative.name)
         .join(Cooperative, Cooperative.id == Order.cooperative_id)
-        .where(Order.buyer_id == bindparam("buyer_id"))
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
@@ -45,7 +50,7 @@ def _buyer_orders_page() -> Select:
 
 @cache
 def _buyer_order_count() -> Select[tuple[int]]:
-    return select(func.count(Order.id)).where(Order.buyer_id == bindparam("buyer_id"))
+    return orders_of_buyer_id(bindparam("buyer_id")).with_only_columns(func.count(Order.id))
 
 
 def count_orders_of_buyer(user: User) -> int:

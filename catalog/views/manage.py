@@ -26,7 +26,7 @@ from catalog.models import (
     ProductStatusChange,
     RevisionStatus,
 )
-from catalog.queries import get_managed_product, products_managed_as, products_managed_by
+from catalog.queries import get_managed_product, products_managed_as
 from catalog.tiles import TilePhoto
 from catalog.validation import UNITS
 from marketplace.errors import DomainError, NotFound
@@ -196,15 +196,19 @@ def _listed(row: Row, today: date) -> ListedProduct:
     )
 
 
+def _managed(role: Role, by_status: bool) -> Select[tuple[Product]]:
+    """The products the list covers, with the cooperative and the status as bind parameters."""
+    query = products_managed_as(role, bindparam("cooperative_id"))
+    return query.where(Product.status == bindparam("status")) if by_status else query
+
+
 @cache
 def _list_statement(role: Role, by_status: bool) -> Select:
     """The list's page of plain columns with the total riding along as a window count, built once per role and
     filter (building it cost more than running it); values come as parameters."""
-    query = products_managed_as(role, bindparam("cooperative_id"))
-    if by_status:
-        query = query.where(Product.status == bindparam("status"))
     return (
-        query.with_only_columns(*LIST_COLUMNS, func.count().over().label("total"))
+        _managed(role, by_status)
+        .with_only_columns(*LIST_COLUMNS, func.count().over().label("total"))
         .outerjoin(OcopCertificate, OcopCertificate.product_id == Product.id)
         .outerjoin(ProductImage, ProductImage.id == FIRST_IMAGE)
         .order_by(Product.updated_at.desc(), Product.id.desc())
@@ -215,17 +219,14 @@ def _list_statement(role: Role, by_status: bool) -> Select:
 
 def _listed_products(status: str | None, page: int) -> tuple[list[ListedProduct], int]:
     """One page of the list and the number of pages, in one statement (counted apart only past the last page)."""
-    params = {"cooperative_id": current_user.cooperative_id, "status": status, "limit": PER_PAGE}
-    rows = db.session.execute(
-        _list_statement(current_user.role, status is not None), {**params, "offset": (page - 1) * PER_PAGE}
-    ).all()
+    role, by_status = current_user.role, status is not None
+    params = {"cooperative_id": current_user.cooperative_id, "status": status}
+    statement = _list_statement(role, by_status)
+    rows = db.session.execute(statement, {**params, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}).all()
     if rows:
         total = rows[0].total
     elif page > 1:
-        query = products_managed_by(current_user)
-        if status is not None:
-            query = query.where(Product.status == status)
-        total = db.session.scalar(query.with_only_columns(func.count(Product.id)).order_by(None))
+        total = db.session.scalar(_managed(role, by_status).with_only_columns(func.count(Product.id)), params)
     else:
         total = 0
     today = date.today()
