@@ -14,6 +14,7 @@ ADMIN = "admin@demo.ocop.vn"
 STAFF = "xa@demo.ocop.vn"
 COOPERATIVE = "htx@demo.ocop.vn"
 BUYER = "khach@demo.ocop.vn"
+PAYMENT_POLL_WAIT_MS = 15_000  # the payment page polls its status every 5 s: allow three polls
 DEMO_ACCOUNTS = (ADMIN, STAFF, COOPERATIVE, BUYER)
 
 

@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from orders.models import Order, OrderStatus
 from tests.browser.conftest import BANK_KEY, app_context
-from tests.browser.steps import COOPERATIVE, log_in, no_sideways_scroll, register
+from tests.browser.steps import COOPERATIVE, PAYMENT_POLL_WAIT_MS, log_in, no_sideways_scroll, register
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-nguoi-mua"
@@ -161,7 +161,8 @@ def test_two_cooperatives_are_paid_in_one_sequence_and_step_one_turns_paid(page,
     shot(page, "two-steps")
     first = steps.nth(0).get_attribute("data-pay-step")
     _notify_bank(live_site, first)
-    expect(steps.nth(0).locator("[data-step-status]")).to_have_text("Đã thanh toán")  # the page polled its status
+    # the page polls its status every 5 s, so the mark can take up to one poll after the bank's notification
+    expect(steps.nth(0).locator("[data-step-status]")).to_have_text("Đã thanh toán", timeout=PAYMENT_POLL_WAIT_MS)
     expect(steps.nth(0).locator("img.qr")).to_be_hidden()
     expect(steps.nth(1).locator("[data-step-status]")).to_have_text("Chờ thanh toán")
     no_sideways_scroll(page)

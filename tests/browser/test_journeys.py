@@ -28,6 +28,7 @@ from tests.browser.conftest import BANK_KEY, app_context, eventually
 from tests.browser.steps import (
     BUYER,
     COOPERATIVE,
+    PAYMENT_POLL_WAIT_MS,
     STAFF,
     add_to_cart,
     decode_qr,
@@ -178,7 +179,7 @@ def test_3_buyer_finds_it_without_accents_and_pays_two_cooperatives_by_vietqr(pa
 
     answer = notify_bank_transfer(live_site.url, due)
     assert answer == {"success": True}
-    expect(step.locator("[data-step-status]")).to_have_text("Đã thanh toán")  # the page polls its status URL
+    expect(step.locator("[data-step-status]")).to_have_text("Đã thanh toán", timeout=PAYMENT_POLL_WAIT_MS)  # polled
     page.goto(f"/orders/{due['code']}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Đơn {due['code']}")
     expect(page.locator("h1 .badge")).to_have_text("Đã thanh toán")
