@@ -68,6 +68,17 @@ DEMO_BANK_KEY = "demo-bank-key"
 MIN_PRODUCTION_KEY_LENGTH = 16
 
 
+def _scan_buffer_seconds(config: dict) -> float:
+    """`SCAN_BUFFER_SECONDS`, by default 1 on a SQLite file and 0 elsewhere: the buffer's spool lives in the
+    instance folder, on the same disk as a SQLite database, while a PostgreSQL site's web hosts may be lost without
+    their database (docs/operations.md, "Scan write buffer")."""
+    value = config.get("SCAN_BUFFER_SECONDS")
+    if value is not None and value != "":
+        return float(value)
+    url = str(config["SQLALCHEMY_DATABASE_URI"])
+    return 1.0 if url.startswith("sqlite") and ":memory:" not in url and "mode=memory" not in url else 0.0
+
+
 def refuse_unsafe_production(config: dict) -> None:
     """With OCOP_ENV=production the app does not start on the demo bank-notification key (anyone could pay orders
     with it) or a short one; no key at all turns the platform-wide path off (sellers' own keys still work)."""
@@ -173,7 +184,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "DASHBOARD_CACHE_SECONDS": float(_env("DASHBOARD_CACHE_SECONDS", "30")),
         "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
         # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan before answering
-        "SCAN_BUFFER_SECONDS": float(_env("SCAN_BUFFER_SECONDS", "0")),
+        "SCAN_BUFFER_SECONDS": _env("SCAN_BUFFER_SECONDS"),  # unset: see _scan_buffer_seconds
         "SCAN_BUFFER_SIZE": int(_env("SCAN_BUFFER_SIZE", "200")),
         # the scan fast lane logs one request line in this many (every answer is still timed and counted)
         "FAST_LANE_LOG_EVERY": int(_env("FAST_LANE_LOG_EVERY", "1")),
@@ -190,6 +201,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "PROXY_FIX_HOPS": int(_env("PROXY_FIX_HOPS", "0")),
     }
     config.update(overrides)
+    config["SCAN_BUFFER_SECONDS"] = _scan_buffer_seconds(config)
     refuse_unsafe_production(config)
     check_storage_settings(config)
     if not config["SECRET_KEY"]:

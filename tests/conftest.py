@@ -109,6 +109,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "REFERENCE_CACHE_SECONDS": 0,  # the chips too; tests/integration/test_chips_cache.py turns it on
         "PAGE_CACHE_SECONDS": 0,  # tests read what they just wrote; tests/integration/test_page_cache.py turns it on
         "DASHBOARD_CACHE_SECONDS": 0,  # the same for the commune dashboard's figures
+        "SCAN_BUFFER_SECONDS": 0,  # scans written at once; tests/integration/test_scan_buffer.py turns it on
     }
     config.update(overrides)
     app = create_app(config)

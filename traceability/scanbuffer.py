@@ -1,13 +1,15 @@
-"""Buffered scan writes for the scan fast lane (`SCAN_BUFFER_SECONDS` > 0; 0, the default, writes every scan at once).
+"""Buffered scan writes for the scan fast lane (`SCAN_BUFFER_SECONDS`, 1 by default; 0 writes every scan at once).
 
 With the buffer on, the fast lane reads the label and whether the phone scanned it before (one SELECT, which never
 waits for a writer in SQLite's WAL mode), shows the stored count plus the new devices still in this process's
-buffer, and keeps the scan in memory. The buffer is written in one transaction, in order, with the same statements
+buffer, appends the scan to this process's spool file (`traceability.scanspool`: on disk before the page is
+answered) and keeps it in memory. The buffer is written in one transaction, in order, with the same statements
 as a single scan (so the stored device count stays exact): when it holds `SCAN_BUFFER_SIZE` scans, when its oldest
 scan is `SCAN_BUFFER_SECONDS` old (checked on every scan and by a background thread), before Flask records a scan
-in the same process, and when the process exits normally (atexit: gunicorn's graceful stop and restart). A process
-killed with SIGKILL, or a machine lost, loses the scans of its last `SCAN_BUFFER_SECONDS`; a failed write keeps
-them for the next try. The count another worker shows leaves out this worker's buffer until it is written.
+in the same process, and when the process exits normally (atexit: gunicorn's graceful stop and restart); then the
+spool file is emptied. A process killed before it wrote its buffer leaves its spool file, and the next process to
+buffer a scan (or any flusher, once a minute) writes those scans; a failed write keeps them for the next try. The
+count another worker shows leaves out this worker's buffer until it is written.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from marketplace.text import utcnow
 
 from .scanpage import Device, PendingScan, ScanHit, peek_scan, write_scans
+from .scanspool import Spool, recover, spool_folder
 
 log = logging.getLogger(__name__)
+RECOVER_EVERY_SECONDS = 60
 
 
 @dataclass
@@ -46,6 +51,8 @@ class ScanBuffer:
         self._pending = _Pending()
         self._app: Flask | None = None
         self._flusher: threading.Thread | None = None
+        self._spool = Spool()
+        self._folder = Path()
 
     def __len__(self) -> int:
         return len(self._pending.scans)
@@ -57,12 +64,16 @@ class ScanBuffer:
             if self._app is not app:
                 self._write()
                 self._app = app
+                self._folder = spool_folder(app.config["INSTANCE_PATH"])
+                self._recover()
                 self._start_flusher()
             found = peek_scan(serial, device)
             if found is None:
                 return None
             hit = self._counted(*found, device)
-            self._pending.scans.append(PendingScan(serial, via[:10], device, utcnow()))
+            scan = PendingScan(serial, via[:10], device, utcnow())
+            self._spool.append(self._folder, scan)
+            self._pending.scans.append(scan)
             self._pending.since = self._pending.since or time.monotonic()
             if len(self) >= int(app.config["SCAN_BUFFER_SIZE"]) or self._overdue():
                 self._write()
@@ -97,7 +108,16 @@ class ScanBuffer:
             log.exception("%d buffered scans not written yet", len(pending.scans))
             return 0
         self._pending = _Pending()
+        self._spool.clear()
         return len(pending.scans)
+
+    def _recover(self) -> int:
+        """Write the scans that ended processes left in their spool files (call with an app context)."""
+        try:
+            return recover(self._folder, write_scans) if self._app else 0
+        except Exception:  # the files stay for the next try
+            log.exception("Spooled scans of ended processes not written yet")
+            return 0
 
     def _start_flusher(self) -> None:
         if self._flusher is None or not self._flusher.is_alive():
@@ -105,13 +125,24 @@ class ScanBuffer:
             self._flusher.start()
 
     def _flush_when_due(self) -> None:
+        recovered_at = time.monotonic()
         while True:
             app = self._app
             time.sleep(float(app.config["SCAN_BUFFER_SECONDS"]) / 2 if app else 1.0)
             with self._lock:
                 if self._overdue():
                     self._write()
+                if self._app is not None and time.monotonic() - recovered_at >= RECOVER_EVERY_SECONDS:
+                    recovered_at = time.monotonic()
+                    with self._app.app_context():
+                        self._recover()
+
+    def close(self) -> None:
+        """At a normal exit: write the buffer, then let go of the spool file."""
+        with self._lock:
+            self._write()
+            self._spool.close()
 
 
 buffer = ScanBuffer()
-atexit.register(buffer.flush)
+atexit.register(buffer.close)

@@ -50,7 +50,7 @@ from marketplace.ttlcache import TtlCache
 
 from .batch_facts import batch_facts, iso
 from .models import Batch, Label, LabelRun, Scan, TraceEvent
-from .scanwriter import scan_transaction
+from .scanwriter import scan_read, scan_transaction
 from .serials import grouped
 
 _labels = Label.__table__
@@ -379,14 +379,9 @@ def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:
     """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing."""
     *_writes, peek_device, _write_moment, read_moment = _compiled(db.engine.dialect.name, PLAIN)
     params = {**_params(serial, None, None), "device": device.hash, "fallback": device.fallback}
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
+    with scan_read(db.engine) as cursor:
         cursor.execute(peek_device.text, peek_device.args(params))
         row = cursor.fetchone()
-        connection.rollback()
-    finally:
-        connection.close()
     return None if row is None else (_hit(row, serial, read_moment), bool(row[6]))
 
 

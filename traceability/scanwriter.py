@@ -6,7 +6,7 @@ again (many times the ~0.1 ms a scan holds it). So scan writers first take an ex
 beside the database (`<database>.scan-lock`): a worker waiting there wakes the moment the other one is done, and
 then finds SQLite's lock free (other writers still meet the busy handler as before). Each worker also keeps one
 DB-API connection for scans, made on first use (after gunicorn forks) and again after `engine.dispose()`, instead
-of checking one out of the pool per scan. That connection reads the database file through mmap (`MMAP_BYTES`):
+of checking one out of the pool per scan; the write buffer's read of a label (`scan_read`) uses it too. That connection reads the database file through mmap (`MMAP_BYTES`):
 after the other worker's commit SQLite must read every page it touches again, and pages not rewritten since the
 last checkpoint then cost no read() call. An in-memory SQLite database, and PostgreSQL, use the pool as before.
 """
@@ -135,6 +135,27 @@ def scan_transaction(engine: Engine) -> Iterator[Any]:
     finally:
         if failed is not None:
             _drop(engine, failed)
+
+
+@contextlib.contextmanager
+def scan_read(engine: Engine) -> Iterator[Any]:
+    """A DB-API cursor for one read outside any transaction: on a SQLite file this process's scan connection (no
+    pool checkout, and its page cache stays warm between scans), else a pooled connection."""
+    database = _file_database(engine)
+    if database is None:
+        connection = engine.raw_connection()
+        try:
+            yield connection.cursor()
+            connection.rollback()
+        finally:
+            connection.close()
+        return
+    while True:
+        writer = _writer(engine, database)
+        with writer.guard:
+            if not writer.closed:
+                yield writer.connection.cursor()
+                return
 
 
 @contextlib.contextmanager

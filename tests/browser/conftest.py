@@ -101,6 +101,9 @@ def site_env(instance: Path) -> dict[str, str]:
         "REDIS_URL": "",
         "SMTP_HOST": "",
         "REFERENCE_CACHE_SECONDS": "10",  # tests change data from outside the server: chips as fresh as cached pages
+        # two phones scan one label within a second, on either of two workers: the second must see the first's scan
+        # (buffered, a worker shows only its own buffer until it is written; tests/integration/test_scan_buffer.py)
+        "SCAN_BUFFER_SECONDS": "0",
     }
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from datetime import datetime
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +15,7 @@ from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Label, Scan
 from traceability.scanbuffer import buffer
+from traceability.scanspool import decode, encode, recover, spool_folder
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +77,55 @@ def test_an_unknown_serial_is_not_buffered(client):
     client.get(f"/t/{_serial()}")  # one real scan, buffered
     response = client.get(f"/t/{new_serial()}")
     assert response.status_code == 404 and len(buffer) == 1
+
+
+def _spool_lines(app) -> list[bytes]:
+    files = list(spool_folder(app.config["INSTANCE_PATH"]).glob(f"{os.getpid()}-*.scans"))
+    return files[0].read_bytes().splitlines() if files else []
+
+
+def test_a_buffered_scan_is_on_disk_before_its_page_is_answered_and_leaves_once_written(app, client):
+    serial = _serial()
+    assert client.get(f"/t/{serial}").status_code == 200
+    assert len(buffer) == 1 and _stored(serial) == (0, 0)
+    lines = _spool_lines(app)
+    assert [decode(line).serial for line in lines] == [serial]
+    assert buffer.flush() == 1
+    assert _spool_lines(app) == [] and _stored(serial) == (1, 1)
+
+
+def _left_behind(app, scans: list[scanpage.PendingScan]) -> Path:
+    """The spool file of a process that was killed before it wrote its buffer."""
+    folder = spool_folder(app.config["INSTANCE_PATH"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "999999-deadbeef.scans"
+    path.write_bytes(b"".join(encode(scan) for scan in scans) + b'["half a line')
+    return path
+
+
+def _scan(serial: str, device: str, seconds: int) -> scanpage.PendingScan:
+    at = datetime(2026, 12, 3, 9, 0, seconds)
+    return scanpage.PendingScan(serial, "qr", scanpage.Device(device, device, None), at)
+
+
+def test_scans_a_killed_process_left_are_written_once_by_the_next(app):
+    serial = _serial()
+    committed, lost = _scan(serial, "phone-a", 1), _scan(serial, "phone-b", 2)
+    scanpage.write_scans([committed])  # it died after this commit, before emptying its file
+    path = _left_behind(app, [committed, lost])
+    assert recover(path.parent, scanpage.write_scans) == 1
+    assert _stored(serial) == (2, 2) and not path.exists()
+    assert recover(path.parent, scanpage.write_scans) == 0
+
+
+def test_the_spool_of_a_living_process_is_left_alone(app):
+    serial = _serial()
+    path = _left_behind(app, [_scan(serial, "phone-a", 1)])
+    owner = os.open(path, os.O_RDONLY)
+    fcntl.flock(owner, fcntl.LOCK_EX)  # as its process holds it for as long as it lives
+    try:
+        assert recover(path.parent, scanpage.write_scans) == 0
+        assert path.exists() and _stored(serial) == (0, 0)
+    finally:
+        os.close(owner)
+    assert recover(path.parent, scanpage.write_scans) == 1
