@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketplace.database import after_commit
 from marketplace.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from marketplace.extensions import db
+from marketplace.i18n import labels_in_language
 from marketplace.jobs.queue import enqueue_task
 from marketplace.models import Cooperative, User
 from marketplace.notify.services import tell, tell_staff_waiting
@@ -77,7 +78,7 @@ STATUS_LABELS = {
 
 def status_labels() -> dict[ProductStatus, str]:
     """Every status as the cooperative reads it, in the filter's order (a list translates them once)."""
-    return {status: str(label) for status, label in STATUS_LABELS.items()}
+    return labels_in_language(STATUS_LABELS)
 
 
 def status_label(status: ProductStatus) -> str:

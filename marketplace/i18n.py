@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar
 
 from flask import Flask, request, session
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -14,6 +15,19 @@ from markupsafe import Markup
 from . import formtext
 from .extensions import babel
 from .text import display_phone, format_date, format_datetime, format_vnd
+
+K = TypeVar("K", bound=Hashable)
+_labels_by_language: dict[tuple[int, str], dict[Any, str]] = {}
+
+
+def labels_in_language(labels: Mapping[K, Any]) -> dict[K, str]:
+    """A module's fixed labels (lazy strings) as read in the current language, translated once per language and
+    worker: the catalogue of translations does not change while a worker runs. The dict is shared: read it only."""
+    key = (id(labels), str(get_locale()))
+    found = _labels_by_language.get(key)
+    if found is None:
+        found = _labels_by_language[key] = {name: str(label) for name, label in labels.items()}
+    return found
 
 
 def select_locale() -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.i18n import labels_in_language
+
 from .models import OrderStatus
 
 S = OrderStatus
@@ -51,7 +53,7 @@ def status_label(status: OrderStatus | str) -> str:
 
 def status_labels() -> dict[OrderStatus, str]:
     """Every state as read in the current language (a page listing many orders translates them once)."""
-    return {status: str(label) for status, label in STATUS_LABELS.items()}
+    return labels_in_language(STATUS_LABELS)
 
 
 def can_move(current: OrderStatus | str, target: OrderStatus) -> bool:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from flask import render_template_string, session
 from flask_babel import refresh
 
+from orders.models import OrderStatus
+from orders.states import status_labels
+
 
 def _render(app, source: str, language: str) -> str:
     with app.test_request_context("/"):
@@ -20,3 +23,17 @@ def test_templates_translate_format_and_escape_in_the_readers_language(app):
     cart, specialty, count = _render(app, source, "en").split("|")
     assert cart == "Cart" and count == "3 products"
     assert "&lt;b&gt;Vạn Sơn&lt;/b&gt;" in specialty and "Đặc sản" not in specialty
+
+
+def _order_labels(app, language: str) -> dict:
+    with app.test_request_context("/"):
+        session["locale"] = language
+        refresh()
+        return status_labels()
+
+
+def test_order_states_read_in_each_readers_language_though_translated_once(app):
+    assert _order_labels(app, "vi")[OrderStatus.PENDING_PAYMENT] == "Chờ thanh toán"
+    assert _order_labels(app, "en")[OrderStatus.PENDING_PAYMENT] == "Awaiting payment"
+    assert _order_labels(app, "vi")[OrderStatus.PENDING_PAYMENT] == "Chờ thanh toán"
+    assert _order_labels(app, "en") is _order_labels(app, "en")  # once per language and worker
