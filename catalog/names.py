@@ -6,7 +6,7 @@ mark the same words for translation (`N_` only marks them, pybabel extracts them
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from marketplace.i18n import gettext_once
 
 
 def N_(text: str) -> str:
@@ -70,12 +70,12 @@ def category_name(category) -> str:
     if category is None:
         return ""
     if BUILTIN_CATEGORIES.get(category.slug) == category.name:
-        return gettext(category.name)
+        return gettext_once(category.name)
     return category.name
 
 
 def unit_label(unit: str | None) -> str:
     """A unit in the reader's language ("hộp" → "box"); a unit we do not know shows as stored."""
     if unit in BUILTIN_UNITS:
-        return gettext(unit)
+        return gettext_once(unit)
     return unit or ""

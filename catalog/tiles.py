@@ -135,8 +135,20 @@ def tiles_by_ids(ids: Sequence[int]) -> list[TileFacts]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+_PAGE_PART_KEY = "ocop.tile_key_part"
+
+
+def _page_part() -> tuple[str, str, str]:
+    """What every tile of a page shares in its key (language, URL prefix, media address), worked out once a request."""
+    environ = request.environ
+    part = environ.get(_PAGE_PART_KEY)
+    if part is None:
+        part = environ[_PAGE_PART_KEY] = (str(get_locale()), request.script_root, media_base())
+    return part
+
+
 def _key(facts: TileFacts) -> tuple[Hashable, ...]:
-    return (str(get_locale()), request.script_root, media_base(), facts)
+    return (*_page_part(), facts)
 
 
 def tile_html(facts: TileFacts, render: Callable[[TileFacts], Markup] | None = None) -> Markup:

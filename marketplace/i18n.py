@@ -6,7 +6,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, TypeVar
 
 from flask import Flask, request, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -27,6 +27,19 @@ def labels_in_language(labels: Mapping[K, Any]) -> dict[K, str]:
     found = _labels_by_language.get(key)
     if found is None:
         found = _labels_by_language[key] = {name: str(label) for name, label in labels.items()}
+    return found
+
+
+_texts_by_language: dict[tuple[str, str], str] = {}
+
+
+def gettext_once(text: str) -> str:
+    """`gettext(text)` kept per language and worker, for a fixed set of texts a page looks up many times (built-in
+    category names, units); never for text users write."""
+    key = (str(get_locale()), text)
+    found = _texts_by_language.get(key)
+    if found is None:
+        found = _texts_by_language[key] = gettext(text)
     return found
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 
 from catalog.chips import categories_by_id, categories_with_products, provinces_with_products
@@ -24,6 +27,7 @@ from catalog.tiles import TileFacts, tile_list, tiles_by_ids
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
+from marketplace.i18n import labels_in_language
 from marketplace.models import Commune, Cooperative, Province
 from marketplace.text import display_phone, normalise_phone
 from marketplace.units import commune_names, province_names
@@ -52,16 +56,25 @@ def _facet_names(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, str]]
     return names
 
 
+SORT_LABELS = {
+    "relevance": _l("Phù hợp nhất"),
+    "newest": _l("Mới nhất"),
+    "price_asc": _l("Giá thấp đến cao"),
+    "price_desc": _l("Giá cao đến thấp"),
+}
+
+
 def sort_labels() -> dict[str, str]:
-    return {
-        "relevance": _("Phù hợp nhất"),
-        "newest": _("Mới nhất"),
-        "price_asc": _("Giá thấp đến cao"),
-        "price_desc": _("Giá cao đến thấp"),
-    }
+    return labels_in_language(SORT_LABELS)
 
 
 def price_band_labels() -> dict[str, str]:
+    """The price filter's names in the reader's language (worked out once per language and worker)."""
+    return _price_band_labels(str(get_locale()))
+
+
+@cache
+def _price_band_labels(_language: str) -> dict[str, str]:
     labels = {}
     for key, low, high in PRICE_BANDS:
         if low == 0:
