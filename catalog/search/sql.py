@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import ClassVar
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, text
 
 from marketplace.extensions import db
 from marketplace.services import province_of_commune
@@ -111,7 +111,9 @@ def _dialect() -> str:
 
 
 def _category_parent(category_id: int) -> int | None:
-    return db.session.scalar(select(Category.parent_id).where(Category.id == category_id))
+    """The category's group (None for a group): a category page has loaded it already, so no statement then."""
+    category = db.session.get(Category, category_id)
+    return category.parent_id if category is not None else None
 
 
 def _filters(query: SearchQuery, params: dict) -> list[str]:
