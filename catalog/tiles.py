@@ -76,44 +76,44 @@ def _tile_columns() -> tuple:
 
 
 @cache_once
-def _photos_statement() -> Select:
-    """Public photos of the `ids` products, the first of each last (built once)."""
-    return (
-        select(
-            ProductImage.product_id,
-            ProductImage.id,
-            ProductImage.stem,
-            ProductImage.width,
-            ProductImage.height,
-            ProductImage.variants_ready,
-        )
-        .where(ProductImage.product_id.in_(bindparam("ids", expanding=True)), ProductImage.revision_id.is_(None))
-        .order_by(ProductImage.product_id, ProductImage.position.desc(), ProductImage.id.desc())
+def _first_photo() -> tuple[Any, Any]:
+    """The product's first public photo (the one `Product.public_images[0]` gives), to join (built once)."""
+    first_id = (
+        select(ProductImage.id)
+        .where(ProductImage.product_id == Product.id, ProductImage.revision_id.is_(None))
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
     )
+    return aliased(ProductImage, name="first_photo"), first_id
 
 
-def _first_photos(product_ids: Sequence[int]) -> dict[int, TilePhoto]:
-    """Each product's first public photo (the one `Product.public_images[0]` gives)."""
-    rows = db.session.execute(_photos_statement(), {"ids": list(product_ids)})
-    return {row.product_id: TilePhoto(*row) for row in rows}  # the last one written per product is the first
+def _with_tile_columns(query: Select[tuple[Product]]) -> Select:
+    """`query` reading just what its tiles show, first photo included, in one statement."""
+    photo, first_id = _first_photo()
+    photo_columns = (photo.id, photo.stem, photo.width, photo.height, photo.variants_ready)
+    return query.with_only_columns(*_tile_columns(), *photo_columns).outerjoin(photo, photo.id == first_id)
 
 
 def _read_tiles(narrowed: Select, params: dict[str, Any]) -> list[TileFacts]:
-    """Run a statement of the tile's columns: the tiles in its order, their first photos in one more statement."""
+    """Run a statement of the tile's columns: the tiles in its order."""
     rows = db.session.execute(narrowed, {"today": date.today(), **params}).all()
-    photos = _first_photos([row.id for row in rows]) if rows else {}
-    return [TileFacts(*row[:6], row[6] or 0, row[7], photos.get(row.id)) for row in rows]
+    return [
+        TileFacts(*row[:6], row[6] or 0, row[7], TilePhoto(row[0], *row[8:]) if row[8] is not None else None)
+        for row in rows
+    ]
 
 
 def tile_facts(query: Select[tuple[Product]]) -> list[TileFacts]:
-    """What the tiles of `query`'s products show, in its order, in two statements."""
-    return _read_tiles(query.with_only_columns(*_tile_columns()), {})
+    """What the tiles of `query`'s products show, in its order, in one statement."""
+    return _read_tiles(_with_tile_columns(query), {})
 
 
 def tile_list(build: Callable[[], Select[tuple[Product]]]) -> Callable[..., list[TileFacts]]:
     """Decorator for a list of tiles whose query has only bind parameters: the statement is built once per worker
     (building one costs more than running it), and each call reads the tiles with the values it is given."""
-    narrowed = cache_once(lambda: build().with_only_columns(*_tile_columns()))
+    narrowed = cache_once(lambda: _with_tile_columns(build()))
 
     @wraps(build)
     def read(**params: Any) -> list[TileFacts]:
