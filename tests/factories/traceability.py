@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from catalog.models import Product
 from marketplace.extensions import db
@@ -45,3 +46,16 @@ def make_labels(batch: Batch, count: int = 3) -> list[IssuedLabel]:
 
 def owner_of(batch: Batch) -> User:
     return next(m for m in batch.cooperative.members if m.role == Role.COOPERATIVE)
+
+
+def scan_server_env(database_url: str, folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a gunicorn site that serves scan pages from `database_url` (no demo data, no scan limit)."""
+    return {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(folder),
+        "MEDIA_ROOT": str(folder / "media"),
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "DEMO_DATA": "0",
+        "SCAN_RATE_LIMIT": "0",
+        **extra,
+    }

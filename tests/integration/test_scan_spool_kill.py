@@ -9,7 +9,7 @@ import urllib.request
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
-from tests.factories.traceability import make_batch, make_labels
+from tests.factories.traceability import make_batch, make_labels, scan_server_env
 from tests.perf.harness import gunicorn_server
 from traceability.models import Scan
 from traceability.scanspool import spool_folder
@@ -37,15 +37,8 @@ def _spool_owner(folder) -> int:
 def test_scans_of_a_killed_worker_are_written_by_its_replacement(app, database_url, tmp_path):
     serial = make_labels(make_batch(), 1)[0].serial
     db.session.commit()
-    env = {
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-        "DEMO_DATA": "0",
-        "SCAN_RATE_LIMIT": "0",
-        "SCAN_BUFFER_SECONDS": "600",  # only a kill, a replacement or a normal stop writes the buffer here
-    }
+    # only a kill, a replacement or a normal stop writes the buffer here
+    env = scan_server_env(database_url, tmp_path, SCAN_BUFFER_SECONDS="600")
     with gunicorn_server("marketplace:create_app()", env=env, workers=1, ready_path="/.well-known/gs1resolver") as base:
         for _ in range(SCANS_BEFORE_KILL):
             _scan(base, serial)

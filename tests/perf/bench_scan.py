@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.factories.traceability import scan_server_env
 from tests.perf.harness import BenchRow, ensure_wrk, gunicorn_server
 
 SECONDS = 5
@@ -104,14 +105,7 @@ def _measure(env: dict[str, str], serial: str, measured_serial: str, flush_wait:
 def run(baseline_rps: float) -> list[BenchRow]:
     folder = Path(tempfile.mkdtemp(prefix="ocop-bench-scan-"))
     db_url, (serial, measured_serial, *_rest) = _prepare(folder)
-    env = {
-        "DATABASE_URL": db_url,
-        "INSTANCE_PATH": str(folder),
-        "MEDIA_ROOT": str(folder / "media"),
-        "PUBLIC_BASE_URL": "http://127.0.0.1",
-        "DEMO_DATA": "0",
-        "SCAN_RATE_LIMIT": "0",
-    }
+    env = scan_server_env(db_url, folder)
     rps, served, recorded, size = _measure(env, serial, measured_serial, 2.5)
     w_rps, w_served, w_recorded, _size = _measure({**env, **WRITTEN_AT_ONCE}, serial, measured_serial, 0)
     lost = max(served - recorded, 0) + max(w_served - w_recorded, 0)
