@@ -415,7 +415,7 @@ def test_pages_with_nothing_typed_read_from_covering_indexes_exactly_as_counting
 def test_a_typed_search_counts_each_match_by_its_own_values(app):
     """A typed query's total and every facet count are those of its matches, counted one by one, also where the
     documents of one category carry two groups (a category moved to another group, its products not reindexed
-    yet): SQLite counts the category and stars/price pairs together by one number (`sql._facet_counts_sql`)."""
+    yet): SQLite counts the category and stars/price pairs together by one number (`sql._sorted_facet_counts_sql`)."""
     from sqlalchemy import select, update
 
     _corpus()
