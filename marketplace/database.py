@@ -23,6 +23,9 @@ T = TypeVar("T", bound=Callable[[], object])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # SQLite: requests that may write take the write lock at BEGIN, so a read-then-write never fails to upgrade.
 sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
+# SQLite reads the database file through mmap: a page its 2 MB page cache no longer holds costs no read() call
+# (a broad search reads thousands of index pages, ~3,000 read() calls each time at 100,000 products without it)
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -31,11 +34,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so writers queue instead of failing."""
+    """SQLite: WAL, foreign keys, a busy timeout, reads through mmap, and BEGIN IMMEDIATE so writers queue instead of
+    failing."""
     if engine.dialect.name != "sqlite":
         return
     event.listen(engine, "connect", _sqlite_pragmas)

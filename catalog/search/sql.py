@@ -36,6 +36,9 @@ COLUMNS = (
     "d.product_id, d.stars, d.category_id, d.category_root_id, d.province_code, d.commune_code, "
     "d.price_vnd, d.published_at"
 )
+# what a typed search's matches carry when its order does not read the publication date (every copied column
+# costs, over thousands of matches)
+UNDATED_COLUMNS = COLUMNS.removesuffix(", d.published_at")
 ORDERS = {
     "relevance": "score, stars DESC, product_id DESC",
     "price_asc": "price_vnd ASC, product_id DESC",
@@ -62,6 +65,10 @@ PAGE_INDEX = "ix_product_search_docs_root_page"  # a group's page in browse orde
 VISIBLE_SHARE = 0.9  # PostgreSQL: all-visible pages from which a browse count reads its index alone
 VISIBLE_SECONDS = 60.0
 _VISIBLE: dict[str, tuple[float, bool]] = {}  # database URL → (until, index-only) (`_index_only`)
+# facets counted over the matches: SQLite groups by sorting, slow where the first key ties, so each count's first key
+# has many values (a commune before its province), and the category and stars/price-band pairs are counted in one
+# pass by one number per (category, stars, band) (`_sorted_facet_counts_sql`)
+STAR_LEVELS = 6  # OCOP stars 0 (no valid certificate) to 5: certificates hold 3 to 5 (ocop_certificates check)
 FACET_COLUMNS = "d.category_root_id, d.category_id, d.province_code, d.commune_code, d.stars, d.price_vnd"
 # the columns of the covering indexes a page with nothing typed may read, as the model declares them (migrations
 # 0110, 0550)
@@ -288,10 +295,10 @@ def _browse_sql(where: list[str], query: SearchQuery, params: dict, sort: str) -
 def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_from: str | None = None) -> str:
     """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
 
-    Facets are counted in pairs, one pass each: (group, category), (province, commune), (stars, price band); the
-    total is the sum of the last pair's counts (every match is in exactly one of its groups). Without facets the
-    total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's columns) instead of the matches when
-    given."""
+    Facets are counted in pairs: (group, category), (province, commune), (stars, price band), one pass each on
+    PostgreSQL, two passes on SQLite (`_sorted_facet_counts_sql`); the total is the sum of the last pair's counts
+    (every match is in exactly one of its groups). Without facets the total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's
+    columns) instead of the matches when given."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
     page = "SELECT * FROM m"
@@ -303,7 +310,11 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_
         f"ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM ({page} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset) AS page",
     ]
-    if query.facets:
+    counted = ""
+    if query.facets and _dialect() == "sqlite":
+        counted, counts = _sorted_facet_counts_sql()
+        parts.extend(counts)
+    elif query.facets:
         # field names and bands are fixed in this module; nothing typed reaches these fragments
         column = {"price_band": _price_band_sql()}
         for kind, (first, second) in FACET_PAIRS.items():
@@ -311,7 +322,34 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_
             parts.append(f"SELECT '{kind}', CAST({a} AS TEXT), CAST({b} AS TEXT), COUNT(*) FROM m GROUP BY {a}, {b}")  # noqa: S608
     else:
         parts.append("SELECT 'total', NULL, NULL, COUNT(*) FROM m")
-    return f"WITH m AS MATERIALIZED ({matches}) " + " UNION ALL ".join(parts)
+    return f"WITH m AS MATERIALIZED ({matches}){counted} " + " UNION ALL ".join(parts)
+
+
+def _sorted_facet_counts_sql() -> tuple[str, list[str]]:
+    """SQLite, which groups by sorting: the facet counts of the matches `m`, as a CTE to add and the parts
+    (kind, a, b, n) that read it. (PostgreSQL hashes each pair in one pass: the key below only costs it.)
+
+    Places are grouped by commune, then province. Categories and stars/price bands are counted together in `c`, one
+    row per (category, group, stars, band) (a few hundred) grouped by a single number, category × levels × bands +
+    stars × bands + band (no category: 0, not a facet value); both pairs are summed from it. Field names and bands
+    are fixed in this module; nothing typed reaches these fragments."""
+    bands = len(PRICE_BANDS)
+    key = f"COALESCE(category_id, 0) * {STAR_LEVELS * bands} + stars * {bands} + {_price_band_sql()}"
+    counted = (
+        f", c AS MATERIALIZED (SELECT {key} AS k, category_root_id, COUNT(*) AS n "  # noqa: S608 — fixed fragments
+        "FROM m GROUP BY k, category_root_id)"
+    )
+    category = f"k / {STAR_LEVELS * bands}"
+    stars_band = f"k % {STAR_LEVELS * bands}"
+    return counted, [
+        f"SELECT 'category', CAST(category_root_id AS TEXT), CAST({category} AS TEXT), CAST(SUM(n) AS BIGINT) "  # noqa: S608
+        f"FROM c GROUP BY {category}, category_root_id",
+        "SELECT 'place', CAST(province_code AS TEXT), CAST(commune_code AS TEXT), COUNT(*) "
+        "FROM m GROUP BY commune_code, province_code",
+        f"SELECT 'stars_band', CAST({stars_band} / {bands} AS TEXT), CAST({stars_band} % {bands} AS TEXT), "  # noqa: S608
+        "CAST(SUM(n) AS BIGINT) "
+        f"FROM c GROUP BY {stars_band}",
+    ]
 
 
 def _word_prefix(column: str, word: str, key: str, params: dict) -> str:
@@ -333,10 +371,16 @@ def _trigram_word(column: str, word: str, key: str, params: dict) -> str:
     return f"({column} LIKE :{key}i AND (starts_with({column}, :{key}a) OR {column} LIKE :{key}b))"
 
 
-def _word_prefix_case(column: str, words: list[str], key: str, weight: int, params: dict) -> str:
-    """`weight` when any of the words starts a word of the column."""
+def _word_prefix_case(column: str, words: list[str], key: str, weight: int, params: dict, starts: bool = False) -> str:
+    """`weight` when any of the words starts a word of the column; with `starts`, START_WEIGHT more when one starts
+    the column itself (the same tests, the column's start first, so no word is tested twice)."""
     likes = [_word_prefix(column, word, f"{key}_{j}", params) for j, word in enumerate(words)]
-    return f"CASE WHEN {' OR '.join(likes)} THEN {weight} ELSE 0 END"
+    if not starts:
+        return f"CASE WHEN {' OR '.join(likes)} THEN {weight} ELSE 0 END"
+    # the two tests `_word_prefix` bound for each word: the column's start (`a`), then a later word's (`b`)
+    first = " OR ".join(f"{column} LIKE :{key}_{j}a" for j in range(len(words)))
+    inside = " OR ".join(f"{column} LIKE :{key}_{j}b" for j in range(len(words)))
+    return f"CASE WHEN {first} THEN {weight + START_WEIGHT} WHEN {inside} THEN {weight} ELSE 0 END"
 
 
 def _place_case(intent: Intent) -> list[str]:
@@ -359,13 +403,9 @@ def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
     """How much a match is lifted above plain text relevance: place, then name words, then typed marks."""
     cases = _place_case(intent)
     for i, alternatives in enumerate([*groups, *([t] for t in intent.place_terms)]):
-        cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params))
+        cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params, starts=i == 0))
     for k, word in enumerate(intent.marks):
         cases.append(_word_prefix_case("d.name_marked", [word], f"k{k}", MARK_WEIGHT, params))
-    if groups:
-        params.update({f"s_{j}": f"{word}%" for j, word in enumerate(groups[0])})
-        starts = " OR ".join(f"d.name LIKE :s_{j}" for j in range(len(groups[0])))
-        cases.append(f"CASE WHEN {starts} THEN {START_WEIGHT} ELSE 0 END")
     return " + ".join(cases)
 
 
@@ -450,7 +490,8 @@ class SqlSearch:
         groups, corrected = _expand(intent.terms)
         sort = query.sort if query.sort in ORDERS else "relevance"
         if groups:
-            matches = self._matches(groups, _boost_sql(groups, intent, params), where, params)
+            columns = COLUMNS if sort == "newest" else UNDATED_COLUMNS
+            matches = self._matches(groups, _boost_sql(groups, intent, params), where, params, columns)
             answer = _answer_sql(matches, query, params, sort)
         else:
             answer = _browse_sql(where, query, params, "stars" if sort == "relevance" else sort)
@@ -458,19 +499,19 @@ class SqlSearch:
         result.corrected = corrected
         return result
 
-    def _matches(self, groups, boost, where, params) -> str:
-        """The matches of the typed words, with their rank, as SQL for the dialect."""
+    def _matches(self, groups, boost, where, params, columns: str) -> str:
+        """The matches of the typed words (these columns), with their rank, as SQL for the dialect."""
         if _dialect() == "sqlite":
-            return self._sqlite_matches(groups, boost, where, params)
-        return self._postgres_matches(groups, boost, where, params)
+            return self._sqlite_matches(groups, boost, where, params, columns)
+        return self._postgres_matches(groups, boost, where, params, columns)
 
     @staticmethod
-    def _sqlite_matches(groups, boost, where, params) -> str:
+    def _sqlite_matches(groups, boost, where, params, columns: str) -> str:
         params["match"] = _fts_expression(groups)
         sql = (
             # no bm25: the boost already ranks by the name, and a shorter name (more of it typed) breaks ties for a
             # fraction of bm25's cost over thousands of matches; PostgreSQL ranks by the same score
-            f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {columns}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM search_products_fts "
             # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row;
             # each match is read from the narrow rank index, not from the row that holds its long document
@@ -480,12 +521,12 @@ class SqlSearch:
         return sql + "".join(f" AND {c}" for c in where)
 
     @staticmethod
-    def _postgres_matches(groups, boost, where, params) -> str:
+    def _postgres_matches(groups, boost, where, params, columns: str) -> str:
         """Every word a word prefix of a document word: `word:*` against the document's words, which their GIN
         index answers exactly (no document is read again to check a candidate)."""
         params["words"] = _tsquery(groups)
         return (
-            f"SELECT {COLUMNS}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
+            f"SELECT {columns}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             f"FROM product_search_docs d WHERE {WORDS} @@ CAST(:words AS tsquery)" + "".join(f" AND {c}" for c in where)
         )
 

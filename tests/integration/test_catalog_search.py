@@ -314,8 +314,6 @@ def test_listing_on_a_phone_folds_filters_orders_prices_and_says_when_a_category
 
 def _expected_browse(query: SearchQuery) -> tuple[list[int], int, dict[str, dict[str, int]]]:
     """What a page with nothing typed must show, worked out in Python from every search document."""
-    from collections import Counter
-
     from sqlalchemy import select
 
     from catalog.models import Category, Product
@@ -345,12 +343,21 @@ def _expected_browse(query: SearchQuery) -> tuple[list[int], int, dict[str, dict
     }
     ordered = sorted(found, key=keys[query.sort])
     page = [d.product_id for d in ordered[query.offset : query.offset + query.per_page]]
+    return page, len(found), _expected_facets(found)
+
+
+def _expected_facets(found: list[ProductSearchDoc]) -> dict[str, dict[str, int]]:
+    """The facet counts of these documents, counted in Python from each one's own values."""
+    from collections import Counter
+
+    from catalog.search import price_band
+
     facets = {
         name: dict(Counter(str(getattr(d, name)) for d in found if getattr(d, name) not in (None, 0)))
         for name in ("category_root_id", "category_id", "province_code", "commune_code", "stars")
     }
     facets["price_band"] = dict(Counter(price_band(d.price_vnd) for d in found))
-    return page, len(found), facets
+    return facets
 
 
 def test_pages_with_nothing_typed_read_from_covering_indexes_exactly_as_counting_every_row(app):
@@ -403,6 +410,45 @@ def test_pages_with_nothing_typed_read_from_covering_indexes_exactly_as_counting
             query = SearchQuery(text="", **case)
             result = backend.search(query)
             assert (result.ids, result.total, result.facets) == _expected_browse(query), (settled, case)
+
+
+def test_a_typed_search_counts_each_match_by_its_own_values(app):
+    """A typed query's total and every facet count are those of its matches, counted one by one, also where the
+    documents of one category carry two groups (a category moved to another group, its products not reindexed
+    yet): SQLite counts the category and stars/price pairs together by one number (`sql._sorted_facet_counts_sql`)."""
+    from sqlalchemy import select, update
+
+    _corpus()
+    make_listed("Nấm rơm tươi", "nong-san-so-che", MUONG_LAT, None, 250_000)  # as Nấm hương: no stars, same band
+    db.session.commit()
+    moved = db.session.scalar(select(ProductSearchDoc).where(ProductSearchDoc.name == "nam huong rung say kho"))
+    other_group = db.session.scalar(
+        select(ProductSearchDoc.category_root_id).where(ProductSearchDoc.category_root_id != moved.category_root_id)
+    )
+    db.session.execute(
+        update(ProductSearchDoc)
+        .where(ProductSearchDoc.product_id == moved.product_id)
+        .values(category_root_id=other_group)
+    )
+    db.session.commit()
+    backend = get_backend()
+    for text in ("nam", "kho", "mat ong", "dua chout", "ruou", "a"):
+        every = backend.search(SearchQuery(text=text, per_page=100, facets=False))
+        result = backend.search(SearchQuery(text=text, per_page=4))
+        found = db.session.scalars(select(ProductSearchDoc).where(ProductSearchDoc.product_id.in_(every.ids))).all()
+        assert every.total == len(every.ids) and result.ids == every.ids[:4], text
+        assert (result.total, result.facets) == (every.total, _expected_facets(found)), text
+    assert moved.product_id in backend.search(SearchQuery(text="nam", facets=False)).ids
+
+
+def test_sqlite_reads_the_database_through_mmap(app):
+    from sqlalchemy import text
+
+    from marketplace.database import SQLITE_MMAP_BYTES
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    assert db.session.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
 
 
 def test_a_word_right_after_punctuation_is_found_on_both_databases(client):
