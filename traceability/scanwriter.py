@@ -6,9 +6,10 @@ again (many times the ~0.1 ms a scan holds it). So scan writers first take an ex
 beside the database (`<database>.scan-lock`): a worker waiting there wakes the moment the other one is done, and
 then finds SQLite's lock free (other writers still meet the busy handler as before). Each worker also keeps one
 DB-API connection for scans, made on first use (after gunicorn forks) and again after `engine.dispose()`, instead
-of checking one out of the pool per scan; the write buffer's read of a label (`scan_read`) uses it too. That connection reads the database file through mmap (`MMAP_BYTES`):
-after the other worker's commit SQLite must read every page it touches again, and pages not rewritten since the
-last checkpoint then cost no read() call. An in-memory SQLite database, and PostgreSQL, use the pool as before.
+of checking one out of the pool per scan; the write buffer's read of a label (`scan_read`) uses it too. Like every
+SQLite connection (`marketplace.database`) it reads the database file through mmap: after the other worker's commit
+SQLite must read every page it touches again, and pages not rewritten since the last checkpoint then cost no read()
+call. An in-memory SQLite database, and PostgreSQL, use the pool as before.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 LOCK_SUFFIX = ".scan-lock"
-MMAP_BYTES = 256 * 1024 * 1024
 
 
 class _Writer:
@@ -36,7 +36,6 @@ class _Writer:
         proxy = engine.raw_connection()
         proxy.detach()  # ours now: the pool forgets it and never hands it out
         self.connection = proxy.dbapi_connection
-        self.connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self.lock_fd = os.open(database + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         self.guard = threading.Lock()
         self.closed = False
