@@ -183,8 +183,9 @@ def build_config(overrides: dict | None = None) -> dict:
         # how long a worker reuses the commune dashboard's figures (workspace/dashboard_cache.py); 0 turns it off
         "DASHBOARD_CACHE_SECONDS": float(_env("DASHBOARD_CACHE_SECONDS", "30")),
         "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
-        # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan before answering
-        "SCAN_BUFFER_SECONDS": _env("SCAN_BUFFER_SECONDS"),  # unset: see _scan_buffer_seconds
+        # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan to the database before
+        # answering; unset, 1 on a SQLite file and 0 elsewhere (_scan_buffer_seconds)
+        "SCAN_BUFFER_SECONDS": _env("SCAN_BUFFER_SECONDS"),
         "SCAN_BUFFER_SIZE": int(_env("SCAN_BUFFER_SIZE", "200")),
         # the scan fast lane logs one request line in this many (every answer is still timed and counted)
         "FAST_LANE_LOG_EVERY": int(_env("FAST_LANE_LOG_EVERY", "1")),
