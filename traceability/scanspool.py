@@ -88,8 +88,8 @@ class Spool:
         if self._fd is not None and self._pid == os.getpid():
             with contextlib.suppress(OSError):
                 os.close(self._fd)
-            if self.path is not None and self.path.stat().st_size == 0:
-                self.path.unlink()  # a file still holding scans stays for `recover`
+                if self.path is not None and self.path.stat().st_size == 0:
+                    self.path.unlink()  # a file still holding scans stays for `recover`
         self._fd = None
 
 
