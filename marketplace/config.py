@@ -8,6 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from .database import sqlite_file
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,8 +77,7 @@ def _scan_buffer_seconds(config: dict) -> float:
     value = config.get("SCAN_BUFFER_SECONDS")
     if value is not None and value != "":
         return float(value)
-    url = str(config["SQLALCHEMY_DATABASE_URI"])
-    return 1.0 if url.startswith("sqlite") and ":memory:" not in url and "mode=memory" not in url else 0.0
+    return 1.0 if sqlite_file(config["SQLALCHEMY_DATABASE_URI"]) else 0.0
 
 
 def refuse_unsafe_production(config: dict) -> None:

@@ -11,7 +11,7 @@ from typing import TypeVar
 from flask import Flask, request
 from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +26,16 @@ sqlite_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", 
 # SQLite reads the database file through mmap: a page its 2 MB page cache no longer holds costs no read() call
 # (a broad search reads thousands of index pages, ~3,000 read() calls each time at 100,000 products without it)
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
+def sqlite_file(url: str | URL) -> str | None:
+    """The SQLite database file a database URL names; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    database = parsed.database
+    in_memory = database == ":memory:" or "mode=memory" in (database or "") or parsed.query.get("mode") == "memory"
+    if parsed.get_backend_name() != "sqlite" or not database or in_memory:
+        return None
+    return database
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

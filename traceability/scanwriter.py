@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from marketplace.database import sqlite_file
+
 LOCK_SUFFIX = ".scan-lock"
 
 
@@ -60,11 +62,7 @@ _registry_lock = threading.Lock()
 
 
 def _file_database(engine: Engine) -> str | None:
-    """The SQLite database file, None for another database or an in-memory one."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or "mode=memory" in database:
-        return None
-    return database
+    return sqlite_file(engine.url)
 
 
 def _writer(engine: Engine, database: str) -> _Writer:
@@ -149,17 +147,13 @@ def scan_read(engine: Engine) -> Iterator[Any]:
         finally:
             connection.close()
         return
-    while True:
-        writer = _writer(engine, database)
-        with writer.guard:
-            if not writer.closed:
-                yield writer.connection.cursor()
-                return
+    with _guarded(engine, database) as writer:
+        yield writer.connection.cursor()
 
 
 @contextlib.contextmanager
-def _turn(engine: Engine, database: str) -> Iterator[_Writer]:
-    """This process's writer, with the lock of its threads and the workers' lock file held."""
+def _guarded(engine: Engine, database: str) -> Iterator[_Writer]:
+    """This process's writer, open, with the lock of its threads held."""
     while True:
         writer = _writer(engine, database)
         writer.guard.acquire()
@@ -167,13 +161,20 @@ def _turn(engine: Engine, database: str) -> Iterator[_Writer]:
             break
         writer.guard.release()
     try:
+        yield writer
+    finally:
+        writer.guard.release()
+
+
+@contextlib.contextmanager
+def _turn(engine: Engine, database: str) -> Iterator[_Writer]:
+    """This process's writer, with the lock of its threads and the workers' lock file held."""
+    with _guarded(engine, database) as writer:
         fcntl.flock(writer.lock_fd, fcntl.LOCK_EX)
         try:
             yield writer
         finally:
             fcntl.flock(writer.lock_fd, fcntl.LOCK_UN)
-    finally:
-        writer.guard.release()
 
 
 @contextlib.contextmanager
