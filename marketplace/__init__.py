@@ -13,6 +13,7 @@ from .config import PROJECT_ROOT, build_config
 from .database import init_database
 from .jobs.celery_app import init_celery
 from .ops import install as install_ops
+from .ops.logs import text_handler
 from .pagecache import install as install_page_cache
 
 DOMAIN_PACKAGES = ("marketplace.web", "catalog", "orders", "traceability", "integrations", "workspace")
@@ -28,7 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, handlers=[text_handler()])
     init_database(app)
     compression.init_app(app)  # first registered, so its after_request runs last, on the finished answer
     extensions.csrf.init_app(app)

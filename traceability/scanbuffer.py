@@ -18,7 +18,7 @@ import atexit
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -86,7 +86,7 @@ class ScanBuffer:
             devices.append((device.hash, device.fallback))
             self._pending.first_at.setdefault(hit.serial, utcnow())
         first = hit.first_scanned_at or self._pending.first_at.get(hit.serial)
-        return replace(hit, scan_count=hit.scan_count + len(devices), first_scanned_at=first)
+        return hit.counted(hit.scan_count + len(devices), first)
 
     def _overdue(self) -> bool:
         seconds = float(self._app.config["SCAN_BUFFER_SECONDS"]) if self._app else 0.0

@@ -33,6 +33,8 @@ from .scanpage import Device, PendingScan
 log = logging.getLogger(__name__)
 FOLDER = "scan-spool"
 SUFFIX = ".scans"
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: `json.dumps` with options
+# builds a new encoder per call
 
 
 def spool_folder(instance_path: str | Path) -> Path:
@@ -43,7 +45,7 @@ def encode(scan: PendingScan) -> bytes:
     """One spool line: the scan as a JSON array."""
     device = scan.device
     fields = [scan.serial, scan.via, device.hash, device.fallback, scan.at.isoformat(), scan.gtin, scan.lot]
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return _LINE_ENCODER.encode(fields).encode() + b"\n"
 
 
 def decode(line: bytes) -> PendingScan:

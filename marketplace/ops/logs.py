@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import uuid
+import secrets
+import threading
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _request_id: ContextVar[str | None] = ContextVar("ocop_request_id", default=None)
 
 request_log = logging.getLogger("marketplace.ops.request")
+REQUEST_LINE = "%s %s %s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # attributes every LogRecord has; anything else on a record came from `extra=` and goes into the JSON object
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
@@ -37,7 +43,7 @@ def accept_request_id(raw: str | None) -> str:
     """The client's id when it is a sane token (proxies send UUIDs or hex), else a new one."""
     if raw and _VALID_ID.match(raw):
         return raw
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def bind_request_id(value: str | None):
@@ -98,11 +104,7 @@ def configure_logging(log_format: str) -> None:
 
 
 def log_request(method: str, path: str, endpoint: str, status: int, duration_ms: float, user_id: int | None) -> None:
-    """The one line per request. `path` is PATH_INFO only: query strings may hold tokens and never get here.
-
-    The record is made here with this function as its caller, as `Logger.log` would make it, without its walk up
-    the stack to find the caller (a third of the line's cost, on every request).
-    """
+    """The one line per request. `path` is PATH_INFO only: query strings may hold tokens and never get here."""
     level = logging.DEBUG if endpoint in ("ops.healthz", "ops.readyz", "ops.metrics") else logging.INFO
     if not request_log.isEnabledFor(level):
         return
@@ -114,10 +116,63 @@ def log_request(method: str, path: str, endpoint: str, status: int, duration_ms:
         "duration_ms": round(duration_ms, 2),
         "user_id": user_id,
     }
-    record = request_log.makeRecord(
-        request_log.name, level, __file__, _CALLER_LINE, "%s %s %s", (method, path, status), None, "log_request", extra
-    )
-    request_log.handle(record)
+    request_log.handle(_request_record(level, (method, path, status), extra))
+
+
+def _request_record(level: int, args: tuple, extra: dict[str, Any]) -> logging.LogRecord:
+    """The request line's record, as `Logger.log` would make it with this module as its caller.
+
+    `LogRecord.__init__` works out the same file, module, process and thread names on every request (half the
+    line's cost), so a record made once per level, thread and process is copied and given the time, the arguments
+    and `extra`. With a custom record factory (one that adds fields, as tracing libraries do) every record is made
+    by it."""
+    if logging.getLogRecordFactory() is not logging.LogRecord:
+        return request_log.makeRecord(
+            request_log.name, level, __file__, _CALLER_LINE, REQUEST_LINE, args, None, "log_request", extra
+        )
+    key = (level, threading.get_ident(), os.getpid())
+    template = _templates.get(key)
+    if template is None:
+        made = request_log.makeRecord(
+            request_log.name, level, __file__, _CALLER_LINE, REQUEST_LINE, (), None, "log_request"
+        )
+        template = _templates[key] = dict(vars(made))
+    record = logging.LogRecord.__new__(logging.LogRecord)
+    fields = record.__dict__
+    fields.update(template)
+    now = time.time()  # the three time fields exactly as LogRecord.__init__ sets them
+    fields["created"] = now
+    fields["msecs"] = int((now - int(now)) * 1000) + 0.0
+    fields["relativeCreated"] = (now - logging._startTime) * 1000
+    fields["args"] = args
+    fields.update(extra)
+    return record
+
+
+class TextFormatter(logging.Formatter):
+    """The plain-text line format, its date and time (whole seconds) formatted once a second."""
+
+    def __init__(self, fmt: str = TEXT_FORMAT) -> None:
+        super().__init__(fmt)
+        self._second: int | None = None
+        self._second_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return self.default_msec_format % (self._second_text, record.msecs)
+
+
+def text_handler() -> logging.Handler:
+    """The handler `create_app` gives the root logger when it has none: stderr, `TEXT_FORMAT`."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(TextFormatter())
+    return handler
 
 
 _CALLER_LINE = log_request.__code__.co_firstlineno
+_templates: dict[tuple[int, int, int], dict[str, Any]] = {}
