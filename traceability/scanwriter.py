@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 from marketplace.database import sqlite_file
 
@@ -62,7 +63,13 @@ _registry_lock = threading.Lock()
 
 
 def _file_database(engine: Engine) -> str | None:
-    return sqlite_file(engine.url)
+    return _file_of(engine.url)
+
+
+@functools.lru_cache(maxsize=64)
+def _file_of(url: URL) -> str | None:
+    """`sqlite_file`, worked out once per database URL (an engine's URL never changes; this runs on every scan)."""
+    return sqlite_file(url)
 
 
 def _writer(engine: Engine, database: str) -> _Writer:
