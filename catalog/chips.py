@@ -76,6 +76,23 @@ def categories_by_id() -> dict[int, Chip]:
     return _cached("every category", _every_category)
 
 
+def _subcategories() -> dict[int, tuple[Chip, ...]]:
+    rows = db.session.execute(
+        select(Category.parent_id, Category.id, Category.slug, Category.name)
+        .where(Category.parent_id.is_not(None))
+        .order_by(Category.parent_id, Category.position, Category.id)
+    )
+    children: dict[int, list[Chip]] = {}
+    for parent_id, *chip in rows:
+        children.setdefault(parent_id, []).append(Chip(*chip))
+    return {parent_id: tuple(chips) for parent_id, chips in children.items()}
+
+
+def subcategories(category_id: int) -> tuple[Chip, ...]:
+    """A product group's sub-categories in menu order (the chips atop its listing; `Category.children`'s order)."""
+    return _cached("subcategories", _subcategories).get(category_id, ())
+
+
 def _provinces() -> tuple[tuple[Chip, int], ...]:
     rows = db.session.execute(
         select(Province.code, Province.slug, Province.name, func.count(Product.id))
