@@ -65,10 +65,15 @@ def buyer_order_rows(user: User, limit: int, offset: int) -> list[BuyerOrderRow]
 
 
 def orders_managed_by(user: User) -> Select[tuple[Order]]:
-    if user.role == Role.ADMIN:
+    return orders_managed_as(user.role, user.cooperative_id)
+
+
+def orders_managed_as(role: Role, cooperative_id: int | BindParameter | None) -> Select[tuple[Order]]:
+    """`orders_managed_by` someone of this role and cooperative (a bind parameter in a statement built once)."""
+    if role == Role.ADMIN:
         return select(Order)
-    if user.role == Role.COOPERATIVE:
-        return select(Order).where(Order.cooperative_id == user.cooperative_id)
+    if role == Role.COOPERATIVE:
+        return select(Order).where(Order.cooperative_id == cooperative_id)
     return select(Order).where(False)
 
 

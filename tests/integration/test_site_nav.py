@@ -79,7 +79,7 @@ def test_the_search_box_shows_each_visitors_own_query_escaped(client):
     assert _search_box(page) == "&#34;&gt;&lt;b&gt;mật ong"
     assert "<b>mật ong" not in page
     assert _search_box(client.get("/").get_data(as_text=True)) == ""  # the query only fills the search page's box
-    assert 'data-cart-count' not in client.get("/").get_data(as_text=True)  # the header's links are still put in
+    assert "data-cart-count" not in client.get("/").get_data(as_text=True)  # the header's links are still put in
     assert 'action="/logout"' in client.get("/").get_data(as_text=True)
 
 
