@@ -1,5 +1,6 @@
 """Per-worker cache of the chips on the home page and listings: the product groups and provinces that hold public
-products (one query each, run on every signed-in page view before).
+products (one query each, run on every signed-in page view before), and each group's sub-categories (a lazy load of
+`Category.children` on every category page before).
 
 Kept as plain values (slug, name, count: nothing lazy-loads from a closed session) for `REFERENCE_CACHE_SECONDS`
 (60 by default; `0`, as in the tests, turns it off), signed-in visitors included. The worker that publishes,
