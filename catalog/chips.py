@@ -1,5 +1,6 @@
 """Per-worker cache of the chips on the home page and listings: the product groups and provinces that hold public
-products (one query each, run on every signed-in page view before).
+products (one query each, run on every signed-in page view before), and each group's sub-categories (a lazy load of
+`Category.children` on every category page before).
 
 Kept as plain values (slug, name, count: nothing lazy-loads from a closed session) for `REFERENCE_CACHE_SECONDS`
 (60 by default; `0`, as in the tests, turns it off), signed-in visitors included. The worker that publishes,
@@ -74,6 +75,23 @@ def _every_category() -> dict[int, Chip]:
 def categories_by_id() -> dict[int, Chip]:
     """Every product group and sub-group by id (the names of a listing's facet counts)."""
     return _cached("every category", _every_category)
+
+
+def _subcategories() -> dict[int, tuple[Chip, ...]]:
+    rows = db.session.execute(
+        select(Category.parent_id, Category.id, Category.slug, Category.name)
+        .where(Category.parent_id.is_not(None))
+        .order_by(Category.parent_id, Category.position, Category.id)
+    )
+    children: dict[int, list[Chip]] = {}
+    for parent_id, *chip in rows:
+        children.setdefault(parent_id, []).append(Chip(*chip))
+    return {parent_id: tuple(chips) for parent_id, chips in children.items()}
+
+
+def subcategories(category_id: int) -> tuple[Chip, ...]:
+    """A product group's sub-categories in menu order (the chips atop its listing; `Category.children`'s order)."""
+    return _cached("subcategories", _subcategories).get(category_id, ())
 
 
 def _provinces() -> tuple[tuple[Chip, int], ...]:

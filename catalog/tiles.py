@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
-from marketplace.extensions import db
+from marketplace.database import read_plain
 from marketplace.models import Cooperative
 from marketplace.storage import media_base
 from marketplace.ttlcache import TtlCache
@@ -98,7 +98,7 @@ def _with_tile_columns(query: Select[tuple[Product]]) -> Select:
 
 def _read_tiles(narrowed: Select, params: dict[str, Any]) -> list[TileFacts]:
     """Run a statement of the tile's columns: the tiles in its order."""
-    rows = db.session.execute(narrowed, {"today": date.today(), **params}).all()
+    rows = read_plain(narrowed, {"today": date.today(), **params}).all()
     return [
         TileFacts(*row[:6], row[6] or 0, row[7], TilePhoto(row[0], *row[8:]) if row[8] is not None else None)
         for row in rows

@@ -1,8 +1,12 @@
-"""The header's links, rendered once per language, role and cart count instead of on every page.
+"""The parts every page shows, rendered once instead of on every page: the header's links per language, role and
+cart count, and the page's fixed frame (stylesheet links, header, search box, footer, scripts) per language.
 
-Every page shows them, and they took a fifth of a signed-in page's rendering (a dozen translations and URLs). The
-HTML is kept per worker under a key of everything it shows (language, URL prefix, which role links apply, the units
-in the cart), so it is never stale; only the sign-out form's CSRF token differs per visitor, and it is put in after.
+The header's links took a fifth of a signed-in page's rendering (a dozen translations and URLs). The HTML is kept per
+worker under a key of everything it shows (language, URL prefix, which role links apply, the units in the cart), so it
+is never stale; only the sign-out form's CSRF token differs per visitor, and it is put in after. The frame
+(templates/_chrome.html) is the same for every visitor of a language and URL prefix: its static URLs, home link and
+six translations cost more than the rest of base.html; the header's links and the search box's text are put in per
+page. In debug mode the frame is rendered each time, so an edited static file gets its new `?v=` at once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from markupsafe import Markup
 from .ttlcache import TtlCache
 
 CSRF_SLOT = "ocop-csrf-slot"
+NAV_SLOT = "ocop-nav-slot"
+QUERY_SLOT = "ocop-query-slot"
 NAV_SECONDS = 3600  # entries are exact; expiry only bounds how long an unused one takes memory
 EXTENSION = "ocop_nav"
 
@@ -55,6 +61,32 @@ def site_nav() -> Markup:
     return html.replace(CSRF_SLOT, generate_csrf()) if facts.is_authenticated else html  # Markup escapes the token
 
 
+PART_SLOTS = {"header": (NAV_SLOT, QUERY_SLOT)}  # what page_header puts in per page
+
+
+def _render_part(name: str) -> Markup:
+    return get_template_attribute("_chrome.html", name)(*PART_SLOTS.get(name, ()))
+
+
+def page_part(name: str) -> Markup:
+    """`page_part(name)` in base.html: a macro of templates/_chrome.html, kept per worker, language and URL prefix."""
+    if current_app.debug:
+        return _render_part(name)
+    cache: TtlCache = current_app.extensions[EXTENSION]
+    key = (name, str(get_locale()), request.script_root)
+    html = cache.get(key, NAV_SECONDS)
+    if html is None:
+        html = _render_part(name)
+        cache.put(key, html)
+    return html
+
+
+def page_header(query: str) -> Markup:
+    """`page_header(q)` in base.html: the page's header with this visitor's links and the search box's text (Markup
+    escapes it; the links go in first, so a query cannot place anything in their slot)."""
+    return page_part("header").replace(NAV_SLOT, site_nav()).replace(QUERY_SLOT, query)
+
+
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = TtlCache(256)
-    app.jinja_env.globals["site_nav"] = site_nav
+    app.jinja_env.globals.update(site_nav=site_nav, page_part=page_part, page_header=page_header)

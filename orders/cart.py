@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from catalog import variants
 from catalog.models import Product, ProductStatus, ProductVariant
 from catalog.queries import is_public
+from marketplace.database import read_plain
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
@@ -106,7 +107,7 @@ def _saved_cart_statement() -> Select[tuple[int, int, int | None]]:
 
 def _saved_cart(user: User) -> tuple[dict[int, int], dict[int, int]]:
     """A buyer's saved cart in one statement: {product_id: quantity} and {product_id: chosen variant id}."""
-    rows = db.session.execute(_saved_cart_statement(), {"user_id": user.id}).all()
+    rows = read_plain(_saved_cart_statement(), {"user_id": user.id}).all()
     return {row[0]: row[1] for row in rows}, {row[0]: row[2] for row in rows if row[2] is not None}
 
 
@@ -263,7 +264,7 @@ def item_count(user: User | None) -> int:
     """Units in the cart, for the header badge (one small query for a buyer, none for a guest)."""
     if user is None:
         return sum(read_cart(None).values())
-    return int(db.session.scalar(_units_in_cart(), {"user_id": user.id}) or 0)
+    return int(read_plain(_units_in_cart(), {"user_id": user.id}).scalar() or 0)
 
 
 @cache

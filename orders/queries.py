@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import BindParameter, Select, bindparam, func, select
 
+from marketplace.database import read_plain
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role, User
@@ -54,20 +55,25 @@ def _buyer_order_count() -> Select[tuple[int]]:
 
 
 def count_orders_of_buyer(user: User) -> int:
-    return db.session.scalar(_buyer_order_count(), {"buyer_id": user.id}) or 0
+    return read_plain(_buyer_order_count(), {"buyer_id": user.id}).scalar() or 0
 
 
 def buyer_order_rows(user: User, limit: int, offset: int) -> list[BuyerOrderRow]:
     """A page of the buyer's own orders as plain rows (no ORM objects)."""
     params = {"buyer_id": user.id, "limit": limit, "offset": offset}
-    return [BuyerOrderRow(*row) for row in db.session.execute(_buyer_orders_page(), params)]
+    return [BuyerOrderRow(*row) for row in read_plain(_buyer_orders_page(), params)]
 
 
 def orders_managed_by(user: User) -> Select[tuple[Order]]:
-    if user.role == Role.ADMIN:
+    return orders_managed_as(user.role, user.cooperative_id)
+
+
+def orders_managed_as(role: Role, cooperative_id: int | BindParameter | None) -> Select[tuple[Order]]:
+    """`orders_managed_by` someone of this role and cooperative (a bind parameter in a statement built once)."""
+    if role == Role.ADMIN:
         return select(Order)
-    if user.role == Role.COOPERATIVE:
-        return select(Order).where(Order.cooperative_id == user.cooperative_id)
+    if role == Role.COOPERATIVE:
+        return select(Order).where(Order.cooperative_id == cooperative_id)
     return select(Order).where(False)
 
 

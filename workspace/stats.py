@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, case, func, select
-from sqlalchemy.orm import joinedload
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
+from marketplace.database import read_plain
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, CooperativeKind, CooperativeStatus, Province
 
@@ -90,24 +91,35 @@ def cooperative_counts(scope: Scope) -> CooperativeCounts:
     return CooperativeCounts(verified=verified, unverified=total - verified)
 
 
+class WaitingApplication(NamedTuple):
+    """What the staff's to-do shows of a seller's application."""
+
+    id: int
+    name: str
+    phone: str
+    commune_name: str
+    submitted_at: datetime  # when it was (re)submitted, else when the seller signed up
+
+
 @cache
-def _cooperatives_waiting(shape: str) -> Select[tuple[Cooperative]]:
-    """Built once per scope shape (see `Scope.bound`)."""
+def _cooperatives_waiting(shape: str) -> Select:
+    """Built once per scope shape (see `Scope.bound`): plain columns, no ORM objects."""
     scope = Scope.bound(shape)
+    submitted = func.coalesce(Cooperative.submitted_at, Cooperative.created_at)
     return (
-        select(Cooperative)
-        .options(joinedload(Cooperative.commune))  # the list names each one's commune
+        select(Cooperative.id, Cooperative.name, Cooperative.phone, Commune.name, submitted)
+        .join(Commune, Commune.code == Cooperative.commune_code)
         .where(scope.where(Cooperative.commune_code), Cooperative.status == CooperativeStatus.PENDING)
-        .order_by(func.coalesce(Cooperative.submitted_at, Cooperative.created_at), Cooperative.id)
+        .order_by(submitted, Cooperative.id)
         .limit(bindparam("limit"))
     )
 
 
-def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[Cooperative]:
+def cooperatives_waiting(scope: Scope, limit: int = 50) -> list[WaitingApplication]:
     """Sellers' applications waiting for the staff (pending: not verified, not sent back to the applicant),
     oldest submission first (the staff's to-do list)."""
     statement = _cooperatives_waiting(scope.shape)
-    return list(db.session.scalars(statement, {**scope.params, "limit": limit}).unique())
+    return [WaitingApplication(*row) for row in read_plain(statement, {**scope.params, "limit": limit})]
 
 
 def product_status_counts(scope: Scope) -> dict[ProductStatus, int]:

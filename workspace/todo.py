@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select
 
 from catalog.models import OcopCertificate, Product, ProductStatus
+from marketplace.database import read_plain
 from marketplace.extensions import db
 from marketplace.models import Cooperative, CooperativeStatus, Role, User
 from marketplace.notify.models import Delivery, DeliveryStatus
@@ -149,7 +150,7 @@ def commune_cards(user: User, scope: Scope, today: date, review_url: str | None)
         "today": today,
         "window_end": today + timedelta(days=CERTIFICATE_WINDOW_DAYS),
     }
-    row = db.session.execute(_commune_counts(scope.shape, user.role), params).one()
+    row = read_plain(_commune_counts(scope.shape, user.role), params).one()
     review, waiting, bank_changes, expiring = (int(n or 0) for n in row)
     return [
         Card("review", _("Sản phẩm chờ duyệt"), review, review_url or "#viec-can-lam"),

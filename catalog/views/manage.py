@@ -29,6 +29,7 @@ from catalog.models import (
 from catalog.queries import get_managed_product, products_managed_as
 from catalog.tiles import TilePhoto
 from catalog.validation import UNITS
+from marketplace.database import read_plain
 from marketplace.errors import DomainError, NotFound
 from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
@@ -222,7 +223,7 @@ def _listed_products(status: str | None, page: int) -> tuple[list[ListedProduct]
     role, by_status = current_user.role, status is not None
     params = {"cooperative_id": current_user.cooperative_id, "status": status}
     statement = _list_statement(role, by_status)
-    rows = db.session.execute(statement, {**params, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}).all()
+    rows = read_plain(statement, {**params, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}).all()
     if rows:
         total = rows[0].total
     elif page > 1:

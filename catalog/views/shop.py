@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
 
-from catalog.chips import categories_by_id, categories_with_products, provinces_with_products
+from catalog.chips import categories_by_id, categories_with_products, provinces_with_products, subcategories
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
 from catalog.queries import (
@@ -157,13 +157,23 @@ def home():
     )
 
 
+_CATEGORY_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))  # built once, the slug bound per call
+
+
 @bp.get("/c/<slug>")
 def category(slug: str):
-    found = db.session.scalar(select(Category).where(Category.slug == slug))
+    found = db.session.scalar(_CATEGORY_BY_SLUG, {"slug": slug})
     if found is None:
         raise NotFound(_("Không có danh mục này."))
     query = search_query_from_args(category_id=found.id)
-    return render_listing(category_name(found), "catalog.category", {"slug": slug}, query, category=found)
+    return render_listing(
+        category_name(found),
+        "catalog.category",
+        {"slug": slug},
+        query,
+        category=found,
+        subcategories=subcategories(found.id),
+    )
 
 
 @bp.get("/tinh/<slug>")

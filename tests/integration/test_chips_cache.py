@@ -61,3 +61,24 @@ def test_a_renamed_group_shows_its_new_name_on_the_next_page(client):
     finally:  # categories are reference data kept between tests: put the built-in name back
         save_category(admin, group.id, built_in_name, None, group.position)
         db.session.commit()
+
+
+def test_a_groups_page_shows_its_sub_categories_and_a_new_one_on_the_next_page(client):
+    admin = make_user(Role.ADMIN)
+    group = _group()
+    db.session.commit()
+    _signed_in_buyer(client)
+    page = client.get(f"/c/{group.slug}").get_data(as_text=True)
+    for child in group.children:
+        assert f'class="chip" href="/c/{child.slug}"' in page
+    added = save_category(admin, None, "Nhóm con thêm để thử", group.id, 999)
+    db.session.commit()
+    try:
+        page = client.get(f"/c/{group.slug}").get_data(as_text=True)
+        assert f'class="chip" href="/c/{added.slug}">Nhóm con thêm để thử</a>' in page
+        save_category(admin, added.id, "Nhóm con đổi tên để thử", group.id, 999)
+        db.session.commit()
+        assert "Nhóm con đổi tên để thử</a>" in client.get(f"/c/{group.slug}").get_data(as_text=True)
+    finally:  # categories are reference data kept between tests
+        db.session.delete(db.session.get(Category, added.id))
+        db.session.commit()

@@ -127,3 +127,17 @@ def test_demo_orders_are_idempotent(app):
     seed()
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Order)) == len(PLAN)
+
+
+def test_the_desk_lists_only_the_sellers_own_orders_in_the_states_asked(client):
+    first, first_seller, _buyer = _cod_order()
+    second, second_seller, _other = _cod_order()
+    for seller, mine, theirs in ((first_seller, first, second), (second_seller, second, first)):
+        login(client, seller)
+        for url in ("/cooperative/orders", "/cooperative/orders?status=awaiting_confirmation"):
+            desk = client.get(url).get_data(as_text=True)
+            assert mine.code in desk and theirs.code not in desk
+        assert mine.code not in client.get("/cooperative/orders?status=shipped").get_data(as_text=True)
+        both = client.get("/cooperative/orders?status=shipped&status=awaiting_confirmation").get_data(as_text=True)
+        assert mine.code in both and theirs.code not in both
+        client.form_post("/logout")

@@ -5,6 +5,7 @@ Photos are re-encoded and never public; other communes' staff and strangers are 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from marketplace.demo import DEMO_PASSWORD, demo_cooperative, seed
 from marketplace.extensions import db, limiter
-from marketplace.models import AuditLog, Cooperative, CooperativeStatus, Notice, Role, User
+from marketplace.models import AuditLog, Commune, Cooperative, CooperativeStatus, Notice, Role, User
 from tests.factories import MUONG_LAT, VAN_SON, api_token, login, make_cooperative, make_user, sent_mails
 from tests.factories.catalog import jpeg_bytes
 
@@ -414,3 +415,19 @@ def test_demo_data_has_a_verified_seller_and_an_application_in_the_queue(client)
     login(client, "xa@demo.ocop.vn", DEMO_PASSWORD)
     queue = client.get("/commune/").get_data(as_text=True).split("Việc cần làm")[1].split("</section>")[0]
     assert "Hộ kinh doanh Miến dong Triệu Sơn" in queue
+
+
+def test_the_queue_names_each_applicants_commune_phone_and_date_oldest_first(client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    older = make_cooperative(name="HTX chờ lâu", phone="0912000001", status=CooperativeStatus.PENDING)
+    newer = make_cooperative(name="HTX chờ mới", phone="0912000002", status=CooperativeStatus.PENDING)
+    older.created_at, older.submitted_at = datetime(2026, 3, 1, 20, 0, tzinfo=UTC), None  # 2 March in Vietnam
+    newer.created_at, newer.submitted_at = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 5, 10, 3, tzinfo=UTC)
+    db.session.commit()
+    commune = db.session.get(Commune, VAN_SON).name
+    login(client, staff)
+    queue = client.get("/commune/").get_data(as_text=True).split("Việc cần làm")[1].split("</section>")[0]
+    assert queue.index("HTX chờ lâu") < queue.index("HTX chờ mới")  # by submission, else sign-up
+    assert f"{commune} · 0912000001 · Đăng ký 02/03/2026" in queue
+    assert f"{commune} · 0912000002 · Đăng ký 10/05/2026" in queue
+    assert f'href="/commune/cooperatives/{older.id}"' in queue

@@ -65,3 +65,32 @@ def test_the_links_follow_the_language_and_the_role(client):
     login(client, staff)
     nav = _nav(client.get("/").get_data(as_text=True))
     assert 'href="/commune/"' in nav and "Đăng xuất" in nav and "Đăng nhập" not in nav
+
+
+def _search_box(page: str) -> str:
+    return re.search(r'<input type="search" name="q" value="([^"]*)"', page).group(1)
+
+
+def test_the_search_box_shows_each_visitors_own_query_escaped(client):
+    login(client, make_user(Role.BUYER))
+    db.session.commit()
+    assert _search_box(client.get("/search?q=nấm+mèo").get_data(as_text=True)) == "nấm mèo"
+    page = client.get('/search?q="><b>mật ong').get_data(as_text=True)
+    assert _search_box(page) == "&#34;&gt;&lt;b&gt;mật ong"
+    assert "<b>mật ong" not in page
+    assert _search_box(client.get("/").get_data(as_text=True)) == ""  # the query only fills the search page's box
+    assert "data-cart-count" not in client.get("/").get_data(as_text=True)  # the header's links are still put in
+    assert 'action="/logout"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_page_frame_follows_the_language_and_keeps_fingerprinted_static_urls(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Bỏ qua đến nội dung" in page and "nền tảng của xã" in page
+    assert re.search(r'href="/static/css/app\.css\?v=[0-9a-f]+"', page)
+    assert re.search(r'<script src="/static/js/search\.js\?v=[0-9a-f]+" defer></script>', page)
+    client.get("/lang/en")
+    english = client.get("/").get_data(as_text=True)
+    assert "Bỏ qua đến nội dung" not in english and "nền tảng của xã" not in english
+    assert 'placeholder="Tìm nấm mèo' not in english
+    client.get("/lang/vi")
+    assert "Bỏ qua đến nội dung" in client.get("/").get_data(as_text=True)
