@@ -468,6 +468,22 @@ def test_a_typed_search_counts_each_match_by_its_own_values(app):
     assert moved.product_id in backend.search(SearchQuery(text="nam", facets=False)).ids
 
 
+def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_is(app):
+    """Whoever writes the search documents (a product's deletion cascades to its document without the backend's
+    `remove`), a search reads them as they are: on SQLite the ranks table follows them by trigger (migration 0560)."""
+    from sqlalchemy import delete, update
+
+    ids = _corpus()
+    backend = get_backend()
+    honey, mushroom = ids["Mật ong bạc hà Mèo Vạc"], ids["Nấm mèo khô Vạn Sơn"]
+    db.session.execute(delete(ProductSearchDoc).where(ProductSearchDoc.product_id == honey))
+    db.session.execute(update(ProductSearchDoc).where(ProductSearchDoc.product_id == mushroom).values(stars=5))
+    db.session.commit()
+    assert honey not in backend.search(SearchQuery(text="mat ong")).ids
+    result = backend.search(SearchQuery(text="nam meo"))
+    assert result.ids[0] == mushroom and result.facets["stars"] == {"5": 1}
+
+
 def test_sqlite_reads_the_database_through_mmap(app):
     from sqlalchemy import text
 
