@@ -445,7 +445,9 @@ def _boost_sql(groups: list[list[str]], intent: Intent, params: dict, spaced: bo
     """How much a match is lifted above plain text relevance: place, then name words, then typed marks. `spaced`:
     the names are read from SQLite's `search_ranks`, after one space."""
     case, name, marked = (
-        (_spaced_word_case, "d.name_words", "d.marked_words") if spaced else (_word_prefix_case, "d.name", "d.name_marked")
+        (_spaced_word_case, "d.name_words", "d.marked_words")
+        if spaced
+        else (_word_prefix_case, "d.name", "d.name_marked")
     )
     cases = _place_case(intent)
     for i, alternatives in enumerate([*groups, *([t] for t in intent.place_terms)]):
