@@ -56,8 +56,10 @@ MARK_WEIGHT = 100
 START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
 TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
-# SQLite: the narrow table of what ranking and counting read of a match, names after one space (migration 0560)
+# SQLite: the narrow table of what ranking and counting read of a match, the name after one space, and the one of
+# what a query typed with marks or sorted by date reads besides (migration 0560)
 RANKS = "search_ranks"
+RANKS_EXTRA = "search_ranks_extra"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
 WORDS = "array_to_tsvector(array_remove(regexp_split_to_array(d.document, '[^[:alnum:]]+'), ''))"
 STARS_INDEX = "ix_product_search_docs_root_stars"  # a group's (stars, price) in order: counted as read
@@ -341,7 +343,7 @@ def _sqlite_match_columns(sort: str, facets: bool) -> str:
     match is read so that counting reads one column (`_sorted_facet_counts_sql`)."""
     columns = ["d.product_id", "d.stars"]
     if sort == "newest":
-        columns.append("d.published_at")
+        columns.append("e.published_at")
     elif sort in ("price_asc", "price_desc"):
         columns.append("d.price_vnd")
     if facets:
@@ -443,9 +445,9 @@ def _place_case(intent: Intent) -> list[str]:
 
 def _boost_sql(groups: list[list[str]], intent: Intent, params: dict, spaced: bool = False) -> str:
     """How much a match is lifted above plain text relevance: place, then name words, then typed marks. `spaced`:
-    the names are read from SQLite's `search_ranks`, after one space."""
+    the names are read from SQLite's `search_ranks` (`d`) and `search_ranks_extra` (`e`), after one space."""
     case, name, marked = (
-        (_spaced_word_case, "d.name_words", "d.marked_words")
+        (_spaced_word_case, "d.name_words", "e.marked_words")
         if spaced
         else (_word_prefix_case, "d.name", "d.name_marked")
     )
@@ -539,7 +541,10 @@ class SqlSearch:
         sort = query.sort if query.sort in ORDERS else "relevance"
         if groups and _dialect() == "sqlite":
             boost = _boost_sql(groups, intent, params, spaced=True)
-            matches = self._sqlite_matches(groups, boost, where, params, _sqlite_match_columns(sort, query.facets))
+            columns = _sqlite_match_columns(sort, query.facets)
+            matches = self._sqlite_matches(
+                groups, boost, where, params, columns, extra=bool(intent.marks) or sort == "newest"
+            )
             answer = _answer_sql(matches, query, params, sort, keyed=True)
         elif groups:
             columns = COLUMNS if sort == "newest" else UNDATED_COLUMNS
@@ -552,7 +557,9 @@ class SqlSearch:
         return result
 
     @staticmethod
-    def _sqlite_matches(groups, boost, where, params, columns: str) -> str:
+    def _sqlite_matches(groups, boost, where, params, columns: str, extra: bool = False) -> str:
+        """The matches of the typed words (these columns), with their rank; `extra`: the marked name and date are read
+        too (`search_ranks_extra` as `e`)."""
         params["match"] = _fts_expression(groups)
         sql = (
             # no bm25: the boost already ranks by the name, and a shorter name (more of it typed) breaks ties for a
@@ -564,7 +571,8 @@ class SqlSearch:
             # each match is read from the narrow ranks table by its row id, not from the row that holds its long
             # document
             f"CROSS JOIN {RANKS} d ON d.product_id = search_products_fts.rowid "
-            "WHERE search_products_fts MATCH :match"
+            + (f"CROSS JOIN {RANKS_EXTRA} e ON e.product_id = d.product_id " if extra else "")
+            + "WHERE search_products_fts MATCH :match"
         )
         return sql + "".join(f" AND {c}" for c in where)
 
