@@ -56,8 +56,10 @@ MARK_WEIGHT = 100
 START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" before "Phấn hoa mật ong"
 TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
-# SQLite: the narrow index of what ranking and counting read of a match (migration 0550)
-RANK_INDEX = "search_docs_rank"
+# SQLite: the narrow table of what ranking and counting read of a match, the name after one space, and the one of
+# what a query typed with marks or sorted by date reads besides (migration 0560)
+RANKS = "search_ranks"
+RANKS_EXTRA = "search_ranks_extra"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
 WORDS = "array_to_tsvector(array_remove(regexp_split_to_array(d.document, '[^[:alnum:]]+'), ''))"
 STARS_INDEX = "ix_product_search_docs_root_stars"  # a group's (stars, price) in order: counted as read
@@ -200,10 +202,10 @@ def _tsquery(groups: list[list[str]]) -> str:
     return " & ".join("(" + " | ".join(f"'{word}':*" for word in alternatives) + ")" for alternatives in groups)
 
 
-def _price_band_sql() -> str:
+def _price_band_sql(price: str = "price_vnd") -> str:
     """The index of a price's band in PRICE_BANDS (an integer groups faster than the band's text)."""
     cases = " ".join(
-        f"WHEN price_vnd < {high} THEN {i}"  # fixed numbers from PRICE_BANDS
+        f"WHEN {price} < {high} THEN {i}"  # fixed numbers from PRICE_BANDS
         for i, (_key, _low, high) in enumerate(PRICE_BANDS)
         if high is not None
     )
@@ -292,13 +294,15 @@ def _browse_sql(where: list[str], query: SearchQuery, params: dict, sort: str) -
     return _answer_sql(matches, query, params, sort)
 
 
-def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_from: str | None = None) -> str:
+def _answer_sql(
+    matches: str, query: SearchQuery, params: dict, sort: str, page_from: str | None = None, keyed: bool = False
+) -> str:
     """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
 
     Facets are counted in pairs: (group, category), (province, commune), (stars, price band), one pass each on
     PostgreSQL, two passes on SQLite (`_sorted_facet_counts_sql`); the total is the sum of the last pair's counts
     (every match is in exactly one of its groups). Without facets the total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's
-    columns) instead of the matches when given."""
+    columns) instead of the matches when given; `keyed`: SQLite's matches carry their facet key."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
     page = "SELECT * FROM m"
@@ -312,7 +316,7 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_
     ]
     counted = ""
     if query.facets and _dialect() == "sqlite":
-        counted, counts = _sorted_facet_counts_sql()
+        counted, counts = _sorted_facet_counts_sql(keyed)
         parts.extend(counts)
     elif query.facets:
         # field names and bands are fixed in this module; nothing typed reaches these fragments
@@ -325,16 +329,39 @@ def _answer_sql(matches: str, query: SearchQuery, params: dict, sort: str, page_
     return f"WITH m AS MATERIALIZED ({matches}){counted} " + " UNION ALL ".join(parts)
 
 
-def _sorted_facet_counts_sql() -> tuple[str, list[str]]:
+def _facet_key_sql(row: str = "") -> str:
+    """SQLite: the one number category and stars/price band are counted by (`_sorted_facet_counts_sql`), of the row
+    whose columns `row` prefixes."""
+    bands = len(PRICE_BANDS)
+    band = _price_band_sql(f"{row}price_vnd")
+    return f"COALESCE({row}category_id, 0) * {STAR_LEVELS * bands} + {row}stars * {bands} + {band}"
+
+
+def _sqlite_match_columns(sort: str, facets: bool) -> str:
+    """SQLite, a typed search: what each match carries, no more (every column is copied for thousands of matches):
+    what its page's order reads (with the score), and with facets its group, place and facet key, computed as the
+    match is read so that counting reads one column (`_sorted_facet_counts_sql`)."""
+    columns = ["d.product_id", "d.stars"]
+    if sort == "newest":
+        columns.append("e.published_at")
+    elif sort in ("price_asc", "price_desc"):
+        columns.append("d.price_vnd")
+    if facets:
+        columns += ["d.category_root_id", "d.province_code", "d.commune_code", f"{_facet_key_sql('d.')} AS facet_key"]
+    return ", ".join(columns)
+
+
+def _sorted_facet_counts_sql(keyed: bool = False) -> tuple[str, list[str]]:
     """SQLite, which groups by sorting: the facet counts of the matches `m`, as a CTE to add and the parts
     (kind, a, b, n) that read it. (PostgreSQL hashes each pair in one pass: the key below only costs it.)
 
     Places are grouped by commune, then province. Categories and stars/price bands are counted together in `c`, one
     row per (category, group, stars, band) (a few hundred) grouped by a single number, category × levels × bands +
     stars × bands + band (no category: 0, not a facet value); both pairs are summed from it. Field names and bands
-    are fixed in this module; nothing typed reaches these fragments."""
+    are fixed in this module; nothing typed reaches these fragments. `keyed`: the matches carry that number as
+    `facet_key` (`_sqlite_match_columns`)."""
     bands = len(PRICE_BANDS)
-    key = f"COALESCE(category_id, 0) * {STAR_LEVELS * bands} + stars * {bands} + {_price_band_sql()}"
+    key = "facet_key" if keyed else _facet_key_sql()
     counted = (
         f", c AS MATERIALIZED (SELECT {key} AS k, category_root_id, COUNT(*) AS n "  # noqa: S608 — fixed fragments
         "FROM m GROUP BY k, category_root_id)"
@@ -383,6 +410,23 @@ def _word_prefix_case(column: str, words: list[str], key: str, weight: int, para
     return f"CASE WHEN {first} THEN {weight + START_WEIGHT} WHEN {inside} THEN {weight} ELSE 0 END"
 
 
+def _spaced_word_case(column: str, words: list[str], key: str, weight: int, params: dict, starts: bool = False) -> str:
+    """SQLite, `_word_prefix_case` over a name kept after one space (`search_ranks`): `instr(column, ' w')` is 1 when
+    the name begins with w, more when a later word does, 0 when none does, so one call per word answers both tests
+    (names and typed words are lower-case, as LIKE's case-blind test needed)."""
+    found = []
+    for j, word in enumerate(words):
+        params[f"{key}_{j}"] = f" {word}"
+        found.append(f"instr({column}, :{key}_{j})")
+    if starts and len(found) == 1:
+        return f"CASE {found[0]} WHEN 0 THEN 0 WHEN 1 THEN {weight + START_WEIGHT} ELSE {weight} END"
+    anywhere = " OR ".join(found)
+    if not starts:
+        return f"CASE WHEN {anywhere} THEN {weight} ELSE 0 END"
+    first = " OR ".join(f"{position} = 1" for position in found)
+    return f"CASE WHEN {first} THEN {weight + START_WEIGHT} WHEN {anywhere} THEN {weight} ELSE 0 END"
+
+
 def _place_case(intent: Intent) -> list[str]:
     """Products from the place the query names come first (codes are integers from the gazetteer)."""
     place = intent.place
@@ -399,13 +443,19 @@ def _place_case(intent: Intent) -> list[str]:
     return [f"CASE {' '.join(whens)} ELSE 0 END"]
 
 
-def _boost_sql(groups: list[list[str]], intent: Intent, params: dict) -> str:
-    """How much a match is lifted above plain text relevance: place, then name words, then typed marks."""
+def _boost_sql(groups: list[list[str]], intent: Intent, params: dict, spaced: bool = False) -> str:
+    """How much a match is lifted above plain text relevance: place, then name words, then typed marks. `spaced`:
+    the names are read from SQLite's `search_ranks` (`d`) and `search_ranks_extra` (`e`), after one space."""
+    case, name, marked = (
+        (_spaced_word_case, "d.name_words", "e.marked_words")
+        if spaced
+        else (_word_prefix_case, "d.name", "d.name_marked")
+    )
     cases = _place_case(intent)
     for i, alternatives in enumerate([*groups, *([t] for t in intent.place_terms)]):
-        cases.append(_word_prefix_case("d.name", alternatives, f"n{i}", NAME_WEIGHT, params, starts=i == 0))
+        cases.append(case(name, alternatives, f"n{i}", NAME_WEIGHT, params, starts=i == 0))
     for k, word in enumerate(intent.marks):
-        cases.append(_word_prefix_case("d.name_marked", [word], f"k{k}", MARK_WEIGHT, params))
+        cases.append(case(marked, [word], f"k{k}", MARK_WEIGHT, params))
     return " + ".join(cases)
 
 
@@ -489,9 +539,16 @@ class SqlSearch:
         where = _filters(replace(query, stars=stars), params)
         groups, corrected = _expand(intent.terms)
         sort = query.sort if query.sort in ORDERS else "relevance"
-        if groups:
+        if groups and _dialect() == "sqlite":
+            boost = _boost_sql(groups, intent, params, spaced=True)
+            columns = _sqlite_match_columns(sort, query.facets)
+            matches = self._sqlite_matches(
+                groups, boost, where, params, columns, extra=bool(intent.marks) or sort == "newest"
+            )
+            answer = _answer_sql(matches, query, params, sort, keyed=True)
+        elif groups:
             columns = COLUMNS if sort == "newest" else UNDATED_COLUMNS
-            matches = self._matches(groups, _boost_sql(groups, intent, params), where, params, columns)
+            matches = self._postgres_matches(groups, _boost_sql(groups, intent, params), where, params, columns)
             answer = _answer_sql(matches, query, params, sort)
         else:
             answer = _browse_sql(where, query, params, "stars" if sort == "relevance" else sort)
@@ -499,24 +556,23 @@ class SqlSearch:
         result.corrected = corrected
         return result
 
-    def _matches(self, groups, boost, where, params, columns: str) -> str:
-        """The matches of the typed words (these columns), with their rank, as SQL for the dialect."""
-        if _dialect() == "sqlite":
-            return self._sqlite_matches(groups, boost, where, params, columns)
-        return self._postgres_matches(groups, boost, where, params, columns)
-
     @staticmethod
-    def _sqlite_matches(groups, boost, where, params, columns: str) -> str:
+    def _sqlite_matches(groups, boost, where, params, columns: str, extra: bool = False) -> str:
+        """The matches of the typed words (these columns), with their rank; `extra`: the marked name and date are read
+        too (`search_ranks_extra` as `e`)."""
         params["match"] = _fts_expression(groups)
         sql = (
             # no bm25: the boost already ranks by the name, and a shorter name (more of it typed) breaks ties for a
             # fraction of bm25's cost over thousands of matches; PostgreSQL ranks by the same score
-            f"SELECT {columns}, {LENGTH_WEIGHT} * length(d.name) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
+            # the name after its one space: the same length
+            f"SELECT {columns}, {LENGTH_WEIGHT} * (length(d.name_words) - 1) - ({boost}) AS score "  # noqa: S608 — fixed fragments, values bound
             "FROM search_products_fts "
             # CROSS JOIN keeps the FTS index as the outer loop: a filter index outside would re-run MATCH per row;
-            # each match is read from the narrow rank index, not from the row that holds its long document
-            f"CROSS JOIN product_search_docs d INDEXED BY {RANK_INDEX} ON d.product_id = search_products_fts.rowid "
-            "WHERE search_products_fts MATCH :match"
+            # each match is read from the narrow ranks table by its row id, not from the row that holds its long
+            # document
+            f"CROSS JOIN {RANKS} d ON d.product_id = search_products_fts.rowid "
+            + (f"CROSS JOIN {RANKS_EXTRA} e ON e.product_id = d.product_id " if extra else "")
+            + "WHERE search_products_fts MATCH :match"
         )
         return sql + "".join(f" AND {c}" for c in where)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 
 from marketplace.database import dialect_insert
 from marketplace.extensions import db
@@ -57,11 +57,26 @@ def within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+def _candidates(term: str) -> list[str]:
+    """The known words that can be one edit away from `term` (three letters or more), a few dozen instead of every
+    word of about its length: one edit leaves the first letter alone, or it is that edit, and then the word is the
+    term's rest after any letter (a first letter changed or added), that rest itself (dropped) or the first two
+    letters swapped. `within_one_edit` decides; this only spares it the words that cannot be."""
+    n, rest = len(term), term[1:]
+    words = select(SearchTerm.word).where(
+        SearchTerm.length.between(n - 1, n + 1),
+        or_(
+            func.substr(SearchTerm.word, 1, 1) == term[0],
+            func.substr(SearchTerm.word, 2).in_([rest, term]),
+            SearchTerm.word.in_([rest, term[1] + term[0] + term[2:]]),
+        ),
+    )
+    return list(db.session.scalars(words))
+
+
 def corrections(term: str) -> list[str]:
     """Known words one edit away from a term that matches nothing; [] when it matches or is too short."""
     if len(term) < TYPO_MIN_LENGTH or _prefix_known(term):
         return []
-    n = len(term)
-    candidates = db.session.scalars(select(SearchTerm.word).where(SearchTerm.length.between(n - 1, n + 1)))
-    found = sorted({w for w in candidates if within_one_edit(term, w)})
+    found = sorted({w for w in _candidates(term) if within_one_edit(term, w)})
     return found[:MAX_CANDIDATES]

@@ -108,6 +108,33 @@ def test_search_page_finds_by_name_without_accents_and_offers_the_correction(cli
     assert 'name="q"' in page and "Nấm mèo khô Vạn Sơn" in page
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("xhuot", "chuot"),  # the first letter wrong
+        ("hcuot", "chuot"),  # the first two letters swapped
+        ("achuot", "chuot"),  # a letter before the word
+        ("huong", None),  # the word itself, found as typed
+        ("uyet", "tuyet"),  # the first letter missing
+        ("huon", None),  # a prefix of a known word: no correction
+        ("ghuong", "huong"),  # a letter before the word
+        ("chuoy", "chuot"),  # the last letter wrong
+        ("tuyte", "tuyet"),  # the last two letters swapped
+        ("phenn", "phen"),  # a letter after the word
+        ("atisso", "atiso"),  # a letter inside
+    ],
+)
+def test_a_typo_anywhere_in_a_word_is_corrected(client, typed, found):
+    """One typo is corrected wherever it is in the word, the first letter too (`vocabulary._candidates` narrows the
+    vocabulary by that letter or by the rest of the word); "Đã tìm cả" names the word searched instead."""
+    _corpus()
+    page = client.get("/search", query_string={"q": typed}).get_data(as_text=True)
+    if found is None:
+        assert "Đã tìm cả:" not in page
+    else:
+        assert "Đã tìm cả:" in page and found in page.split("Đã tìm cả:", 1)[1][:200]
+
+
 def test_filters_by_province_commune_category_and_stars(client):
     _corpus()
     # the two with "nấm" in their name first; "Đậu đỏ" matches through its category "…: nấm, hạt, đồ khô"
@@ -439,6 +466,22 @@ def test_a_typed_search_counts_each_match_by_its_own_values(app):
         assert every.total == len(every.ids) and result.ids == every.ids[:4], text
         assert (result.total, result.facets) == (every.total, _expected_facets(found)), text
     assert moved.product_id in backend.search(SearchQuery(text="nam", facets=False)).ids
+
+
+def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_is(app):
+    """Whoever writes the search documents (a product's deletion cascades to its document without the backend's
+    `remove`), a search reads them as they are: on SQLite the ranks table follows them by trigger (migration 0560)."""
+    from sqlalchemy import delete, update
+
+    ids = _corpus()
+    backend = get_backend()
+    honey, mushroom = ids["Mật ong bạc hà Mèo Vạc"], ids["Nấm mèo khô Vạn Sơn"]
+    db.session.execute(delete(ProductSearchDoc).where(ProductSearchDoc.product_id == honey))
+    db.session.execute(update(ProductSearchDoc).where(ProductSearchDoc.product_id == mushroom).values(stars=5))
+    db.session.commit()
+    assert honey not in backend.search(SearchQuery(text="mat ong")).ids
+    result = backend.search(SearchQuery(text="nam meo"))
+    assert result.ids[0] == mushroom and result.facets["stars"] == {"5": 1}
 
 
 def test_sqlite_reads_the_database_through_mmap(app):
