@@ -29,8 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, handlers=[text_handler()])
+    logging.basicConfig(level=logging.INFO, handlers=[text_handler()])  # does nothing when logging is set up
     init_database(app)
     compression.init_app(app)  # first registered, so its after_request runs last, on the finished answer
     extensions.csrf.init_app(app)

@@ -122,15 +122,14 @@ def log_request(method: str, path: str, endpoint: str, status: int, duration_ms:
 def _request_record(level: int, args: tuple, extra: dict[str, Any]) -> logging.LogRecord:
     """The request line's record, as `Logger.log` would make it with this module as its caller.
 
-    `LogRecord.__init__` works out the same file, module, process and thread names on every request (half the
-    line's cost), so a record made once per level, thread and process is copied and given the time, the arguments
-    and `extra`. With a custom record factory (one that adds fields, as tracing libraries do) every record is made
-    by it."""
+    `LogRecord.__init__` works out the same file, module and process names on every request (half the line's cost),
+    so a record made once per level and process is copied and given the time, the thread, the arguments and `extra`.
+    With a custom record factory (one that adds fields, as tracing libraries do) every record is made by it."""
     if logging.getLogRecordFactory() is not logging.LogRecord:
         return request_log.makeRecord(
             request_log.name, level, __file__, _CALLER_LINE, REQUEST_LINE, args, None, "log_request", extra
         )
-    key = (level, threading.get_ident(), os.getpid())
+    key = (level, os.getpid())
     template = _templates.get(key)
     if template is None:
         made = request_log.makeRecord(
@@ -144,6 +143,8 @@ def _request_record(level: int, args: tuple, extra: dict[str, Any]) -> logging.L
     fields["created"] = now
     fields["msecs"] = int((now - int(now)) * 1000) + 0.0
     fields["relativeCreated"] = (now - logging._startTime) * 1000
+    fields["thread"] = threading.get_ident()  # a threaded server's threads come and go, and their idents are reused
+    fields["threadName"] = threading.current_thread().name
     fields["args"] = args
     fields.update(extra)
     return record
@@ -175,4 +176,4 @@ def text_handler() -> logging.Handler:
 
 
 _CALLER_LINE = log_request.__code__.co_firstlineno
-_templates: dict[tuple[int, int, int], dict[str, Any]] = {}
+_templates: dict[tuple[int, int], dict[str, Any]] = {}
