@@ -11,6 +11,7 @@ page. In debug mode the frame is rendered each time, so an edited static file ge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from flask import Flask, current_app, get_template_attribute, request
@@ -52,13 +53,21 @@ def _in_cart() -> int:
 def site_nav() -> Markup:
     """`site_nav()` in base.html: the header's links for this visitor."""
     facts, in_cart = _facts(), _in_cart()
+    html = _kept(
+        (str(get_locale()), request.script_root, facts, in_cart),
+        lambda: get_template_attribute("_nav.html", "nav")(in_cart, facts, CSRF_SLOT, current_app.view_functions),
+    )
+    return html.replace(CSRF_SLOT, generate_csrf()) if facts.is_authenticated else html  # Markup escapes the token
+
+
+def _kept(key: tuple, render: Callable[[], Markup]) -> Markup:
+    """The HTML kept per worker under `key` (everything it shows), rendered on a miss."""
     cache: TtlCache = current_app.extensions[EXTENSION]
-    key = (str(get_locale()), request.script_root, facts, in_cart)
     html = cache.get(key, NAV_SECONDS)
     if html is None:
-        html = get_template_attribute("_nav.html", "nav")(in_cart, facts, CSRF_SLOT, current_app.view_functions)
+        html = render()
         cache.put(key, html)
-    return html.replace(CSRF_SLOT, generate_csrf()) if facts.is_authenticated else html  # Markup escapes the token
+    return html
 
 
 PART_SLOTS = {"header": (NAV_SLOT, QUERY_SLOT)}  # what page_header puts in per page
@@ -72,13 +81,7 @@ def page_part(name: str) -> Markup:
     """`page_part(name)` in base.html: a macro of templates/_chrome.html, kept per worker, language and URL prefix."""
     if current_app.debug:
         return _render_part(name)
-    cache: TtlCache = current_app.extensions[EXTENSION]
-    key = (name, str(get_locale()), request.script_root)
-    html = cache.get(key, NAV_SECONDS)
-    if html is None:
-        html = _render_part(name)
-        cache.put(key, html)
-    return html
+    return _kept((name, str(get_locale()), request.script_root), lambda: _render_part(name))
 
 
 def page_header(query: str) -> Markup:
