@@ -387,24 +387,29 @@ def _write_scan(cursor: Any, dialect_name: str, scan: PendingScan, stamp: Any) -
     first, which locks the row, then counts in a statement of its own: that statement's snapshot, taken after the
     lock, sees a scan another transaction committed meanwhile (one statement's check could miss it)."""
     statements = _compiled(dialect_name, _mode(scan.gtin, scan.lot))
-    device = scan.device
+    device = {"device": scan.device.hash, "fallback": scan.device.fallback}
     label = {**_params(scan.serial, scan.gtin, scan.lot), "now": stamp}
+    count = None
     if dialect_name == "sqlite":
-        touch = statements.touch_and_count
-        cursor.execute(touch.text, touch.args({**label, "device": device.hash, "fallback": device.fallback}))
-        row, counted = cursor.fetchone(), None
+        row = _fetch_one(cursor, statements.touch_and_count, {**label, **device})
     else:
-        cursor.execute(statements.touch.text, statements.touch.args(label))
-        row = cursor.fetchone()
+        row = _fetch_one(cursor, statements.touch, label)
+        if row is not None:
+            counted = _fetch_one(cursor, statements.new_device, {"label_id": row[0], **device})
+            count = counted[0] if counted is not None else None
     if row is None:
         return None, None
-    who = {"label_id": row[0], "device": device.hash, "fallback": device.fallback}
-    if dialect_name != "sqlite":
-        cursor.execute(statements.new_device.text, statements.new_device.args(who))
-        counted = cursor.fetchone()
     record = statements.record
-    cursor.execute(record.text, record.args({**who, "batch_id": row[1], "now": stamp, "via": scan.via}))
-    return row, counted[0] if counted is not None else None
+    cursor.execute(
+        record.text, record.args({"label_id": row[0], **device, "batch_id": row[1], "now": stamp, "via": scan.via})
+    )
+    return row, count
+
+
+def _fetch_one(cursor: Any, statement: _Sql, params: dict[str, Any]) -> Any:
+    """The statement's one row of RETURNING or SELECT (None: no row)."""
+    cursor.execute(statement.text, statement.args(params))
+    return cursor.fetchone()
 
 
 def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
@@ -427,11 +432,9 @@ def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
 def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:
     """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing."""
     statements = _compiled(db.engine.dialect.name, PLAIN)
-    peek = statements.peek_device
     params = {"b_serial": serial, "device": device.hash, "fallback": device.fallback}
     with scan_read(db.engine) as cursor:
-        cursor.execute(peek.text, peek.args(params))
-        row = cursor.fetchone()
+        row = _fetch_one(cursor, statements.peek_device, params)
     return None if row is None else (_hit(row, serial, statements.read_moment), bool(row[6]))
 
 
