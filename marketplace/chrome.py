@@ -17,9 +17,9 @@ from typing import NamedTuple
 from flask import Flask, current_app, get_template_attribute, request
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from .sessions import csrf_token
 from .ttlcache import TtlCache
 
 CSRF_SLOT = "ocop-csrf-slot"
@@ -57,7 +57,7 @@ def site_nav() -> Markup:
         (str(get_locale()), request.script_root, facts, in_cart),
         lambda: get_template_attribute("_nav.html", "nav")(in_cart, facts, CSRF_SLOT, current_app.view_functions),
     )
-    return html.replace(CSRF_SLOT, generate_csrf()) if facts.is_authenticated else html  # Markup escapes the token
+    return html.replace(CSRF_SLOT, csrf_token()) if facts.is_authenticated else html  # Markup escapes the token
 
 
 def _kept(key: tuple, render: Callable[[], Markup]) -> Markup:
