@@ -4,7 +4,9 @@ With the buffer on, the fast lane reads the label and whether the phone scanned 
 waits for a writer in SQLite's WAL mode), shows the stored count plus the new devices still in this process's
 buffer, appends the scan to this process's spool file (`traceability.scanspool`: on disk before the page is
 answered) and keeps it in memory. The buffer is written in one transaction, in order, with the same statements
-as a single scan (so the stored device count stays exact): when it holds `SCAN_BUFFER_SIZE` scans, when its oldest
+as a single scan (so the stored device count stays exact), except scans by a device the database had already
+counted for the label, which only move its last-scan time: one UPDATE per label and one batch INSERT (see
+`write_scans`). It is written when it holds `SCAN_BUFFER_SIZE` scans, when its oldest
 scan is `SCAN_BUFFER_SECONDS` old (checked on every scan and by a background thread), before Flask records a scan
 in the same process, and when the process exits normally (atexit: gunicorn's graceful stop and restart); then the
 spool file is emptied. A process killed before it wrote its buffer leaves its spool file, and the next process to
@@ -71,7 +73,8 @@ class ScanBuffer:
             if found is None:
                 return None
             hit = self._counted(*found, device)
-            scan = PendingScan(serial, via[:10], device, utcnow())
+            counted_label = found[0].label_id if found[1] and found[0].first_scanned_at is not None else None
+            scan = PendingScan(serial, via[:10], device, utcnow(), counted_label=counted_label)
             self._spool.append(self._folder, scan)
             self._pending.scans.append(scan)
             self._pending.since = self._pending.since or time.monotonic()

@@ -143,7 +143,8 @@ def _label_filter(mode: str) -> list:
 
 def _statements(mode: str) -> dict[str, Any]:
     """The scan's Core statements: touch the label (locks its row), count a new device, record the scan; touch and
-    count in one (SQLite); peek; peek with whether the device scanned the label before (for buffered scans)."""
+    count in one (SQLite); stamp a label whose scans' devices are all counted already (the latest time wins); peek;
+    peek with whether the device scanned the label before (for buffered scans)."""
     now = bindparam("now", type_=DateTime(timezone=True))
     label_id = bindparam("label_id", type_=Integer)
     columns = (
@@ -156,6 +157,13 @@ def _statements(mode: str) -> dict[str, Any]:
     )
     stamps = {"first_scanned_at": func.coalesce(_labels.c.first_scanned_at, now), "last_scanned_at": now}
     touch = update(_labels).where(*_label_filter(mode)).values(**stamps).returning(*columns)
+    later = or_(_labels.c.last_scanned_at.is_(None), _labels.c.last_scanned_at < now)
+    stamp_counted = (
+        update(_labels)
+        .where(_labels.c.id == label_id)
+        .values(last_scanned_at=case((later, now), else_=_labels.c.last_scanned_at))
+        .returning(*columns)
+    )
     seen = exists().where(_scans.c.label_id == label_id, _device_in())
     new_device = (
         update(_labels)
@@ -189,6 +197,7 @@ def _statements(mode: str) -> dict[str, Any]:
         "new_device": new_device,
         "record": record,
         "touch_and_count": touch_and_count,
+        "stamp_counted": stamp_counted,
         "peek": peek,
         "peek_device": peek_device,
     }
@@ -221,6 +230,7 @@ class _Compiled:
     new_device: _Sql
     record: _Sql
     touch_and_count: _Sql
+    stamp_counted: _Sql
     peek: _Sql
     peek_device: _Sql
     write_moment: Any
@@ -371,6 +381,7 @@ class PendingScan:
     at: datetime
     gtin: str | None = None
     lot: str | None = None
+    counted_label: int | None = None  # the label's id when the database already holds a scan of it by this device
 
 
 def _moments(dialect_name: str | None = None) -> tuple[Any, Any]:
@@ -413,20 +424,56 @@ def _fetch_one(cursor: Any, statement: _Sql, params: dict[str, Any]) -> Any:
 
 
 def write_scans(scans: list[PendingScan]) -> list[tuple[Any, int | None]]:
-    """Write scans in order in one transaction (all or none); per scan, its label row (None: no such label) and
-    its new device count (None: the row holds it, or not a new device)."""
+    """Write scans in one transaction (all or none); per scan, its label row (None: no such label) and its new device
+    count (None: the row holds it, or not a new device).
+
+    Scans are written in order with the single scan's statements, except those whose device the database had
+    already counted for the label when the scan was shown (`counted_label`): a device once counted stays counted
+    and the label's first scan stays, so they only move the label's last-scan time. They are written after the
+    others, one UPDATE per label (the latest time wins) and one batch INSERT of their rows."""
     engine = db.engine
     dialect_name = engine.dialect.name
     write_moment, _read = _moments(dialect_name)
+    stamp = write_moment or (lambda moment: moment)
+    written: list[tuple[Any, int | None]] = [(None, None)] * len(scans)
+    counted: dict[int, list[int]] = {}
     with scan_transaction(engine) as cursor:
-        written = [
-            _write_scan(cursor, dialect_name, scan, write_moment(scan.at) if write_moment else scan.at)
-            for scan in scans
-        ]
+        for index, scan in enumerate(scans):
+            if scan.counted_label is None:
+                written[index] = _write_scan(cursor, dialect_name, scan, stamp(scan.at))
+            else:
+                counted.setdefault(scan.counted_label, []).append(index)
+        if counted:
+            _write_counted_scans(cursor, _compiled(dialect_name, PLAIN), scans, counted, stamp, written)
     recorded = Counter(scan.via for scan, (row, _count) in zip(scans, written, strict=True) if row is not None)
     for via, scans_of_via in recorded.items():
         count_metric("scans", scans_of_via, via=via)
     return written
+
+
+def _write_counted_scans(
+    cursor: Any,
+    statements: _Compiled,
+    scans: list[PendingScan],
+    counted: dict[int, list[int]],
+    stamp: Any,
+    written: list[tuple[Any, int | None]],
+) -> None:
+    """The scans of devices already counted, by label: the label stamped with the latest, then every row inserted."""
+    rows = []
+    for label_id, indexes in counted.items():
+        latest = max(scans[index].at for index in indexes)
+        label = _fetch_one(cursor, statements.stamp_counted, {"label_id": label_id, "now": stamp(latest)})
+        if label is None:
+            continue  # the label is gone: its scans are dropped, as a single scan's would be
+        for index in indexes:
+            scan = scans[index]
+            device = {"device": scan.device.hash, "fallback": scan.device.fallback}
+            values = {"label_id": label_id, **device, "batch_id": label[1], "now": stamp(scan.at), "via": scan.via}
+            rows.append(statements.record.args(values))
+            written[index] = (label, None)
+    if rows:
+        cursor.executemany(statements.record.text, rows)
 
 
 def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:

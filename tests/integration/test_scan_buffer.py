@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.text import as_utc
 from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Label, Scan
@@ -57,6 +58,26 @@ def test_buffered_scans_show_live_counts_and_are_all_written_on_flush(client):
     assert buffer.flush() == 5
     assert _stored(serial) == (4, 5)
     assert "Mã này đã được quét 5 lần" in _phone(client, path, 5).get_data(as_text=True)
+
+
+def test_scans_by_phones_already_counted_keep_the_count_exact_and_the_latest_time(client):
+    serial = _serial()
+    path = f"/t/{serial}"
+    _phone(client, path, 2)
+    _phone(client, path, 3)
+    assert buffer.flush() == 2  # both phones now counted in the database
+    db.session.rollback()
+    first_scan = db.session.scalar(select(Label.first_scanned_at).where(Label.serial == serial))
+    for number in (2, 3, 2):  # counted already: written per label, after the others
+        _phone(client, path, number)
+    _phone(client, path, 4)  # a new phone among them
+    page = _phone(client, path, 3).get_data(as_text=True)
+    assert "Mã này đã được quét 3 lần" in page
+    assert buffer.flush() == 5
+    assert _stored(serial) == (3, 7)
+    label = db.session.scalars(select(Label).where(Label.serial == serial)).one()
+    latest = db.session.scalar(select(func.max(Scan.scanned_at)).where(Scan.label_id == label.id))
+    assert as_utc(label.first_scanned_at) == as_utc(first_scan) and as_utc(label.last_scanned_at) == as_utc(latest)
 
 
 def test_a_scan_flask_renders_writes_the_buffer_first(client):
