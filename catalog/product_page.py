@@ -1,7 +1,7 @@
 """The product page (/p/<slug>): read with plain Core statements (no ORM objects) and rendered once per shown version.
 
-`read_product_page` reads everything the page, the add-to-cart form and the shipping quote show in two statements
-(the product's row with its cooperative, place, category and certificate; its public photos), plus a third for its
+`read_product_page` reads everything the page, the add-to-cart form and the shipping quote show in one statement
+(the product with its cooperative, place, category and certificate, a row per public photo), plus a second for its
 variants and their wholesale tiers only when they show (several variants, or tiers). `page_parts` keeps the page's
 HTML per worker under a key made of every value it shows (`ProductPage` and the variant picked), the language, URL
 prefix, media and public addresses, and the days its dates are counted from, so a changed product gets a new key
@@ -144,14 +144,16 @@ class ProductPage:
 
 @cache
 def _product_statement() -> Select:
-    """Built once (`slug` bound per call): the public product's row with its cooperative, place (origin commune,
-    else the cooperative's), category and certificate, and whether its variants show."""
+    """Built once (`slug` bound per call): the public product with its cooperative, place (origin commune, else the
+    cooperative's), category, certificate and whether its variants show, one row per public photo in their order
+    (`Product.public_images`; one row without a photo when it has none)."""
     place, province = aliased(Commune), aliased(Province)
     active = and_(ProductVariant.product_id == Product.id, ProductVariant.active)
     variant_count = select(func.count(ProductVariant.id)).where(active).correlate(Product).scalar_subquery()
     has_tiers = exists(
         select(PriceTier.id).join(ProductVariant, ProductVariant.id == PriceTier.variant_id).where(active)
     ).correlate(Product)
+    public_photo = and_(ProductImage.product_id == Product.id, ProductImage.revision_id.is_(None))
     return (
         published_products()
         .where(Product.slug == bindparam("slug"))
@@ -163,22 +165,15 @@ def _product_statement() -> Select:
             *(place.slug, place.name, province.slug, province.name, Category.slug, Category.name),
             *(OcopCertificate.id, OcopCertificate.stars, OcopCertificate.certificate_no),
             *(OcopCertificate.issued_on, OcopCertificate.expires_on, variant_count, has_tiers),
+            *(ProductImage.product_id, ProductImage.id, ProductImage.stem, ProductImage.width, ProductImage.height),
+            ProductImage.variants_ready,
         )
         .join(Cooperative, Cooperative.id == Product.cooperative_id)
         .join(place, place.code == func.coalesce(Product.origin_commune_code, Cooperative.commune_code))
         .join(province, province.code == place.province_code)
         .outerjoin(Category, Category.id == Product.category_id)
         .outerjoin(OcopCertificate, OcopCertificate.product_id == Product.id)
-    )
-
-
-@cache
-def _photos_statement() -> Select:
-    """Built once: the product's public photos (`Product.public_images`), in their order."""
-    return (
-        select(ProductImage.product_id, ProductImage.id, ProductImage.stem, ProductImage.width, ProductImage.height)
-        .add_columns(ProductImage.variants_ready)
-        .where(ProductImage.product_id == bindparam("product_id"), ProductImage.revision_id.is_(None))
+        .outerjoin(ProductImage, public_photo)
         .order_by(ProductImage.position, ProductImage.id)
     )
 
@@ -204,11 +199,12 @@ def _variants(product_id: int) -> tuple[VariantFacts, ...]:
 
 
 def read_product_page(slug: str) -> ProductPage:
-    """The public product with this slug as the page shows it (two or three statements); 404 otherwise."""
-    row = read_plain(_product_statement(), {"slug": slug}).first()
-    if row is None:
+    """The public product with this slug as the page shows it (one statement, two when its variants show); 404
+    otherwise."""
+    rows = read_plain(_product_statement(), {"slug": slug}).all()
+    if not rows:
         raise NotFound(_("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."))
-    photos = read_plain(_photos_statement(), {"product_id": row[0]}).all()
+    row = rows[0]
     variant_count, has_tiers = row[28], bool(row[29])
     return ProductPage(
         *row[:11],
@@ -216,7 +212,7 @@ def read_product_page(slug: str) -> ProductPage:
         commune=CommuneFacts(row[17], row[18], Place(row[19], row[20])),
         category=CategoryFacts(row[21], row[22]) if row[21] is not None else None,
         certificate=CertificateFacts(*row[24:28]) if row[23] is not None else None,
-        public_images=tuple(TilePhoto(*photo) for photo in photos),
+        public_images=tuple(TilePhoto(*photo[30:]) for photo in rows if photo[31] is not None),
         variant_count=variant_count,
         active_variants=_variants(row[0]) if variant_count > 1 or has_tiers else (),
     )
