@@ -218,7 +218,6 @@ def product(slug: str):
     page = read_product_page(slug)
     return render_template(
         "catalog/product.html",
-        product=page,
         page=page_parts(page, request.args.get("loai", type=int)),
         others=_other_tiles_of_seller(cooperative_id=page.cooperative.id, product_id=page.id),
     )

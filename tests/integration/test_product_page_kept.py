@@ -223,3 +223,13 @@ def test_variants_are_read_only_when_they_show(buyer_client):
             _page(buyer_client, product)
         counts.append(len(statements))
     assert counts[1] == counts[0] + 1  # the variants' statement runs only when there is a choice to show
+
+
+def test_each_language_gets_its_own_page(buyer_client):
+    product = make_product(name="Cam Cao Phong", unit="hộp")
+    db.session.commit()
+    vietnamese = _page(buyer_client, product)
+    assert "Thêm vào giỏ" in vietnamese and "/ hộp" in vietnamese
+    buyer_client.get("/lang/en")
+    english = _page(buyer_client, product)
+    assert "Add to cart" in english and "Thêm vào giỏ" not in english and "/ box" in english
