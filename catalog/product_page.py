@@ -251,7 +251,7 @@ class PageParts(NamedTuple):
 
     def body(self, csrf_field: Markup, path: str) -> Markup:
         """The page's content with this visitor's CSRF field and the form's `next` path (escaped) put in."""
-        if len(self.content) == 1:
+        if not self.has_form:
             return self.content[0]
         before_csrf, before_path, rest = self.content
         return before_csrf + csrf_field + before_path + path + rest  # Markup + str escapes the str
