@@ -9,7 +9,7 @@ from marketplace.notify.services import add_waiting_source
 from marketplace.signals import seller_status_changed
 from marketplace.web import add_account_link, register_api_blueprint
 
-from . import api, chips, cli, demo, services, templating, views
+from . import api, chips, cli, demo, product_page, services, templating, views
 from .search import indexing
 
 BEAT_SCHEDULE = {
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_api_blueprint(api.blp)
     templating.init_app(app)
+    product_page.init_app(app)
     cli.register(app)
     indexing.connect(app)
     seller_status_changed.connect(services.seller_status_moved, sender=app)

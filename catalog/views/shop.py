@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
@@ -15,23 +14,16 @@ from sqlalchemy import Select, bindparam, select
 from catalog.chips import categories_by_id, categories_with_products, provinces_with_products, subcategories
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
-from catalog.queries import (
-    get_published_by_slug,
-    load_published,
-    published_products,
-    with_valid_certificate,
-)
+from catalog.product_page import page_parts, read_product_page
+from catalog.queries import load_published, published_products, with_valid_certificate
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
-from catalog.services import certificate_state
-from catalog.tiles import TileFacts, tile_list, tiles_by_ids
+from catalog.tiles import tile_list, tiles_by_ids
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.i18n import labels_in_language
 from marketplace.models import Commune, Cooperative, Province
-from marketplace.text import display_phone, normalise_phone
 from marketplace.units import commune_names, province_names
-from marketplace.urls import public_url
 
 from .blueprint import bp
 
@@ -223,14 +215,11 @@ def suggest():
 
 @bp.get("/p/<slug>")
 def product(slug: str):
-    found = get_published_by_slug(slug)
+    page = read_product_page(slug)
     return render_template(
         "catalog/product.html",
-        product=found,
-        certificate_state=certificate_state(found),
-        canonical=public_url("catalog.product", slug=found.slug),
-        contact=seller_contact(found.cooperative),
-        others=_other_products_of_seller(found),
+        page=page_parts(page, request.args.get("loai", type=int)),
+        others=_other_tiles_of_seller(cooperative_id=page.cooperative.id, product_id=page.id),
     )
 
 
@@ -246,19 +235,6 @@ def _other_tiles_of_seller() -> Select[tuple[Product]]:
         .order_by(Product.id.desc())
         .limit(OTHERS_SHOWN)
     )
-
-
-def _other_products_of_seller(product: Product) -> list[TileFacts]:
-    return _other_tiles_of_seller(cooperative_id=product.cooperative_id, product_id=product.id)
-
-
-def seller_contact(cooperative: Cooperative) -> dict[str, str] | None:
-    """The cooperative's phone as a `tel:` link and a Zalo link (Zalo finds people by their national number)."""
-    national = normalise_phone(cooperative.phone or "")
-    digits = national or re.sub(r"\D", "", cooperative.phone or "")
-    if not digits:
-        return None
-    return {"display": display_phone(cooperative.phone), "tel": f"tel:{digits}", "zalo": f"https://zalo.me/{digits}"}
 
 
 @bp.get("/sitemap.xml")
