@@ -9,17 +9,16 @@ staff see their commune's; admin sees all (`products_visible_to`). Changing a pr
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import BindParameter, Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Role, User
 
-from .models import OcopCertificate, Product, ProductRevision, ProductStatus, ProductVariant, RevisionStatus
+from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
 
 IS_PUBLISHED = Product.status == ProductStatus.PUBLISHED
 SELLER_VERIFIED = Product.cooperative_id.in_(select(Cooperative.id).where(Cooperative.verified))
@@ -152,28 +151,3 @@ def get_product(product_id: int) -> Product:
 
 def get_managed_product(user: User, product_id: int) -> Product:
     return _one(products_managed_by(user).where(Product.id == product_id))
-
-
-@cache
-def _product_page_statement() -> Select[tuple[Product]]:
-    """Built once (`slug` bound per call): the product with its cooperative and place, category, certificate and
-    photos joined, and its variants with their price tiers in one more statement."""
-    return (
-        published_products()
-        .where(Product.slug == bindparam("slug"))
-        .options(
-            joinedload(Product.cooperative).joinedload(Cooperative.commune).joinedload(Commune.province),
-            joinedload(Product.category),
-            joinedload(Product.certificate),
-            joinedload(Product.images),
-            selectinload(Product.variants).joinedload(ProductVariant.tiers),  # the variant picker
-        )
-    )
-
-
-def get_published_by_slug(slug: str) -> Product:
-    """The product page's product with everything it shows loaded (two statements)."""
-    product = db.session.scalars(_product_page_statement(), {"slug": slug}).unique().first()
-    if product is None:
-        raise NotFound(_("Không tìm thấy sản phẩm hoặc sản phẩm chưa được duyệt."))
-    return product
