@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable
 from functools import cache
+from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 
 from catalog.chips import categories_by_id, categories_with_products, provinces_with_products, subcategories
@@ -27,11 +30,13 @@ from catalog.tiles import TileFacts, tile_list, tiles_by_ids
 from catalog.validation import find_category
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
+from marketplace.fragments import frozen, kept, render_part
 from marketplace.i18n import labels_in_language
 from marketplace.models import Commune, Cooperative, Province
 from marketplace.text import display_phone, normalise_phone
+from marketplace.ttlcache import TtlCache
 from marketplace.units import commune_names, province_names
-from marketplace.urls import public_url
+from marketplace.urls import public_url, with_query
 
 from .blueprint import bp
 
@@ -114,21 +119,66 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     if not result.total and "category" in context:  # an empty category points at the groups that sell something
         shown = context["category"]
         context["other_categories"] = categories_with_products(excluding=shown.id)
-    return render_template(
-        "catalog/listing.html",
-        title=title,
-        products=tiles_by_ids(result.ids),
-        result=result,
-        names=_facet_names(result.facets),
-        page=query.page,
-        pages=pages,
-        endpoint=endpoint,
-        endpoint_args=endpoint_args,
-        filters=filters,
-        query=query,
-        sorts=sort_labels(),
+    shown_values = {
+        "title": title,
+        "products": tiles_by_ids(result.ids),
+        "result": result,
+        "names": _facet_names(result.facets),
+        "page": query.page,
+        "pages": pages,
+        "endpoint": endpoint,
+        "endpoint_args": endpoint_args,
+        "filters": filters,
+        "query": query,
+        "sorts": sort_labels(),
         **context,
+    }
+    head, content = _listing_parts(shown_values)
+    return render_template("catalog/listing.html", listing_head=head, listing_content=content, **shown_values)
+
+
+listing_cache = TtlCache(256)
+
+
+def _listing_key(shown: dict[str, Any]) -> Hashable:
+    """Every value the listing's head and content show (templates/catalog/_listing_*.html); keep in step with them."""
+    result, query = shown["result"], shown["query"]
+    return (
+        shown["title"],
+        shown["endpoint"],
+        frozen(shown["endpoint_args"]),
+        shown["page"],
+        shown["pages"],
+        frozen(shown["filters"]),
+        query.sort,
+        query.text,
+        tuple(shown["products"]),
+        result.total,
+        frozen(result.facets),
+        frozen(result.corrected),
+        frozen(shown["names"]),
+        frozen(shown["sorts"]),
+        tuple(shown.get("subcategories") or ()),
+        tuple(shown.get("other_categories") or ()),
+        bool(shown.get("category")),
+        bool(shown.get("searching")),
+        current_app.config["PUBLIC_BASE_URL"],
     )
+
+
+def _listing_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
+    """The listing's head links and content, kept per shown version; a storefront (its cooperative's commune,
+    description and rating) is rendered each time."""
+
+    def render() -> tuple[Markup, Markup]:
+        values = {**shown, "with_query": with_query}
+        return render_part("catalog/_listing_head.html", **values), render_part(
+            "catalog/_listing_content.html", **values
+        )
+
+    if "cooperative" in shown:
+        return render()
+    return kept(listing_cache, _listing_key(shown), render)
 
 
 @tile_list
