@@ -12,6 +12,7 @@ from flask import Response, current_app, jsonify, render_template, request, url_
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 
@@ -28,6 +29,7 @@ from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from catalog.services import certificate_state
 from catalog.tiles import TileFacts, tile_list, tiles_by_ids
 from catalog.validation import find_category
+from marketplace.database import read_plain
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.fragments import frozen, kept, render_part
@@ -196,23 +198,54 @@ def _newest_tiles() -> Select[tuple[Product]]:
     return published_products().order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
 
 
-@bp.get("/")
-def home():
-    return render_template(
-        "catalog/home.html",
-        featured=_featured_tiles(),
-        products=_newest_tiles(),
-        provinces=provinces_with_products(),
-        categories=categories_with_products(),  # a chip never leads to an empty page
+def _offers_shop() -> bool:
+    """The hero's "Mở gian hàng" button: sellers can apply here, and the visitor is a guest or a buyer."""
+    if "sellers.apply" not in current_app.view_functions:
+        return False
+    return not current_user.is_authenticated or current_user.role.value == "buyer"
+
+
+home_cache = TtlCache(16)
+
+
+def _home_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
+    """The home page's head links and content, kept per shown version (templates/catalog/_home_*.html)."""
+    key = (
+        shown["offer_shop"],
+        tuple(shown["featured"]),
+        tuple(shown["products"]),
+        tuple(shown["provinces"]),
+        tuple(shown["categories"]),
+        current_app.config["PUBLIC_BASE_URL"],
+    )
+    return kept(
+        home_cache,
+        key,
+        lambda: (render_part("catalog/_home_head.html", **shown), render_part("catalog/_home_content.html", **shown)),
     )
 
 
-_CATEGORY_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))  # built once, the slug bound per call
+@bp.get("/")
+def home():
+    shown = {
+        "offer_shop": _offers_shop(),
+        "featured": _featured_tiles(),
+        "products": _newest_tiles(),
+        "provinces": provinces_with_products(),
+        "categories": categories_with_products(),  # a chip never leads to an empty page
+    }
+    head, content = _home_parts(shown)
+    return render_template("catalog/home.html", home_head=head, home_content=content, **shown)
+
+
+_CATEGORY_BY_SLUG = (  # built once, the slug bound per call; plain values: the page reads only these
+    select(Category.id, Category.slug, Category.name).where(Category.slug == bindparam("slug"))
+)
 
 
 @bp.get("/c/<slug>")
 def category(slug: str):
-    found = db.session.scalar(_CATEGORY_BY_SLUG, {"slug": slug})
+    found = read_plain(_CATEGORY_BY_SLUG, {"slug": slug}).first()
     if found is None:
         raise NotFound(_("Không có danh mục này."))
     query = search_query_from_args(category_id=found.id)
