@@ -99,6 +99,7 @@ def search_query_from_args(**fixed) -> SearchQuery:
     query = SearchQuery(
         text=(args.get("q") or "")[:200],
         category_id=category.id if category else None,
+        category_group_id=(category.parent_id or category.id) if category else None,
         province_code=args.get("province", type=int),
         commune_code=args.get("commune", type=int),
         stars=args.get("stars", type=int),
@@ -239,7 +240,7 @@ def home():
 
 
 _CATEGORY_BY_SLUG = (  # built once, the slug bound per call; plain values: the page reads only these
-    select(Category.id, Category.slug, Category.name).where(Category.slug == bindparam("slug"))
+    select(Category.id, Category.slug, Category.name, Category.parent_id).where(Category.slug == bindparam("slug"))
 )
 
 
@@ -248,7 +249,7 @@ def category(slug: str):
     found = read_plain(_CATEGORY_BY_SLUG, {"slug": slug}).first()
     if found is None:
         raise NotFound(_("Không có danh mục này."))
-    query = search_query_from_args(category_id=found.id)
+    query = search_query_from_args(category_id=found.id, category_group_id=found.parent_id or found.id)
     return render_listing(
         category_name(found),
         "catalog.category",
