@@ -61,6 +61,7 @@ def marked_words(text: str) -> list[str]:
 class SearchQuery:
     text: str = ""
     category_id: int | None = None
+    category_group_id: int | None = None  # category_id's group (itself for a group) when the caller read it
     province_code: int | None = None
     commune_code: int | None = None
     stars: int | None = None

@@ -119,10 +119,13 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _category_parent(category_id: int) -> int | None:
-    """The category's group (None for a group): a category page has loaded it already, so no statement then."""
-    category = db.session.get(Category, category_id)
-    return category.parent_id if category is not None else None
+def _category_group(query: SearchQuery) -> int:
+    """The group of the query's category (itself for a group or an unknown id): a listing that read the category
+    passes it, so no statement then."""
+    if query.category_group_id:
+        return query.category_group_id
+    category = db.session.get(Category, query.category_id)
+    return (category.parent_id or category.id) if category is not None else query.category_id
 
 
 def _filters(query: SearchQuery, params: dict) -> list[str]:
@@ -130,10 +133,10 @@ def _filters(query: SearchQuery, params: dict) -> list[str]:
     # equalities on the leading columns of a covering index: a group is its own products and its
     # sub-categories' (`category_root_id`), a sub-category sits under its group, a commune in its province
     if query.category_id:
-        parent = _category_parent(query.category_id)
-        params["category_root"] = parent or query.category_id
+        group = _category_group(query)
+        params["category_root"] = group
         clauses.append("d.category_root_id = :category_root")
-        if parent:
+        if group != query.category_id:
             params["category_id"] = query.category_id
             clauses.append("d.category_id = :category_id")
     province = query.province_code or (query.commune_code and province_of_commune(query.commune_code))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from functools import cache
+from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 
 from catalog.chips import categories_by_id, categories_with_products, provinces_with_products, subcategories
@@ -19,11 +23,15 @@ from catalog.queries import load_published, published_products, with_valid_certi
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from catalog.tiles import tile_list, tiles_by_ids
 from catalog.validation import find_category
+from marketplace.database import read_plain
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
+from marketplace.fragments import frozen, kept, render_part
 from marketplace.i18n import labels_in_language
 from marketplace.models import Commune, Cooperative, Province
+from marketplace.ttlcache import TtlCache
 from marketplace.units import commune_names, province_names
+from marketplace.urls import with_query
 
 from .blueprint import bp
 
@@ -84,6 +92,7 @@ def search_query_from_args(**fixed) -> SearchQuery:
     query = SearchQuery(
         text=(args.get("q") or "")[:200],
         category_id=category.id if category else None,
+        category_group_id=(category.parent_id or category.id) if category else None,
         province_code=args.get("province", type=int),
         commune_code=args.get("commune", type=int),
         stars=args.get("stars", type=int),
@@ -106,21 +115,66 @@ def render_listing(title: str, endpoint: str, endpoint_args: dict, query: Search
     if not result.total and "category" in context:  # an empty category points at the groups that sell something
         shown = context["category"]
         context["other_categories"] = categories_with_products(excluding=shown.id)
-    return render_template(
-        "catalog/listing.html",
-        title=title,
-        products=tiles_by_ids(result.ids),
-        result=result,
-        names=_facet_names(result.facets),
-        page=query.page,
-        pages=pages,
-        endpoint=endpoint,
-        endpoint_args=endpoint_args,
-        filters=filters,
-        query=query,
-        sorts=sort_labels(),
+    shown_values = {
+        "title": title,
+        "products": tiles_by_ids(result.ids),
+        "result": result,
+        "names": _facet_names(result.facets),
+        "page": query.page,
+        "pages": pages,
+        "endpoint": endpoint,
+        "endpoint_args": endpoint_args,
+        "filters": filters,
+        "query": query,
+        "sorts": sort_labels(),
         **context,
+    }
+    head, content = _listing_parts(shown_values)
+    return render_template("catalog/listing.html", listing_head=head, listing_content=content, **shown_values)
+
+
+listing_cache = TtlCache(256)
+
+
+def _listing_key(shown: dict[str, Any]) -> Hashable:
+    """Every value the listing's head and content show (templates/catalog/_listing_*.html); keep in step with them."""
+    result, query = shown["result"], shown["query"]
+    return (
+        shown["title"],
+        shown["endpoint"],
+        frozen(shown["endpoint_args"]),
+        shown["page"],
+        shown["pages"],
+        frozen(shown["filters"]),
+        query.sort,
+        query.text,
+        tuple(shown["products"]),
+        result.total,
+        frozen(result.facets),
+        frozen(result.corrected),
+        frozen(shown["names"]),
+        frozen(shown["sorts"]),
+        tuple(shown.get("subcategories") or ()),
+        tuple(shown.get("other_categories") or ()),
+        bool(shown.get("category")),
+        bool(shown.get("searching")),
+        current_app.config["PUBLIC_BASE_URL"],
     )
+
+
+def _listing_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
+    """The listing's head links and content, kept per shown version; a storefront (its cooperative's commune,
+    description and rating) is rendered each time."""
+
+    def render() -> tuple[Markup, Markup]:
+        values = {**shown, "with_query": with_query}
+        return render_part("catalog/_listing_head.html", **values), render_part(
+            "catalog/_listing_content.html", **values
+        )
+
+    if "cooperative" in shown:
+        return render()
+    return kept(listing_cache, _listing_key(shown), render)
 
 
 @tile_list
@@ -138,26 +192,57 @@ def _newest_tiles() -> Select[tuple[Product]]:
     return published_products().order_by(Product.published_at.desc(), Product.id.desc()).limit(12)
 
 
-@bp.get("/")
-def home():
-    return render_template(
-        "catalog/home.html",
-        featured=_featured_tiles(),
-        products=_newest_tiles(),
-        provinces=provinces_with_products(),
-        categories=categories_with_products(),  # a chip never leads to an empty page
+def _offers_shop() -> bool:
+    """The hero's "Mở gian hàng" button: sellers can apply here, and the visitor is a guest or a buyer."""
+    if "sellers.apply" not in current_app.view_functions:
+        return False
+    return not current_user.is_authenticated or current_user.role.value == "buyer"
+
+
+home_cache = TtlCache(16)
+
+
+def _home_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
+    """The home page's head links and content, kept per shown version (templates/catalog/_home_*.html)."""
+    key = (
+        shown["offer_shop"],
+        tuple(shown["featured"]),
+        tuple(shown["products"]),
+        tuple(shown["provinces"]),
+        tuple(shown["categories"]),
+        current_app.config["PUBLIC_BASE_URL"],
+    )
+    return kept(
+        home_cache,
+        key,
+        lambda: (render_part("catalog/_home_head.html", **shown), render_part("catalog/_home_content.html", **shown)),
     )
 
 
-_CATEGORY_BY_SLUG = select(Category).where(Category.slug == bindparam("slug"))  # built once, the slug bound per call
+@bp.get("/")
+def home():
+    shown = {
+        "offer_shop": _offers_shop(),
+        "featured": _featured_tiles(),
+        "products": _newest_tiles(),
+        "provinces": provinces_with_products(),
+        "categories": categories_with_products(),  # a chip never leads to an empty page
+    }
+    head, content = _home_parts(shown)
+    return render_template("catalog/home.html", home_head=head, home_content=content, **shown)
+
+
+_CATEGORY_BY_SLUG = (  # built once, the slug bound per call; plain values: the page reads only these
+    select(Category.id, Category.slug, Category.name, Category.parent_id).where(Category.slug == bindparam("slug"))
+)
 
 
 @bp.get("/c/<slug>")
 def category(slug: str):
-    found = db.session.scalar(_CATEGORY_BY_SLUG, {"slug": slug})
+    found = read_plain(_CATEGORY_BY_SLUG, {"slug": slug}).first()
     if found is None:
         raise NotFound(_("Không có danh mục này."))
-    query = search_query_from_args(category_id=found.id)
+    query = search_query_from_args(category_id=found.id, category_group_id=found.parent_id or found.id)
     return render_listing(
         category_name(found),
         "catalog.category",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from typing import Any
 
 from flask import (
     abort,
@@ -20,6 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from marketplace import addresses, otp
@@ -27,12 +29,14 @@ from marketplace.apiauth import api_user
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db, limiter
 from marketplace.forms import CodeForm
+from marketplace.fragments import frozen, kept, render_part
 from marketplace.models import OtpPurpose, Province
 from marketplace.security import csp_with, protect_token_or_same_origin
 from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
+from marketplace.ttlcache import TtlCache
 from marketplace.units import search_communes
-from marketplace.urls import safe_next_url
+from marketplace.urls import safe_next_url, url_maker
 from orders import cart as cart_service
 from orders import checkout as checkout_service
 from orders import delivery, links, queries, services, states
@@ -383,8 +387,19 @@ def my_orders():
     pages = max(1, math.ceil(queries.count_orders_of_buyer(current_user) / ORDERS_PER_PAGE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     orders = queries.buyer_order_rows(current_user, ORDERS_PER_PAGE, (page - 1) * ORDERS_PER_PAGE)
-    return render_template(
-        "orders/my_orders.html", orders=orders, status_labels=states.status_labels(), page=page, pages=pages
+    shown = {"orders": orders, "status_labels": states.status_labels(), "page": page, "pages": pages}
+    return render_template("orders/my_orders.html", content=_my_orders_content(shown), **shown)
+
+
+my_orders_cache = TtlCache(512)
+
+
+def _my_orders_content(shown: dict[str, Any]) -> Markup:
+    """The order list's table and pager, kept per shown version: the rows (code, state, date, total, cooperative),
+    the page and the state names (templates/orders/_my_orders_content.html)."""
+    key = (tuple(shown["orders"]), shown["page"], shown["pages"], frozen(shown["status_labels"]))
+    return kept(
+        my_orders_cache, key, lambda: render_part("orders/_my_orders_content.html", url_maker=url_maker, **shown)
     )
 
 
