@@ -57,7 +57,8 @@ START_WEIGHT = 50  # the name begins with the first typed word: "Mật ong …" 
 TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
 # SQLite: the narrow table of what ranking and counting read of a match, the name after one space, and the one of
-# what a query typed with marks or sorted by date reads besides (migration 0560)
+# what a query typed with marks or sorted by date reads besides (migration 0560); the ranks row holds the match's
+# facet key too (migration 0620)
 RANKS = "search_ranks"
 RANKS_EXTRA = "search_ranks_extra"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
@@ -375,7 +376,8 @@ def _answer_sql(
 
 def _facet_key_sql(row: str = "") -> str:
     """SQLite: the one number category and stars/price band are counted by (`_sorted_facet_counts_sql`), of the row
-    whose columns `row` prefixes."""
+    whose columns `row` prefixes. `search_ranks.facet_key` holds it, computed by trigger (migration 0620: the same
+    numbers; `test_catalog_search` checks they agree)."""
     bands = len(PRICE_BANDS)
     band = _price_band_sql(f"{row}price_vnd")
     return f"COALESCE({row}category_id, 0) * {STAR_LEVELS * bands} + {row}stars * {bands} + {band}"
@@ -383,15 +385,15 @@ def _facet_key_sql(row: str = "") -> str:
 
 def _sqlite_match_columns(sort: str, facets: bool) -> str:
     """SQLite, a typed search: what each match carries, no more (every column is copied for thousands of matches):
-    what its page's order reads (with the score), and with facets its group, place and facet key, computed as the
-    match is read so that counting reads one column (`_sorted_facet_counts_sql`)."""
+    what its page's order reads (with the score), and with facets its group, place and facet key, kept in the ranks
+    row (migration 0620) so that counting reads one column (`_sorted_facet_counts_sql`) and no match computes it."""
     columns = ["d.product_id", "d.stars"]
     if sort == "newest":
         columns.append("e.published_at")
     elif sort in ("price_asc", "price_desc"):
         columns.append("d.price_vnd")
     if facets:
-        columns += ["d.category_root_id", "d.province_code", "d.commune_code", f"{_facet_key_sql('d.')} AS facet_key"]
+        columns += ["d.category_root_id", "d.province_code", "d.commune_code", "d.facet_key"]
     return ", ".join(columns)
 
 
