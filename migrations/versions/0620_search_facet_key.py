@@ -22,6 +22,11 @@ FACET_KEY = (
     "WHEN {row}.price_vnd < 100000 THEN 1 WHEN {row}.price_vnd < 200000 THEN 2 WHEN {row}.price_vnd < 500000 THEN 3 "
     "ELSE 4 END"
 )
+# the ranks table's columns as migration 0560 made them
+COLUMNS = (
+    "product_id INTEGER PRIMARY KEY, category_root_id INTEGER, category_id INTEGER, province_code INTEGER NOT NULL, "
+    "commune_code INTEGER NOT NULL, stars INTEGER NOT NULL, price_vnd BIGINT NOT NULL, name_words VARCHAR(201) NOT NULL"
+)
 RANKS = (
     "{row}.product_id, {row}.category_root_id, {row}.category_id, {row}.province_code, {row}.commune_code, "
     "{row}.stars, {row}.price_vnd, ' ' || {row}.name"
@@ -33,9 +38,11 @@ def _triggers(with_key: bool) -> dict[str, str]:
     """The triggers that keep both ranks tables equal to `product_search_docs` (as migration 0560 made them, and
     with the facet key)."""
     values = RANKS + (", " + FACET_KEY if with_key else "")
-    copies = f"INSERT OR REPLACE INTO search_ranks VALUES ({values.format(row='new')}); {EXTRA.format(row='new')}"
+    row = values.format(row="new")
+    copies = f"INSERT OR REPLACE INTO search_ranks VALUES ({row}); {EXTRA.format(row='new')}"  # noqa: S608 — fixed
     deletes = " ".join(
-        f"DELETE FROM {table} WHERE product_id = old.product_id;" for table in ("search_ranks", "search_ranks_extra")
+        f"DELETE FROM {table} WHERE product_id = old.product_id;"  # noqa: S608 — fixed names
+        for table in ("search_ranks", "search_ranks_extra")
     )
     return {
         "search_ranks_insert": f"AFTER INSERT ON product_search_docs BEGIN {copies} END",
@@ -44,27 +51,34 @@ def _triggers(with_key: bool) -> dict[str, str]:
     }
 
 
-def _replace_triggers(with_key: bool) -> None:
-    for name, body in _triggers(with_key).items():
+def _drop_triggers() -> None:
+    for name in _triggers(with_key=False):
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def _create_triggers(with_key: bool) -> None:
+    for name, body in _triggers(with_key).items():
         op.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def upgrade() -> None:
+    """The table is built anew in row-id order (an `UPDATE` adding the key would split its pages: 4.7 → 5.5 MB)."""
     if op.get_bind().dialect.name != "sqlite":
         return
-    op.execute("ALTER TABLE search_ranks ADD COLUMN facet_key INTEGER NOT NULL DEFAULT 0")
+    _drop_triggers()
+    op.execute(f"CREATE TABLE search_ranks_keyed ({COLUMNS}, facet_key INTEGER NOT NULL)")
     op.execute(
-        "UPDATE search_ranks SET facet_key = COALESCE((SELECT "  # noqa: S608 — fixed fragments
-        f"{FACET_KEY.format(row='d')} FROM product_search_docs d WHERE d.product_id = search_ranks.product_id), 0)"
+        f"INSERT INTO search_ranks_keyed SELECT {RANKS.format(row='d')}, {FACET_KEY.format(row='d')} "  # noqa: S608 — fixed fragments
+        "FROM product_search_docs d ORDER BY d.product_id"
     )
-    _replace_triggers(with_key=True)
+    op.execute("DROP TABLE search_ranks")
+    op.execute("ALTER TABLE search_ranks_keyed RENAME TO search_ranks")
+    _create_triggers(with_key=True)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for name in _triggers(with_key=False):
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _drop_triggers()
     op.execute("ALTER TABLE search_ranks DROP COLUMN facet_key")
-    _replace_triggers(with_key=False)
+    _create_triggers(with_key=False)

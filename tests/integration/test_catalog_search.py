@@ -506,7 +506,7 @@ def test_sqlite_keeps_each_documents_facet_key_as_the_search_computes_it(app):
     db.session.commit()
     rows = db.session.execute(
         text(
-            f"SELECT r.facet_key, {_facet_key_sql('d.')} FROM search_ranks r "  # noqa: S608 — fixed fragments
+            f"SELECT r.facet_key, {_facet_key_sql('d.')} FROM search_ranks r "
             "JOIN product_search_docs d ON d.product_id = r.product_id"
         )
     ).all()
