@@ -487,6 +487,34 @@ def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_
     assert result.ids[0] == mushroom and result.facets["stars"] == {"5": 1}
 
 
+def test_sqlite_keeps_each_documents_facet_key_as_the_search_computes_it(app):
+    """The facet key a typed search counts by is kept in `search_ranks` by trigger (migration 0620): after documents
+    are written, re-priced, re-starred and moved to another category it is still the number `_facet_key_sql` gives,
+    so the counts shown for a typed search follow a price or certificate change at once."""
+    from sqlalchemy import text, update
+
+    from catalog.search.sql import _facet_key_sql
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite table")
+    ids = _corpus()
+    honey, mushroom = ids["Mật ong bạc hà Mèo Vạc"], ids["Nấm mèo khô Vạn Sơn"]
+    db.session.execute(update(ProductSearchDoc).where(ProductSearchDoc.product_id == honey).values(price_vnd=650_000))
+    db.session.execute(
+        update(ProductSearchDoc).where(ProductSearchDoc.product_id == mushroom).values(stars=4, category_id=None)
+    )
+    db.session.commit()
+    rows = db.session.execute(
+        text(
+            f"SELECT r.facet_key, {_facet_key_sql('d.')} FROM search_ranks r "
+            "JOIN product_search_docs d ON d.product_id = r.product_id"
+        )
+    ).all()
+    assert len(rows) == len(ids) and all(kept == computed for kept, computed in rows)
+    result = get_backend().search(SearchQuery(text="mat ong bac ha"))
+    assert result.ids[0] == honey and result.facets["price_band"]["500000-"] >= 1
+
+
 def test_sqlite_reads_the_database_through_mmap(app):
     from sqlalchemy import text
 
