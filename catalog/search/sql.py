@@ -13,10 +13,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import replace
+from functools import lru_cache
 from typing import ClassVar
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import TextClause, bindparam, delete, text
 
+from marketplace.database import read_plain
 from marketplace.extensions import db
 from marketplace.services import province_of_commune
 
@@ -601,7 +603,7 @@ class SqlSearch:
             answer = _answer_sql(matches, query, params, sort)
         else:
             answer = _browse_sql(where, query, params, "stars" if sort == "relevance" else sort)
-        result = _read(db.session.execute(text(answer), params), query)
+        result = _read(read_plain(_statement(answer), params), query)
         result.corrected = corrected
         return result
 
@@ -662,7 +664,14 @@ class SqlSearch:
                 + " AND ".join(conditions)
                 + " ORDER BY similarity(d.name, :phrase) DESC, d.stars DESC, d.product_id DESC LIMIT :limit"
             )
-        return list(db.session.scalars(text(sql), params))
+        return list(read_plain(_statement(sql), params).scalars())
+
+
+@lru_cache(maxsize=1024)
+def _statement(sql: str) -> TextClause:
+    """A query's text clause, made once per shape of query (making one parses its bind parameters), its values bound
+    per call."""
+    return text(sql)
 
 
 PLUGIN = SqlSearch
