@@ -297,12 +297,7 @@ def page_parts(page: ProductPage, asked: int | None) -> PageParts:
     if current_app.debug:  # an edited template or static file shows at once
         return _render(page, picked, with_form)
     cache: TtlCache = current_app.extensions[EXTENSION]
-    key = _key(page, picked, with_form)
-    found = cache.get(key, PAGE_SECONDS)
-    if found is None:
-        found = _render(page, picked, with_form)
-        cache.put(key, found)
-    return found
+    return cache.kept(_key(page, picked, with_form), PAGE_SECONDS, lambda: _render(page, picked, with_form))
 
 
 def init_app(app: Flask) -> None:

@@ -153,10 +153,9 @@ def _key(facts: TileFacts) -> tuple[Hashable, ...]:
 
 def tile_html(facts: TileFacts, render: Callable[[TileFacts], Markup] | None = None) -> Markup:
     """The tile's HTML from the cache, rendered by the `tile_html` macro the first time this version is shown."""
-    key = _key(facts)
-    found = cache.get(key, TILE_SECONDS)
-    if found is None:
-        render = render or get_template_attribute("catalog/_macros.html", "tile_html")
-        found = render(facts)  # a macro answers Markup (autoescaped)
-        cache.put(key, found)
-    return found
+
+    def make() -> Markup:
+        macro = render or get_template_attribute("catalog/_macros.html", "tile_html")
+        return macro(facts)  # a macro answers Markup (autoescaped)
+
+    return cache.kept(_key(facts), TILE_SECONDS, make)

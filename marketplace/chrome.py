@@ -63,11 +63,7 @@ def site_nav() -> Markup:
 def _kept(key: tuple, render: Callable[[], Markup]) -> Markup:
     """The HTML kept per worker under `key` (everything it shows), rendered on a miss."""
     cache: TtlCache = current_app.extensions[EXTENSION]
-    html = cache.get(key, NAV_SECONDS)
-    if html is None:
-        html = render()
-        cache.put(key, html)
-    return html
+    return cache.kept(key, NAV_SECONDS, render)
 
 
 PART_SLOTS = {"header": (NAV_SLOT, QUERY_SLOT)}  # what page_header puts in per page

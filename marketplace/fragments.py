@@ -41,9 +41,4 @@ def kept(cache: TtlCache, key: Hashable, render: Callable[[], T]) -> T:
     """The part kept under `key` (plus language, URL prefix and media address), rendered the first time."""
     if current_app.debug:
         return render()
-    full_key = (str(get_locale()), request.script_root, media_base(), key)
-    found = cache.get(full_key, FRAGMENT_SECONDS)
-    if found is None:
-        found = render()
-        cache.put(full_key, found)
-    return found
+    return cache.kept((str(get_locale()), request.script_root, media_base(), key), FRAGMENT_SECONDS, render)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class TtlCache:
@@ -23,6 +26,14 @@ class TtlCache:
                 return None
             self._items.move_to_end(key)
             return found[1]
+
+    def kept(self, key: Any, ttl: float, make: Callable[[], T]) -> T:
+        """The value kept under `key`, made (outside the lock) and kept when missing or older than `ttl` seconds."""
+        found = self.get(key, ttl)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
     def put(self, key: Any, value: Any) -> None:
         with self._lock:
