@@ -96,15 +96,15 @@ def add_home(app: Flask, role: Role, endpoint: str) -> None:
 
 
 def _template_globals(app: Flask) -> None:
-    @app.context_processor
-    def _globals() -> dict:
-        return {
-            "url_rules": app.view_functions,
-            "public_url": public_url,
-            "with_query": with_query,
-            "url_maker": url_maker,
-            "audit": audit_labels,
-        }
+    """Names every template may use, fixed for the app's life: Jinja globals, so a part rendered without the context
+    processors (`marketplace.fragments.render_part`) has them too, and no request works them out again."""
+    app.jinja_env.globals.update(
+        url_rules=app.view_functions,
+        public_url=public_url,
+        with_query=with_query,
+        url_maker=url_maker,
+        audit=audit_labels,
+    )
 
 
 def register_api_blueprint(blueprint) -> None:

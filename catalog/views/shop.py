@@ -31,7 +31,6 @@ from marketplace.i18n import labels_in_language
 from marketplace.models import Commune, Cooperative, Province
 from marketplace.ttlcache import TtlCache
 from marketplace.units import commune_names, province_names
-from marketplace.urls import with_query
 
 from .blueprint import bp
 
@@ -167,10 +166,7 @@ def _listing_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
     description and rating) is rendered each time."""
 
     def render() -> tuple[Markup, Markup]:
-        values = {**shown, "with_query": with_query}
-        return render_part("catalog/_listing_head.html", **values), render_part(
-            "catalog/_listing_content.html", **values
-        )
+        return render_part("catalog/_listing_head.html", **shown), render_part("catalog/_listing_content.html", **shown)
 
     if "cooperative" in shown:
         return render()

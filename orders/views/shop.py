@@ -36,7 +36,7 @@ from marketplace.services import require_mobile
 from marketplace.text import display_phone, phone_has_known_prefix
 from marketplace.ttlcache import TtlCache
 from marketplace.units import search_communes
-from marketplace.urls import safe_next_url, url_maker
+from marketplace.urls import safe_next_url
 from orders import cart as cart_service
 from orders import checkout as checkout_service
 from orders import delivery, links, queries, services, states
@@ -398,9 +398,7 @@ def _my_orders_content(shown: dict[str, Any]) -> Markup:
     """The order list's table and pager, kept per shown version: the rows (code, state, date, total, cooperative),
     the page and the state names (templates/orders/_my_orders_content.html)."""
     key = (tuple(shown["orders"]), shown["page"], shown["pages"], frozen(shown["status_labels"]))
-    return kept(
-        my_orders_cache, key, lambda: render_part("orders/_my_orders_content.html", url_maker=url_maker, **shown)
-    )
+    return kept(my_orders_cache, key, lambda: render_part("orders/_my_orders_content.html", **shown))
 
 
 def _order_for_viewer(code: str):
