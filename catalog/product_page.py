@@ -3,11 +3,11 @@
 `read_product_page` reads everything the page, the add-to-cart form and the shipping quote show in one statement
 (the product with its cooperative, place, category and certificate, a row per public photo), plus a second for its
 variants and their wholesale tiers only when they show (several variants, or tiers). `page_parts` keeps the page's
-HTML per worker under a key made of every value it shows (`ProductPage` and the variant picked), the language, URL
-prefix, media and public addresses, and the days its dates are counted from, so a changed product gets a new key
-and is never shown stale; unused keys age out of the LRU. What differs per visitor is put in per request: the CSRF
-field, the form's `next` path and the "others" tiles (kept per tile). Keep these facts in step with
-templates/catalog/_product.html, which reads only them.
+HTML per worker under a key made of every value it shows (`ProductPage` and the variant picked) and the days its
+dates are counted from, with the language, URL prefix, media and public addresses (`marketplace.fragments.kept`), so
+a changed product gets a new key and is never shown stale; unused keys age out of the LRU. What differs per visitor
+is put in per request: the CSRF field, the form's `next` path and the "others" tiles (kept per tile). Keep these
+facts in step with templates/catalog/_product.html, which reads only them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from functools import cache, partial
 from itertools import groupby
 from typing import NamedTuple
 
-from flask import Flask, current_app, get_template_attribute, request
-from flask_babel import get_locale
+from flask import Flask, current_app, get_template_attribute
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, exists, func, select
@@ -30,8 +29,8 @@ from sqlalchemy.orm import aliased
 
 from marketplace.database import read_plain
 from marketplace.errors import NotFound
+from marketplace.fragments import kept
 from marketplace.models import Commune, Cooperative, Province
-from marketplace.storage import media_base
 from marketplace.text import display_phone, normalise_phone, to_local, utcnow
 from marketplace.ttlcache import TtlCache
 from marketplace.urls import public_url
@@ -41,7 +40,6 @@ from .queries import published_products
 from .services import validity_state
 from .tiles import TilePhoto
 
-PAGE_SECONDS = 24 * 3600  # entries are exact; expiry only bounds how long an unused one takes memory
 EXTENSION = "ocop_product_page"
 # Where the per-visitor parts go in the kept HTML: an HTML comment no product text can carry (text is escaped, a
 # description's HTML is cleaned of comments) with a token drawn per worker.
@@ -258,12 +256,9 @@ class PageParts(NamedTuple):
 
 
 def _key(page: ProductPage, picked: int | None, with_form: bool) -> tuple[Hashable, ...]:
-    """Everything the kept HTML shows: the facts, the variant picked, the language and addresses, and the days the
-    certificate's state (server date) and the delivery dates (Vietnam date) are counted from."""
-    config = current_app.config
-    today, local_today = date.today(), to_local(utcnow()).date()
-    locale, prefix, media = str(get_locale()), request.script_root, media_base()
-    return (page, picked, with_form, locale, prefix, media, config["PUBLIC_BASE_URL"], today, local_today)
+    """Everything the kept HTML shows besides the language and addresses (`kept` adds them): the facts, the variant
+    picked, and the days the certificate's state (server date) and the delivery dates (Vietnam date) count from."""
+    return (page, picked, with_form, date.today(), to_local(utcnow()).date())
 
 
 def _render(page: ProductPage, picked: int | None, with_form: bool) -> PageParts:
@@ -294,10 +289,8 @@ def page_parts(page: ProductPage, asked: int | None) -> PageParts:
     """The page's HTML for these facts and the variant asked for, from the cache, rendered the first time."""
     picked = picked_variant(page, asked)
     with_form = "orders.add_to_cart" in current_app.view_functions
-    if current_app.debug:  # an edited template or static file shows at once
-        return _render(page, picked, with_form)
     cache: TtlCache = current_app.extensions[EXTENSION]
-    return cache.kept(_key(page, picked, with_form), PAGE_SECONDS, lambda: _render(page, picked, with_form))
+    return kept(cache, _key(page, picked, with_form), lambda: _render(page, picked, with_form))
 
 
 def init_app(app: Flask) -> None:

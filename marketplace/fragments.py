@@ -1,6 +1,6 @@
 """Page contents rendered once per worker and shown version, like the tiles (catalog/tiles.py) and the header
-(marketplace/chrome.py): the HTML is kept under a key made of every value it shows plus the language, URL prefix and
-media address, so changed data makes a new key and is never shown stale; unused keys age out of the LRU. In debug
+(marketplace/chrome.py): the HTML is kept under a key made of every value it shows plus the language, URL prefix,
+media address and public address, so changed data makes a new key and is never shown stale; unused keys age out of the LRU. In debug
 mode the part is rendered each time, so an edited template or static file shows at once.
 """
 
@@ -38,7 +38,8 @@ def render_part(template_name: str, **context: Any) -> Markup:
 
 
 def kept(cache: TtlCache, key: Hashable, render: Callable[[], T]) -> T:
-    """The part kept under `key` (plus language, URL prefix and media address), rendered the first time."""
+    """The part kept under `key` (plus language, URL prefix, media and public addresses), rendered the first time."""
     if current_app.debug:
         return render()
-    return cache.kept((str(get_locale()), request.script_root, media_base(), key), FRAGMENT_SECONDS, render)
+    where = (str(get_locale()), request.script_root, media_base(), current_app.config["PUBLIC_BASE_URL"])
+    return cache.kept((*where, key), FRAGMENT_SECONDS, render)

@@ -157,7 +157,6 @@ def _listing_key(shown: dict[str, Any]) -> Hashable:
         tuple(shown.get("other_categories") or ()),
         bool(shown.get("category")),
         bool(shown.get("searching")),
-        current_app.config["PUBLIC_BASE_URL"],
     )
 
 
@@ -206,7 +205,6 @@ def _home_parts(shown: dict[str, Any]) -> tuple[Markup, Markup]:
         tuple(shown["products"]),
         tuple(shown["provinces"]),
         tuple(shown["categories"]),
-        current_app.config["PUBLIC_BASE_URL"],
     )
     return kept(
         home_cache,
