@@ -288,6 +288,10 @@ class Device:
     fallback: str
     new_cookie: str | None
 
+    def params(self) -> dict[str, str]:
+        """The values `_device_in` binds."""
+        return {"device": self.hash, "fallback": self.fallback}
+
 
 def device_of(cookie: str | None, remote_addr: str | None, user_agent: str | None) -> Device:
     fallback = client_hash(remote_addr or "", user_agent)
@@ -398,7 +402,7 @@ def _write_scan(cursor: Any, dialect_name: str, scan: PendingScan, stamp: Any) -
     first, which locks the row, then counts in a statement of its own: that statement's snapshot, taken after the
     lock, sees a scan another transaction committed meanwhile (one statement's check could miss it)."""
     statements = _compiled(dialect_name, _mode(scan.gtin, scan.lot))
-    device = {"device": scan.device.hash, "fallback": scan.device.fallback}
+    device = scan.device.params()
     label = {**_params(scan.serial, scan.gtin, scan.lot), "now": stamp}
     count = None
     if dialect_name == "sqlite":
@@ -468,9 +472,8 @@ def _write_counted_scans(
             continue  # the label is gone: its scans are dropped, as a single scan's would be
         for index in indexes:
             scan = scans[index]
-            device = {"device": scan.device.hash, "fallback": scan.device.fallback}
-            values = {"label_id": label_id, **device, "batch_id": label[1], "now": stamp(scan.at), "via": scan.via}
-            rows.append(statements.record.args(values))
+            who = {**scan.device.params(), "label_id": label_id, "batch_id": label[1]}
+            rows.append(statements.record.args({**who, "now": stamp(scan.at), "via": scan.via}))
             written[index] = (label, None)
     if rows:
         cursor.executemany(statements.record.text, rows)
@@ -479,7 +482,7 @@ def _write_counted_scans(
 def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:
     """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing."""
     statements = _compiled(db.engine.dialect.name, PLAIN)
-    params = {"b_serial": serial, "device": device.hash, "fallback": device.fallback}
+    params = {"b_serial": serial, **device.params()}
     with scan_read(db.engine) as cursor:
         row = _fetch_one(cursor, statements.peek_device, params)
     return None if row is None else (_hit(row, serial, statements.read_moment), bool(row[6]))
