@@ -1,8 +1,10 @@
 """Compressed answers and fingerprinted static files, for the embedded runtime where no proxy does it.
 
 HTML, CSS, JavaScript, JSON and SVG are sent with brotli when the client accepts it, else gzip (`COMPRESS_RESPONSES`,
-on by default; nginx passes an already-encoded answer through untouched). Dynamic pages use a fast brotli level;
-static files are compressed once per worker at the best level and kept. `url_for('static', …)` adds `?v=<digest of
+on by default; nginx passes an already-encoded answer through untouched). Dynamic pages use a fast brotli level,
+and a body sent again unchanged (a reload, the back button, a page that reads the same for every visitor) reuses its
+compressed copy, kept per worker under the body's digest; static files are compressed once per worker at the best
+level and kept. `url_for('static', …)` adds `?v=<digest of
 the file>`, and a request carrying the current digest is cached by browsers for a year (`immutable`): a changed
 file gets a new URL. See docs/operations.md, "Compression and caching".
 """
@@ -16,6 +18,9 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, current_app, request
+
+from .ops import metrics
+from .ttlcache import TtlCache
 
 COMPRESSIBLE_TYPES = (
     "text/html",
@@ -31,6 +36,10 @@ DYNAMIC_BROTLI_QUALITY = 5
 STATIC_BROTLI_QUALITY = 11
 GZIP_LEVEL = 6
 YEAR_SECONDS = 365 * 86400
+KEPT_BODIES = 256  # compressed dynamic bodies kept per worker, by digest
+KEPT_BODY_SECONDS = 600
+KEPT_BODY_MAX_BYTES = 64 * 1024  # a larger compressed body is not kept: memory stays under 16 MB per worker
+_kept_bodies = TtlCache(KEPT_BODIES)
 
 
 def chosen_encoding(accept_encoding: str) -> str:
@@ -53,6 +62,21 @@ def compress(data: bytes, encoding: str, brotli_quality: int = DYNAMIC_BROTLI_QU
     if encoding == "br":
         return brotli.compress(data, quality=brotli_quality)
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def compressed_dynamic(data: bytes, encoding: str) -> bytes:
+    """A dynamic answer's body compressed, or the compressed copy of the identical body sent before. The key is the
+    body's 128-bit digest, so a copy is only ever used for the same bytes; hashing costs a few percent of
+    compressing."""
+    key = (encoding, hashlib.blake2b(data, digest_size=16).digest())
+    body = _kept_bodies.get(key, KEPT_BODY_SECONDS)
+    reused = body is not None
+    if body is None:
+        body = compress(data, encoding)
+        if len(body) <= KEPT_BODY_MAX_BYTES:
+            _kept_bodies.put(key, body)
+    metrics.count("compressions", encoding=encoding, reused="yes" if reused else "no")
+    return body
 
 
 @lru_cache(maxsize=256)
@@ -131,7 +155,7 @@ def _compress_response(response: Response) -> Response:
     if is_static:
         body = _compressed_static(request.path, response.headers.get("ETag", ""), encoding, data)
     else:
-        body = compress(data, encoding)
+        body = compressed_dynamic(data, encoding)
     response.set_data(body)
     response.headers["Content-Encoding"] = encoding
     if response.headers.get("ETag"):

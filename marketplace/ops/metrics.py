@@ -47,6 +47,11 @@ CHECKOUTS = Counter("ocop_checkouts_total", "Checkouts placed (one per buyer act
 PAYMENTS = Counter("ocop_payments_total", "Payments received, by gateway and outcome", ["gateway", "status"])
 SCANS = Counter("ocop_scans_total", "Label scans recorded", ["via"])
 NOTIFICATIONS = Counter("ocop_notifications_total", "Notifications sent, by channel", ["channel"])
+COMPRESSIONS = Counter(
+    "ocop_compressed_answers_total",
+    "Dynamic answers compressed, by encoding and whether the compressed copy of an identical body was reused",
+    ["encoding", "reused"],
+)
 TASK_RUNS = Counter("ocop_celery_task_runs_total", "Celery task runs started", ["task"])
 TASK_FAILURES = Counter("ocop_celery_task_failures_total", "Celery task runs that raised", ["task"])
 TASK_RETRIES = Counter("ocop_celery_task_retries_total", "Celery task runs that asked for a retry", ["task"])
@@ -56,6 +61,7 @@ COUNTERS = {
     "payments": PAYMENTS,
     "scans": SCANS,
     "notifications": NOTIFICATIONS,
+    "compressions": COMPRESSIONS,
 }
 
 

@@ -4,11 +4,14 @@ are cached by the browser for a year."""
 from __future__ import annotations
 
 import gzip
+import os
 import re
 
 import brotli
 import pytest
+from prometheus_client import REGISTRY
 
+from marketplace.compression import KEPT_BODY_MAX_BYTES, compressed_dynamic
 from marketplace.extensions import db
 from tests.factories.catalog import make_published
 
@@ -64,3 +67,36 @@ def test_fingerprinted_static_files_are_immutable_and_compressed(app):
     stale = visitor.get("/static/css/app.css?v=old")
     assert "immutable" not in stale.headers.get("Cache-Control", "")
     stale.close()
+
+
+def _reused(encoding: str) -> float:
+    return REGISTRY.get_sample_value("ocop_compressed_answers_total", {"encoding": encoding, "reused": "yes"}) or 0
+
+
+def test_a_page_sent_again_unchanged_reuses_its_compressed_copy_and_a_change_is_compressed_anew(app):
+    product = make_published(name="Mật ong bạc hà Mèo Vạc")
+    db.session.commit()
+    visitor = app.test_client()
+    first = visitor.get("/", headers={"Accept-Encoding": "br"}).get_data()
+    before = _reused("br")
+    again = visitor.get("/", headers={"Accept-Encoding": "br"}).get_data()
+    assert _reused("br") == before + 1
+    assert again == first and "Mật ong bạc hà Mèo Vạc" in brotli.decompress(again).decode()
+    product.name = "Mật ong hoa bạc hà Đồng Văn"
+    db.session.commit()
+    changed = brotli.decompress(visitor.get("/", headers={"Accept-Encoding": "br"}).get_data()).decode()
+    assert "Mật ong hoa bạc hà Đồng Văn" in changed and "Mèo Vạc" not in changed
+    assert _reused("br") == before + 1
+
+
+def test_only_the_identical_body_gets_a_kept_copy_and_a_large_one_is_not_kept():
+    page = b"<p>" + "Nấm mèo Vạn Sơn ".encode() * 200 + b"</p>"
+    other = page + b" "
+    assert gzip.decompress(compressed_dynamic(page, "gzip")) == page
+    assert gzip.decompress(compressed_dynamic(other, "gzip")) == other
+    assert brotli.decompress(compressed_dynamic(page, "br")) == page  # one copy per encoding
+    before = _reused("br")
+    noise = os.urandom(KEPT_BODY_MAX_BYTES + 1024)  # incompressible: its brotli form is larger than the limit
+    assert brotli.decompress(compressed_dynamic(noise, "br")) == noise
+    assert brotli.decompress(compressed_dynamic(noise, "br")) == noise
+    assert _reused("br") == before
