@@ -6,7 +6,8 @@ are cached (the first scan of a batch head fills them through Flask), the lane t
 per minute (`SCAN_RATE_LIMIT`), records the scan with the same Core statements (or keeps it in the write buffer
 of `traceability.scanbuffer` when `SCAN_BUFFER_SECONDS` is set) and answers with the cached HTML,
 the site's security headers and, for a phone without one, its device cookie — skipping Flask's per-request
-machinery (session, login, locale, CSRF). Anything else — another cookie, a query, JSON, a GS1 Digital Link, a
+machinery (session, login, locale, CSRF) and, for a buffered scan, even the app context: the lane reads its app's
+settings and engine itself. Anything else — another cookie, a query, JSON, a GS1 Digital Link, a
 cache miss, a client over its limit — goes to Flask; whatever the lane already did (the rate-limit check, the
 recorded scan) it hands over in the WSGI environ, so Flask never does it twice.
 """
@@ -60,17 +61,17 @@ class ScanFastLane:
         serial = self._serial(environ)
         if serial is None:
             return self.inner(environ, start_response)
+        config = self.app.config
         try:
-            with self.app.app_context():
-                remote = environ.get("REMOTE_ADDR")
-                if not scanpage.scan_allowed(remote):
-                    environ[ALLOWED_KEY] = False
-                    return self.inner(environ, start_response)
-                environ[ALLOWED_KEY] = True
-                token = _device_token(environ)
-                device = scanpage.device_of(token or None, remote, environ.get("HTTP_USER_AGENT"))
-                hit = _record(self.app, serial, device)
-                page = scanpage.cached_page(hit, LOCALE) if hit is not None else None
+            remote = environ.get("REMOTE_ADDR")
+            if not scanpage.scan_allowed(remote, config):
+                environ[ALLOWED_KEY] = False
+                return self.inner(environ, start_response)
+            environ[ALLOWED_KEY] = True
+            token = _device_token(environ)
+            device = scanpage.device_of(token or None, remote, environ.get("HTTP_USER_AGENT"), config)
+            hit = _record(self.app, serial, device)
+            page = scanpage.cached_page(hit, LOCALE, config) if hit is not None else None
         except Exception:  # nothing was counted (record_scan rolls back): Flask retries and shows its error page
             log.exception("Scan fast lane failed for %s", serial)
             return self.inner(environ, start_response)
@@ -89,10 +90,12 @@ class ScanFastLane:
 
 
 def _record(app: Flask, serial: str, device: scanpage.Device) -> scanpage.ScanHit | None:
-    """Record the scan now, or keep it in the write buffer when `SCAN_BUFFER_SECONDS` is set."""
+    """Keep the scan in the write buffer when `SCAN_BUFFER_SECONDS` is set (no app context: pushing one cost a
+    sixteenth of a buffered scan), else record it now in one."""
     if app.config["SCAN_BUFFER_SECONDS"] > 0:
-        return buffer.add(serial, device)
-    return scanpage.record_scan(serial, via="qr", device=device)
+        return buffer.add(serial, device, app=app)
+    with app.app_context():
+        return scanpage.record_scan(serial, via="qr", device=device)
 
 
 def _device_token(environ: dict[str, Any]) -> str | bool:

@@ -25,10 +25,11 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app
+from sqlalchemy.engine import Engine
 
 from marketplace.text import utcnow
 
-from .scanpage import Device, PendingScan, ScanHit, peek_scan, write_scans
+from .scanpage import Device, PendingScan, ScanHit, peek_scan, scan_engine, write_scans
 from .scanspool import Spool, recover, spool_folder
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class ScanBuffer:
         self._lock = threading.RLock()
         self._pending = _Pending()
         self._app: Flask | None = None
+        self._engine: Engine | None = None
         self._flusher: threading.Thread | None = None
         self._spool = Spool()
         self._folder = Path()
@@ -59,17 +61,20 @@ class ScanBuffer:
     def __len__(self) -> int:
         return len(self._pending.scans)
 
-    def add(self, serial: str, device: Device, via: str = "qr") -> ScanHit | None:
-        """Keep one scan of `/t/<serial>` for writing; the label as the page shows it (None: no such label)."""
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    def add(self, serial: str, device: Device, via: str = "qr", app: Flask | None = None) -> ScanHit | None:
+        """Keep one scan of `/t/<serial>` for writing; the label as the page shows it (None: no such label). The
+        scan fast lane passes its `app` and runs without an app context; others use the current app."""
+        app = app or current_app._get_current_object()  # type: ignore[attr-defined]
         with self._lock:
             if self._app is not app:
                 self._write()
                 self._app = app
                 self._folder = spool_folder(app.config["INSTANCE_PATH"])
-                self._recover()
+                with app.app_context():
+                    self._engine = scan_engine()
+                    self._recover()
                 self._start_flusher()
-            found = peek_scan(serial, device)
+            found = peek_scan(serial, device, self._engine)
             if found is None:
                 return None
             hit = self._counted(*found, device)

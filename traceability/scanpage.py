@@ -20,6 +20,7 @@ import re
 import secrets
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Engine
 from werkzeug.http import dump_cookie
 
 from catalog.models import Product
@@ -84,8 +86,13 @@ class ScanHit:
 cache = TtlCache(CACHE_SIZE)
 
 
-def _ttl() -> float:
-    return float(current_app.config.get("TRACE_SCAN_CACHE_SECONDS", 60))
+def _settings(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The app's settings: `config` when the scan fast lane passes its app's (it runs without an app context)."""
+    return current_app.config if config is None else config
+
+
+def _ttl(config: Mapping[str, Any] | None = None) -> float:
+    return float(_settings(config).get("TRACE_SCAN_CACHE_SECONDS", 60))
 
 
 def gtin_forms(gtin: str) -> list[str]:
@@ -261,11 +268,13 @@ def _params(serial: str, gtin: str | None, lot: str | None) -> dict:
     return params
 
 
-def client_hash(remote_addr: str | None = None, user_agent: str | None = None) -> str:
+def client_hash(
+    remote_addr: str | None = None, user_agent: str | None = None, config: Mapping[str, Any] | None = None
+) -> str:
     """A short fingerprint of the scanning device for spotting repeat scans (no IP address is stored)."""
     if remote_addr is None:
         remote_addr, user_agent = request.remote_addr, request.user_agent.string
-    raw = f"{current_app.config['SECRET_KEY'][:16]}|{remote_addr}|{(user_agent or '')[:200]}"
+    raw = f"{_settings(config)['SECRET_KEY'][:16]}|{remote_addr}|{(user_agent or '')[:200]}"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -293,10 +302,12 @@ class Device:
         return {"device": self.hash, "fallback": self.fallback}
 
 
-def device_of(cookie: str | None, remote_addr: str | None, user_agent: str | None) -> Device:
-    fallback = client_hash(remote_addr or "", user_agent)
+def device_of(
+    cookie: str | None, remote_addr: str | None, user_agent: str | None, config: Mapping[str, Any] | None = None
+) -> Device:
+    fallback = client_hash(remote_addr or "", user_agent, config)
     if cookie and _DEVICE_TOKEN.match(cookie):
-        key = current_app.config["SECRET_KEY"].encode()
+        key = _settings(config)["SECRET_KEY"].encode()
         keyed = hmac.new(key, f"device|{cookie}".encode(), hashlib.sha256).hexdigest()[:16]
         return Device(keyed, fallback, None)
     return Device(fallback, fallback, secrets.token_urlsafe(18))
@@ -340,10 +351,10 @@ def _per_minute(count: int) -> RateLimitItemPerMinute:
     return RateLimitItemPerMinute(count)
 
 
-def scan_allowed(remote_addr: str | None) -> bool:
+def scan_allowed(remote_addr: str | None, config: Mapping[str, Any] | None = None) -> bool:
     """Take one of the client's `SCAN_RATE_LIMIT` scans per minute (0, or rate limits switched off with
     `RATELIMIT_ENABLED`, turns it off); False when none left."""
-    per_minute = int(current_app.config.get("SCAN_RATE_LIMIT", 60))
+    per_minute = int(_settings(config).get("SCAN_RATE_LIMIT", 60))
     if per_minute <= 0 or not limiter.enabled:
         return True
     return limiter.limiter.hit(_per_minute(per_minute), "scan", remote_addr or "")
@@ -479,11 +490,20 @@ def _write_counted_scans(
         cursor.executemany(statements.record.text, rows)
 
 
-def peek_scan(serial: str, device: Device) -> tuple[ScanHit, bool] | None:
-    """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing."""
-    statements = _compiled(db.engine.dialect.name, PLAIN)
+def scan_engine() -> Engine:
+    """The app's engine with the plain scan's statements compiled for it (call with an app context): what
+    `peek_scan` needs to run without one."""
+    _compiled(db.engine.dialect.name, PLAIN)
+    return db.engine
+
+
+def peek_scan(serial: str, device: Device, engine: Engine | None = None) -> tuple[ScanHit, bool] | None:
+    """The label of a serial (a plain `/t/<serial>`) and whether the device scanned it before, without writing
+    (on `engine`, else the app's)."""
+    engine = engine or db.engine
+    statements = _compiled(engine.dialect.name, PLAIN)
     params = {"b_serial": serial, **device.params()}
-    with scan_read(db.engine) as cursor:
+    with scan_read(engine) as cursor:
         row = _fetch_one(cursor, statements.peek_device, params)
     return None if row is None else (_hit(row, serial, statements.read_moment), bool(row[6]))
 
@@ -595,9 +615,9 @@ def render_page(hit: ScanHit, view: BatchView) -> str:
     return view.before + status_html(hit, view.data["chain_valid"], warning_threshold()) + view.after
 
 
-def cached_page(hit: ScanHit, locale: str) -> str | None:
+def cached_page(hit: ScanHit, locale: str, config: Mapping[str, Any] | None = None) -> str | None:
     """The page for one scan when everything around the count is already cached for `locale`, else None."""
-    ttl = _ttl()
+    ttl = _ttl(config)
     view = cache.get((hit.batch_id, hit.head, locale), ttl)
     texts = cache.get(("status", locale), ttl)
     threshold = cache.get("threshold", ttl)

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.migrate import upgrade
 from marketplace.text import as_utc
+from tests.conftest import make_test_app
 from tests.factories.traceability import make_batch, make_labels
 from traceability import scanpage
 from traceability.models import Label, Scan
@@ -150,3 +152,23 @@ def test_the_spool_of_a_living_process_is_left_alone(app):
     finally:
         os.close(owner)
     assert recover(path.parent, scanpage.write_scans) == 1
+
+
+def test_the_fast_lane_writes_each_apps_scans_to_that_apps_database(app, client, tmp_path):
+    """The lane runs without an app context: the buffer must follow the app a scan came to, and its database."""
+    other_url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    upgrade(other_url)
+    other = make_test_app(other_url, tmp_path, SCAN_BUFFER_SECONDS=600, SCAN_BUFFER_SIZE=1000)
+    with other.app_context():
+        there = _serial()
+    here = _serial()
+    assert "Mã chính hãng" in client.get(f"/t/{here}").get_data(as_text=True)
+    pages = [_phone(other.test_client(), f"/t/{there}", n).get_data(as_text=True) for n in (2, 3, 4)]
+    assert "Mã này đã được quét 3 lần" in pages[-1]  # the first filled the page cache; the others took the lane
+    assert buffer.flush() == 3  # the main app's scan was written when the other app's first came
+    with other.app_context():
+        assert _stored(there) == (3, 3)
+        db.engine.dispose()
+    _phone(client, f"/t/{here}", 5)
+    assert buffer.flush() == 1
+    assert _stored(here) == (2, 2)
