@@ -319,6 +319,53 @@ def test_listing_sorts_by_price_and_date(client):
     assert client.get("/search?q=mat+ong&sort=bogus").status_code == 200
 
 
+def test_every_sort_of_the_backend_orders_a_typed_search_and_a_page_with_nothing_typed(app):
+    """Each sort the SQL backend takes (`sql.ORDERS`, `stars` too, which no page offers) answers a typed query and a
+    browse, filtered or not: `stars` puts the most stars first, ties the newest first, then the latest product."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from catalog.models import Category
+    from catalog.search import sql
+
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+    # name, stars, days after `day` published, price
+    honey = [("A", 4, 1, 90_000), ("B", 5, 0, 60_000), ("C", None, 5, 30_000), ("D", 4, 3, 450_000)]
+    honey += [("E", 5, 2, 120_000), ("F", 4, 3, 200_000), ("G", 3, 4, 75_000)]
+    ids = {
+        letter: make_listed(
+            f"Mật ong rừng {letter}", "mat-ong", VAN_SON, stars, price, published_at=day + timedelta(n)
+        ).id
+        for letter, stars, n, price in honey
+    }
+    make_listed("Rượu ngô men lá", "do-uong-co-con", VAN_SON, 5, 100_000)  # neither typed nor in the group
+    db.session.commit()
+    names = {pid: letter for letter, pid in ids.items()}
+    group = db.session.scalar(select(Category.parent_id).where(Category.slug == "mat-ong"))
+    docs = db.session.scalars(select(ProductSearchDoc).where(ProductSearchDoc.product_id.in_(ids.values()))).all()
+    keys = {
+        "stars": lambda d: (-d.stars, -d.published_at.timestamp(), -d.product_id),
+        "newest": lambda d: (-d.published_at.timestamp(), -d.product_id),
+        "price_asc": lambda d: (d.price_vnd, -d.product_id),
+        "price_desc": lambda d: (-d.price_vnd, -d.product_id),
+    }
+    keys["relevance"] = keys["stars"]  # nothing typed; typed, the names tie on every word and length
+    assert set(keys) == set(sql.ORDERS)
+    backend = get_backend()
+    for sort, key in keys.items():
+        expected = [names[d.product_id] for d in sorted(docs, key=key)]
+        for text, filters in (("", {"category_id": group}), ("mat ong", {}), ("mat ong", {"category_id": group})):
+            result = backend.search(SearchQuery(text=text, sort=sort, **filters))
+            paged = [
+                backend.search(SearchQuery(text=text, sort=sort, page=n, per_page=3, **filters)) for n in (1, 2, 3)
+            ]
+            assert [names[pid] for pid in result.ids] == expected, (sort, text, filters)
+            assert [pid for r in paged for pid in r.ids] == result.ids and result.total == len(ids), (sort, text)
+    every = backend.search(SearchQuery(text="", sort="stars"))
+    assert [names.get(pid, "rượu") for pid in every.ids] == ["rượu", "E", "B", "F", "D", "A", "G", "C"]
+
+
 def test_listing_on_a_phone_folds_filters_orders_prices_and_says_when_a_category_is_empty(client):
     _corpus()
     page = client.get("/search?q=").get_data(as_text=True)
