@@ -277,8 +277,9 @@ def _browse_answer_sql(
         elif kind == "stars_band" and (indexes or {}).get("stars_band", STARS_INDEX) == STARS_INDEX:
             by_price = f"SELECT stars, price_vnd, COUNT(*) AS n FROM {source(kind)} GROUP BY stars, price_vnd"  # noqa: S608
             band = _price_band_sql()
+            # PostgreSQL sums bigints as numeric, a Decimal that would make every number of the answer one
             parts.append(
-                f"SELECT '{kind}', CAST(stars AS TEXT), CAST({band} AS TEXT), SUM(n) "  # noqa: S608
+                f"SELECT '{kind}', CAST(stars AS TEXT), CAST({band} AS TEXT), CAST(SUM(n) AS BIGINT) "  # noqa: S608
                 f"FROM ({by_price}) AS counted GROUP BY stars, {band}"
             )
         else:

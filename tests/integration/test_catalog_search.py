@@ -518,6 +518,41 @@ def test_a_typed_search_counts_each_match_by_its_own_values(app):
     assert moved.product_id in backend.search(SearchQuery(text="nam", facets=False)).ids
 
 
+def test_every_count_and_total_is_an_int_on_both_databases(app, client):
+    """Whichever statement answers (typed, browsed with or without an index range, on PostgreSQL before and after the
+    visibility map is set), every facet count and the total are `int`: PostgreSQL's `SUM` of counts is `numeric`, a
+    `Decimal` that would have turned every number of its `UNION ALL` into one. The API's answer keeps its shape."""
+    from sqlalchemy import select
+
+    from catalog.models import Category
+    from catalog.search import sql
+
+    _corpus()
+    group = db.session.scalar(select(Category.id).where(Category.slug == "thuc-pham"))
+    queries = [
+        SearchQuery(text=""),
+        SearchQuery(text="", category_id=group),
+        SearchQuery(text="", commune_code=VAN_SON, sort="price_asc"),
+        SearchQuery(text="", category_id=group, facets=False),
+        SearchQuery(text="nam"),
+        SearchQuery(text="a", sort="stars"),
+    ]
+    backend = get_backend()
+    try:
+        for settled in (False, True):  # PostgreSQL: one pass over the rows, then the covering indexes alone
+            sql._VISIBLE[str(db.engine.url)] = (math.inf, settled)
+            for query in queries:
+                result = backend.search(query)
+                assert type(result.total) is int and result.total > 0, (settled, query)
+                assert set(result.facets) == ({*sql.FACET_FIELDS, "price_band"} if query.facets else set())
+                for name, counts in result.facets.items():
+                    assert counts and {type(n) for n in counts.values()} == {int}, (settled, query, name)
+            answer = client.get("/api/v1/products", query_string={"category": "thuc-pham"}).get_json()
+            assert set(answer) == {"items", "total", "page"} and type(answer["total"]) is int, settled
+    finally:
+        sql._VISIBLE.clear()
+
+
 def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_is(app):
     """Whoever writes the search documents (a product's deletion cascades to its document without the backend's
     `remove`), a search reads them as they are: on SQLite the ranks table follows them by trigger (migration 0560)."""
