@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from catalog import services as catalog_services
 from catalog.models import ProductStatus
 from marketplace.text import format_vnd
 
@@ -17,15 +18,20 @@ from .figure import Figure
 from .sales_figures import activity_figures
 from .scope import Period, Scope
 
+# the products figure's order: live products first
+FIGURE_STATUSES = (
+    ProductStatus.PUBLISHED,
+    ProductStatus.PENDING_REVIEW,
+    ProductStatus.DRAFT,
+    ProductStatus.REJECTED,
+    ProductStatus.ARCHIVED,
+)
+
 
 def status_labels() -> dict[ProductStatus, str]:
-    return {
-        ProductStatus.PUBLISHED: _("Đang bán"),
-        ProductStatus.PENDING_REVIEW: _("Chờ duyệt"),
-        ProductStatus.DRAFT: _("Bản nháp"),
-        ProductStatus.REJECTED: _("Bị từ chối"),
-        ProductStatus.ARCHIVED: _("Đã lưu trữ"),
-    }
+    """Each product status in the catalogue's own words (`catalog.services.status_labels`), in the figure's order."""
+    labels = catalog_services.status_labels()
+    return {status: labels[status] for status in FIGURE_STATUSES}
 
 
 @dataclass(frozen=True)

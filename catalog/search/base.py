@@ -70,7 +70,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 24
     facets: bool = True
-    sort: str = "relevance"  # relevance | price_asc | price_desc | newest
+    sort: str = "relevance"  # SORTS (what pages offer) or stars: most stars, then newest, then highest id first
 
     @property
     def offset(self) -> int:

@@ -119,6 +119,11 @@ SORT_COLUMNS = {
 }
 
 
+def _dated(sort: str) -> bool:
+    """The sort's order reads the publication date (`newest`, `stars`), so a typed search's matches carry it."""
+    return "published_at" in SORT_COLUMNS.get(sort, ())
+
+
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
@@ -272,8 +277,9 @@ def _browse_answer_sql(
         elif kind == "stars_band" and (indexes or {}).get("stars_band", STARS_INDEX) == STARS_INDEX:
             by_price = f"SELECT stars, price_vnd, COUNT(*) AS n FROM {source(kind)} GROUP BY stars, price_vnd"  # noqa: S608
             band = _price_band_sql()
+            # PostgreSQL sums bigints as numeric, a Decimal that would make every number of the answer one
             parts.append(
-                f"SELECT '{kind}', CAST(stars AS TEXT), CAST({band} AS TEXT), SUM(n) "  # noqa: S608
+                f"SELECT '{kind}', CAST(stars AS TEXT), CAST({band} AS TEXT), CAST(SUM(n) AS BIGINT) "  # noqa: S608
                 f"FROM ({by_price}) AS counted GROUP BY stars, {band}"
             )
         else:
@@ -393,7 +399,7 @@ def _sqlite_match_columns(sort: str, facets: bool) -> str:
     what its page's order reads (with the score), and with facets its group, place and facet key, kept in the ranks
     row (migration 0620) so that counting reads one column (`_sorted_facet_counts_sql`) and no match computes it."""
     columns = ["d.product_id", "d.stars"]
-    if sort == "newest":
+    if _dated(sort):
         columns.append("e.published_at")
     elif sort in ("price_asc", "price_desc"):
         columns.append("d.price_vnd")
@@ -594,11 +600,11 @@ class SqlSearch:
             boost = _boost_sql(groups, intent, params, spaced=True)
             columns = _sqlite_match_columns(sort, query.facets)
             matches = self._sqlite_matches(
-                groups, boost, where, params, columns, extra=bool(intent.marks) or sort == "newest"
+                groups, boost, where, params, columns, extra=bool(intent.marks) or _dated(sort)
             )
             answer = _answer_sql(matches, query, params, sort, keyed=True)
         elif groups:
-            columns = COLUMNS if sort == "newest" else UNDATED_COLUMNS
+            columns = COLUMNS if _dated(sort) else UNDATED_COLUMNS
             matches = self._postgres_matches(groups, _boost_sql(groups, intent, params), where, params, columns)
             answer = _answer_sql(matches, query, params, sort)
         else:

@@ -319,6 +319,53 @@ def test_listing_sorts_by_price_and_date(client):
     assert client.get("/search?q=mat+ong&sort=bogus").status_code == 200
 
 
+def test_every_sort_of_the_backend_orders_a_typed_search_and_a_page_with_nothing_typed(app):
+    """Each sort the SQL backend takes (`sql.ORDERS`, `stars` too, which no page offers) answers a typed query and a
+    browse, filtered or not: `stars` puts the most stars first, ties the newest first, then the latest product."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from catalog.models import Category
+    from catalog.search import sql
+
+    day = datetime(2025, 3, 1, tzinfo=UTC)
+    # name, stars, days after `day` published, price
+    honey = [("A", 4, 1, 90_000), ("B", 5, 0, 60_000), ("C", None, 5, 30_000), ("D", 4, 3, 450_000)]
+    honey += [("E", 5, 2, 120_000), ("F", 4, 3, 200_000), ("G", 3, 4, 75_000)]
+    ids = {
+        letter: make_listed(
+            f"Mật ong rừng {letter}", "mat-ong", VAN_SON, stars, price, published_at=day + timedelta(n)
+        ).id
+        for letter, stars, n, price in honey
+    }
+    make_listed("Rượu ngô men lá", "do-uong-co-con", VAN_SON, 5, 100_000)  # neither typed nor in the group
+    db.session.commit()
+    names = {pid: letter for letter, pid in ids.items()}
+    group = db.session.scalar(select(Category.parent_id).where(Category.slug == "mat-ong"))
+    docs = db.session.scalars(select(ProductSearchDoc).where(ProductSearchDoc.product_id.in_(ids.values()))).all()
+    keys = {
+        "stars": lambda d: (-d.stars, -d.published_at.timestamp(), -d.product_id),
+        "newest": lambda d: (-d.published_at.timestamp(), -d.product_id),
+        "price_asc": lambda d: (d.price_vnd, -d.product_id),
+        "price_desc": lambda d: (-d.price_vnd, -d.product_id),
+    }
+    keys["relevance"] = keys["stars"]  # nothing typed; typed, the names tie on every word and length
+    assert set(keys) == set(sql.ORDERS)
+    backend = get_backend()
+    for sort, key in keys.items():
+        expected = [names[d.product_id] for d in sorted(docs, key=key)]
+        for text, filters in (("", {"category_id": group}), ("mat ong", {}), ("mat ong", {"category_id": group})):
+            result = backend.search(SearchQuery(text=text, sort=sort, **filters))
+            paged = [
+                backend.search(SearchQuery(text=text, sort=sort, page=n, per_page=3, **filters)) for n in (1, 2, 3)
+            ]
+            assert [names[pid] for pid in result.ids] == expected, (sort, text, filters)
+            assert [pid for r in paged for pid in r.ids] == result.ids and result.total == len(ids), (sort, text)
+    every = backend.search(SearchQuery(text="", sort="stars"))
+    assert [names.get(pid, "rượu") for pid in every.ids] == ["rượu", "E", "B", "F", "D", "A", "G", "C"]
+
+
 def test_listing_on_a_phone_folds_filters_orders_prices_and_says_when_a_category_is_empty(client):
     _corpus()
     page = client.get("/search?q=").get_data(as_text=True)
@@ -469,6 +516,41 @@ def test_a_typed_search_counts_each_match_by_its_own_values(app):
         assert every.total == len(every.ids) and result.ids == every.ids[:4], text
         assert (result.total, result.facets) == (every.total, _expected_facets(found)), text
     assert moved.product_id in backend.search(SearchQuery(text="nam", facets=False)).ids
+
+
+def test_every_count_and_total_is_an_int_on_both_databases(app, client):
+    """Whichever statement answers (typed, browsed with or without an index range, on PostgreSQL before and after the
+    visibility map is set), every facet count and the total are `int`: PostgreSQL's `SUM` of counts is `numeric`, a
+    `Decimal` that would have turned every number of its `UNION ALL` into one. The API's answer keeps its shape."""
+    from sqlalchemy import select
+
+    from catalog.models import Category
+    from catalog.search import sql
+
+    _corpus()
+    group = db.session.scalar(select(Category.id).where(Category.slug == "thuc-pham"))
+    queries = [
+        SearchQuery(text=""),
+        SearchQuery(text="", category_id=group),
+        SearchQuery(text="", commune_code=VAN_SON, sort="price_asc"),
+        SearchQuery(text="", category_id=group, facets=False),
+        SearchQuery(text="nam"),
+        SearchQuery(text="a", sort="stars"),
+    ]
+    backend = get_backend()
+    try:
+        for settled in (False, True):  # PostgreSQL: one pass over the rows, then the covering indexes alone
+            sql._VISIBLE[str(db.engine.url)] = (math.inf, settled)
+            for query in queries:
+                result = backend.search(query)
+                assert type(result.total) is int and result.total > 0, (settled, query)
+                assert set(result.facets) == ({*sql.FACET_FIELDS, "price_band"} if query.facets else set())
+                for name, counts in result.facets.items():
+                    assert counts and {type(n) for n in counts.values()} == {int}, (settled, query, name)
+            answer = client.get("/api/v1/products", query_string={"category": "thuc-pham"}).get_json()
+            assert set(answer) == {"items", "total", "page"} and type(answer["total"]) is int, settled
+    finally:
+        sql._VISIBLE.clear()
 
 
 def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_is(app):

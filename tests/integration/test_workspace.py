@@ -195,3 +195,20 @@ def test_admin_report_for_a_province_covers_its_communes_only(client, commune_da
     _header, rows, total = _table(book["Hợp tác xã"])
     assert total[1] == 3
     assert "HTX Chuối Viba" not in {r[1] for r in rows}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_dashboard_and_report_word_product_states_as_the_catalogue_does(client, commune_data, language):
+    """The products figure and the report's status column read the catalogue's own status words
+    (`catalog.services.STATUS_LABELS`), in the reader's language."""
+    waiting = {"vi": "Chờ xã duyệt", "en": "Awaiting commune review"}[language]
+    login(client, commune_data["staff"])
+    client.get(f"/lang/{language}")
+    page = client.get("/commune/").get_data(as_text=True)
+    assert f"{waiting}: 1" in page and {"vi": "Chờ duyệt:", "en": "Pending review:"}[language] not in page
+    book = _workbook(client.get("/commune/report.xlsx"))
+    header, rows, _total = _table(book[book.sheetnames[2]])
+    states = {row[1]: row[header.index({"vi": "Trạng thái", "en": "Status"}[language])] for row in rows}
+    assert (
+        states["Mộc nhĩ đen"] == waiting and states["Mật ong hoa nhãn"] == {"vi": "Bản nháp", "en": "Draft"}[language]
+    )
