@@ -3,7 +3,7 @@
 HTML, CSS, JavaScript, JSON and SVG are sent with brotli when the client accepts it, else gzip (`COMPRESS_RESPONSES`,
 on by default; nginx passes an already-encoded answer through untouched). Dynamic pages use a fast brotli level,
 and a body sent again unchanged (a reload, the back button, a page that reads the same for every visitor) reuses its
-compressed copy, kept per worker under the body's digest; static files are compressed once per worker at the best
+compressed copy, kept per worker under the body itself; static files are compressed once per worker at the best
 level and kept. `url_for('static', …)` adds `?v=<digest of
 the file>`, and a request carrying the current digest is cached by browsers for a year (`immutable`): a changed
 file gets a new URL. See docs/operations.md, "Compression and caching".
@@ -36,9 +36,9 @@ DYNAMIC_BROTLI_QUALITY = 5
 STATIC_BROTLI_QUALITY = 11
 GZIP_LEVEL = 6
 YEAR_SECONDS = 365 * 86400
-KEPT_BODIES = 256  # compressed dynamic bodies kept per worker, by digest
+KEPT_BODIES = 256  # compressed dynamic bodies kept per worker, under the uncompressed body
 KEPT_BODY_SECONDS = 600
-KEPT_BODY_MAX_BYTES = 64 * 1024  # a larger compressed body is not kept: memory stays under 16 MB per worker
+KEPT_BODY_MAX_BYTES = 64 * 1024  # a larger body is not kept: the kept bodies stay under 32 MB per worker
 _kept_bodies = TtlCache(KEPT_BODIES)
 
 
@@ -65,15 +65,15 @@ def compress(data: bytes, encoding: str, brotli_quality: int = DYNAMIC_BROTLI_QU
 
 
 def compressed_dynamic(data: bytes, encoding: str) -> bytes:
-    """A dynamic answer's body compressed, or the compressed copy of the identical body sent before. The key is the
-    body's 128-bit digest, so a copy is only ever used for the same bytes; hashing costs a few percent of
-    compressing."""
-    key = (encoding, hashlib.blake2b(data, digest_size=16).digest())
+    """A dynamic answer's body compressed, or the compressed copy of the identical body sent before. The body
+    itself is the key (a dictionary compares the bytes, so a copy is only ever used for the very same body);
+    hashing it costs about 1 % of compressing it."""
+    key = (encoding, data)
     body = _kept_bodies.get(key, KEPT_BODY_SECONDS)
     reused = body is not None
     if body is None:
         body = compress(data, encoding)
-        if len(body) <= KEPT_BODY_MAX_BYTES:
+        if len(data) <= KEPT_BODY_MAX_BYTES:
             _kept_bodies.put(key, body)
     metrics.count("compressions", encoding=encoding, reused="yes" if reused else "no")
     return body
