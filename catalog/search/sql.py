@@ -60,7 +60,7 @@ TRIGRAM = 3  # pg_trgm's unit: a shorter word has no trigram of its own
 LENGTH_WEIGHT = 0.01  # the last tie-break: the shorter name (at most 200 characters: under 2 points)
 # SQLite: the narrow table of what ranking and counting read of a match, the name after one space, and the one of
 # what a query typed with marks or sorted by date reads besides (migration 0560); the ranks row holds the match's
-# facet key too (migration 0620)
+# counting numbers too (migrations 0620, 0630)
 RANKS = "search_ranks"
 RANKS_EXTRA = "search_ranks_extra"
 # PostgreSQL: the document's words, as its GIN index `search_docs_words` has them (migration 0550, same expression)
@@ -73,7 +73,8 @@ VISIBLE_SECONDS = 60.0
 _VISIBLE: dict[str, tuple[float, bool]] = {}  # database URL → (until, index-only) (`_index_only`)
 # facets counted over the matches: SQLite groups by sorting, slow where the first key ties, so each count's first key
 # has many values (a commune before its province), and the category and stars/price-band pairs are counted in one
-# pass by one number per (category, stars, band) (`_sorted_facet_counts_sql`)
+# pass by one number per (category, stars, band) (`_sorted_facet_counts_sql`); a typed search's matches are grouped by
+# one integer per count, its numbered pairs (`_keyed_facet_counts_sql`)
 STAR_LEVELS = 6  # OCOP stars 0 (no valid certificate) to 5: certificates hold 3 to 5 (ocop_certificates check)
 FACET_COLUMNS = "d.category_root_id, d.category_id, d.province_code, d.commune_code, d.stars, d.price_vnd"
 # the columns of the covering indexes a page with nothing typed may read, as the model declares them (migrations
@@ -356,9 +357,10 @@ def _answer_sql(
     """Page (with its rank) and facet counts from the matches, as rows (kind, a, b, n).
 
     Facets are counted in pairs: (group, category), (province, commune), (stars, price band), one pass each on
-    PostgreSQL, two passes on SQLite (`_sorted_facet_counts_sql`); the total is the sum of the last pair's counts
-    (every match is in exactly one of its groups). Without facets the total is a `COUNT(*)`. The page is read from `page_from` (a browse sort's
-    columns) instead of the matches when given; `keyed`: SQLite's matches carry their facet key."""
+    PostgreSQL, two passes on SQLite (`_sorted_facet_counts_sql`, `_keyed_facet_counts_sql`); the total is the sum of
+    the last pair's counts (every match is in exactly one of its groups). Without facets the total is a `COUNT(*)`.
+    The page is read from `page_from` (a browse sort's columns) instead of the matches when given; `keyed`: SQLite's
+    matches carry their counting numbers (`_sqlite_match_columns`)."""
     params["limit"], params["offset"] = query.per_page, query.offset
     order = ORDERS.get(sort, ORDERS["relevance"])
     page = "SELECT * FROM m"
@@ -372,7 +374,7 @@ def _answer_sql(
     ]
     counted = ""
     if query.facets and _dialect() == "sqlite":
-        counted, counts = _sorted_facet_counts_sql(keyed)
+        counted, counts = _keyed_facet_counts_sql() if keyed else _sorted_facet_counts_sql()
         parts.extend(counts)
     elif query.facets:
         # field names and bands are fixed in this module; nothing typed reaches these fragments
@@ -386,9 +388,9 @@ def _answer_sql(
 
 
 def _facet_key_sql(row: str = "") -> str:
-    """SQLite: the one number category and stars/price band are counted by (`_sorted_facet_counts_sql`), of the row
-    whose columns `row` prefixes. `search_ranks.facet_key` holds it, computed by trigger (migration 0620: the same
-    numbers; `test_catalog_search` checks they agree)."""
+    """SQLite: the one number category and stars/price band are counted by with nothing typed
+    (`_sorted_facet_counts_sql`), of the row whose columns `row` prefixes. (A typed search's matches carry
+    `search_ranks.facet_key`, the same with the category's pair numbered: `_keyed_facet_counts_sql`.)"""
     bands = len(PRICE_BANDS)
     band = _price_band_sql(f"{row}price_vnd")
     return f"COALESCE({row}category_id, 0) * {STAR_LEVELS * bands} + {row}stars * {bands} + {band}"
@@ -396,43 +398,72 @@ def _facet_key_sql(row: str = "") -> str:
 
 def _sqlite_match_columns(sort: str, facets: bool) -> str:
     """SQLite, a typed search: what each match carries, no more (every column is copied for thousands of matches):
-    what its page's order reads (with the score), and with facets its group, place and facet key, kept in the ranks
-    row (migration 0620) so that counting reads one column (`_sorted_facet_counts_sql`) and no match computes it."""
+    what its page's order reads (with the score), and with facets its two counting numbers, kept in the ranks row
+    (migrations 0620, 0630) so that each count sorts one integer (`_keyed_facet_counts_sql`) and no match computes
+    it."""
     columns = ["d.product_id", "d.stars"]
     if _dated(sort):
         columns.append("e.published_at")
     elif sort in ("price_asc", "price_desc"):
         columns.append("d.price_vnd")
     if facets:
-        columns += ["d.category_root_id", "d.province_code", "d.commune_code", "d.facet_key"]
+        columns += ["d.place_key", "d.facet_key"]
     return ", ".join(columns)
 
 
-def _sorted_facet_counts_sql(keyed: bool = False) -> tuple[str, list[str]]:
-    """SQLite, which groups by sorting: the facet counts of the matches `m`, as a CTE to add and the parts
-    (kind, a, b, n) that read it. (PostgreSQL hashes each pair in one pass: the key below only costs it.)
+def _sorted_facet_counts_sql() -> tuple[str, list[str]]:
+    """SQLite, which groups by sorting: the facet counts of the matches `m` (the rows themselves, nothing typed), as a
+    CTE to add and the parts (kind, a, b, n) that read it. (PostgreSQL hashes each pair in one pass: the key below
+    only costs it.)
 
     Places are grouped by commune, then province. Categories and stars/price bands are counted together in `c`, one
     row per (category, group, stars, band) (a few hundred) grouped by a single number, category × levels × bands +
     stars × bands + band (no category: 0, not a facet value); both pairs are summed from it. Field names and bands
-    are fixed in this module; nothing typed reaches these fragments. `keyed`: the matches carry that number as
-    `facet_key` (`_sqlite_match_columns`)."""
+    are fixed in this module; nothing typed reaches these fragments."""
     bands = len(PRICE_BANDS)
-    key = "facet_key" if keyed else _facet_key_sql()
     counted = (
-        f", c AS MATERIALIZED (SELECT {key} AS k, category_root_id, COUNT(*) AS n "  # noqa: S608 — fixed fragments
+        f", c AS MATERIALIZED (SELECT {_facet_key_sql()} AS k, category_root_id, COUNT(*) AS n "  # noqa: S608 — fixed fragments
         "FROM m GROUP BY k, category_root_id)"
     )
     category = f"k / {STAR_LEVELS * bands}"
-    stars_band = f"k % {STAR_LEVELS * bands}"
     return counted, [
         f"SELECT 'category', CAST(category_root_id AS TEXT), CAST({category} AS TEXT), CAST(SUM(n) AS BIGINT) "  # noqa: S608
         f"FROM c GROUP BY {category}, category_root_id",
         "SELECT 'place', CAST(province_code AS TEXT), CAST(commune_code AS TEXT), COUNT(*) "
         "FROM m GROUP BY commune_code, province_code",
+        _stars_band_counts_sql(),
+    ]
+
+
+def _stars_band_counts_sql() -> str:
+    """SQLite: the stars/price-band counts summed from `c` (one row per facet key `k`, its count `n`)."""
+    bands = len(PRICE_BANDS)
+    stars_band = f"k % {STAR_LEVELS * bands}"
+    return (
         f"SELECT 'stars_band', CAST({stars_band} / {bands} AS TEXT), CAST({stars_band} % {bands} AS TEXT), "  # noqa: S608
-        "CAST(SUM(n) AS BIGINT) "
-        f"FROM c GROUP BY {stars_band}",
+        f"CAST(SUM(n) AS BIGINT) FROM c GROUP BY {stars_band}"
+    )
+
+
+def _keyed_facet_counts_sql() -> tuple[str, list[str]]:
+    """SQLite, a typed search: the facet counts of the matches `m`, which carry two numbers from their ranks row
+    (migration 0630), as a CTE to add and the parts (kind, a, b, n) that read it. Each count sorts one integer: a sort
+    on two columns compares the second whenever the first ties, most pairs of rows in a broad query.
+
+    `place_key` numbers the match's (province, commune) in `search_places`; `facet_key` is its (group, category)'s
+    number in `search_categories` × levels × bands + stars × bands + band. The matches are grouped by each, into a few
+    hundred rows; only those read their pair back, by its number. (0 in `search_categories`: no group or category,
+    not a facet value.)"""
+    levels_bands = STAR_LEVELS * len(PRICE_BANDS)
+    counted = ", c AS MATERIALIZED (SELECT facet_key AS k, COUNT(*) AS n FROM m GROUP BY k)"
+    return counted, [
+        "SELECT 'category', CAST(s.category_root_id AS TEXT), CAST(s.category_id AS TEXT), pairs.n "  # noqa: S608 — fixed fragments
+        f"FROM (SELECT k / {levels_bands} AS category_key, SUM(n) AS n FROM c GROUP BY category_key) AS pairs "
+        "CROSS JOIN search_categories s ON s.category_key = pairs.category_key",
+        "SELECT 'place', CAST(s.province_code AS TEXT), CAST(s.commune_code AS TEXT), places.n "
+        "FROM (SELECT place_key, COUNT(*) AS n FROM m GROUP BY place_key) AS places "
+        "CROSS JOIN search_places s ON s.place_key = places.place_key",
+        _stars_band_counts_sql(),
     ]
 
 

@@ -569,13 +569,14 @@ def test_a_document_deleted_or_changed_behind_the_backend_is_searched_as_it_now_
     assert result.ids[0] == mushroom and result.facets["stars"] == {"5": 1}
 
 
-def test_sqlite_keeps_each_documents_facet_key_as_the_search_computes_it(app):
-    """The facet key a typed search counts by is kept in `search_ranks` by trigger (migration 0620): after documents
-    are written, re-priced, re-starred and moved to another category it is still the number `_facet_key_sql` gives,
-    so the counts shown for a typed search follow a price or certificate change at once."""
+def test_sqlite_keeps_each_documents_counting_numbers_as_the_search_reads_them(app):
+    """The numbers a typed search counts by are kept in `search_ranks` by trigger (migrations 0620, 0630): after
+    documents are written, re-priced, re-starred and moved to another category they still decode to the document's
+    (group, category), (province, commune), stars and price band, so the counts shown for a typed search follow a
+    price or certificate change at once."""
     from sqlalchemy import text, update
 
-    from catalog.search.sql import _facet_key_sql
+    from catalog.search.sql import _price_band_sql
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("a SQLite table")
@@ -588,13 +589,42 @@ def test_sqlite_keeps_each_documents_facet_key_as_the_search_computes_it(app):
     db.session.commit()
     rows = db.session.execute(
         text(
-            f"SELECT r.facet_key, {_facet_key_sql('d.')} FROM search_ranks r "
-            "JOIN product_search_docs d ON d.product_id = r.product_id"
+            "SELECT c.category_root_id, c.category_id, r.facet_key % 30 / 5, r.facet_key % 5, p.province_code, "
+            "p.commune_code, COALESCE(d.category_root_id, 0), COALESCE(d.category_id, 0), d.stars, "
+            f"{_price_band_sql('d.price_vnd')}, d.province_code, d.commune_code FROM search_ranks r "
+            "JOIN product_search_docs d ON d.product_id = r.product_id "
+            "JOIN search_categories c ON c.category_key = r.facet_key / 30 "
+            "JOIN search_places p ON p.place_key = r.place_key"
         )
     ).all()
-    assert len(rows) == len(ids) and all(kept == computed for kept, computed in rows)
+    assert len(rows) == len(ids) and all(tuple(row[:6]) == tuple(row[6:]) for row in rows)
     result = get_backend().search(SearchQuery(text="mat ong bac ha"))
     assert result.ids[0] == honey and result.facets["price_band"]["500000-"] >= 1
+    assert get_backend().search(SearchQuery(text="nam meo kho")).facets["stars"] == {"4": 1}
+
+
+def test_documents_of_one_category_under_two_groups_are_counted_under_each(app):
+    """A category moved to another group leaves its documents with the old group until each is written again: a
+    typed search counts every (group, category) and (province, commune) its matches hold, as they are."""
+    from collections import Counter
+
+    from sqlalchemy import update
+
+    ids = _corpus()
+    mushroom, shiitake = ids["Nấm mèo khô Vạn Sơn"], ids["Nấm hương rừng sấy khô"]
+    group = db.session.get(ProductSearchDoc, shiitake).category_root_id
+    db.session.execute(
+        update(ProductSearchDoc)
+        .where(ProductSearchDoc.product_id == mushroom)
+        .values(category_root_id=group + 1000, province_code=99)
+    )
+    db.session.commit()
+    result = get_backend().search(SearchQuery(text="nam"))
+    found = [db.session.get(ProductSearchDoc, product_id) for product_id in result.ids]
+    assert mushroom in result.ids and shiitake in result.ids and result.total == len(found)
+    for field in ("category_root_id", "category_id", "province_code", "commune_code"):
+        assert result.facets[field] == dict(Counter(str(getattr(doc, field)) for doc in found)), field
+    assert result.facets["category_root_id"][str(group + 1000)] == 1
 
 
 def test_sqlite_reads_the_database_through_mmap(app):
