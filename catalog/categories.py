@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
 
 from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
@@ -10,8 +11,9 @@ from marketplace.models import User
 from marketplace.services import record_audit, unique_slug
 from marketplace.text import clean_text
 
+from . import signals
 from .chips import forget as forget_chips
-from .models import Category
+from .models import Category, Product
 
 
 def save_category(actor: User, category_id: int | None, name: str, parent_id: int | None, position: int | None):
@@ -31,9 +33,19 @@ def save_category(actor: User, category_id: int | None, name: str, parent_id: in
     else:
         category = Category(slug=unique_slug(Category, name))
         db.session.add(category)
+    before = (category.name, category.parent_id)
     category.name, category.parent_id = name, parent.id if parent else None
     category.position = position if position is not None else (category.position or 0)
     db.session.flush()
     record_audit(actor, "category.saved", "category", category.id, name=name)
     forget_chips()
+    if category_id and before != (category.name, category.parent_id):
+        # their search entries hold the category's name and group, and channel listings its name
+        signals.send(signals.product_changed, _products_under(category.id), fields=frozenset({"content"}))
     return category
+
+
+def _products_under(category_id: int) -> list[int]:
+    """The products of a category and, for a group, of its sub-categories."""
+    in_it = select(Category.id).where(or_(Category.id == category_id, Category.parent_id == category_id))
+    return list(db.session.scalars(select(Product.id).where(Product.category_id.in_(in_it))))
