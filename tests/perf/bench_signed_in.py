@@ -2,7 +2,7 @@
 orders, the cooperative's product and order lists, the commune dashboard. Each is loaded by wrk with the
 session cookie of a demo account, as a ratio of the hello-world baseline of the same run; the SQL statements
 each page runs are counted in-process with a SQLAlchemy `before_cursor_execute` listener. Each page's ratio is to a
-hello-world server loaded turn about with it (hello, page, hello, page, hello), not to the run's first baseline: the
+hello-world server loaded turn about with it (hello, page, hello, page, hello, page, hello), not to the run's first baseline: the
 shared machine's speed drifts over the minutes the pages take.
 """
 
@@ -17,7 +17,7 @@ from tests.factories.statements import counted_statements
 from tests.perf.harness import BenchRow, gunicorn_server, wrk_rps
 from tests.perf.sites import Site, served_site
 
-ROUNDS = 2
+ROUNDS = 3  # the shared machine drifts: three page loads between four hello-world loads average it out
 ROUND_SECONDS = 3
 DEMO_PASSWORD = "demo12345"
 CATEGORY = "nong-san-so-che"
@@ -76,7 +76,7 @@ def statements_per_page(site: Site, paths: dict[str, list[str]]) -> dict[str, in
 
 
 def _interleaved(hello: str, url: str, headers: dict[str, str]) -> tuple[float, float]:
-    """The page's requests/s and hello-world's, measured turn about (hello, page, hello, page, hello): the shared
+    """The page's requests/s and hello-world's, measured turn about (hello, page, … hello: `ROUNDS` pages): the shared
     machine's speed drifts by minutes, so each page gets a baseline from the same seconds."""
     wrk_rps(url, seconds=1, headers=headers)
     hellos, pages = [wrk_rps(hello, seconds=ROUND_SECONDS)], []
