@@ -2,8 +2,8 @@
 orders, the cooperative's product and order lists, the commune dashboard. Each is loaded by wrk with the
 session cookie of a demo account, as a ratio of the hello-world baseline of the same run; the SQL statements
 each page runs are counted in-process with a SQLAlchemy `before_cursor_execute` listener. Each page's ratio is to a
-hello-world server loaded turn about with it (hello, page, hello, page, hello, page, hello), not to the run's first baseline: the
-shared machine's speed drifts over the minutes the pages take.
+hello-world server loaded turn about with it (hello, page, hello, page, hello, page, hello), not to the run's first
+baseline: the shared machine's speed drifts over the minutes the pages take.
 """
 
 from __future__ import annotations
