@@ -20,6 +20,7 @@ import atexit
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,10 +39,13 @@ RECOVER_EVERY_SECONDS = 60
 
 @dataclass
 class _Pending:
-    """The scans waiting to be written, and per serial the new devices among them and the first one's time."""
+    """The scans waiting to be written, and per serial the new devices among them (how many, both hashes of each:
+    a set, so a label scanned by thousands of new phones checks each scan in constant time) and the first one's
+    time."""
 
     scans: list[PendingScan] = field(default_factory=list)
-    devices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    new_devices: Counter[str] = field(default_factory=Counter)
+    hashes: dict[str, set[str]] = field(default_factory=dict)
     first_at: dict[str, datetime] = field(default_factory=dict)
     since: float = 0.0
 
@@ -89,12 +93,14 @@ class ScanBuffer:
 
     def _counted(self, hit: ScanHit, seen: bool, device: Device) -> ScanHit:
         """The hit with the buffered new devices of its label counted (and this one when it is new)."""
-        devices = self._pending.devices.setdefault(hit.serial, [])
-        if not seen and not any({device.hash, device.fallback} & set(known) for known in devices):
-            devices.append((device.hash, device.fallback))
-            self._pending.first_at.setdefault(hit.serial, utcnow())
-        first = hit.first_scanned_at or self._pending.first_at.get(hit.serial)
-        return hit.counted(hit.scan_count + len(devices), first)
+        pending = self._pending
+        hashes = pending.hashes.setdefault(hit.serial, set())
+        if not seen and device.hash not in hashes and device.fallback not in hashes:
+            hashes.update((device.hash, device.fallback))
+            pending.new_devices[hit.serial] += 1
+            pending.first_at.setdefault(hit.serial, utcnow())
+        first = hit.first_scanned_at or pending.first_at.get(hit.serial)
+        return hit.counted(hit.scan_count + pending.new_devices[hit.serial], first)
 
     def _overdue(self) -> bool:
         seconds = float(self._app.config["SCAN_BUFFER_SECONDS"]) if self._app else 0.0

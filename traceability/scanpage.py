@@ -544,16 +544,17 @@ def batch_view(batch_id: int, head: str) -> BatchView:
 
 @dataclass(frozen=True)
 class StatusTexts:
-    """The status sentences in the current locale, translated once and formatted per scan without Jinja."""
+    """The status sentences in the current locale, translated and HTML-escaped once, formatted per scan without
+    Jinja (`counted` is `Markup`: its `%` escapes the values it is given)."""
 
-    first: str
-    counted: str
-    copied: str
-    first_buyer: str
-    report: str
-    altered: str
-    label: str
-    pin: str
+    first: Markup
+    counted: Markup
+    copied: Markup
+    first_buyer: Markup
+    report: Markup
+    altered: Markup
+    label: Markup
+    pin: Markup
 
 
 def cached_status_texts(locale: str) -> StatusTexts | None:
@@ -564,7 +565,7 @@ def _status_texts() -> StatusTexts:
     key = ("status", str(get_locale()))
     found = cache.get(key, _ttl())
     if found is None:
-        found = StatusTexts(
+        found = _escaped(
             first=_("Mã chính hãng — quét lần đầu"),
             counted=_("Mã này đã được quét %(n)d lần, lần đầu lúc %(at)s."),
             copied=_(
@@ -583,30 +584,40 @@ def _status_texts() -> StatusTexts:
     return found
 
 
+def _escaped(**texts: str) -> StatusTexts:
+    return StatusTexts(**{name: escape(text) for name, text in texts.items()})
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_scan_shown(moment: datetime | None) -> str:
+    """`format_datetime` of a label's first scan, worked out once per moment (every later scan shows it again)."""
+    return format_datetime(moment)
+
+
 def status_html(hit: ScanHit, chain_valid: bool, threshold: int, texts: StatusTexts | None = None) -> str:
     """The per-scan part of the page: genuine, first scan or how many times, copy and tamper warnings."""
     texts = texts or _status_texts()
     parts = []
     if hit.scan_count > 1:
-        counted = escape(texts.counted % {"n": hit.scan_count, "at": format_datetime(hit.first_scanned_at)})
+        counted = texts.counted % {"n": hit.scan_count, "at": _first_scan_shown(hit.first_scanned_at)}
         if hit.scan_count > threshold:
             link = escape(f"/t/report?serial={hit.serial}")
             parts.append(
-                f'<section class="status bad" role="alert"><p>{counted}</p><p>{escape(texts.copied)}</p>'
-                f'<p><a class="btn" href="{link}">{escape(texts.report)}</a></p></section>'
+                f'<section class="status bad" role="alert"><p>{counted}</p><p>{texts.copied}</p>'
+                f'<p><a class="btn" href="{link}">{texts.report}</a></p></section>'
             )
         else:
             parts.append(
                 f'<section class="status info" role="status"><p>{counted}</p>'
-                f'<p class="mu">{escape(texts.first_buyer)}</p></section>'
+                f'<p class="mu">{texts.first_buyer}</p></section>'
             )
     else:
-        parts.append(f'<section class="status ok" role="status"><p>{escape(texts.first)}</p></section>')
+        parts.append(f'<section class="status ok" role="status"><p>{texts.first}</p></section>')
     if not chain_valid:
-        parts.append(f'<section class="status bad" role="alert"><p>{escape(texts.altered)}</p></section>')
+        parts.append(f'<section class="status bad" role="alert"><p>{texts.altered}</p></section>')
     if hit.has_pin:
-        parts.append(f'<p><a class="btn" href="{escape(f"/t/{hit.serial}/pin")}">{escape(texts.pin)}</a></p>')
-    parts.append(f'<p class="mu">{escape(texts.label)}: <span class="code">{escape(grouped(hit.serial))}</span></p>')
+        parts.append(f'<p><a class="btn" href="{escape(f"/t/{hit.serial}/pin")}">{texts.pin}</a></p>')
+    parts.append(f'<p class="mu">{texts.label}: <span class="code">{escape(grouped(hit.serial))}</span></p>')
     return "\n".join(parts)
 
 

@@ -82,6 +82,21 @@ def test_scans_by_phones_already_counted_keep_the_count_exact_and_the_latest_tim
     assert as_utc(label.first_scanned_at) == as_utc(first_scan) and as_utc(label.last_scanned_at) == as_utc(latest)
 
 
+def test_a_label_scanned_by_hundreds_of_new_phones_counts_each_once_and_warns_of_copies(client):
+    serial = _serial()
+    path = f"/t/{serial}"
+    first = client.application.test_client()
+    first.get(path, environ_base={"REMOTE_ADDR": "198.51.100.1"})  # no cookie yet: counted by address and browser
+    again = first.get(path, environ_base={"REMOTE_ADDR": "198.51.100.1"})  # its new cookie now: the same phone
+    assert "Mã chính hãng — quét lần đầu" in again.get_data(as_text=True)
+    pages = [_phone(client, path, n).get_data(as_text=True) for n in range(1, 251)]
+    assert "Mã này đã được quét 251 lần" in pages[-1]
+    assert "Cảnh báo: mã bị quét nhiều lần bất thường" in pages[-1]
+    assert "Mã này đã được quét 251 lần" in _phone(client, path, 7).get_data(as_text=True)  # a phone scanning again
+    assert buffer.flush() == 253
+    assert _stored(serial) == (251, 253)
+
+
 def test_a_scan_flask_renders_writes_the_buffer_first(client):
     serial = _serial()
     path = f"/t/{serial}"
