@@ -1,6 +1,7 @@
 """Per-worker cache of the chips on the home page and listings: the product groups and provinces that hold public
-products (one query each, run on every signed-in page view before), and each group's sub-categories (a lazy load of
-`Category.children` on every category page before).
+products (one query each, run on every signed-in page view before), each group's sub-categories (a lazy load of
+`Category.children` on every category page before), and the categories by slug (the lookup of every category
+page's URL).
 
 Kept as plain values (slug, name, count: nothing lazy-loads from a closed session) for `REFERENCE_CACHE_SECONDS`
 (60 by default; `0`, as in the tests, turns it off), signed-in visitors included. The worker that publishes,
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from marketplace.database import read_plain
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Province
 from marketplace.signals import seller_status_changed
@@ -75,6 +77,34 @@ def _every_category() -> dict[int, Chip]:
 def categories_by_id() -> dict[int, Chip]:
     """Every product group and sub-group by id (the names of a listing's facet counts)."""
     return _cached("every category", _every_category)
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    """A category as its listing page reads it: the chip, and its group (None for a group)."""
+
+    id: int
+    slug: str
+    name: str
+    parent_id: int | None
+
+
+_CATEGORY_COLUMNS = (Category.id, Category.slug, Category.name, Category.parent_id)
+_CATEGORY_BY_SLUG = select(*_CATEGORY_COLUMNS).where(Category.slug == bindparam("slug"))  # built once
+
+
+def _categories_by_slug() -> dict[str, CategoryRef]:
+    return {row.slug: CategoryRef(*row) for row in db.session.execute(select(*_CATEGORY_COLUMNS))}
+
+
+def category_by_slug(slug: str) -> CategoryRef | None:
+    """The category of a listing's URL (slugs never change once made); one the cache does not know yet (added on
+    another worker) is looked up in the database."""
+    found = _cached("categories by slug", _categories_by_slug).get(slug)
+    if found is None:
+        row = read_plain(_CATEGORY_BY_SLUG, {"slug": slug}).first()
+        found = CategoryRef(*row) if row is not None else None
+    return found
 
 
 def _subcategories() -> dict[int, tuple[Chip, ...]]:

@@ -15,7 +15,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 
-from catalog.chips import categories_by_id, categories_with_products, provinces_with_products, subcategories
+from catalog.chips import (
+    categories_by_id,
+    categories_with_products,
+    category_by_slug,
+    provinces_with_products,
+    subcategories,
+)
 from catalog.models import Category, OcopCertificate, Product
 from catalog.names import category_name
 from catalog.product_page import page_parts, read_product_page
@@ -23,7 +29,6 @@ from catalog.queries import load_published, published_products, with_valid_certi
 from catalog.search import PRICE_BANDS, SORTS, SearchQuery, get_backend
 from catalog.tiles import tile_list, tiles_by_ids
 from catalog.validation import find_category
-from marketplace.database import read_plain
 from marketplace.errors import NotFound
 from marketplace.extensions import db, limiter
 from marketplace.fragments import frozen, kept, render_part
@@ -226,14 +231,9 @@ def home():
     return render_template("catalog/home.html", home_head=head, home_content=content, **shown)
 
 
-_CATEGORY_BY_SLUG = (  # built once, the slug bound per call; plain values: the page reads only these
-    select(Category.id, Category.slug, Category.name, Category.parent_id).where(Category.slug == bindparam("slug"))
-)
-
-
 @bp.get("/c/<slug>")
 def category(slug: str):
-    found = read_plain(_CATEGORY_BY_SLUG, {"slug": slug}).first()
+    found = category_by_slug(slug)
     if found is None:
         raise NotFound(_("Không có danh mục này."))
     query = search_query_from_args(category_id=found.id, category_group_id=found.parent_id or found.id)

@@ -11,6 +11,7 @@ from catalog.services import archive_product
 from marketplace.extensions import db
 from marketplace.models import Role
 from tests.factories import login, make_product, make_user
+from tests.factories.statements import counted_statements
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +80,26 @@ def test_a_groups_page_shows_its_sub_categories_and_a_new_one_on_the_next_page(c
         save_category(admin, added.id, "Nhóm con đổi tên để thử", group.id, 999)
         db.session.commit()
         assert "Nhóm con đổi tên để thử</a>" in client.get(f"/c/{group.slug}").get_data(as_text=True)
+    finally:  # categories are reference data kept between tests
+        db.session.delete(db.session.get(Category, added.id))
+        db.session.commit()
+
+
+def test_a_category_page_finds_its_category_in_the_cache_and_a_new_one_at_once(client):
+    group = _group()
+    db.session.commit()
+    _signed_in_buyer(client)
+    client.get(f"/c/{group.slug}")
+    with counted_statements() as warm:
+        client.get(f"/c/{group.slug}")
+    assert not any("categories.slug = " in statement for statement in warm)  # the URL's category came from the cache
+    added = Category(slug="nhom-them-tu-may-khac", name="Nhóm thêm từ máy khác", position=998)
+    db.session.add(added)  # as another worker would: this worker's cache is not told
+    db.session.commit()
+    try:
+        page = client.get("/c/nhom-them-tu-may-khac")
+        assert page.status_code == 200 and "Nhóm thêm từ máy khác" in page.get_data(as_text=True)
+        assert client.get("/c/khong-co-nhom-nay").status_code == 404
     finally:  # categories are reference data kept between tests
         db.session.delete(db.session.get(Category, added.id))
         db.session.commit()
