@@ -147,7 +147,7 @@ def run(baseline_rps: float) -> list[BenchRow]:
         script = folder / "new-phone-each-scan.lua"
         script.write_text(NEW_PHONE_EACH_SCAN)
         phones = _measure(env, phones_serial, measured_serial, 2.5, hello + "/", str(script))
-    lost = sum(max(run.served - run.recorded, 0) for run in (default, at_once, phones))
+    lost = sum(max(measured.served - measured.recorded, 0) for measured in (default, at_once, phones))
     return [
         BenchRow(
             "scan page /t/<serial> (records every scan)",
