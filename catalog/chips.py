@@ -70,18 +70,9 @@ def categories_with_products(excluding: int | None = None) -> list[Chip]:
     return [chip for chip in _cached("categories", _categories) if chip.id != excluding]
 
 
-def _every_category() -> dict[int, Chip]:
-    return {row.id: Chip(*row) for row in db.session.execute(select(Category.id, Category.slug, Category.name))}
-
-
-def categories_by_id() -> dict[int, Chip]:
-    """Every product group and sub-group by id (the names of a listing's facet counts)."""
-    return _cached("every category", _every_category)
-
-
 @dataclass(frozen=True)
 class CategoryRef:
-    """A category as its listing page reads it: the chip, and its group (None for a group)."""
+    """A category as listings read it: the chip, and its group (None for a group)."""
 
     id: int
     slug: str
@@ -93,8 +84,17 @@ _CATEGORY_COLUMNS = (Category.id, Category.slug, Category.name, Category.parent_
 _CATEGORY_BY_SLUG = select(*_CATEGORY_COLUMNS).where(Category.slug == bindparam("slug"))  # built once
 
 
+def _every_category() -> dict[int, CategoryRef]:
+    return {row.id: CategoryRef(*row) for row in db.session.execute(select(*_CATEGORY_COLUMNS))}
+
+
+def categories_by_id() -> dict[int, CategoryRef]:
+    """Every product group and sub-group by id (the names of a listing's facet counts)."""
+    return _cached("every category", _every_category)
+
+
 def _categories_by_slug() -> dict[str, CategoryRef]:
-    return {row.slug: CategoryRef(*row) for row in db.session.execute(select(*_CATEGORY_COLUMNS))}
+    return {category.slug: category for category in categories_by_id().values()}
 
 
 def category_by_slug(slug: str) -> CategoryRef | None:
