@@ -29,7 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
-    logging.basicConfig(level=logging.INFO, handlers=[text_handler()])  # does nothing when logging is set up
+    if not logging.getLogger().handlers:  # logging set up already (pytest, Celery, an embedding app) is kept
+        logging.basicConfig(level=logging.INFO, handlers=[text_handler(config["LOG_FLUSH_SECONDS"])])
     init_database(app)
     compression.init_app(app)  # first registered, so its after_request runs last, on the finished answer
     extensions.csrf.init_app(app)
