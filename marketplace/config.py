@@ -70,14 +70,15 @@ DEMO_BANK_KEY = "demo-bank-key"
 MIN_PRODUCTION_KEY_LENGTH = 16
 
 
-def _scan_buffer_seconds(config: dict) -> float:
-    """`SCAN_BUFFER_SECONDS`, by default 1 on a SQLite file and 0 elsewhere: the buffer's spool lives in the
-    instance folder, on the same disk as a SQLite database, while a PostgreSQL site's web hosts may be lost without
-    their database (docs/operations.md, "Scan write buffer")."""
-    value = config.get("SCAN_BUFFER_SECONDS")
+def _sqlite_file_default(config: dict, key: str, on_sqlite_file: float) -> float:
+    """A setting that defaults to `on_sqlite_file` on a SQLite file and to 0 elsewhere: what lives in the instance
+    folder (the scan spool, the search index's version) sits on the same disk and host as a SQLite database, while a
+    PostgreSQL site's web hosts have their own folders and may be lost without their database (docs/operations.md,
+    "Scan write buffer" and "Signed-in pages")."""
+    value = config.get(key)
     if value is not None and value != "":
         return float(value)
-    return 1.0 if sqlite_file(config["SQLALCHEMY_DATABASE_URI"]) else 0.0
+    return on_sqlite_file if sqlite_file(config["SQLALCHEMY_DATABASE_URI"]) else 0.0
 
 
 def refuse_unsafe_production(config: dict) -> None:
@@ -185,9 +186,12 @@ def build_config(overrides: dict | None = None) -> dict:
         "DASHBOARD_CACHE_SECONDS": float(_env("DASHBOARD_CACHE_SECONDS", "30")),
         "COMPRESS_RESPONSES": _env("COMPRESS_RESPONSES", "1") == "1",
         # the scan fast lane's write buffer (traceability/scanbuffer.py): 0 writes every scan to the database before
-        # answering; unset, 1 on a SQLite file and 0 elsewhere (_scan_buffer_seconds)
+        # answering; unset, 1 on a SQLite file and 0 elsewhere (_sqlite_file_default)
         "SCAN_BUFFER_SECONDS": _env("SCAN_BUFFER_SECONDS"),
         "SCAN_BUFFER_SIZE": int(_env("SCAN_BUFFER_SIZE", "200")),
+        # a search's answer reused while the index is unchanged (catalog/search/answers.py), at most this long;
+        # unset, 300 on a SQLite file and 0 (off) elsewhere
+        "SEARCH_ANSWER_SECONDS": _env("SEARCH_ANSWER_SECONDS"),
         # the scan fast lane logs one request line in this many (every answer is still timed and counted)
         "FAST_LANE_LOG_EVERY": int(_env("FAST_LANE_LOG_EVERY", "1")),
         # the one Celery beat's lease (marketplace.jobs.beat): another beat takes over this long after it dies
@@ -198,12 +202,14 @@ def build_config(overrides: dict | None = None) -> dict:
         "OUTBOX_DRAIN_DELAY_SECONDS": float(_env("OUTBOX_DRAIN_DELAY_SECONDS", "2")),
         # operations (marketplace/ops/, docs/operations.md): log lines, error reports, metrics, reverse proxy
         "LOG_FORMAT": _env("LOG_FORMAT", "text"),
+        "LOG_FLUSH_SECONDS": float(_env("LOG_FLUSH_SECONDS", "0.5")),
         "SENTRY_DSN": _env("SENTRY_DSN"),
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
         "PROXY_FIX_HOPS": int(_env("PROXY_FIX_HOPS", "0")),
     }
     config.update(overrides)
-    config["SCAN_BUFFER_SECONDS"] = _scan_buffer_seconds(config)
+    config["SCAN_BUFFER_SECONDS"] = _sqlite_file_default(config, "SCAN_BUFFER_SECONDS", 1.0)
+    config["SEARCH_ANSWER_SECONDS"] = _sqlite_file_default(config, "SEARCH_ANSWER_SECONDS", 300.0)
     refuse_unsafe_production(config)
     check_storage_settings(config)
     if not config["SECRET_KEY"]:

@@ -108,6 +108,11 @@ def after_commit_once(key: str, factory: Callable[[], T], session: Session | Non
     return once[key]
 
 
+def pending_after_commit(key: str, session: Session | None = None) -> bool:
+    """Whether this transaction holds the `after_commit_once` callback kept under `key`."""
+    return key in (session or db.session()).info.get(_ONCE_KEY, ())
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop(_AFTER_COMMIT_KEY, [])

@@ -110,6 +110,7 @@ def make_test_app(database_url: str, instance_path, **overrides) -> Flask:
         "PAGE_CACHE_SECONDS": 0,  # tests read what they just wrote; tests/integration/test_page_cache.py turns it on
         "DASHBOARD_CACHE_SECONDS": 0,  # the same for the commune dashboard's figures
         "SCAN_BUFFER_SECONDS": 0,  # scans written at once; tests/integration/test_scan_buffer.py turns it on
+        "SEARCH_ANSWER_SECONDS": 0,  # tables are wiped between tests; tests/integration/test_search_answers.py turns it on
     }
     config.update(overrides)
     app = create_app(config)

@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.services import province_of_commune
 
 from ..models import Category, ProductSearchDoc
+from . import answers
 from .base import PRICE_BANDS, SearchQuery, SearchResult, ordered_facet, terms_of
 from .intent import Intent, parse
 from .vocabulary import add_words, clear_words, corrections
@@ -588,6 +589,7 @@ class SqlSearch:
                 [{"product_id": d["product_id"], "name": d["name"], "document": d["document"]} for d in documents],
             )
         add_words(documents)
+        answers.index_changed()
 
     def remove(self, product_ids: list[int]) -> None:
         if not product_ids:
@@ -600,12 +602,14 @@ class SqlSearch:
                 ),
                 {"ids": list(product_ids)},
             )
+        answers.index_changed()
 
     def clear(self) -> None:
         db.session.execute(delete(ProductSearchDoc))
         if _dialect() == "sqlite":
             db.session.execute(text("DELETE FROM search_products_fts"))
         clear_words()
+        answers.index_changed()
 
     def settle(self) -> None:
         """After a full reindex, committed: SQLite merges the FTS5 index into one segment (prefix queries read one
@@ -621,6 +625,10 @@ class SqlSearch:
         _VISIBLE.pop(str(db.engine.url), None)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        """The answer kept for this question while the index is unchanged (`answers`), else read now."""
+        return answers.reused(query, self._search)
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         params: dict = {}
         intent = parse(query.text)
         stars = max(query.stars or 0, intent.min_stars or 0) or None  # "OCOP 4 sao" asks for certified products
