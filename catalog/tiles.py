@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from flask import get_template_attribute, request
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from marketplace.database import read_plain
@@ -122,16 +122,24 @@ def tile_list(build: Callable[[], Select[tuple[Product]]]) -> Callable[..., list
     return read
 
 
+ID_SLOTS = 24  # a listing's page of tiles; a longer list is read in as many statements
+
+
 @tile_list
 def _public_tiles_by_ids() -> Select[tuple[Product]]:
-    return published_products().where(Product.id.in_(bindparam("ids", expanding=True)))
+    """A fixed number of id slots, not an expanding `IN`: one statement text for every page, so it is prepared once
+    (`marketplace.plain_reads`); an empty slot is NULL, which matches nothing."""
+    slots = [bindparam(f"id{slot}", type_=Integer) for slot in range(ID_SLOTS)]
+    return published_products().where(Product.id.in_(slots))
 
 
 def tiles_by_ids(ids: Sequence[int]) -> list[TileFacts]:
     """Tiles of the public products with these ids (search hits), in the order of `ids`."""
-    if not ids:
-        return []
-    by_id = {facts.id: facts for facts in _public_tiles_by_ids(ids=list(ids))}
+    by_id = {}
+    for start in range(0, len(ids), ID_SLOTS):
+        chunk = list(ids[start : start + ID_SLOTS])
+        slots = {f"id{slot}": chunk[slot] if slot < len(chunk) else None for slot in range(ID_SLOTS)}
+        by_id.update({facts.id: facts for facts in _public_tiles_by_ids(**slots)})
     return [by_id[i] for i in ids if i in by_id]
 
 

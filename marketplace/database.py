@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable
 
+from . import plain_reads
 from .extensions import db
+from .plain_reads import PlainRows
 
 _AFTER_COMMIT_KEY = "ocop_after_commit"
 _ONCE_KEY = "ocop_after_commit_once"
@@ -75,14 +77,18 @@ def init_database(app: Flask) -> None:
         sqlite_begin_immediate.set(request.method not in SAFE_METHODS)
 
 
-def read_plain(statement: Executable, params: dict[str, Any] | None = None) -> Result:
+def read_plain(statement: Executable, params: dict[str, Any] | None = None) -> Result | PlainRows:
     """Run a SELECT of plain columns (no ORM entities to build) on the session's connection: the same transaction as
     `db.session.execute`, after the same autoflush, without the ORM's per-execution set-up, which costs as much as
-    running a small prebuilt statement (cart badge: 94 → 45 µs)."""
+    running a small prebuilt statement (cart badge: 94 → 45 µs), and where it can without SQLAlchemy's either
+    (`marketplace.plain_reads`: rows as named tuples)."""
     session = db.session()
     if session.autoflush:
         session.flush()  # what the session's own execute does first; nothing to do on a read-only page
-    return session.connection().execute(statement, params or {})
+    connection = session.connection()
+    params = params or {}
+    rows = plain_reads.run(connection, statement, params)
+    return rows if rows is not None else connection.execute(statement, params)
 
 
 def after_commit(callback: Callable[[], object], session: Session | None = None) -> None:
