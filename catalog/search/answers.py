@@ -4,8 +4,8 @@ A listing asks the same question again and again: a category's first page, a pro
 change of the `sql` backend's index (a product published, edited, archived, restocked or sold out, a certificate
 changed, a reindex) goes through `SqlSearch.index`, `remove` or `clear`, and once its transaction commits, in
 whichever process of this host, it appends a byte to `<instance>/search-index.version`. Each search reads that file's
-size and modification time (one `stat`) and reuses only an answer kept under the same question and the same time, so an
-answer is never older than the index it was read from. The answer is the ids, the total and the facet counts; the
+size and modification time (one `stat`) and reuses only an answer kept under the same question and the same version,
+so an answer is never older than the index it was read from. The answer is the ids, the total and the facet counts; the
 tiles (name, price, sold out or not) are still read for every page.
 
 A transaction that changed the index itself is not answered from the memo (it must see its own writes), and
@@ -16,6 +16,7 @@ on one host would not touch another's file.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from marketplace.ttlcache import TtlCache
 
 from .base import SearchQuery, SearchResult
 
+log = logging.getLogger(__name__)
 EXTENSION = "ocop.search_answers"
 VERSION_FILE = "search-index.version"
 CHANGE_KEY = "search-index-changed"
@@ -37,7 +39,7 @@ MAX_VERSION_BYTES = 1_000_000
 
 @dataclass
 class _Answers:
-    """One app's answers and the file whose modification time is its index's version."""
+    """One app's answers, and the file whose size and modification time are its index's version."""
 
     version_file: Path
     kept: TtlCache = field(default_factory=lambda: TtlCache(KEPT_ANSWERS))
@@ -52,12 +54,18 @@ class _Answers:
         return (found.st_size, found.st_mtime_ns)
 
     def touch(self) -> None:
-        """A new version: one byte appended (an append is atomic between processes), the file emptied at a million."""
-        self.version_file.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.version_file, "ab") as file:
-            file.write(b".")
-            if file.tell() >= MAX_VERSION_BYTES:
-                file.truncate(0)
+        """A new version: one byte appended (an append is atomic between processes), the file emptied at a million.
+        If the file cannot be written, this process forgets its answers and the others keep theirs at most
+        `SEARCH_ANSWER_SECONDS`; the change itself is committed already and stays."""
+        try:
+            self.version_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.version_file, "ab") as file:
+                file.write(b".")
+                if file.tell() >= MAX_VERSION_BYTES:
+                    file.truncate(0)
+        except OSError:
+            log.exception("The search index changed but %s could not be written", self.version_file)
+            self.kept.clear()
 
 
 def _answers() -> _Answers:

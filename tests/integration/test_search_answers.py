@@ -4,6 +4,8 @@ off: they wipe tables behind the index's back)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from catalog.search import SearchQuery, answers, get_backend
@@ -94,3 +96,21 @@ def test_answers_older_than_the_setting_are_read_again(app, monkeypatch):
     with counted_statements() as statements:
         _found("bí ngòi")
     assert statements
+
+
+def test_a_version_file_that_cannot_be_written_loses_no_change(app, tmp_path):
+    owner = make_user(Role.COOPERATIVE)
+    first = _indexed(owner, "Mộc nhĩ rừng")
+    assert _found("mộc nhĩ") == [first.id]
+    version = Path(app.config["INSTANCE_PATH"]) / answers.VERSION_FILE
+    kept = tmp_path / "kept-version"
+    if version.exists():
+        version.rename(kept)
+    version.mkdir()  # appending to a folder fails like a read-only disk would
+    try:
+        second = _indexed(owner, "Mộc nhĩ đen")
+        assert set(_found("mộc nhĩ")) == {first.id, second.id}
+    finally:
+        version.rmdir()
+        if kept.exists():
+            kept.rename(version)
