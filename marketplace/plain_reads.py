@@ -15,6 +15,7 @@ tests' statement counter, an error reporter's SQL breadcrumbs), so those still s
 from __future__ import annotations
 
 import functools
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 
+log = logging.getLogger(__name__)
 PREPARED_STATEMENTS = 2048
 
 
@@ -112,8 +114,11 @@ def run(connection: Connection, statement: Executable, params: dict[str, Any]) -
     try:
         cursor.execute(found.sql, found.args(params))
         fetched, description = cursor.fetchall(), cursor.description
-    except connection.dialect.loaded_dbapi.Error:
-        return None  # SQLAlchemy runs it again and raises its own error, invalidating a lost connection
+    except connection.dialect.loaded_dbapi.Error as error:
+        # SQLAlchemy runs it again and raises its own error, invalidating a lost connection; on PostgreSQL that
+        # error is "transaction aborted", so the first one is logged here
+        log.warning("A plain read failed, run again through SQLAlchemy: %s", error)
+        return None
     finally:
         cursor.close()
     return found.rows(fetched, description)

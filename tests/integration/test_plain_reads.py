@@ -74,10 +74,11 @@ def test_the_desk_reads_states_and_moments_as_python_values(shop):
     assert row.created_at.replace(tzinfo=UTC) == datetime(2026, 11, 30, 17, 5, tzinfo=UTC)
 
 
-def test_a_failing_read_raises_sqlalchemys_error(app):
+def test_a_failing_read_raises_sqlalchemys_error_and_logs_the_drivers(app, caplog):
     with pytest.raises(DBAPIError):
         read_plain(select(text("no_such_column")).select_from(text("no_such_table")))
     db.session.rollback()
+    assert "no_such_table" in caplog.text  # the driver's own words, before SQLAlchemy's run again
 
 
 def test_expanding_parameters_and_counted_statements_go_through_sqlalchemy(shop):
