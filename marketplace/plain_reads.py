@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import Compiled
 
 log = logging.getLogger(__name__)
 PREPARED_STATEMENTS = 2048
@@ -49,22 +50,44 @@ class PlainRows(list):
         return [row[0] for row in self]
 
 
-@dataclass
-class PreparedRead:
-    """A statement compiled for one dialect: its SQL, how to order and process the values, how to make the rows (a
-    named tuple of the names the driver gives the columns, as SQLAlchemy's rows have them: made on the first run)."""
+@dataclass(frozen=True)
+class StatementText:
+    """A statement compiled for one dialect: its SQL, the order of its parameters (None: the driver takes them by
+    name) and the values of its literal parameters. Shared with the scan lane (`traceability.scanpage`), which
+    runs its statements on the cursor the same way."""
 
     sql: str
-    positional: bool
-    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    names: tuple[str, ...] | None
     literals: dict[str, Any]
+
+    def args(self, params: dict[str, Any]) -> Any:
+        """The driver's parameters: the literals and `params`, in order (or by name)."""
+        merged = {**self.literals, **params}
+        return tuple(merged[name] for name in self.names) if self.names is not None else merged
+
+
+def statement_text(compiled: Compiled) -> StatementText:
+    names = tuple(compiled.positiontup) if compiled.positional else None
+    literals = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+    return StatementText(compiled.string, names, literals)
+
+
+@dataclass
+class PreparedRead:
+    """A statement's text, how to process its values and its rows' (SQLAlchemy's own processors), and how to make
+    the rows: a named tuple of the names the driver gives the columns, as SQLAlchemy's rows have them (made on the
+    first run)."""
+
+    text: StatementText
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...] | None
     row: Callable[..., tuple] | None = None
 
     def args(self, params: dict[str, Any]) -> Any:
-        merged = {**self.literals, **params}
-        values = [(name, process(merged[name]) if process else merged[name]) for name, process in self.binds]
-        return tuple(value for _name, value in values) if self.positional else dict(values)
+        merged = {**self.text.literals, **params}
+        for name, process in self.processors:
+            merged[name] = process(merged[name])
+        return self.text.args(merged)
 
     def rows(self, fetched: Sequence[tuple], description: Sequence[tuple]) -> PlainRows:
         results, row = self.results, self.row
@@ -86,14 +109,12 @@ def prepared(statement: Executable, dialect: Dialect) -> PreparedRead | None:
         bind.expanding or bind.literal_execute or bind.callable is not None for bind in binds.values()
     ):
         return None
-    names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
+    processors = ((name, bind.type.dialect_impl(dialect).bind_processor(dialect)) for name, bind in binds.items())
     columns = getattr(statement, "selected_columns", None)
     results = tuple(_result_processor(column.type, dialect) for column in columns) if columns is not None else ()
     return PreparedRead(
-        sql=compiled.string,
-        positional=compiled.positional,
-        binds=tuple((name, binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names),
-        literals={name: bind.value for name, bind in binds.items() if not bind.required},
+        text=statement_text(compiled),
+        processors=tuple((name, process) for name, process in processors if process is not None),
         results=results if any(results) else None,
     )
 
@@ -112,7 +133,7 @@ def run(connection: Connection, statement: Executable, params: dict[str, Any]) -
         return None
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(found.sql, found.args(params))
+        cursor.execute(found.text.sql, found.args(params))
         fetched, description = cursor.fetchall(), cursor.description
     except connection.dialect.loaded_dbapi.Error as error:
         # SQLAlchemy runs it again and raises its own error, invalidating a lost connection; on PostgreSQL that

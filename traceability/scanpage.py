@@ -51,6 +51,7 @@ from catalog.models import Product
 from marketplace.admin.settings import get_int_setting
 from marketplace.extensions import db, limiter
 from marketplace.ops.metrics import count as count_metric
+from marketplace.plain_reads import StatementText, statement_text
 from marketplace.text import as_utc, format_datetime, utcnow
 from marketplace.ttlcache import TtlCache
 
@@ -216,30 +217,17 @@ def _device_in() -> Any:
 
 
 @dataclass(frozen=True)
-class _Sql:
-    """A Core statement compiled once for the engine's dialect, run on the raw DB-API cursor."""
-
-    text: str
-    names: tuple[str, ...] | None
-    literals: dict[str, Any]
-
-    def args(self, params: dict[str, Any]) -> Any:
-        merged = {**self.literals, **params}
-        return tuple(merged[name] for name in self.names) if self.names is not None else merged
-
-
-@dataclass(frozen=True)
 class _Compiled:
-    """The scan statements of one dialect and label filter, and the dialect's timestamp processors (None where the
-    driver converts)."""
+    """The scan statements of one dialect and label filter, run on the raw DB-API cursor, and the dialect's timestamp
+    processors (None where the driver converts): a scan stamps its time once for all its statements."""
 
-    touch: _Sql
-    new_device: _Sql
-    record: _Sql
-    touch_and_count: _Sql
-    stamp_counted: _Sql
-    peek: _Sql
-    peek_device: _Sql
+    touch: StatementText
+    new_device: StatementText
+    record: StatementText
+    touch_and_count: StatementText
+    stamp_counted: StatementText
+    peek: StatementText
+    peek_device: StatementText
     write_moment: Any
     read_moment: Any
 
@@ -247,11 +235,9 @@ class _Compiled:
 @functools.cache
 def _compiled(dialect_name: str, mode: str) -> _Compiled:
     dialect = db.engine.dialect
-    compiled = {}
-    for name, statement in _statements(mode).items():
-        done = statement.compile(dialect=dialect)
-        literals = {key: bind.value for key, bind in done.binds.items() if not bind.required}
-        compiled[name] = _Sql(done.string, tuple(done.positiontup) if done.positional else None, literals)
+    compiled = {
+        name: statement_text(statement.compile(dialect=dialect)) for name, statement in _statements(mode).items()
+    }
     moment = DateTime(timezone=True).dialect_impl(dialect)
     return _Compiled(
         **compiled, write_moment=moment.bind_processor(dialect), read_moment=moment.result_processor(dialect, None)
@@ -427,14 +413,14 @@ def _write_scan(cursor: Any, dialect_name: str, scan: PendingScan, stamp: Any) -
         return None, None
     record = statements.record
     cursor.execute(
-        record.text, record.args({"label_id": row[0], **device, "batch_id": row[1], "now": stamp, "via": scan.via})
+        record.sql, record.args({"label_id": row[0], **device, "batch_id": row[1], "now": stamp, "via": scan.via})
     )
     return row, count
 
 
-def _fetch_one(cursor: Any, statement: _Sql, params: dict[str, Any]) -> Any:
+def _fetch_one(cursor: Any, statement: StatementText, params: dict[str, Any]) -> Any:
     """The statement's one row of RETURNING or SELECT (None: no row)."""
-    cursor.execute(statement.text, statement.args(params))
+    cursor.execute(statement.sql, statement.args(params))
     return cursor.fetchone()
 
 
@@ -487,7 +473,7 @@ def _write_counted_scans(
             rows.append(statements.record.args({**who, "now": stamp(scan.at), "via": scan.via}))
             written[index] = (label, None)
     if rows:
-        cursor.executemany(statements.record.text, rows)
+        cursor.executemany(statements.record.sql, rows)
 
 
 def scan_engine() -> Engine:
@@ -512,7 +498,7 @@ def peek_label(serial: str, *, gtin: str | None = None, lot: str | None = None) 
     """The label without counting a scan (for `linkType` redirects)."""
     statements = _compiled(db.engine.dialect.name, _mode(gtin, lot))
     with db.engine.connect() as connection:
-        row = connection.exec_driver_sql(statements.peek.text, statements.peek.args(_params(serial, gtin, lot))).first()
+        row = connection.exec_driver_sql(statements.peek.sql, statements.peek.args(_params(serial, gtin, lot))).first()
     return None if row is None else _hit(row, serial, statements.read_moment)
 
 
