@@ -59,3 +59,27 @@ def test_the_sqlite_store_counts_expires_and_resets(tmp_path, amount):
     one.incr("k", 60)
     two.reset()
     assert one.get("k") == 0
+
+
+KILLED_COUNTER = """
+import os, signal, sys
+from marketplace.ratelimit_store import SQLiteStorage
+storage = SQLiteStorage("ocop-sqlite://" + sys.argv[1])
+for _ in range(5):
+    storage.incr("login/1.2.3.4", 60)
+synchronous = storage._connection().execute("PRAGMA synchronous").fetchone()[0]
+print(synchronous, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_worker_loses_no_count_and_no_count_waits_for_the_disk(tmp_path):
+    """A worker killed right after counting (no exit handler, no close) leaves its counts for the others; the counts
+    are not forced to disk one by one (NORMAL = 1, not SQLite's default FULL = 2), so a sign-in never waits on it."""
+    path = tmp_path / "limits.sqlite"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_COUNTER, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert killed.stdout.split() == ["1"]
+    assert SQLiteStorage(f"ocop-sqlite://{path}").incr("login/1.2.3.4", 60) == 6
