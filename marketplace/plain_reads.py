@@ -74,9 +74,8 @@ def statement_text(compiled: Compiled) -> StatementText:
 
 @dataclass
 class PreparedRead:
-    """A statement's text, how to process its values and its rows' (SQLAlchemy's own processors), and how to make
-    the rows: a named tuple of the names the driver gives the columns, as SQLAlchemy's rows have them (made on the
-    first run)."""
+    """A statement's text, SQLAlchemy's own processors for its values and its columns, and how to make its rows: a
+    named tuple of the names the driver gives the columns, as SQLAlchemy's rows have them (made on the first run)."""
 
     text: StatementText
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
