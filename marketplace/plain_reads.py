@@ -62,8 +62,11 @@ class StatementText:
 
     def args(self, params: dict[str, Any]) -> Any:
         """The driver's parameters: the literals and `params`, in order (or by name)."""
-        merged = {**self.literals, **params}
-        return tuple(merged[name] for name in self.names) if self.names is not None else merged
+        return self.ordered({**self.literals, **params})
+
+    def ordered(self, values: dict[str, Any]) -> Any:
+        """Every parameter's value (the literals included) as the driver takes them: in order, or by name."""
+        return tuple(values[name] for name in self.names) if self.names is not None else values
 
 
 def statement_text(compiled: Compiled) -> StatementText:
@@ -86,7 +89,7 @@ class PreparedRead:
         merged = {**self.text.literals, **params}
         for name, process in self.processors:
             merged[name] = process(merged[name])
-        return self.text.args(merged)
+        return self.text.ordered(merged)
 
     def rows(self, fetched: Sequence[tuple], description: Sequence[tuple]) -> PlainRows:
         results, row = self.results, self.row
