@@ -13,6 +13,7 @@ from catalog import product_page
 from catalog.models import PriceTier, ProductImage, ProductStatus, ProductVariant
 from marketplace.extensions import db
 from marketplace.models import CooperativeStatus, Role
+from marketplace.text import to_local
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.catalog import set_variants, variant_row
 from tests.factories.statements import counted_statements
@@ -192,7 +193,7 @@ def test_the_delivery_dates_move_with_the_day(buyer_client, monkeypatch):
     moved = _page(buyer_client, product)
     quote = re.compile(r'<p class="ship-quote">.*?</p>')
     assert quote.search(today).group(0) != quote.search(moved).group(0)
-    expected = (later.date() + timedelta(days=2)).strftime("%d/%m/%Y")
+    expected = (to_local(later).date() + timedelta(days=2)).strftime("%d/%m/%Y")  # the buyer's day, in Vietnam
     assert expected in quote.search(moved).group(0)
 
 
