@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from marketplace.config import PROJECT_ROOT
 from marketplace.demo import demo_cooperative
 from marketplace.extensions import db
-from marketplace.text import fold, slugify
+from marketplace.text import fold, slugify, today_vn
 
 from . import images as photos
 from .models import Category, CertificationLevel, OcopCertificate, Product, ProductImage, ProductStatus
@@ -189,7 +189,7 @@ def seed_catalog() -> dict[str, int]:
         db.session.add(product)
         db.session.flush()
         if stars:
-            issued = date.today() - timedelta(days=200)
+            issued = today_vn() - timedelta(days=200)
             db.session.add(
                 OcopCertificate(
                     product_id=product.id,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, non_negative, str_enum
-from marketplace.text import utcnow
+from marketplace.text import today_vn, utcnow
 
 CERTIFICATE_MONTHS = 36  # an OCOP certificate is valid for 36 months from its issue date, unless it says otherwise
 
@@ -147,7 +147,7 @@ class Product(db.Model):
     def valid_stars(self, on: date | None = None) -> int:
         """OCOP stars to show: the certificate's while it is valid on that day (today), else 0."""
         certificate = self.certificate
-        if certificate is None or not certificate.valid_on(on or date.today()):
+        if certificate is None or not certificate.valid_on(on or today_vn()):
             return 0
         return certificate.stars
 

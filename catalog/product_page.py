@@ -31,7 +31,7 @@ from marketplace.database import read_plain
 from marketplace.errors import NotFound
 from marketplace.fragments import kept
 from marketplace.models import Commune, Cooperative, Province
-from marketplace.text import display_phone, normalise_phone, to_local, utcnow
+from marketplace.text import display_phone, normalise_phone, today_vn
 from marketplace.ttlcache import TtlCache
 from marketplace.urls import public_url
 
@@ -135,7 +135,7 @@ class ProductPage:
     def valid_stars(self, on: date | None = None) -> int:
         """`Product.valid_stars`: the certificate's stars while it is valid on that day (today), else 0."""
         certificate = self.certificate
-        if certificate is None or not certificate.issued_on <= (on or date.today()) <= certificate.expires_on:
+        if certificate is None or not certificate.issued_on <= (on or today_vn()) <= certificate.expires_on:
             return 0
         return certificate.stars
 
@@ -257,8 +257,8 @@ class PageParts(NamedTuple):
 
 def _key(page: ProductPage, picked: int | None, with_form: bool) -> tuple[Hashable, ...]:
     """Everything the kept HTML shows besides the language and addresses (`kept` adds them): the facts, the variant
-    picked, and the days the certificate's state (server date) and the delivery dates (Vietnam date) count from."""
-    return (page, picked, with_form, date.today(), to_local(utcnow()).date())
+    picked, and the day in Việt Nam that the certificate's state and the delivery dates count from."""
+    return (page, picked, with_form, today_vn())
 
 
 def _render(page: ProductPage, picked: int | None, with_form: bool) -> PageParts:

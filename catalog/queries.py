@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, Role, User
+from marketplace.text import today_vn
 
 from .models import OcopCertificate, Product, ProductRevision, ProductStatus, RevisionStatus
 
@@ -97,7 +98,7 @@ def with_valid_certificate(
 ) -> Select[tuple[Product]]:
     """Narrow to products whose OCOP certificate is valid that day (today; or a bind parameter's value)."""
     return query.join(OcopCertificate, OcopCertificate.product_id == Product.id).where(
-        OcopCertificate.valid_on(date.today() if on is None else on)
+        OcopCertificate.valid_on(today_vn() if on is None else on)
     )
 
 

@@ -30,7 +30,7 @@ from marketplace.services import (
     record_audit,
     unique_slug,
 )
-from marketplace.text import clean_text, fold, utcnow
+from marketplace.text import clean_text, fold, today_vn, utcnow
 from marketplace.urls import public_url
 
 from . import images as photos
@@ -718,7 +718,7 @@ def certificate_state(product: Product, today: date | None = None) -> str | None
 
 def validity_state(issued_on: date, expires_on: date, today: date | None = None) -> str:
     """`certificate_state` of a certificate read as plain dates (`OcopCertificate.valid_on`'s rule)."""
-    today = today or date.today()
+    today = today or today_vn()
     if not issued_on <= today <= expires_on:
         return "expired"
     if expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS):
@@ -728,7 +728,7 @@ def validity_state(issued_on: date, expires_on: date, today: date | None = None)
 
 def warn_expiring_certificates(today: date | None = None) -> int:
     """Tell each cooperative once, 60 days ahead, that a certificate expires; reindex expired ones."""
-    today = today or date.today()
+    today = today or today_vn()
     due = db.session.scalars(
         select(OcopCertificate).where(
             OcopCertificate.expires_on.between(today, today + timedelta(days=EXPIRY_WARNING_DAYS)),

@@ -9,7 +9,6 @@ macro in templates/catalog/_macros.html, which reads only these facts.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from datetime import date
 from functools import cache as cache_once
 from functools import wraps
 from typing import Any, NamedTuple
@@ -23,6 +22,7 @@ from sqlalchemy.orm import aliased
 from marketplace.database import read_plain
 from marketplace.models import Cooperative
 from marketplace.storage import media_base
+from marketplace.text import today_vn
 from marketplace.ttlcache import TtlCache
 
 from .models import OcopCertificate, Product, ProductImage
@@ -98,7 +98,7 @@ def _with_tile_columns(query: Select[tuple[Product]]) -> Select:
 
 def _read_tiles(narrowed: Select, params: dict[str, Any]) -> list[TileFacts]:
     """Run a statement of the tile's columns: the tiles in its order."""
-    rows = read_plain(narrowed, {"today": date.today(), **params}).all()
+    rows = read_plain(narrowed, {"today": today_vn(), **params}).all()
     return [
         TileFacts(*row[:6], row[6] or 0, row[7], TilePhoto(row[0], *row[8:]) if row[8] is not None else None)
         for row in rows

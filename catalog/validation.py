@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Commune
-from marketplace.text import clean_text, nfc
+from marketplace.text import clean_text, nfc, today_vn
 
 from .models import Category, CertificationLevel, OcopCertificate
 
@@ -122,7 +122,7 @@ def parse_certificate(data: dict, errors: dict) -> dict | None:
     expires = parse_date(data.get("certificate_expires_on"), "certificate_expires_on", errors)
     if issued and expires and expires <= issued:
         errors["certificate_expires_on"] = _("Ngày hết hạn phải sau ngày công nhận.")
-    if issued and issued > date.today() + timedelta(days=1):
+    if issued and issued > today_vn() + timedelta(days=1):
         errors["certificate_issued_on"] = _("Ngày công nhận không thể ở tương lai.")
     if stars is None or not number or issued is None:
         return None

@@ -91,6 +91,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def today_vn() -> date:
+    """Today's date in Việt Nam, whatever zone the server's clock is set to."""
+    return utcnow().astimezone(VN_TZ).date()
+
+
 def as_utc(moment: datetime) -> datetime:
     """Treat naive datetimes (SQLite returns them) as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -20,7 +20,7 @@ from marketplace.errors import NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import ensure_cooperative_verified
-from marketplace.text import to_local, utcnow
+from marketplace.text import today_vn
 
 from .models import CartItem
 
@@ -252,7 +252,7 @@ class ShippingQuote:
 
 def shipping_quote(product: Product, quantity: int = 1) -> ShippingQuote:
     """The cooperative's fee for `quantity` of the product alone (the cart adds weights per cooperative)."""
-    today = to_local(utcnow()).date()
+    today = today_vn()
     return ShippingQuote(
         fee_vnd=shipping_fee(product.cooperative, (product.weight_g or 0) * quantity),
         earliest=today + timedelta(days=DELIVERY_DAYS[0]),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.storage import media_base
-from marketplace.text import to_local
+from marketplace.text import to_local, today_vn
 
 from . import photos
 from .heads import latest_head, vn_today
@@ -77,7 +77,7 @@ def batch_facts(batch_id: int) -> dict:
     """What the scan page and its JSON show about a batch (Circular 02/2024 minimum items and more)."""
     batch = _load_batch(batch_id)
     product, cooperative = batch.product, batch.cooperative
-    today = date.today()
+    today = today_vn()
     certificate = _certificate(product, today)
     base = current_app.config["PUBLIC_BASE_URL"]
     status = verify_chain(batch)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.models import Role, User
-from marketplace.text import VN_TZ
+from marketplace.text import VN_TZ, today_vn
 
 from .labels import issue_labels
 from .models import Batch, Label, Scan, Stage, TraceEvent
@@ -155,7 +155,7 @@ def seed_traceability() -> dict[str, int]:
             .where(User.cooperative_id == product.cooperative_id, User.role == Role.COOPERATIVE)
             .order_by(User.id)
         )
-        harvested = date.today() - timedelta(days=days_ago)
+        harvested = today_vn() - timedelta(days=days_ago)
         batch = Batch(
             code=new_batch_code(),
             product_id=product.id,

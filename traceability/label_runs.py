@@ -24,6 +24,7 @@ from marketplace.jobs.services import progress_reporter, start_job, write_phase
 from marketplace.models import Cooperative, User
 from marketplace.permissions import cooperatives_managed_by
 from marketplace.storage import storage
+from marketplace.text import today_vn
 
 from .label_pdf import DEFAULT_PRESET, LabelContent, LabelLayout, custom_layout, preset_layout, render_labels
 from .labels import MAX_LABELS_PER_RUN, IssuedLabel, issue_labels, label_url
@@ -130,7 +131,7 @@ def request_run(user: User, batch: Batch, count: int, layout: LabelLayout, with_
 def ocop_stars(batch: Batch, today: date | None = None) -> int:
     """Stars of the product's OCOP certificate if it is valid today (0 otherwise)."""
     certificate = batch.product.certificate
-    if certificate is None or not certificate.valid_on(today or date.today()):
+    if certificate is None or not certificate.valid_on(today or today_vn()):
         return 0
     return certificate.stars
 

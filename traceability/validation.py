@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 
 from catalog.validation import parse_date, parse_int
 from marketplace.errors import ValidationFailed
-from marketplace.text import VN_TZ, clean_text, nfc, utcnow
+from marketplace.text import VN_TZ, clean_text, nfc, today_vn, utcnow
 
 from .models import Stage
 
@@ -78,7 +78,7 @@ def parse_batch(data: dict, default_unit: str, shelf_life_days: int | None) -> d
     fields["harvested_on"] = parse_date(_scalar(data, "harvested_on"), "harvested_on", errors)
     if fields["harvested_on"] is None and "harvested_on" not in errors:
         errors["harvested_on"] = _("Cần ngày sản xuất hoặc thu hoạch.")
-    elif fields["harvested_on"] and fields["harvested_on"] > date.today() + timedelta(days=1):
+    elif fields["harvested_on"] and fields["harvested_on"] > today_vn() + timedelta(days=1):
         errors["harvested_on"] = _("Ngày thu hoạch không thể ở tương lai.")
     fields["expires_on"] = parse_date(_scalar(data, "expires_on"), "expires_on", errors)
     if fields["expires_on"] is None and fields["harvested_on"] and shelf_life_days:

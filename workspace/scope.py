@@ -99,10 +99,6 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def today_vn() -> date:
-    return datetime.now(VN_TZ).date()
-
-
 def default_period(today: date) -> Period:
     """The last 12 months: from the first day of the month eleven months ago to today."""
     month_index = today.year * 12 + today.month - 1 - 11

@@ -35,6 +35,7 @@ from marketplace.extensions import db
 from marketplace.models import Cooperative, Role
 from marketplace.permissions import require_roles
 from marketplace.services import unverified_message
+from marketplace.text import today_vn
 
 from .blueprint import bp
 
@@ -230,7 +231,7 @@ def _listed_products(status: str | None, page: int) -> tuple[list[ListedProduct]
         total = db.session.scalar(_managed(role, by_status).with_only_columns(func.count(Product.id)), params)
     else:
         total = 0
-    today = date.today()
+    today = today_vn()
     return [_listed(row, today) for row in rows], max(1, -(-(total or 0) // PER_PAGE))
 
 

@@ -10,9 +10,10 @@ from catalog.models import Category
 from marketplace.buyers.services import business_of
 from marketplace.extensions import db
 from marketplace.services import find_user_by_email
+from marketplace.text import today_vn
 
 from .models import Demand, DemandStatus
-from .parsing import end_of_day, today_vn
+from .parsing import end_of_day
 
 KITCHEN_EMAIL = "bep@demo.ocop.vn"
 TITLE = "Rau ăn lá và bí ngòi cho bếp bán trú"

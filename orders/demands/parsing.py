@@ -12,16 +12,12 @@ from catalog.models import Category
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Commune, Province
-from marketplace.text import VN_TZ, clean_text, utcnow
+from marketplace.text import VN_TZ, clean_text
 
 Errors = dict[str, list[str]]
 MAX_QUANTITY = 1_000_000
 MAX_PRICE_VND = 10**10
 MAX_DELIVERIES = 60
-
-
-def today_vn() -> date:
-    return utcnow().astimezone(VN_TZ).date()
 
 
 def end_of_day(day: date) -> datetime:

@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, CooperativeStatus, Role, User
 from marketplace.notify.services import tell
 from marketplace.services import active_members, ensure_cooperative_verified, record_audit
-from marketplace.text import as_utc, format_vnd, utcnow
+from marketplace.text import as_utc, format_vnd, today_vn, utcnow
 from marketplace.urls import public_url
 
 from . import parsing
@@ -30,13 +30,13 @@ def _schedule(values: Mapping[str, object], errors: parsing.Errors) -> dict[str,
     """A date (`needed_by`) or a weekly schedule (`weekday`, `schedule_from`, `schedule_to`)."""
     if str(values.get("weekday", "")).strip() in ("", "None"):
         needed_by = parsing.day(values, "needed_by", errors)
-        if needed_by is not None and needed_by <= parsing.today_vn():
+        if needed_by is not None and needed_by <= today_vn():
             errors["needed_by"] = [_("Ngày cần hàng phải sau hôm nay.")]
         return {"needed_by": needed_by, "weekday": None, "schedule_from": None, "schedule_to": None}
     weekday = parsing.number(values, "weekday", errors, low=0, high=6)
     start = parsing.day(values, "schedule_from", errors)
     end = parsing.day(values, "schedule_to", errors)
-    if start is not None and end is not None and (end < start or start <= parsing.today_vn()):
+    if start is not None and end is not None and (end < start or start <= today_vn()):
         errors["schedule_to"] = [_("Lịch giao phải bắt đầu sau hôm nay và kết thúc sau ngày bắt đầu.")]
     return {"needed_by": None, "weekday": weekday, "schedule_from": start, "schedule_to": end}
 
@@ -46,8 +46,8 @@ def _deadline(values: Mapping[str, object], first_day: date | None, errors: pars
     chosen = parsing.day(values, "offers_deadline", errors, required=False)
     if first_day is None:
         return None
-    chosen = chosen or max(first_day - timedelta(days=1), parsing.today_vn())
-    if chosen < parsing.today_vn() or chosen > first_day:
+    chosen = chosen or max(first_day - timedelta(days=1), today_vn())
+    if chosen < today_vn() or chosen > first_day:
         errors["offers_deadline"] = [_("Hạn nhận chào hàng từ hôm nay đến ngày giao đầu tiên.")]
     return parsing.end_of_day(chosen)
 
@@ -178,7 +178,7 @@ def _offer_first_day(demand: Demand, values: Mapping[str, object], errors: parsi
     if first is None:
         return None
     last = demand.needed_by or demand.schedule_to
-    if first < parsing.today_vn() or first > last or not delivery_dates(demand, first):
+    if first < today_vn() or first > last or not delivery_dates(demand, first):
         errors["deliver_by"] = [_("Ngày giao phải từ hôm nay đến %(day)s.", day=last.strftime("%d/%m/%Y"))]
     return first
 

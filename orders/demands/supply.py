@@ -11,6 +11,7 @@ from sqlalchemy import select
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.models import Commune, Cooperative, User
+from marketplace.text import today_vn
 
 from . import parsing
 from .models import Demand, SeasonalSupply
@@ -22,7 +23,7 @@ def clean_supply(values: Mapping[str, object]) -> dict[str, object]:
     category = parsing.category(values, errors)
     start = parsing.day(values, "harvest_from", errors)
     end = parsing.day(values, "harvest_to", errors)
-    if start and end and (end < start or end < parsing.today_vn()):
+    if start and end and (end < start or end < today_vn()):
         errors["harvest_to"] = [_("Thu hoạch phải kết thúc sau ngày bắt đầu và chưa qua.")]
     cleaned = {
         "title": parsing.text(values, "title", 200, errors, required=True),
@@ -71,7 +72,7 @@ def supply_for(demand: Demand) -> list[SeasonalSupply]:
             Cooperative.verified,
             Commune.province_code == demand.province_code,
             SeasonalSupply.harvest_from <= last,
-            SeasonalSupply.harvest_to >= max(first - timedelta(days=30), parsing.today_vn()),
+            SeasonalSupply.harvest_to >= max(first - timedelta(days=30), today_vn()),
         )
     )
     if demand.category_id is not None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from orders.demands.parsing import today_vn
+from marketplace.text import today_vn
 from tests.browser.steps import log_in
 
 pytestmark = pytest.mark.browser

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 from catalog.models import CertificationLevel, OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import Cooperative, CooperativeStatus, CoopRole, Role, User
 from marketplace.services import create_cooperative, create_user
-from marketplace.text import fold, utcnow
+from marketplace.text import fold, today_vn, utcnow
 
 PASSWORD = "mat-khau-an-toan"
 VAN_SON = 15664  # Xã Triệu Sơn, Thanh Hóa
@@ -71,7 +71,7 @@ def make_product(cooperative: Cooperative | None = None, **overrides) -> Product
     db.session.add(product)
     db.session.flush()
     if stars:
-        issued = date.today() - timedelta(days=100)
+        issued = today_vn() - timedelta(days=100)
         db.session.add(
             OcopCertificate(
                 product_id=product.id,

@@ -11,9 +11,9 @@ from catalog.models import Category
 from marketplace.buyers.models import BusinessBuyer, BusinessKind, BusinessStatus
 from marketplace.extensions import db
 from marketplace.models import Role, User
+from marketplace.text import today_vn
 from orders.demands import services
 from orders.demands.models import Demand, Offer
-from orders.demands.parsing import today_vn
 from tests.factories import LIEN_SON, make_product, make_user
 
 _seq = itertools.count(1)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.models import Role, User
+from marketplace.text import today_vn
 from tests.factories import make_product, make_user
 from traceability import services
 from traceability.labels import IssuedLabel, issue_labels
@@ -23,7 +24,7 @@ def make_batch(owner: User | None = None, product: Product | None = None, events
     data = {
         "product_id": product.id,
         "lot": overrides.pop("lot", f"NM-{product.id}"),
-        "harvested_on": (date.today() - timedelta(days=5)).isoformat(),
+        "harvested_on": (today_vn() - timedelta(days=5)).isoformat(),
         "quantity": 120,
         "certifications": ["VietGAP"],
         "standards": "TCVN 11041-2:2017",

@@ -21,6 +21,7 @@ from catalog.models import (
 )
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Notice, Role
+from marketplace.text import today_vn
 from tests.factories import LIEN_SON, login, make_cooperative, make_user, sent_mails
 from tests.factories.catalog import jpeg_bytes, make_draft, make_published, product_data
 
@@ -370,7 +371,7 @@ def test_ocop_certificate_rules(client):
 
 def test_expired_certificate_hides_the_badge_publicly(client):
     owner = make_user(Role.COOPERATIVE)
-    issued = date.today() - timedelta(days=40 * 30)
+    issued = today_vn() - timedelta(days=40 * 30)
     product = make_published(
         owner,
         ocop_stars="5",
@@ -383,10 +384,10 @@ def test_expired_certificate_hides_the_badge_publicly(client):
         name="Chè Shan tuyết",
         ocop_stars="4",
         certificate_no="12/QĐ-UBND",
-        certificate_issued_on=(date.today() - timedelta(days=30)).isoformat(),
+        certificate_issued_on=(today_vn() - timedelta(days=30)).isoformat(),
     )
     db.session.commit()
-    assert product.certificate.expires_on < date.today()
+    assert product.certificate.expires_on < today_vn()
     expired_page = client.get(f"/p/{product.slug}").get_data(as_text=True)
     valid_page = client.get(f"/p/{valid.slug}").get_data(as_text=True)
     assert "99/QĐ-TTg" not in expired_page and 'class="stars"' not in expired_page
@@ -400,14 +401,14 @@ def test_expired_certificate_hides_the_badge_publicly(client):
 
 def test_cooperative_is_warned_60_days_before_expiry_once(app):
     owner = make_user(Role.COOPERATIVE)
-    soon = date.today() + timedelta(days=50)
-    later = date.today() + timedelta(days=200)
+    soon = today_vn() + timedelta(days=50)
+    later = today_vn() + timedelta(days=200)
     make_published(
         owner,
         name="Sắp hết hạn",
         ocop_stars="3",
         certificate_no="1/QĐ",
-        certificate_issued_on=(date.today() - timedelta(days=900)).isoformat(),
+        certificate_issued_on=(today_vn() - timedelta(days=900)).isoformat(),
         certificate_expires_on=soon.isoformat(),
     )
     make_published(
@@ -415,7 +416,7 @@ def test_cooperative_is_warned_60_days_before_expiry_once(app):
         name="Còn lâu",
         ocop_stars="3",
         certificate_no="2/QĐ",
-        certificate_issued_on=(date.today() - timedelta(days=300)).isoformat(),
+        certificate_issued_on=(today_vn() - timedelta(days=300)).isoformat(),
         certificate_expires_on=later.isoformat(),
     )
     db.session.commit()

@@ -3,11 +3,12 @@ page count rides along with the page's rows, and a page past the end is empty wi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from catalog.models import ProductImage, ProductRevision, ProductStatus, RevisionStatus
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import today_vn
 from tests.factories import login, make_product, make_user
 
 
@@ -37,7 +38,7 @@ def _tile(page: str, name: str) -> str:
 
 def test_each_tile_shows_its_first_photo_pending_edit_and_certificate_state(client):
     owner = make_user(Role.COOPERATIVE)
-    today = date.today()
+    today = today_vn()
     valid = make_product(owner.cooperative, name="Nấm có sao", ocop_stars=4)
     expiring = make_product(owner.cooperative, name="Nấm sắp hết hạn", ocop_stars=3)
     expired = make_product(owner.cooperative, name="Nấm đã hết hạn", ocop_stars=5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from catalog.models import Product
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
 from marketplace.models import Role, User
+from marketplace.text import today_vn
 from tests.factories import login, make_product, make_user
 from tests.factories.traceability import make_batch
 from tests.qrcodes import qr_urls, serial_of
@@ -23,7 +24,7 @@ from traceability.serials import grouped
 from traceability.tasks import render_labels_task
 
 PRODUCT_NAME = "Nấm mèo rừng Mường Lống sấy khô"
-EXPIRES = date.today() + timedelta(days=180)
+EXPIRES = today_vn() + timedelta(days=180)
 
 
 def printable_batch(owner: User, product: Product | None = None, lot: str = "L2026-11") -> Batch:

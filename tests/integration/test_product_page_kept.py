@@ -5,7 +5,7 @@ CSRF token and `next` path, and `?loai=` preselects a variant."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from catalog import product_page
 from catalog.models import PriceTier, ProductImage, ProductStatus, ProductVariant
 from marketplace.extensions import db
 from marketplace.models import CooperativeStatus, Role
-from marketplace.text import to_local
+from marketplace.text import to_local, today_vn, utcnow
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.catalog import set_variants, variant_row
 from tests.factories.statements import counted_statements
@@ -59,10 +59,10 @@ def test_each_edit_of_the_product_shows_on_the_next_load(buyer_client):
     sold_out = _summary(_page(buyer_client, product))
     assert "Hết hàng" in sold_out and 'name="quantity"' not in sold_out
 
-    product.certificate.expires_on = date.today() - timedelta(days=1)
+    product.certificate.expires_on = today_vn() - timedelta(days=1)
     db.session.commit()
     assert "★" not in _summary(_page(buyer_client, product))  # an expired certificate shows no stars
-    product.certificate.expires_on = date.today() + timedelta(days=400)
+    product.certificate.expires_on = today_vn() + timedelta(days=400)
     product.certificate.certificate_no = "QĐ 77/QĐ-UBND"
     db.session.commit()
     renewed = _summary(_page(buyer_client, product))
@@ -187,14 +187,25 @@ def test_the_delivery_dates_move_with_the_day(buyer_client, monkeypatch):
     product = make_product(name="Cam Cao Phong")
     db.session.commit()
     today = _page(buyer_client, product)
-    later = datetime.now().astimezone() + timedelta(days=3)
-    monkeypatch.setattr("orders.cart.utcnow", lambda: later)
-    monkeypatch.setattr("catalog.product_page.utcnow", lambda: later)
+    later = utcnow() + timedelta(days=3)
+    monkeypatch.setattr("marketplace.text.utcnow", lambda: later)  # the clock `today_vn()` reads
     moved = _page(buyer_client, product)
     quote = re.compile(r'<p class="ship-quote">.*?</p>')
     assert quote.search(today).group(0) != quote.search(moved).group(0)
-    expected = (to_local(later).date() + timedelta(days=2)).strftime("%d/%m/%Y")  # the buyer's day, in Vietnam
+    expected = (to_local(later).date() + timedelta(days=2)).strftime("%d/%m/%Y")  # the buyer's day, in Việt Nam
     assert expected in quote.search(moved).group(0)
+
+
+def test_a_certificate_lapses_at_midnight_in_vietnam_not_on_the_servers_clock(buyer_client, monkeypatch):
+    product = make_product(name="Mật ong Mèo Vạc", ocop_stars=4)
+    db.session.flush()
+    product.certificate.expires_on = date(2026, 12, 4)
+    db.session.commit()
+    evening = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)  # 23:30 on the 4th in Việt Nam: still valid
+    monkeypatch.setattr("marketplace.text.utcnow", lambda: evening)
+    assert "★" in _summary(_page(buyer_client, product))
+    monkeypatch.setattr("marketplace.text.utcnow", lambda: evening + timedelta(hours=1))  # 00:30 on the 5th
+    assert "★" not in _summary(_page(buyer_client, product))
 
 
 @pytest.mark.parametrize("state", ["missing", "draft", "unverified seller"])

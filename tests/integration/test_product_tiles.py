@@ -3,12 +3,13 @@ star badge or photo, and a listing runs the same few statements however many til
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from catalog import tiles
 from catalog.models import ProductImage
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import today_vn
 from tests.factories import login, make_cooperative, make_product, make_user
 from tests.factories.catalog import make_listed
 from tests.factories.statements import counted_statements
@@ -37,7 +38,7 @@ def test_a_tile_shows_each_change_on_the_next_page(client):
     changed = _tile(_home(client), "Mật ong bạc hà Hà Giang")
     assert "240.000" in changed and "250.000" not in changed and "Hết hàng" in changed
 
-    product.certificate.expires_on = date.today() - timedelta(days=1)
+    product.certificate.expires_on = today_vn() - timedelta(days=1)
     db.session.add(ProductImage(product_id=product.id, position=1, stem="mat-ong", width=800, height=600))
     db.session.commit()
     expired = _tile(_home(client), "Mật ong bạc hà Hà Giang")

@@ -12,14 +12,13 @@ from catalog import services as catalog_services
 from catalog.models import Category, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import CooperativeStatus, Role
-from marketplace.text import utcnow
+from marketplace.text import today_vn, utcnow
 from orders.models import OrderStatus
 from tests.factories import VAN_SON, login, make_cooperative, make_product, make_user
 from tests.factories.catalog import make_draft
 from tests.factories.orders import PaymentMethod
 from tests.factories.traceability import make_batch, make_labels
 from tests.factories.workspace import make_order
-from workspace.scope import today_vn
 
 COOPERATIVE_PAGES = ("/cooperative/", "/cooperative/orders", "/cooperative/products", "/cooperative/settings")
 ADMIN_PAGES = ("/admin/", "/admin/staff", "/admin/categories")

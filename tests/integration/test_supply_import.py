@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import today_vn
 from orders.demands.models import Demand, SeasonalSupply
-from orders.demands.parsing import today_vn
 from tests.factories import LIEN_SON, login, make_cooperative, make_user
 from tests.factories.demands import make_business, make_demand
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import today_vn
 from tests.factories import api_token, make_product, make_user
 from tests.factories.traceability import make_batch
 from traceability.models import Label, TraceEvent
@@ -22,7 +23,7 @@ def _owner_and_product():
 def test_cooperative_creates_a_batch_with_three_events_and_issues_labels(client):
     owner, product = _owner_and_product()
     headers = api_token(client, owner.email)
-    harvested = (date.today() - timedelta(days=3)).isoformat()
+    harvested = (today_vn() - timedelta(days=3)).isoformat()
     r = client.post(
         "/api/v1/batches",
         json={"product_id": product.id, "lot": "NM-2025-03", "harvested_on": harvested, "quantity": 300},

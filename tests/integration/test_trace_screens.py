@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Role
+from marketplace.text import today_vn
 from tests.factories import login, make_product, make_user
 from tests.factories.catalog import jpeg_bytes
 from tests.factories.traceability import make_batch, make_labels
@@ -27,7 +28,7 @@ def test_cooperative_opens_a_batch_records_three_events_and_sees_the_chain(clien
         {
             "product_id": product.id,
             "lot": "NM-2025-11",
-            "harvested_on": (date.today() - timedelta(days=2)).isoformat(),
+            "harvested_on": (today_vn() - timedelta(days=2)).isoformat(),
             "quantity": "250",
             "certifications": "VietGAP",
             "client_token": "tok-batch-1",

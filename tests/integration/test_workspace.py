@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from catalog.models import OcopCertificate, Product, ProductStatus
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Cooperative, CooperativeStatus, Role
+from marketplace.text import today_vn
 from tests.factories import LIEN_SON, MUONG_LAT, VAN_SON, login, make_cooperative, make_product, make_user
-from workspace.scope import today_vn
 
 THANH_HOA = 38
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from marketplace.text import today_vn
 from tests.perf.harness import BenchRow, gunicorn_server, median, percentile, timed_ms, wrk_rps
 from tests.perf.sites import site_env
 
@@ -98,7 +99,7 @@ def _fill(db, rng: random.Random) -> tuple[list[int], list[str]]:
                 "unit": "kg",
                 "quality_note": "",
                 "province_code": provinces[n % len(provinces)],
-                "needed_by": date.today() + timedelta(days=40),
+                "needed_by": today_vn() + timedelta(days=40),
                 "offers_deadline": deadline,
                 "note": "",
                 "status": "open",

@@ -15,11 +15,12 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from marketplace.text import today_vn
 from tests.perf.harness import BenchRow, percentile
 
 PRODUCTS = int(os.environ.get("BENCH_SEARCH_PRODUCTS", "100000"))
@@ -227,7 +228,7 @@ def _generate(n: int, rng: random.Random) -> None:
         row.update(shipping_flat_vnd=30000, shipping_per_kg_vnd=0)
     db.session.execute(insert(Cooperative), coops)
     coop_ids = db.session.scalars(select(Cooperative.id)).all()
-    today = date.today()
+    today = today_vn()
     for start in range(0, n, 5000):
         rows = []
         for i in range(start, min(n, start + 5000)):

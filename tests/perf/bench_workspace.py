@@ -136,8 +136,9 @@ def _fill(db, rng: random.Random) -> int:
 
 
 def _measure(app, commune: int) -> list[BenchRow]:
+    from marketplace.text import today_vn
     from workspace import figures, reports
-    from workspace.scope import Scope, default_period, today_vn
+    from workspace.scope import Scope, default_period
 
     today = today_vn()
     period = default_period(today)

@@ -12,6 +12,7 @@ from marketplace.text import (
     normalise_phone,
     phone_has_known_prefix,
     slugify,
+    today_vn,
     vietnamese_sort_key,
 )
 from marketplace.urls import safe_next_url
@@ -54,6 +55,19 @@ def test_dates_shown_in_vietnam_time():
     assert format_date(late_evening_utc) == "01/02/2026"
     assert format_date(date(2026, 3, 5)) == "05/03/2026"
     assert format_datetime(datetime(2026, 1, 1, 0, 0)) == "07:00 01/01/2026"  # naive values are UTC
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2026, 12, 4, 16, 59, tzinfo=UTC), date(2026, 12, 4)),  # 23:59 in Hà Nội
+        (datetime(2026, 12, 4, 17, 0, tzinfo=UTC), date(2026, 12, 5)),  # midnight in Hà Nội, still the 4th in UTC
+        (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), date(2027, 1, 1)),
+    ],
+)
+def test_today_is_the_day_in_vietnam_whatever_the_server_clock(monkeypatch, moment, day):
+    monkeypatch.setattr("marketplace.text.utcnow", lambda: moment)
+    assert today_vn() == day
 
 
 @pytest.mark.parametrize(

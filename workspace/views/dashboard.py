@@ -14,10 +14,10 @@ from marketplace.models import Commune, Cooperative, Province, Role
 from marketplace.permissions import require_roles
 from marketplace.sellers import bank
 from marketplace.sellers import services as sellers
-from marketplace.text import display_phone
+from marketplace.text import display_phone, today_vn
 from marketplace.urls import public_url
 from workspace import dashboard_cache, reports, stats, supply_export, todo
-from workspace.scope import Scope, parse_period, resolve_scope, today_vn
+from workspace.scope import Scope, parse_period, resolve_scope
 
 bp = Blueprint("workspace", __name__, url_prefix="/commune")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
