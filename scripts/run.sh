@@ -7,6 +7,5 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 .venv/bin/celery -A marketplace.worker worker -B --loglevel=warning --concurrency=2 \
   --schedule instance/celerybeat-schedule &
 echo "Chợ OCOP: http://127.0.0.1:${PORT:-5000}  (Ctrl-C để dừng)"
-.venv/bin/gunicorn --workers "${WEB_WORKERS:-2}" --bind "127.0.0.1:${PORT:-5000}" --access-logfile - \
-  --graceful-timeout 5 'marketplace:create_app()' &
+.venv/bin/gunicorn --config scripts/gunicorn_embedded.conf.py 'marketplace:create_app()' &
 wait -n

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from marketplace import create_app
 from marketplace.migrate import upgrade
-from tests.perf.harness import BIN, ROOT, gunicorn_server
+from tests.perf.harness import BIN, EMBEDDED_CONFIG, ROOT, gunicorn_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -109,14 +109,14 @@ def site_env(instance: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def live_site(tmp_path_factory) -> Iterator[LiveSite]:
-    """Migrated, demo-seeded SQLite served by gunicorn on a free loopback port."""
+    """Migrated, demo-seeded SQLite served by gunicorn on a free loopback port, as `make run` serves it."""
     instance = tmp_path_factory.mktemp("browser-instance")
     env = site_env(instance)
     env["PUBLIC_BASE_URL"] = "http://127.0.0.1"  # replaced below once the port is known
     upgrade(env["DATABASE_URL"])
     site = LiveSite(url="", env=env, instance=instance)
     site.cli("seed-demo")
-    with gunicorn_server(APP_SPEC, env=env, ready_path="/login") as base:
+    with gunicorn_server(APP_SPEC, env=env, ready_path="/login", config=EMBEDDED_CONFIG) as base:
         site.url = base
         site.env["PUBLIC_BASE_URL"] = base
         yield site

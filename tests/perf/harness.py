@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 GUNICORN_WORKERS = 2
+EMBEDDED_CONFIG = ROOT / "scripts" / "gunicorn_embedded.conf.py"  # `make run`'s settings: browsers connect directly
 
 
 @dataclass
@@ -43,13 +44,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    app_spec: str, env: dict[str, str] | None = None, workers: int = GUNICORN_WORKERS, ready_path: str = "/"
+    app_spec: str,
+    env: dict[str, str] | None = None,
+    workers: int = GUNICORN_WORKERS,
+    ready_path: str = "/",
+    config: Path | None = None,
 ) -> Iterator[str]:
-    """Serve `app_spec` (e.g. 'marketplace:create_app()') with gunicorn sync workers; yields the base URL."""
+    """Serve `app_spec` (e.g. 'marketplace:create_app()') with gunicorn, sync workers unless `config` says otherwise
+    (its bind, workers and log level are overridden here); yields the base URL."""
     port = free_port()
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            *(["--config", str(config), "--access-logfile", "/dev/null"] if config else []),
             "--workers",
             str(workers),
             "--bind",
