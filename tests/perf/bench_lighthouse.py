@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.perf.bench_bytes import _scan_path
-from tests.perf.harness import ROOT, BenchRow
+from tests.perf.harness import EMBEDDED_CONFIG, ROOT, BenchRow
 from tests.perf.sites import served_site
 
 VERSION = "12.2.3"
@@ -67,7 +67,7 @@ def warm(url: str, loads: int = WARM_LOADS) -> None:
 
 def run(_baseline_rps: float) -> list[BenchRow]:
     rows = []
-    with served_site("sqlite") as site:
+    with served_site("sqlite", config=EMBEDDED_CONFIG) as site:  # a browser with no proxy in front, as `make run`
         pages = [
             ("home", "/"),
             ("search", "/search?q=nam+meo"),

@@ -114,8 +114,11 @@ def pg_database() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served_site(database: str = "sqlite", stock: int = 1_000_000, **extra_env: str) -> Iterator[Site]:
-    """A seeded site on `database` ("sqlite" or "postgresql") served by gunicorn on loopback."""
+def served_site(
+    database: str = "sqlite", stock: int = 1_000_000, config: Path | None = None, **extra_env: str
+) -> Iterator[Site]:
+    """A seeded site on `database` ("sqlite" or "postgresql") served by gunicorn on loopback (sync workers, or the
+    gunicorn `config` given)."""
     with tempfile.TemporaryDirectory(prefix="ocop-bench-") as folder:
         instance = Path(folder)
         with contextlib.ExitStack() as stack:
@@ -126,5 +129,5 @@ def served_site(database: str = "sqlite", stock: int = 1_000_000, **extra_env: s
                 upgrade(url)
             env = site_env(instance, url) | extra_env
             tokens, product_ids, slugs = seed(env, stock)
-            base = stack.enter_context(gunicorn_server(APP_SPEC, env=env, ready_path="/login"))
+            base = stack.enter_context(gunicorn_server(APP_SPEC, env=env, ready_path="/login", config=config))
             yield Site(url=base, env=env, tokens=tokens, product_ids=product_ids, slugs=slugs)
