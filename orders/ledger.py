@@ -26,7 +26,7 @@ from marketplace.errors import Forbidden, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Cooperative, User
 from marketplace.services import record_audit
-from marketplace.text import VN_TZ, as_utc, clean_text, format_vnd, spreadsheet_row, to_local, utcnow
+from marketplace.text import VN_TZ, as_utc, clean_text, format_vnd, spreadsheet_row, to_local, today_vn
 
 from .models import Order, Payment, PaymentStatus, Payout, Refund, RefundStatus
 from .payments import GATEWAYS, get_gateway
@@ -202,7 +202,7 @@ def record_payout(
     if not actor.is_admin:
         raise Forbidden(_("Chỉ quản trị viên ghi khoản chuyển tiền cho hợp tác xã."))
     day = _parse_date(paid_on)
-    if day > to_local(utcnow()).date():
+    if day > today_vn():
         raise ValidationFailed(_("Ngày chuyển tiền không thể ở tương lai."), fields={"paid_on": [_("Không hợp lệ.")]})
     try:
         amount_vnd = int(str(amount).replace(".", "").replace(",", "").replace(" ", "").strip())

@@ -17,7 +17,7 @@ from marketplace.storage import media_base
 from marketplace.text import to_local, today_vn
 
 from . import photos
-from .heads import latest_head, vn_today
+from .heads import latest_head
 from .models import Batch, TraceEvent
 from .services import verify_chain
 from .stages import stage_name
@@ -126,7 +126,7 @@ def _chain_head(cooperative) -> dict | None:
     return {
         "day": iso(head.day),
         "head": head.head,
-        "today": head.day == vn_today() - timedelta(days=1),  # published today, after midnight
+        "today": head.day == today_vn() - timedelta(days=1),  # published today, after midnight
         "url": url_for("traceability.chain_heads", slug=cooperative.slug),
     }
 

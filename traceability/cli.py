@@ -18,6 +18,7 @@ from sqlalchemy import select
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Cooperative
+from marketplace.text import today_vn
 
 from . import heads as chain_heads
 from .label_pdf import DEFAULT_PRESET, PRESETS, preset_layout
@@ -74,7 +75,7 @@ def trace_group() -> None:
 
 def _day(value: str | None) -> date:
     if not value:
-        return chain_heads.vn_today() - timedelta(days=1)
+        return today_vn() - timedelta(days=1)
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -20,17 +20,13 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Cooperative, CooperativeStatus
-from marketplace.text import VN_TZ, as_utc, to_local, utcnow
+from marketplace.text import VN_TZ, as_utc, today_vn
 
 from . import chain
 from .models import Batch, ChainHead, TraceEvent
 from .services import chain_key
 
 RECENT_DAYS = 90
-
-
-def vn_today() -> date:
-    return to_local(utcnow()).date()
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -130,7 +126,7 @@ def publish_heads(day: date) -> HeadReport:
     A day already published is recomputed and compared instead: a different value is reported, never stored.
     Only a finished day can be published (today's events are still coming).
     """
-    if day >= vn_today():
+    if day >= today_vn():
         raise ValueError("only a finished day (before today in Vietnam) can be published")
     report = HeadReport()
     for cooperative in _cooperatives_with_events(day):

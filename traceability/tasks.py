@@ -10,8 +10,9 @@ from celery import shared_task
 
 from marketplace.extensions import db
 from marketplace.jobs.services import run_job
+from marketplace.text import today_vn
 
-from .heads import publish_heads, vn_today
+from .heads import publish_heads
 from .label_runs import RENDER_TASK, render_job
 
 PUBLISH_HEADS_TASK = "traceability.publish_chain_heads"
@@ -34,7 +35,7 @@ def render_labels_task(self, job_id: str) -> bool:
 @shared_task(name=PUBLISH_HEADS_TASK)
 def publish_chain_heads_task(day: str | None = None) -> dict:
     """Publish the chain heads of `day` (default: yesterday in Vietnam); a repeat only re-checks what is stored."""
-    target = date.fromisoformat(day) if day else vn_today() - timedelta(days=1)
+    target = date.fromisoformat(day) if day else today_vn() - timedelta(days=1)
     report = publish_heads(target)
     db.session.commit()
     for slug, when, reason in report.mismatched:

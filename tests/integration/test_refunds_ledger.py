@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import AuditLog, Role
-from marketplace.text import to_local, utcnow
+from marketplace.text import to_local, today_vn, utcnow
 from orders import ledger, refunds, services
 from orders.models import Order, OrderEvent, OrderStatus, Payment, PaymentStatus, Payout, Refund, RefundMethod
 from tests.factories import login, make_cooperative, make_product, make_user
@@ -349,7 +349,7 @@ def test_admin_records_a_payout_and_it_is_audited(client):
     login(client, admin)
     page = client.get("/admin/payouts").get_data(as_text=True)
     assert coop.name in page and _vnd(order.total_vnd) in page
-    today = to_local(utcnow()).date().isoformat()
+    today = today_vn().isoformat()
     url = f"/admin/payouts/{coop.id}"
     too_much = client.form_post(
         url, {"paid_on": today, "amount_vnd": str(order.total_vnd + 1), "bank_reference": "UNC1"}

@@ -21,7 +21,7 @@ from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.migrate import alembic_config, upgrade
 from marketplace.models import CooperativeStatus
-from marketplace.text import VN_TZ
+from marketplace.text import VN_TZ, today_vn
 from tests.conftest import make_test_app
 from tests.factories import make_cooperative
 from tests.factories.catalog import jpeg_bytes
@@ -315,7 +315,7 @@ def _written_on(batch: Batch, day: date, hour: int = 10) -> None:
 
 
 def _two_days_of_events():
-    today = heads.vn_today()
+    today = today_vn()
     older = make_batch(events=("harvest",))
     owner = owner_of(older)
     _written_on(older, today - timedelta(days=2))
@@ -397,7 +397,7 @@ def test_the_nightly_task_publishes_yesterday(app):
     entry = app.extensions["celery"].conf.beat_schedule["traceability-chain-heads"]
     assert entry["task"] == PUBLISH_HEADS_TASK and entry["schedule"].hour == {0}
     assert publish_chain_heads_task.run() == {
-        "day": (heads.vn_today() - timedelta(days=1)).isoformat(),
+        "day": (today_vn() - timedelta(days=1)).isoformat(),
         "published": 1,
         "mismatched": 0,
     }

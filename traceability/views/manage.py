@@ -20,7 +20,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Role
 from marketplace.permissions import require_roles
-from marketplace.text import to_local, utcnow
+from marketplace.text import today_vn, utcnow
 from traceability import services
 from traceability.export import epcis_document
 from traceability.models import Batch, Label, Stage, TraceEvent
@@ -78,7 +78,7 @@ def _render_batch_form(values: dict, errors: dict | None = None, status: int = 2
 @require_roles(Role.COOPERATIVE)
 def new_batch():
     if request.method == "GET":
-        return _render_batch_form({"harvested_on": to_local(utcnow()).date().isoformat()})
+        return _render_batch_form({"harvested_on": today_vn().isoformat()})
     values = {k: request.form.get(k, "") for k in BATCH_FIELDS}
     values["certifications"] = request.form.getlist("certifications")
     try:

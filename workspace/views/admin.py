@@ -19,7 +19,7 @@ from marketplace.notify import services as notices
 from marketplace.notify.channels import CHANNELS
 from marketplace.notify.models import DeliveryStatus
 from marketplace.sellers import services as sellers
-from marketplace.text import format_vnd, to_local, utcnow
+from marketplace.text import format_vnd, today_vn
 from orders import ledger
 from workspace import admin_queries as queries
 from workspace import charts, todo
@@ -259,7 +259,7 @@ def payouts():
     return render_template(
         "workspace/admin/payouts.html",
         statements=ledger.balances(),
-        today=to_local(utcnow()).date().isoformat(),
+        today=today_vn().isoformat(),
     )
 
 
