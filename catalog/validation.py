@@ -92,7 +92,7 @@ def parse_date(raw, field: str, errors: dict) -> date | None:
     text = str(raw).strip()
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a calendar day: no zone to read
         except ValueError:
             continue
     errors[field] = _("Ngày không hợp lệ (dd/mm/yyyy).")
