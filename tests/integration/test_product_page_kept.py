@@ -199,7 +199,7 @@ def test_the_delivery_dates_move_with_the_day(buyer_client, monkeypatch):
 def test_a_certificate_lapses_at_midnight_in_vietnam_not_on_the_servers_clock(buyer_client, monkeypatch):
     product = make_product(name="Mật ong Mèo Vạc", ocop_stars=4)
     db.session.flush()
-    product.certificate.expires_on = date(2026, 12, 4)
+    product.certificate.issued_on, product.certificate.expires_on = date(2024, 1, 15), date(2026, 12, 4)
     db.session.commit()
     evening = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)  # 23:30 on the 4th in Việt Nam: still valid
     monkeypatch.setattr("marketplace.text.utcnow", lambda: evening)
