@@ -25,7 +25,8 @@ def seed_demo_demand() -> dict[str, int]:
     business = business_of(user)
     if business is None or db.session.scalar(select(Demand.id).where(Demand.buyer_id == user.id)) is not None:
         return {"nhu cầu mẫu": 0}
-    start = today_vn() + timedelta(days=7 - today_vn().weekday())  # next Monday
+    today = today_vn()
+    start = today + timedelta(days=7 - today.weekday())  # next Monday
     db.session.add(
         Demand(
             buyer_id=user.id,

@@ -46,8 +46,9 @@ def _deadline(values: Mapping[str, object], first_day: date | None, errors: pars
     chosen = parsing.day(values, "offers_deadline", errors, required=False)
     if first_day is None:
         return None
-    chosen = chosen or max(first_day - timedelta(days=1), today_vn())
-    if chosen < today_vn() or chosen > first_day:
+    today = today_vn()
+    chosen = chosen or max(first_day - timedelta(days=1), today)
+    if chosen < today or chosen > first_day:
         errors["offers_deadline"] = [_("Hạn nhận chào hàng từ hôm nay đến ngày giao đầu tiên.")]
     return parsing.end_of_day(chosen)
 
